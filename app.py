@@ -1,0 +1,217 @@
+"""The application core: create_app(), the extension objects, error pages.
+
+Configuration comes in three layers: DEFAULTS below, then FLASK_* environment variables (e.g.
+FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FLASK_ENV_NAME=production), then the
+`overrides` dict the tests pass.
+"""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request, session, url_for
+from flask_babel import Babel, lazy_gettext as _l
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import HTTPException
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+LANGUAGES = ("vi", "en")
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers work while a polling team writes.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _defaults(app: Flask) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": DEFAULT_SECRET,
+        "ENV_NAME": "development",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "dantin.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(__file__), "translations"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "PER_PAGE": 50,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    }
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return "vi"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(_defaults(app))
+    app.config.from_prefixed_env()
+    if overrides:
+        app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError("Refusing to start in production with the default secret key: set FLASK_SECRET_KEY.")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # One variable away: accept the usual URL form and use psycopg 3.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "election.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from ballots import bp as ballots_bp
+    from candidates import bp as candidates_bp
+    from chapters import bp as chapters_bp
+    from election import bp as election_bp
+    from election.access import enforce_declared_access
+    from election.api import api_bp
+    from training import bp as training_bp
+
+    for blueprint in (election_bp, candidates_bp, ballots_bp, chapters_bp, training_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.before_request(enforce_declared_access)
+
+    from election import audit  # noqa: F401  (registers the flush listener that writes the audit log)
+    from election.cli import register_cli
+
+    register_cli(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: _l("Yêu cầu không hợp lệ."),
+        401: _l("Bạn cần đăng nhập."),
+        403: _l("Bạn không có quyền truy cập trang này."),
+        404: _l("Không tìm thấy trang hoặc bản ghi."),
+        405: _l("Thao tác không được hỗ trợ."),
+        409: _l("Dữ liệu đã bị thay đổi bởi người khác. Vui lòng tải lại và thử lại."),
+        413: _l("Tệp tải lên quá lớn."),
+        429: _l("Quá nhiều lần thử. Vui lòng đợi rồi thử lại."),
+        500: _l("Đã xảy ra lỗi hệ thống. Thao tác chưa được lưu; vui lòng thử lại hoặc báo quản trị viên."),
+    }
+
+    def respond(code: int, message: str):
+        if _wants_json():
+            return jsonify({"error": str(message)}), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return respond(400, _l("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Vui lòng tải lại trang."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code >= 500:
+            db.session.rollback()
+        # abort(403, "…") carries its own Vietnamese message; otherwise use the generic one for the code.
+        custom = error.description and error.description != type(error).description
+        message = error.description if custom else messages.get(code, error.name)
+        return respond(code, message)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s", request.path)
+        return respond(500, messages[500])
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from election.vietnamese import format_date
+
+    app.jinja_env.filters["vn_date"] = format_date
+
+    def page_url(page_no: int) -> str:
+        """The current page's URL with another page number (keeps the search and filters)."""
+        args = request.args.to_dict()
+        args["page"] = page_no
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    app.jinja_env.globals["page_url"] = page_url
+
+    # Package pages shown in the main menu once their issue has built them: (endpoint, label, prefix).
+    package_menu = (
+        ("candidates.index", _l("Ứng cử"), "candidates."),
+        ("election.board", _l("Ngày bầu cử"), "election.board"),
+        ("ballots.index", _l("Phiếu bầu"), "ballots."),
+        ("chapters.dashboard", _l("Chi bộ, chỉ tiêu"), "chapters."),
+        ("training.index", _l("Bồi dưỡng"), "training."),
+    )
+
+    def nav_items() -> list[dict[str, str]]:
+        from flask_login import current_user
+
+        from election.access import declared_access
+
+        items = []
+        for endpoint, label, prefix in package_menu:
+            access = declared_access(endpoint) if endpoint in app.view_functions else None
+            if access is not None and (access.public or current_user.role in access.roles):
+                items.append({"url": url_for(endpoint), "label": str(label), "prefix": prefix})
+        return items
+
+    app.jinja_env.globals["nav_items"] = nav_items
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {"current_lang": select_locale(), "languages": LANGUAGES}

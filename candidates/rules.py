@@ -1,0 +1,428 @@
+"""Pure candidate-eligibility rules (rules.md §1, R-E1…R-E8 and the exception rule R-X1).
+
+Plain values in, frozen dataclasses out; no Flask or database import. Pages, the JSON calculator
+(`candidates/calculator.py`), CLI and PDFs call these functions; nothing re-implements them.
+Every threshold is a field of a versioned `RuleSet`, with its rule id and source beside it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Self
+
+# ---------------------------------------------------------------------------------------------------------
+# Reference values
+# ---------------------------------------------------------------------------------------------------------
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry a Vietnamese and an English label for the UI."""
+
+    label_vi: str
+    label_en: str
+
+    def __new__(cls, value: str, label_vi: str, label_en: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label_vi = label_vi
+        member.label_en = label_en
+        return member
+
+    @classmethod
+    def choices(cls, lang: str = "vi") -> list[tuple[str, str]]:
+        """(value, label) pairs in definition order, for select fields."""
+        return [(m.value, m.label_vi if lang == "vi" else m.label_en) for m in cls]
+
+
+class OrderedEnum(LabelledEnum):
+    """A labelled enum ordered by definition (lowest first), not alphabetically.
+
+    Comparison operators use the rank, so `Education.PRIMARY < Education.UPPER_SECONDARY` is true
+    even though "primary" > "upper…" would not be as plain strings.
+    """
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+    def at_least(self, minimum: Self) -> bool:
+        return self.rank >= minimum.rank
+
+    def _rank_of(self, other: object) -> int | None:
+        return other.rank if type(other) is type(self) else None  # type: ignore[attr-defined]
+
+    def __lt__(self, other: object) -> bool:
+        rank = self._rank_of(other)
+        return NotImplemented if rank is None else self.rank < rank
+
+    def __le__(self, other: object) -> bool:
+        rank = self._rank_of(other)
+        return NotImplemented if rank is None else self.rank <= rank
+
+    def __gt__(self, other: object) -> bool:
+        rank = self._rank_of(other)
+        return NotImplemented if rank is None else self.rank > rank
+
+    def __ge__(self, other: object) -> bool:
+        rank = self._rank_of(other)
+        return NotImplemented if rank is None else self.rank >= rank
+
+
+def at_least(level: OrderedEnum, minimum: OrderedEnum) -> bool:
+    """True when `level` is `minimum` or higher on the same scale."""
+    if type(level) is not type(minimum):
+        raise TypeError(f"cannot compare {type(level).__name__} with {type(minimum).__name__}")
+    return level.at_least(minimum)
+
+
+class Post(LabelledEnum):
+    HAMLET_CHIEF = "hamlet_chief", "Trưởng thôn, Tổ trưởng tổ dân phố", "Hamlet chief"
+    CHAPTER_SECRETARY = "chapter_secretary", "Bí thư chi bộ", "Chapter secretary"
+    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary", "Phó Bí thư chi bộ", "Chapter deputy secretary"
+    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member", "Chi ủy viên", "Chapter committee member"
+
+    @property
+    def is_chapter_post(self) -> bool:
+        return self is not Post.HAMLET_CHIEF
+
+
+class Education(OrderedEnum):
+    PRIMARY = "primary", "Tiểu học", "Primary school"
+    LOWER_SECONDARY = "lower_secondary", "THCS (lớp 9/12)", "Lower secondary (grade 9)"
+    UPPER_SECONDARY = "upper_secondary", "THPT (lớp 12/12)", "Upper secondary (grade 12)"
+
+
+class PoliticalTheory(OrderedEnum):
+    NONE = "none", "Chưa qua đào tạo", "None"
+    ELEMENTARY = "elementary", "Sơ cấp", "Elementary"
+    INTERMEDIATE = "intermediate", "Trung cấp", "Intermediate"
+    ADVANCED = "advanced", "Cao cấp, cử nhân chính trị", "Advanced or bachelor"
+
+
+class PartyMembership(LabelledEnum):
+    NONE = "none", "Không phải đảng viên", "Not a party member"
+    PROBATIONARY = "probationary", "Đảng viên dự bị", "Probationary member"
+    OFFICIAL = "official", "Đảng viên chính thức", "Official member"
+
+
+class CommuneClass(LabelledEnum):
+    MOUNTAIN = "mountain", "Miền núi", "Mountain"
+    PLAIN = "plain", "Đồng bằng", "Plain"
+
+
+class RuleKind(LabelledEnum):
+    HARD = "hard", "Bắt buộc", "Hard"
+    EXCEPTIONABLE = "exceptionable", "Có thể xin ngoại lệ", "Exceptionable"
+    TARGET = "target", "Chỉ tiêu", "Target"
+
+
+class Status(LabelledEnum):
+    ELIGIBLE = "eligible", "Đủ tiêu chuẩn", "Eligible"
+    NEEDS_EXCEPTION = "needs_exception", "Cần ngoại lệ", "Needs an exception"
+    INELIGIBLE = "ineligible", "Không đủ tiêu chuẩn", "Ineligible"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rule sets
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A versioned set of thresholds; a future plan or jurisdiction gets a new id, not an edit."""
+
+    id: str
+    title: str
+    min_age: int = 21  # R-E2: hamlet chief at least 21 (TT 04/2012/TT-BNV)
+    max_age: int = 65  # R-E3: "không quá 65 tuổi", all posts (59-KH/HU II.2.3)
+    min_education_mountain: Education = Education.LOWER_SECONDARY  # R-E4: THCS in a mountain commune (59-KH/HU)
+    min_education_plain: Education = Education.UPPER_SECONDARY  # R-E4: THPT in a plain commune (59-KH/HU)
+    min_theory_chapter: PoliticalTheory = PoliticalTheory.ELEMENTARY  # R-E5: sơ cấp for chapter posts (59-KH/HU)
+    # R-V3 (Decree 59/2023 art. 7; Bình Sơn practice "một hoặc hai"): candidates per hamlet. Kept here so
+    # a versioned plan carries all its candidate settings; election/ code reads it from the rule set.
+    min_candidates_per_hamlet: int = 1
+    max_candidates_per_hamlet: int = 2  # setting
+
+    def min_education(self, commune_class: CommuneClass) -> Education:
+        """R-E4: the education minimum for a commune of this class."""
+        if commune_class is CommuneClass.MOUNTAIN:
+            return self.min_education_mountain
+        return self.min_education_plain
+
+
+BINH_SON_59 = RuleSet(
+    id="binh-son-59-KH-HU",
+    title="Kế hoạch 59-KH/HU của Huyện ủy Bình Sơn (thí điểm mô hình “Dân tin – Đảng cử”)",
+)
+
+RULE_SETS: dict[str, RuleSet] = {BINH_SON_59.id: BINH_SON_59}
+
+
+def get_rule_set(rule_set_id: str | None = None) -> RuleSet:
+    """The rule set with this id (the default Bình Sơn set when None); KeyError when unknown."""
+    if rule_set_id is None:
+        return BINH_SON_59
+    return RULE_SETS[rule_set_id]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Age
+# ---------------------------------------------------------------------------------------------------------
+
+
+def full_years(birth_date: date, on: date) -> int:
+    """Age in full years on `on`: someone 65 years and 364 days old is 65 (rules.md §1).
+
+    A person born on 29 February has their birthday on 1 March in common years (they are not a year
+    older until 28 February has passed), the reading used by Vietnamese civil-status practice and by
+    most legal systems; in leap years it is 29 February itself.
+    """
+    if on < birth_date:
+        raise ValueError("the reference date is before the birth date")
+    # (month, day) tuples compare so that (2, 28) < (2, 29) < (3, 1): the 1 March reading above.
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - int(before_birthday)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Findings: one pure function per rule
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    ok: bool
+    kind: RuleKind
+    message: str  # Vietnamese, states the fact with its values and cites the rule
+    message_en: str
+
+
+RULE_KINDS: dict[str, RuleKind] = {
+    "R-E1": RuleKind.HARD,
+    "R-E2": RuleKind.HARD,
+    "R-E3": RuleKind.HARD,
+    "R-E4": RuleKind.EXCEPTIONABLE,
+    "R-E5": RuleKind.EXCEPTIONABLE,
+    "R-E6": RuleKind.HARD,
+    "R-E7": RuleKind.TARGET,
+    "R-E8": RuleKind.HARD,
+}
+
+
+def _finding(rule: str, ok: bool, message: str, message_en: str) -> Finding:
+    return Finding(rule, ok, RULE_KINDS[rule], f"{message} ({rule}).", f"{message_en} ({rule}).")
+
+
+def _d(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def check_resident(resident: bool) -> Finding:
+    """R-E1 (TT 04/2012/TT-BNV): a hamlet chief lives permanently in the hamlet."""
+    if resident:
+        return _finding("R-E1", True, "Thường trú tại thôn", "Permanently resident in the hamlet")
+    return _finding("R-E1", False, "Không thường trú tại thôn; trưởng thôn phải thường trú tại thôn",
+                    "Not permanently resident in the hamlet; a hamlet chief must be")
+
+
+def check_min_age(birth_date: date, on: date, rule_set: RuleSet = BINH_SON_59) -> Finding:
+    """R-E2 (TT 04/2012/TT-BNV): a hamlet chief is at least `rule_set.min_age` on election day."""
+    age = full_years(birth_date, on)
+    if age >= rule_set.min_age:
+        return _finding("R-E2", True, f"Tuổi {age} vào ngày {_d(on)}, đủ {rule_set.min_age} tuổi trở lên",
+                        f"Aged {age} on {_d(on)}, at least {rule_set.min_age}")
+    return _finding("R-E2", False, f"Tuổi {age} vào ngày {_d(on)}, chưa đủ {rule_set.min_age} tuổi",
+                    f"Aged {age} on {_d(on)}, under {rule_set.min_age}")
+
+
+def check_max_age(birth_date: date, on: date, rule_set: RuleSet = BINH_SON_59) -> Finding:
+    """R-E3 (59-KH/HU): not over `rule_set.max_age` in full years on the reference date."""
+    age = full_years(birth_date, on)
+    if age <= rule_set.max_age:
+        return _finding("R-E3", True, f"Tuổi {age} vào ngày {_d(on)}, không quá {rule_set.max_age} tuổi",
+                        f"Aged {age} on {_d(on)}, not over {rule_set.max_age}")
+    return _finding("R-E3", False, f"Tuổi {age} vào ngày {_d(on)}, vượt quá {rule_set.max_age} tuổi",
+                    f"Aged {age} on {_d(on)}, over {rule_set.max_age}")
+
+
+def check_education(education: Education, commune_class: CommuneClass,
+                    rule_set: RuleSet = BINH_SON_59) -> Finding:
+    """R-E4 (59-KH/HU): THCS or above in a mountain commune, THPT in a plain commune."""
+    minimum = rule_set.min_education(commune_class)
+    place_vi = f"xã {commune_class.label_vi.lower()}"
+    place_en = f"{commune_class.label_en.lower()} commune"
+    if education.at_least(minimum):
+        return _finding("R-E4", True,
+                        f"Trình độ học vấn: {education.label_vi}, đạt yêu cầu {minimum.label_vi} trở lên ở {place_vi}",
+                        f"Education: {education.label_en}, meets {minimum.label_en} or above in a {place_en}")
+    return _finding("R-E4", False,
+                    f"Trình độ học vấn: {education.label_vi}, chưa đạt {minimum.label_vi} trở lên ở {place_vi}",
+                    f"Education: {education.label_en}, below {minimum.label_en} required in a {place_en}")
+
+
+def check_political_theory(theory: PoliticalTheory, rule_set: RuleSet = BINH_SON_59) -> Finding:
+    """R-E5 (59-KH/HU): chapter posts need political theory of sơ cấp or above."""
+    minimum = rule_set.min_theory_chapter
+    if theory.at_least(minimum):
+        return _finding("R-E5", True,
+                        f"Lý luận chính trị: {theory.label_vi}, đạt yêu cầu {minimum.label_vi.lower()} trở lên",
+                        f"Political theory: {theory.label_en}, meets {minimum.label_en.lower()} or above")
+    return _finding("R-E5", False,
+                    f"Lý luận chính trị: {theory.label_vi}, chưa đạt {minimum.label_vi.lower()} trở lên",
+                    f"Political theory: {theory.label_en}, below {minimum.label_en.lower()}")
+
+
+def check_official_member(party_member: PartyMembership) -> Finding:
+    """R-E6 (190-QĐ/TW): chapter posts are held by official, not probationary, party members."""
+    if party_member is PartyMembership.OFFICIAL:
+        return _finding("R-E6", True, "Là đảng viên chính thức", "An official party member")
+    return _finding("R-E6", False,
+                    f"{party_member.label_vi}; chức vụ chi bộ phải là đảng viên chính thức",
+                    f"{party_member.label_en}; chapter posts need an official party member")
+
+
+def check_party_member_target(party_member: PartyMembership) -> Finding:
+    """R-E7 (59-KH/HU target, R-T1): a hamlet chief who is a party member; never blocks a candidacy."""
+    if party_member is not PartyMembership.NONE:
+        return _finding("R-E7", True, f"{party_member.label_vi}, đạt chỉ tiêu trưởng thôn là đảng viên",
+                        f"{party_member.label_en}, meets the party-member target")
+    return _finding("R-E7", False,
+                    "Không phải đảng viên; không phải điều kiện bắt buộc nhưng chưa đạt chỉ tiêu 100% "
+                    "trưởng thôn là đảng viên",
+                    "Not a party member; not a legal condition but counts against the 100% target")
+
+
+def check_fit_for_term(fit_for_term: bool) -> Finding:
+    """R-E8 (59-KH/HU): declared fit to work for the whole term."""
+    if fit_for_term:
+        return _finding("R-E8", True, "Đủ sức khỏe làm việc trong nhiệm kỳ", "Fit to work for the whole term")
+    return _finding("R-E8", False, "Không đủ sức khỏe làm việc trong nhiệm kỳ",
+                    "Not fit to work for the whole term")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Assessment
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateFacts:
+    birth_date: date
+    education: Education
+    political_theory: PoliticalTheory
+    party_member: PartyMembership
+    resident: bool = True
+    fit_for_term: bool = True
+
+
+# rules.md §1 table: which rules apply to which post, in rule-id order.
+_HAMLET_CHIEF_RULES = ("R-E1", "R-E2", "R-E3", "R-E4", "R-E7", "R-E8")
+_CHAPTER_RULES = ("R-E3", "R-E4", "R-E5", "R-E6", "R-E8")
+
+
+def applicable_rules(post: Post) -> tuple[str, ...]:
+    """The rule ids that apply to `post`, in rule-id order (rules.md §1)."""
+    return _CHAPTER_RULES if post.is_chapter_post else _HAMLET_CHIEF_RULES
+
+
+_Check = Callable[[CandidateFacts, date, CommuneClass, RuleSet], Finding]
+
+_CHECKS: dict[str, _Check] = {
+    "R-E1": lambda f, on, cc, rs: check_resident(f.resident),
+    "R-E2": lambda f, on, cc, rs: check_min_age(f.birth_date, on, rs),
+    "R-E3": lambda f, on, cc, rs: check_max_age(f.birth_date, on, rs),
+    "R-E4": lambda f, on, cc, rs: check_education(f.education, cc, rs),
+    "R-E5": lambda f, on, cc, rs: check_political_theory(f.political_theory, rs),
+    "R-E6": lambda f, on, cc, rs: check_official_member(f.party_member),
+    "R-E7": lambda f, on, cc, rs: check_party_member_target(f.party_member),
+    "R-E8": lambda f, on, cc, rs: check_fit_for_term(f.fit_for_term),
+}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    post: Post
+    on: date
+    status: Status
+    findings: tuple[Finding, ...]
+
+    def _failed(self, kind: RuleKind) -> tuple[str, ...]:
+        return tuple(f.rule for f in self.findings if not f.ok and f.kind is kind)
+
+    @property
+    def failed_hard(self) -> tuple[str, ...]:
+        return self._failed(RuleKind.HARD)
+
+    @property
+    def failed_exceptionable(self) -> tuple[str, ...]:
+        """The rule ids an exception (R-X1) would have to cover."""
+        return self._failed(RuleKind.EXCEPTIONABLE)
+
+    @property
+    def failed_targets(self) -> tuple[str, ...]:
+        return self._failed(RuleKind.TARGET)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of api.md (status, findings with rule/ok/kind/message)."""
+        return {
+            "status": self.status.value,
+            "findings": [
+                {"rule": f.rule, "ok": f.ok, "kind": f.kind.value, "message": f.message} for f in self.findings
+            ],
+        }
+
+
+def status_of(findings: tuple[Finding, ...]) -> Status:
+    """Ineligible on any hard failure, else needs_exception on any exceptionable one; targets never count."""
+    failed = {f.kind for f in findings if not f.ok}
+    if RuleKind.HARD in failed:
+        return Status.INELIGIBLE
+    if RuleKind.EXCEPTIONABLE in failed:
+        return Status.NEEDS_EXCEPTION
+    return Status.ELIGIBLE
+
+
+def assess(post: Post, facts: CandidateFacts, on: date, commune_class: CommuneClass,
+           rule_set: RuleSet = BINH_SON_59) -> Assessment:
+    """Assess `facts` for `post` on the reference date `on` (election day or congress day)."""
+    findings = tuple(_CHECKS[rule](facts, on, commune_class, rule_set) for rule in applicable_rules(post))
+    return Assessment(post=post, on=on, status=status_of(findings), findings=findings)
+
+
+@dataclass(frozen=True)
+class DualAssessment:
+    """A hamlet-chief candidate seen both as chief and as the chapter secretary they will be proposed as."""
+
+    hamlet_chief: Assessment
+    chapter_secretary: Assessment
+
+
+def assess_both(facts: CandidateFacts, on_election_day: date, commune_class: CommuneClass,
+                rule_set: RuleSet = BINH_SON_59, congress_day: date | None = None) -> DualAssessment:
+    """Both assessments side by side (rules.md §1); the chapter one uses the congress day when known."""
+    return DualAssessment(
+        hamlet_chief=assess(Post.HAMLET_CHIEF, facts, on_election_day, commune_class, rule_set),
+        chapter_secretary=assess(Post.CHAPTER_SECRETARY, facts, congress_day or on_election_day,
+                                 commune_class, rule_set),
+    )
+
+
+def exception_possible(assessment: Assessment) -> bool:
+    """R-X1: an exception can be requested only when exceptionable rules, and no hard rule, fail."""
+    return not assessment.failed_hard and bool(assessment.failed_exceptionable)
+
+
+REMEDIABLE_RULES = ("R-E4", "R-E5")
+
+
+def remediation_met(rule_id: str, facts: CandidateFacts, commune_class: CommuneClass,
+                    rule_set: RuleSet = BINH_SON_59) -> bool:
+    """R-X1: whether a remediation plan for `rule_id` (R-E4 or R-E5) is met by the recorded level."""
+    if rule_id == "R-E4":
+        return check_education(facts.education, commune_class, rule_set).ok
+    if rule_id == "R-E5":
+        return check_political_theory(facts.political_theory, rule_set).ok
+    raise ValueError(f"{rule_id} is not an exceptionable rule; only {', '.join(REMEDIABLE_RULES)} are remedied")

@@ -1,0 +1,4 @@
+"""Chapters package (see README: how the code is laid out)."""
+from flask import Blueprint
+
+bp = Blueprint("chapters", __name__, url_prefix="/chapters")

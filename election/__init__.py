@@ -1,0 +1,6 @@
+"""Organisation, terms, people, users and access, the audit log; later voter rolls, counts and results."""
+from flask import Blueprint
+
+bp = Blueprint("election", __name__)
+
+from election import auth, views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,155 @@
+"""Access declared on every route, and the unit scope of each user.
+
+Every view function carries an `Access` (set by @public or @allow); a before-request hook refuses any
+endpoint without one, so a forgotten declaration fails closed (and tests/test_access.py walks url_map).
+Scope: a user reaches only the records of their unit (admin: all; district roles: their district;
+commune roles: their commune; a polling team with a hamlet: that hamlet).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select
+
+from election.accounts import Role, User, user_for_token
+
+F = TypeVar("F", bound=Callable)
+
+# Endpoints Flask itself adds; they serve files only.
+BUILTIN_PUBLIC = frozenset({"static"})
+
+
+@dataclass(frozen=True)
+class Access:
+    public: bool
+    roles: frozenset[Role]
+
+    def describe(self) -> str:
+        return "public" if self.public else ", ".join(sorted(self.roles))
+
+
+def public(view: F) -> F:
+    """Anyone, logged in or not (login page, public calculators, fonts, minutes verification)."""
+    view.access = Access(True, frozenset())  # type: ignore[attr-defined]
+    return view
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Logged-in users with one of `roles` (the admin always passes)."""
+
+    def decorate(view: F) -> F:
+        view.access = Access(False, frozenset(roles) | {Role.ADMIN})  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def any_user(view: F) -> F:
+    return allow(*Role)(view)
+
+
+def declared_access(endpoint: str) -> Access | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access", None)
+
+
+def _bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return user_for_token(header.removeprefix("Bearer ").strip())
+
+
+def enforce_declared_access():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in BUILTIN_PUBLIC:
+        return None
+    access = declared_access(endpoint)
+    if access is None:
+        current_app.logger.error("Endpoint %s declares no access rule: refused", endpoint)
+        abort(403)
+    if access.public:
+        return None
+    is_api = request.path.startswith("/api/")
+    if is_api:
+        # The API accepts bearer tokens only, so a browser's cookie cannot be replayed without CSRF checks.
+        user = _bearer_user()
+        if user is None:
+            return jsonify({"error": "Cần mã truy cập (Bearer token) hợp lệ."}), 401
+        g._login_user = user  # Flask-Login's per-request user
+    elif not current_user.is_authenticated:
+        return redirect(url_for("election.login", next=request.full_path))
+    user = current_user._get_current_object() if not is_api else g._login_user
+    if user.role not in access.roles:
+        abort(403)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Scope
+# --------------------------------------------------------------------------------------------------------
+
+def reaches(user: User, *, district_id: int | None, commune_id: int | None = None,
+            hamlet_id: int | None = None) -> bool:
+    """Whether `user` may see a record of that district/commune/hamlet."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.district_id is not None and district_id is not None and user.district_id != district_id:
+        return False
+    if user.commune_id is not None and user.commune_id != commune_id:
+        return False
+    if user.hamlet_id is not None and hamlet_id is not None and user.hamlet_id != hamlet_id:
+        return False
+    return user.commune_id is None or commune_id is not None
+
+
+def authorise_commune(commune) -> None:
+    """404 (not 403: the record's existence is not revealed) outside the user's scope."""
+    if not reaches(current_user, district_id=commune.district_id, commune_id=commune.id):
+        abort(404)
+
+
+def authorise_hamlet(hamlet) -> None:
+    commune = hamlet.commune
+    if not reaches(current_user, district_id=commune.district_id, commune_id=commune.id, hamlet_id=hamlet.id):
+        abort(404)
+
+
+def authorise_district(district_id: int) -> None:
+    if not reaches(current_user, district_id=district_id, commune_id=None) or (
+        current_user.commune_id is not None
+    ):
+        abort(404)
+
+
+def scope_communes(stmt: Select, commune_cls) -> Select:
+    """Restrict a query over communes to the current user's scope."""
+    user = current_user
+    if user.role == Role.ADMIN:
+        return stmt
+    if user.commune_id is not None:
+        return stmt.where(commune_cls.id == user.commune_id)
+    return stmt.where(commune_cls.district_id == user.district_id)
+
+
+def scope_hamlets(stmt: Select, hamlet_cls, commune_cls) -> Select:
+    """Restrict a query that joins Hamlet and Commune to the current user's scope."""
+    user = current_user
+    stmt = scope_communes(stmt, commune_cls)
+    if user.hamlet_id is not None:
+        stmt = stmt.where(hamlet_cls.id == user.hamlet_id)
+    return stmt
+
+
+def user_district_id() -> int | None:
+    """The district the current user works in (admin: the only/first district)."""
+    from app import db
+    from election.models import District
+
+    if current_user.district_id is not None:
+        return current_user.district_id
+    return db.session.scalar(db.select(District.id).order_by(District.id).limit(1))

@@ -1,0 +1,154 @@
+"""Users, their roles and scopes, login throttling and API tokens."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import db, login_manager, utcnow
+from election.models import Commune, District, Hamlet, enum_column
+
+
+class Role(enum.StrEnum):
+    """The roles of domain.md; each user holds one role scoped to a unit."""
+
+    ADMIN = "admin"  # system administrator (created by `flask users create-admin`)
+    DISTRICT_OFFICE = "district_office"  # Cơ quan Tổ chức – Nội vụ
+    APPROVING_AUTHORITY = "approving_authority"  # e.g. Ban Thường vụ Huyện ủy: decides exceptions
+    COMMUNE_COMMITTEE = "commune_committee"  # commune election committee
+    POLLING_TEAM = "polling_team"  # tổ bầu cử / counting team of a hamlet
+    PARTY_COMMITTEE = "party_committee"  # chapter / commune party committee
+    OBSERVER = "observer"  # read only
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self.value]
+
+
+ROLE_LABELS = {
+    "admin": "Quản trị hệ thống",
+    "district_office": "Cơ quan Tổ chức – Nội vụ",
+    "approving_authority": "Cấp có thẩm quyền phê duyệt ngoại lệ",
+    "commune_committee": "Ban chỉ đạo bầu cử xã",
+    "polling_team": "Tổ bầu cử thôn, TDP",
+    "party_committee": "Cấp ủy chi bộ / Đảng ủy xã",
+    "observer": "Người theo dõi (chỉ xem)",
+}
+DISTRICT_WIDE = frozenset({Role.ADMIN, Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER})
+EVERY_ROLE = frozenset(Role)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = enum_column(Role)
+    # Scope: the most specific unit set. Admin: none. District roles: district. Commune roles: commune.
+    # Polling team: commune and optionally its hamlet.
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commune.id"), index=True)
+    hamlet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hamlet.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    district: Mapped[District | None] = relationship()
+    commune: Mapped[Commune | None] = relationship()
+    hamlet: Mapped[Hamlet | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def scope_label(self) -> str:
+        if self.hamlet is not None:
+            return f"{self.hamlet.full_name}, {self.commune.full_name if self.commune else ''}"
+        if self.commune is not None:
+            return self.commune.full_name
+        if self.district is not None:
+            return f"Huyện {self.district.name}"
+        return "Toàn hệ thống"
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return self.district_id, self.commune_id, None
+
+    # Attributes never copied into the audit log.
+    audit_exclude = frozenset({"password_hash"})
+
+
+class LoginAttempt(db.Model):
+    """Failed and successful logins, for throttling (not audited: not a record change)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
+    ok: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def login_locked(username: str, max_failures: int, lock_minutes: int) -> bool:
+    """True when the account had `max_failures` failed logins within the last `lock_minutes`, none since."""
+    since = utcnow() - timedelta(minutes=lock_minutes)
+    recent = db.session.scalars(
+        db.select(LoginAttempt.ok)
+        .where(LoginAttempt.username == username, LoginAttempt.at >= since)
+        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
+        .limit(max_failures)
+    ).all()
+    return len(recent) >= max_failures and not any(recent)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
+
+    audit_exclude = frozenset({"token_hash"})
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str, days: int = 90) -> tuple[ApiToken, str]:
+        token = "dt_" + secrets.token_urlsafe(32)
+        record = cls(user=user, name=name, token_hash=cls.hash(token), expires_at=utcnow() + timedelta(days=days))
+        return record, token
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return self.user.district_id, self.user.commune_id, None
+
+
+def user_for_token(token: str) -> User | None:
+    record = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if record is None or record.revoked or (record.expires_at and record.expires_at < utcnow()):
+        return None
+    return record.user if record.user.active else None
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))

@@ -1,0 +1,280 @@
+"""The append-only audit log, chained by hashes, written in the same transaction as the change.
+
+A session listener records every insert, update and delete of an audited model (any model with an
+`audit_scope`) at flush time, so no view can change a record without its entry. Bulk work done with
+SQLAlchemy Core (imports, seeding) calls `record()` for a summary entry instead.
+
+Chain: entry.hash = sha256(prev_hash + canonical JSON of the entry). The single `audit_head` row is
+updated first in every transaction that writes entries; that row lock serialises writers on PostgreSQL
+(and SQLite serialises writers anyway), so the chain never forks.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app import db, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEntry(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(16))  # create | update | delete | event
+    record_type: Mapped[str] = mapped_column(sa.String(64), index=True)
+    record_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    district_id: Mapped[int | None] = mapped_column(index=True)
+    commune_id: Mapped[int | None] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    before: Mapped[str] = mapped_column(sa.Text, default="")
+    after: Mapped[str] = mapped_column(sa.Text, default="")
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "at": self.at.isoformat(timespec="microseconds"), "user_id": self.user_id,
+            "actor": self.actor, "action": self.action, "record_type": self.record_type,
+            "record_id": self.record_id, "district_id": self.district_id, "commune_id": self.commune_id,
+            "summary": self.summary, "before": self.before, "after": self.after,
+        }
+
+
+class AuditHead(db.Model):
+    """One row: the last sequence number and hash of the chain."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS)
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def snapshot(obj: Any, committed: bool = False) -> dict[str, Any]:
+    """Column values of `obj` (the committed ones with committed=True), minus secrets."""
+    state = inspect(obj)
+    excluded = getattr(obj, "audit_exclude", frozenset())
+    values: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in excluded:
+            continue
+        if committed:
+            history = state.attrs[attr.key].history
+            if history.deleted:
+                values[attr.key] = _plain(history.deleted[0])
+            elif history.unchanged:
+                values[attr.key] = _plain(history.unchanged[0])
+            else:
+                values[attr.key] = _plain(state.attrs[attr.key].value)
+        else:
+            values[attr.key] = _plain(state.attrs[attr.key].value)
+    return values
+
+
+def _dumps(values: dict[str, Any] | None) -> str:
+    return "" if values is None else json.dumps(values, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class _Pending:
+    action: str
+    record_type: str
+    record_id: str
+    scope: tuple[int | None, int | None, int | None]  # district, commune, hamlet (the first known ones)
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _actor(session: Session) -> tuple[int | None, str]:
+    if "actor" in session.info:
+        return session.info["actor"]
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return current_user.id, current_user.username
+    return None, "system"
+
+
+def set_actor(session: Session, user_id: int | None, name: str) -> None:
+    """For CLI commands and background work: who the entries are attributed to."""
+    session.info["actor"] = (user_id, name)
+
+
+def describe(summary: str) -> None:
+    """A human summary for the entries of the current change ("Xác nhận danh sách ứng cử thôn An Phú")."""
+    db.session.info["audit_summary"] = summary
+
+
+def record(action: str, record_type: str, record_id: str | int, *, summary: str,
+           scope: tuple[int | None, int | None, int | None] = (None, None, None), after: dict[str, Any] | None = None) -> None:
+    """An explicit entry for work done outside the ORM (bulk imports, printing, seeding)."""
+    pending = db.session.info.setdefault("audit_pending", [])
+    pending.append(_Pending(action, record_type, str(record_id), scope, summary, None, after))
+    # Make sure a flush happens so the listener writes it even when nothing else changed.
+    db.session.info["audit_force"] = True
+
+
+def _primary_key(obj: Any) -> str:
+    return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
+def _is_audited(obj: Any) -> bool:
+    return hasattr(type(obj), "audit_scope") and not isinstance(obj, (AuditEntry, AuditHead))
+
+
+@event.listens_for(Session, "before_flush")
+def _capture(session: Session, _flush_context: Any, _instances: Any) -> None:
+    pending: list[_Pending] = session.info.setdefault("audit_pending", [])
+    summary = session.info.get("audit_summary", "")
+    for obj in session.dirty:
+        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+            before = snapshot(obj, committed=True)
+            after = snapshot(obj)
+            if before != after:
+                pending.append(_Pending("update", type(obj).__name__, "", (None, None, None), summary, before, after))
+                pending[-1].obj = obj  # type: ignore[attr-defined]
+    for obj in session.deleted:
+        if _is_audited(obj):
+            entry = _Pending("delete", type(obj).__name__, _primary_key(obj), obj.audit_scope,
+                             summary, snapshot(obj, committed=True), None)
+            pending.append(entry)
+    session.info["audit_new"] = [obj for obj in session.new if _is_audited(obj)]
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session: Session, _flush_context: Any) -> None:
+    pending: list[_Pending] = session.info.pop("audit_pending", [])
+    summary = session.info.get("audit_summary", "")
+    for obj in session.info.pop("audit_new", []):
+        pending.append(_Pending("create", type(obj).__name__, "", (None, None, None), summary, None, snapshot(obj)))
+        pending[-1].obj = obj  # type: ignore[attr-defined]
+    if not pending:
+        return
+    connection = session.connection()
+    for item in pending:
+        obj = getattr(item, "obj", None)
+        if obj is not None:
+            item.record_id = _primary_key(obj)
+            item.scope = obj.audit_scope
+    _append(connection, session, pending)
+
+
+def _resolve_scope(connection: sa.Connection, scope: tuple[int | None, int | None, int | None]
+                   ) -> tuple[int | None, int | None]:
+    """(district_id, commune_id) of a record from the most specific unit it names."""
+    from election.models import Commune, Hamlet
+
+    district_id, commune_id, hamlet_id = (tuple(scope) + (None, None, None))[:3]
+    if commune_id is None and hamlet_id is not None:
+        commune_id = connection.execute(sa.select(Hamlet.commune_id).where(Hamlet.id == hamlet_id)).scalar()
+    if district_id is None and commune_id is not None:
+        district_id = connection.execute(sa.select(Commune.district_id).where(Commune.id == commune_id)).scalar()
+    return district_id, commune_id
+
+
+def _append(connection: sa.Connection, session: Session, pending: list[_Pending]) -> None:
+    head_table = AuditHead.__table__
+    # Take the head row's lock first (UPDATE), then read it: writers queue here instead of forking the chain.
+    updated = connection.execute(sa.update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq))
+    if updated.rowcount == 0:
+        connection.execute(sa.insert(head_table).values(id=1, seq=0, hash=GENESIS))
+    seq, prev = connection.execute(sa.select(head_table.c.seq, head_table.c.hash).where(head_table.c.id == 1)).one()
+    user_id, actor = _actor(session)
+    at = utcnow()
+    rows = []
+    for item in pending:
+        district_id, commune_id = _resolve_scope(connection, item.scope)
+        seq += 1
+        entry = AuditEntry(seq=seq, at=at, user_id=user_id, actor=actor, action=item.action,
+                           record_type=item.record_type, record_id=item.record_id, district_id=district_id,
+                           commune_id=commune_id, summary=item.summary[:300], before=_dumps(item.before),
+                           after=_dumps(item.after))
+        entry.prev_hash = prev
+        entry.hash = prev = chain_hash(prev, entry.payload())
+        rows.append({**entry.payload(), "at": at, "prev_hash": entry.prev_hash, "hash": entry.hash})
+    connection.execute(sa.insert(AuditEntry.__table__), rows)
+    connection.execute(sa.update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _reset(session: Session) -> None:
+    for key in ("audit_summary", "audit_pending", "audit_new", "audit_force"):
+        session.info.pop(key, None)
+
+
+def flush_explicit_entries() -> None:
+    """Write the entries given to record() even when no ORM object changed (called before commit)."""
+    if db.session.info.get("audit_pending"):
+        _append(db.session.connection(), db.session, db.session.info.pop("audit_pending"))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    session.flush()
+    if session.info.get("audit_pending"):
+        _append(session.connection(), session, session.info.pop("audit_pending"))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    message: str
+
+
+def verify_chain(batch: int = 5000) -> ChainReport:
+    """Recompute every hash in order; report the first entry that does not match."""
+    prev = GENESIS
+    checked = 0
+    last_seq = 0
+    while True:
+        entries = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not entries:
+            break
+        for entry in entries:
+            if entry.seq != last_seq + 1 or entry.prev_hash != prev or chain_hash(prev, entry.payload()) != entry.hash:
+                return ChainReport(False, checked, entry.seq,
+                                   f"Nhật ký bị sửa hoặc thiếu tại bản ghi số {entry.seq}.")
+            prev = entry.hash
+            last_seq = entry.seq
+            checked += 1
+        db.session.expunge_all()
+    head = db.session.get(AuditHead, 1)
+    if head is not None and (head.seq != last_seq or head.hash != prev):
+        return ChainReport(False, checked, last_seq + 1, "Nhật ký bị xóa bớt ở cuối chuỗi.")
+    return ChainReport(True, checked, None, f"Chuỗi nhật ký toàn vẹn: {checked} bản ghi.")

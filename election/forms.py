@@ -1,0 +1,106 @@
+"""Forms of the election package (CSRF on every one through Flask-WTF)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
+from election.accounts import Role
+from election.citizen_id import citizen_id_problem
+from election.models import Sex
+from election.rules import election_day_problem
+from election.vietnamese import nfc
+
+REQUIRED = _l("Vui lòng nhập mục này.")
+
+
+def strip_nfc(value):
+    return nfc(value) if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED)], filters=[strip_nfc])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED)])
+    submit = SubmitField(_l("Đăng nhập"))
+
+
+class PersonForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(_l("Ngày sinh không hợp lệ."))])
+    sex = SelectField(_l("Giới tính"), choices=[(s.value, s.label) for s in Sex])
+    citizen_id = StringField(_l("Số định danh cá nhân (12 số)"), validators=[DataRequired(REQUIRED)],
+                             filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
+    hamlet_id = SelectField(_l("Thôn, tổ dân phố cư trú"), coerce=int)
+    education = SelectField(_l("Trình độ học vấn"), choices=Education.choices())
+    political_theory = SelectField(_l("Trình độ lý luận chính trị"), choices=PoliticalTheory.choices())
+    party_member = SelectField(_l("Đảng viên"), choices=PartyMembership.choices())
+    party_joined_on = DateField(_l("Ngày vào Đảng"), validators=[Optional()])
+    party_official_on = DateField(_l("Ngày chính thức"), validators=[Optional()])
+    fit_for_term = BooleanField(_l("Đủ sức khỏe công tác cả nhiệm kỳ"), default=True)
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
+    submit = SubmitField(_l("Lưu"))
+
+    def validate_citizen_id(self, field):
+        problem = citizen_id_problem(field.data or "", self.birth_date.data, self.sex.data)
+        if problem is not None:
+            raise ValidationError(problem.message)
+
+    def validate_birth_date(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("Ngày sinh không thể ở tương lai."))
+
+    def validate_party_member(self, field):
+        if field.data != "none" and not self.party_joined_on.data:
+            raise ValidationError(_l("Đảng viên cần có ngày vào Đảng."))
+        if field.data == "official" and not self.party_official_on.data:
+            raise ValidationError(_l("Đảng viên chính thức cần có ngày chính thức."))
+
+
+class TermForm(FlaskForm):
+    name = StringField(_l("Tên nhiệm kỳ (ví dụ 2022–2025)"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                       filters=[strip_nfc])
+    starts_on = DateField(_l("Bắt đầu"), validators=[DataRequired(REQUIRED)])
+    ends_on = DateField(_l("Kết thúc"), validators=[DataRequired(REQUIRED)])
+    length_months = SelectField(_l("Độ dài nhiệm kỳ"), coerce=int,
+                                choices=[(30, _l("2,5 năm")), (60, _l("5 năm"))])
+    election_day = DateField(_l("Ngày bầu cử (Chủ nhật)"), validators=[DataRequired(REQUIRED)])
+    is_current = BooleanField(_l("Nhiệm kỳ hiện hành"))
+    decision_done_on = DateField(_l("Ngày ban hành quyết định, kế hoạch"), validators=[Optional()])
+    team_done_on = DateField(_l("Ngày thành lập Tổ bầu cử"), validators=[Optional()])
+    notice_done_on = DateField(_l("Ngày niêm yết thông báo"), validators=[Optional()])
+    submit = SubmitField(_l("Lưu"))
+
+    def validate_election_day(self, field):
+        if field.data and (problem := election_day_problem(field.data)) is not None:
+            raise ValidationError(problem.message)
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+class CommuneForm(FlaskForm):
+    name = StringField(_l("Tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    commune_class = SelectField(_l("Phân loại"), choices=CommuneClass.choices())
+    class_basis = StringField(_l("Căn cứ phân loại"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
+    chairman_name = StringField(_l("Chủ tịch UBND"), validators=[Optional(), Length(max=120)], filters=[strip_nfc])
+    submit = SubmitField(_l("Lưu"))
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    role = SelectField(_l("Vai trò"), choices=[(r.value, r.label) for r in Role if r != Role.ADMIN])
+    commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
+    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[DataRequired(REQUIRED), Length(min=10)])
+    submit = SubmitField(_l("Tạo người dùng"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons (carries the CSRF token)."""
+
+    submit = SubmitField(_l("Xác nhận"))

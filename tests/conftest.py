@@ -1,0 +1,185 @@
+"""Fixtures: app (a fresh schema per test), client, runner, login, and make_* factories.
+
+The database comes from TEST_DATABASE_URL (PostgreSQL in CI's second run); by default each test gets its
+own SQLite file. On PostgreSQL the schema is created once per run and every table is emptied after each
+test (TRUNCATE … RESTART IDENTITY), which is equivalent to a fresh schema and much faster.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app, db
+from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
+from election.accounts import Role, User
+from election.citizen_id import make_citizen_id
+from election.models import Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Province, Sex, Term
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PASSWORD = "mat-khau-thu-nghiem"
+
+
+def _config(database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def _pg_schema():
+    if not PG_URL:
+        yield None
+        return
+    app = create_app(_config(PG_URL))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield PG_URL
+
+
+@pytest.fixture
+def app(tmp_path, _pg_schema):
+    uri = _pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}"
+    application = create_app(_config(uri))
+    with application.app_context():
+        if not _pg_schema:
+            db.create_all()
+        yield application
+        db.session.remove()
+        if _pg_schema:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs `user` in on the test client (through the real login form)."""
+
+    def do_login(user: User, password: str = PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do_login
+
+
+_codes = itertools.count(1)
+
+
+@pytest.fixture
+def make_district(app):
+    def make(name: str = "Bình Sơn") -> District:
+        n = next(_codes)
+        province = Province(code=f"P{n}", name="Quảng Ngãi")
+        district = District(province=province, code=f"D{n}", name=name,
+                            approver_name="Ban Thường vụ Huyện ủy " + name)
+        db.session.add(district)
+        db.session.commit()
+        return district
+
+    return make
+
+
+@pytest.fixture
+def make_commune(make_district):
+    def make(name: str = "Bình Hải", commune_class: CommuneClass = CommuneClass.PLAIN,
+             district: District | None = None) -> Commune:
+        district = district or make_district()
+        commune = Commune(district=district, code=f"C{next(_codes)}", name=name, commune_class=commune_class,
+                          class_basis="Thử nghiệm")
+        db.session.add(commune)
+        db.session.commit()
+        return commune
+
+    return make
+
+
+@pytest.fixture
+def make_hamlet(make_commune):
+    def make(name: str = "An Phú", commune: Commune | None = None, households: int = 0,
+             official_members: int = 10) -> Hamlet:
+        commune = commune or make_commune()
+        hamlet = Hamlet(commune=commune, code=f"H{next(_codes)}", name=name, kind=HamletKind.HAMLET)
+        db.session.add(hamlet)
+        db.session.add(Chapter(hamlet=hamlet, name=f"Chi bộ thôn {name}", official_members=official_members))
+        for i in range(households):
+            db.session.add(Household(hamlet=hamlet, number=f"H{i + 1:04d}", head_name=f"Chủ hộ {i + 1}"))
+        db.session.commit()
+        return hamlet
+
+    return make
+
+
+_tails = itertools.count(1)
+
+
+@pytest.fixture
+def make_person(make_hamlet):
+    def make(full_name: str = "Nguyễn Văn An", hamlet: Hamlet | None = None, birth_date: date = date(1970, 3, 1),
+             sex: Sex = Sex.MALE, education: Education = Education.UPPER_SECONDARY,
+             political_theory: PoliticalTheory = PoliticalTheory.ELEMENTARY,
+             party_member: PartyMembership = PartyMembership.OFFICIAL, **extra) -> Person:
+        hamlet = hamlet or make_hamlet()
+        person = Person(birth_date=birth_date, sex=sex, hamlet=hamlet, education=education,
+                        political_theory=political_theory, party_member=party_member,
+                        citizen_id=make_citizen_id("051", birth_date, sex.value, next(_tails)), **extra)
+        if party_member != PartyMembership.NONE:
+            person.party_joined_on = person.party_joined_on or date(2000, 1, 1)
+        if party_member == PartyMembership.OFFICIAL:
+            person.party_official_on = person.party_official_on or date(2001, 1, 1)
+        person.set_name(full_name)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role: Role = Role.DISTRICT_OFFICE, *, district: District | None = None, commune: Commune | None = None,
+             hamlet: Hamlet | None = None, username: str | None = None) -> User:
+        if commune is not None and district is None:
+            district = commune.district
+        user = User(username=username or f"{role.value}-{next(_codes)}", full_name="Người dùng thử", role=role,
+                    district=district, commune=commune, hamlet=hamlet)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_term(make_district):
+    def make(district: District | None = None, election_day: date = date(2022, 5, 22), name: str = "2022–2025",
+             is_current: bool = True) -> Term:
+        district = district or make_district()
+        term = Term(district=district, name=name, starts_on=election_day, ends_on=date(2025, 11, 22),
+                    length_months=30, election_day=election_day, is_current=is_current)
+        db.session.add(term)
+        db.session.commit()
+        return term
+
+    return make

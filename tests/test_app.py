@@ -1,0 +1,117 @@
+"""The app core: configuration, login and sessions, CSRF, languages, error pages, the OpenAPI document."""
+from __future__ import annotations
+
+import pytest
+
+from app import DEFAULT_SECRET, create_app, db
+from election.accounts import LoginAttempt, Role, User
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(RuntimeError):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": DEFAULT_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_postgres_url_uses_psycopg3():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u:p@localhost/x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_passwords_are_hashed(make_user):
+    user = make_user()
+    assert "mat-khau" not in user.password_hash and user.check_password("mat-khau-thu-nghiem")
+
+
+def test_login_is_throttled_after_repeated_failures(app, make_user, client):
+    user = make_user()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post("/login", data={"username": user.username, "password": "sai"})
+    response = client.post("/login", data={"username": user.username, "password": "mat-khau-thu-nghiem"})
+    assert response.status_code == 429
+    assert "tạm khóa" in response.get_data(as_text=True)
+
+
+def test_successful_login_is_recorded_and_session_expires(app, make_user, client):
+    user = make_user()
+    response = client.post("/login", data={"username": user.username, "password": "mat-khau-thu-nghiem"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(LoginAttempt.ok).order_by(LoginAttempt.id.desc())) is True
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" in cookie and "HttpOnly" in cookie
+
+
+def test_login_redirect_refuses_other_hosts(make_user, client):
+    user = make_user()
+    response = client.post("/login?next=https://evil.example/", data={"username": user.username,
+                                                                      "password": "mat-khau-thu-nghiem"})
+    assert response.headers["Location"].endswith("/")
+    assert "evil" not in response.headers["Location"]
+
+
+def test_forms_require_a_csrf_token(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user()
+    client = app.test_client()
+    response = client.post("/login", data={"username": user.username, "password": "mat-khau-thu-nghiem"})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    page = client.get("/login").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+
+
+def test_interface_is_vietnamese_by_default_and_english_on_request(client):
+    assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/en")
+    assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_unknown_page_shows_a_vietnamese_message(make_user, login, client):
+    login(make_user())
+    response = client.get("/communes/999999")
+    assert response.status_code == 404
+    assert "Không tìm thấy" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_no_traceback(app, client):
+    from election.access import public
+
+    @public
+    def boom():
+        raise ZeroDivisionError("secret detail")
+
+    app.add_url_rule("/boom-test", "boom_test", boom)
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "secret detail" not in text and "lỗi hệ thống" in text
+
+
+def test_openapi_documents_every_api_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    documented = {path for path in document["paths"]}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_document":
+            path = rule.rule.removeprefix("/api/v1")
+            for arg in rule.arguments:
+                path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")
+            assert path in documented, rule.rule
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/communes")
+    assert response.status_code == 401 and response.is_json
+    response = client.post("/api/v1/rules/eligibility", json={"post": "king"})
+    assert response.status_code == 422 and "post" in response.get_json()["errors"]
+
+
+def test_web_font_is_served(client):
+    response = client.get("/fonts/regular.ttf")
+    assert response.status_code == 200 and response.mimetype == "font/ttf" and len(response.data) > 100_000
+
+
+def test_cli_creates_the_first_admin(runner):
+    result = runner.invoke(args=["users", "create-admin", "--username", "root", "--password", "mot-mat-khau-dai"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User).where(User.username == "root"))
+    assert user.role == Role.ADMIN and user.check_password("mot-mat-khau-dai")

@@ -1,0 +1,4 @@
+"""Training package (see README: how the code is laid out)."""
+from flask import Blueprint
+
+bp = Blueprint("training", __name__, url_prefix="/training")
