@@ -37,7 +37,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -138,6 +138,8 @@ def _wants_json() -> bool:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from election.errors import RuleViolation
+
     messages = {
         400: _l("Yêu cầu không hợp lệ."),
         401: _l("Bạn cần đăng nhập."),
@@ -154,6 +156,13 @@ def _register_error_pages(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": str(message)}), code
         return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(RuleViolation)
+    def rule_violation(error: RuleViolation):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"errors": {error.field or "rule": error.message}}), 422
+        return render_template("error.html", code=409, message=error.message), 409
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

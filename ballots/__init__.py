@@ -1,4 +1,6 @@
-"""Ballots package (see README: how the code is laid out)."""
+"""Ballots: printed batches with signed QR codes, accounting, verification by scanning."""
 from flask import Blueprint
 
 bp = Blueprint("ballots", __name__, url_prefix="/ballots")
+
+from ballots import models  # noqa: E402,F401

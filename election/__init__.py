@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("election", __name__)
 
-from election import auth, views  # noqa: E402,F401  (routes register on bp)
+from election import auth, polls, views, voters  # noqa: E402,F401  (models load, routes register on bp)

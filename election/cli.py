@@ -48,11 +48,18 @@ def verify() -> None:
 @click.option("--seed", "random_seed", type=int, default=59, show_default=True, help="Hạt giống ngẫu nhiên.")
 @click.option("--password", default="dantin-demo-2022", show_default=True, help="Mật khẩu cho các tài khoản mẫu.")
 @click.option("--quiet", is_flag=True, help="Không in thanh tiến độ.")
-def seed(scale: str, random_seed: int, password: str, quiet: bool) -> None:
+@click.option("--if-empty", is_flag=True, help="Bỏ qua (chỉ in tài khoản) nếu cơ sở dữ liệu đã có dữ liệu.")
+def seed(scale: str, random_seed: int, password: str, quiet: bool, if_empty: bool) -> None:
     """Build the demo district modelled on Bình Sơn (or a province) in an empty database."""
+    from election.models import District
     from election.seed import seed_demo
 
-    logins = seed_demo(scale=scale, random_seed=random_seed, password=password, progress=not quiet)
+    if if_empty and db.session.scalar(db.select(District.id).limit(1)) is not None:
+        click.echo("Cơ sở dữ liệu đã có dữ liệu; không tạo lại dữ liệu mẫu.")
+        users = db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.id)).all()
+        logins = [(u.username, u.role.label, u.scope_label) for u in users]
+    else:
+        logins = seed_demo(scale=scale, random_seed=random_seed, password=password, progress=not quiet)
     click.echo("\nTài khoản mẫu (mật khẩu: %s):" % password)
     for username, role_label, scope in logins:
         click.echo(f"  {username:<22} {role_label} – {scope}")

@@ -119,10 +119,7 @@ class ElectionRuleSet:
     # denominator below; "total_households" by default, "present" or "valid_ballots" configurable.
     winner_share: Fraction = Fraction(1, 2)
     winner_denominator: Denominator = "total_households"
-    # R-V3 (Decree 59/2023 art. 7; Bình Sơn practice "một hoặc hai"): candidates per hamlet. NB the
-    # candidates package's RuleSet also carries these two values for registration.
-    min_candidates: int = 1
-    max_candidates: int = 2  # setting
+    # R-V3 (candidates per hamlet) lives in candidates.rules.RuleSet: the list is checked at registration.
     # R-V8 (old rule, Decree 59 silent; setting): the re-vote is held within 15 days of the first vote,
     # and after this many rounds without a winner the commune chairman appoints an acting chief.
     revote_within_days: int = 15
@@ -139,8 +136,6 @@ class ElectionRuleSet:
             share = getattr(self, name)
             if not isinstance(share, Fraction) or not 0 <= share < 1:
                 raise ValueError(f"{name} must be a Fraction in [0, 1)")
-        if not 1 <= self.min_candidates <= self.max_candidates:
-            raise ValueError("need 1 ≤ min_candidates ≤ max_candidates")
         if self.revote_within_days < 1 or self.voting_rounds < 1 or self.unreturned_warning_min < 0:
             raise ValueError("revote_within_days and voting_rounds must be ≥ 1, unreturned_warning_min ≥ 0")
 
@@ -237,7 +232,7 @@ class CountOutcome:
     outcome: Outcome
     winners: tuple[str, ...]  # by votes, most first; at most `seats`; empty unless outcome is "elected"
     errors: tuple[CountIssue, ...]  # R-C1…R-C5: blocking
-    warnings: tuple[CountIssue, ...]  # R-C6 (and R-V3 above the setting): must be acknowledged
+    warnings: tuple[CountIssue, ...]  # R-C6: must be acknowledged
     shares: tuple[CandidateShares, ...]  # in the input's candidate order
     denominator: Denominator  # the R-V7 denominator that applied
     votes_needed: int  # the fewest votes that are strictly more than the share of that denominator
@@ -348,7 +343,7 @@ def _vote_sum_errors(count: CountInput) -> list[CountIssue]:
 
 
 def _count_warnings(count: CountInput, rules: ElectionRuleSet) -> list[CountIssue]:
-    """R-C6 (and R-V3 above the configured maximum): findings that must be acknowledged."""
+    """R-C6: findings that must be acknowledged."""
     warnings: list[CountIssue] = []
     returned, issued, invalid = count.ballots_returned, count.ballots_issued, count.invalid_ballots
     # R-C6: invalid ballots ≥ 3% of those returned.
@@ -374,14 +369,6 @@ def _count_warnings(count: CountInput, rules: ElectionRuleSet) -> list[CountIssu
             f"{unreturned} ballots issued were not returned ({_percent(share, 'en')} of those issued), at "
             f"least {_percent(rules.unreturned_warning_share, 'en')} and {rules.unreturned_warning_min} "
             "ballots: check again and acknowledge.",
-        ))
-    if len(count.candidates) > rules.max_candidates:  # R-V3
-        warnings.append(CountIssue(
-            "R-V3",
-            f"Có {len(count.candidates)} người ứng cử, nhiều hơn mức tối đa {rules.max_candidates} người "
-            "mỗi thôn theo cấu hình.",
-            f"There are {len(count.candidates)} candidates, more than the configured maximum of "
-            f"{rules.max_candidates} per hamlet.",
         ))
     return warnings
 

@@ -16,6 +16,7 @@ from election.accounts import Role
 from election.api import people_filter
 from election.audit import describe
 from election.forms import CommuneForm, PersonForm, TermForm
+from candidates.models import recheck_remediation
 from election.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
 from election.rules import election_timeline, milestone_state
 
@@ -189,9 +190,13 @@ def edit_person(person_id: int):
     form = PersonForm(obj=person)
     form.hamlet_id.choices = _hamlet_choices()
     if form.validate_on_submit() and _save_person(person, form):
-        describe(f"Sửa hồ sơ {person.full_name}")
+        # A raised education or theory level may meet a remediation plan of an exception (R-X1, R-T5).
+        met = recheck_remediation(person, date.today())
+        describe(f"Sửa hồ sơ {person.full_name}" + (f"; đạt {len(met)} kế hoạch khắc phục" if met else ""))
         db.session.commit()
         flash(_("Đã lưu."), "success")
+        if met:
+            flash(_("Đã đạt chuẩn: %(n)s kế hoạch khắc phục được ghi nhận hoàn thành.", n=len(met)), "success")
         return redirect(url_for("election.show_person", person_id=person.id))
     return render_template("election/edit_person.html", form=form, person=person)
 

@@ -327,12 +327,6 @@ def test_warning_thresholds_are_settings() -> None:
     assert rule_ids(evaluate_count(invalid_share_count(200, 5), stricter).warnings) == ["R-C6"]
 
 
-def test_more_candidates_than_the_setting_warns_r_v3() -> None:
-    count = full_count(100, (("A", 60), ("B", 30), ("C", 10)))
-    assert rule_ids(evaluate_count(count).warnings) == ["R-V3"]
-    assert evaluate_count(count, ElectionRuleSet(max_candidates=3)).warnings == ()
-
-
 # Input and rule-set guards ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("changes", [
@@ -354,7 +348,7 @@ def test_count_input_rejects_impossible_values(changes: dict) -> None:
 
 def test_rule_set_rejects_incoherent_settings() -> None:
     with pytest.raises(ValueError):
-        ElectionRuleSet(min_candidates=3, max_candidates=2)
+        ElectionRuleSet(quorum_share=Fraction(3, 2))
     with pytest.raises(ValueError):
         ElectionRuleSet(winner_denominator="voters")  # type: ignore[arg-type]
 
@@ -363,7 +357,7 @@ def test_default_rules_match_rules_md() -> None:
     rules = DEFAULT_ELECTION_RULES
     assert (rules.quorum_share, rules.winner_share, rules.winner_denominator) == (
         Fraction(1, 2), Fraction(1, 2), "total_households")
-    assert (rules.min_candidates, rules.max_candidates, rules.revote_within_days) == (1, 2, 15)
+    assert rules.revote_within_days == 15
 
 
 # R-V8 what comes next ------------------------------------------------------------------------------------

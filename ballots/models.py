@@ -1,0 +1,66 @@
+"""Printed ballot batches and their serials, and the per-poll ballot accounting.
+
+A Ballot row knows its poll and batch, never a voter or household (secret ballot). Its serial is random
+and non-sequential (ballots/qr.new_serial); the QR carries the serial, the poll's election hash, the
+hamlet, a test flag and an HMAC signature.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import db, utcnow
+from election.models import enum_column
+from election.polls import Poll
+
+
+class BallotLayout(enum.StrEnum):
+    A5 = "A5"
+    A6 = "A6"
+    A4X2 = "A4x2"
+    A4X4 = "A4x4"
+
+
+class BallotBatch(db.Model):
+    """One print run for a poll: `count` ballots (households + spare), or a batch of test ballots."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    election_hash: Mapped[str] = mapped_column(sa.String(16))  # ballots.qr.election_hash of the definition
+    layout: Mapped[BallotLayout] = enum_column(BallotLayout, default=BallotLayout.A5)
+    count: Mapped[int]
+    spare: Mapped[int] = mapped_column(default=0)
+    test: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    printed_pages: Mapped[int] = mapped_column(default=0)  # progress of the PDF rendering
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class BallotState(enum.StrEnum):
+    PRINTED = "printed"
+    SPOILED = "spoiled"  # spoiled by a voter and replaced
+    CANCELLED = "cancelled"  # unused and cancelled after the vote
+    COUNTED = "counted"  # scanned in a per-ballot count
+
+
+class Ballot(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("ballot_batch.id"), index=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    serial: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    state: Mapped[BallotState] = enum_column(BallotState, default=BallotState.PRINTED)
+
+    batch: Mapped[BallotBatch] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.batch.poll.hamlet_id if self.batch else None

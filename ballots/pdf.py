@@ -1,0 +1,336 @@
+"""Paper ballots for a hamlet-chief election, drawn with the reportlab canvas.
+
+One ballot design sized for A5 portrait; A6 and four-up A4 use it scaled by 1/√2. Everything that
+is the same on every ballot of a batch (heading, stamp area, instructions, names, test band) is
+drawn once into a PDF form XObject and placed per ballot, so each ballot costs only its QR (one
+filled path of integer rectangles) and its serial: that is what makes thousands per minute possible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO, Literal
+
+from reportlab.lib.pagesizes import A4, A5, A6, landscape
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from ballots.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
+from ballots.qr import payload_serial, qr_matrix
+
+Layout = Literal["A5", "A6", "A4x2", "A4x4"]
+LAYOUTS: tuple[str, ...] = ("A5", "A6", "A4x2", "A4x4")
+
+TEST_BAND_TEXT = "PHIẾU THỬ – KHÔNG CÓ GIÁ TRỊ"
+STAMP_LABEL = "Dấu của Tổ bầu cử"
+# R-B1 (source uncertain, national-election analogy): how the voter marks the ballot.
+INSTRUCTION_SEVERAL = (
+    "Cử tri đồng ý bầu người nào thì giữ nguyên họ tên người đó; không đồng ý người nào "
+    "thì gạch ngang cả họ và tên người đó."
+)
+INSTRUCTION_SINGLE = (
+    "Cử tri đồng ý bầu người có tên dưới đây thì đánh dấu (X) vào ô “Đồng ý”; không đồng ý "
+    "thì đánh dấu (X) vào ô “Không đồng ý”. Chỉ đánh dấu vào một ô."
+)
+AGREE = "Đồng ý"
+DISAGREE = "Không đồng ý"
+
+# The design box: an A5 portrait ballot, in points.
+BOX_W, BOX_H = A5
+MARGIN = 10 * mm
+QR_SIZE = 26 * mm
+STAMP_W, STAMP_H = 38 * mm, 26 * mm
+BAND_H = 11 * mm
+_FORM = "ballot"
+_TEST_RED = (0.78, 0.08, 0.08)
+
+
+@dataclass(frozen=True)
+class BallotSheetSpec:
+    """Everything printed on the ballots of one hamlet's election (no database objects)."""
+
+    term_label: str  # e.g. "Nhiệm kỳ 2022 – 2025"
+    hamlet_name: str  # e.g. "An Phú"
+    commune_name: str  # e.g. "Bình Hải"
+    election_date: date
+    candidates: tuple[str, ...]  # full names, in the order printed
+    hamlet_kind: str = "Thôn"  # or "Tổ dân phố"
+    commune_kind: str = "Xã"  # or "Thị trấn", "Phường"
+    district_name: str = ""  # empty where districts no longer exist
+    district_kind: str = "Huyện"
+    title: str = ""  # default: "PHIẾU BẦU TRƯỞNG THÔN" / "PHIẾU BẦU TỔ TRƯỞNG TỔ DÂN PHỐ"
+    seats: int = 1
+    layout: Layout = "A5"
+    test: bool = False
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"unknown ballot layout: {self.layout!r}")
+        if not self.candidates:
+            raise ValueError("a ballot needs at least one candidate")  # R-V3
+        if not 1 <= self.seats <= len(self.candidates):
+            raise ValueError("seats must be between 1 and the number of candidates")
+
+    @property
+    def heading(self) -> str:
+        if self.title:
+            return self.title
+        if self.hamlet_kind.lower() == "tổ dân phố":
+            return "PHIẾU BẦU TỔ TRƯỞNG TỔ DÂN PHỐ"
+        return "PHIẾU BẦU TRƯỞNG THÔN"
+
+    @property
+    def place_line(self) -> str:
+        parts = [f"{self.hamlet_kind} {self.hamlet_name}", f"{self.commune_kind.lower()} {self.commune_name}"]
+        if self.district_name:
+            parts.append(f"{self.district_kind.lower()} {self.district_name}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    page: tuple[float, float]
+    cells: tuple[tuple[float, float], ...]  # lower-left corner of each ballot cell
+    cell: tuple[float, float]
+    scale: float
+
+
+def _grid(layout: str) -> _Grid:
+    if layout == "A5":
+        return _Grid(A5, ((0.0, 0.0),), A5, 1.0)
+    if layout == "A6":
+        return _Grid(A6, ((0.0, 0.0),), A6, A6[0] / BOX_W)
+    if layout == "A4x2":  # two A5 portrait ballots side by side on landscape A4
+        page = landscape(A4)
+        w, h = page[0] / 2, page[1]
+        return _Grid(page, ((0.0, 0.0), (w, 0.0)), (w, h), min(w / BOX_W, h / BOX_H))
+    page = A4  # A4x4: four A6-sized ballots, reading order top-left, top-right, ...
+    w, h = page[0] / 2, page[1] / 2
+    cells = ((0.0, h), (w, h), (0.0, 0.0), (w, 0.0))
+    return _Grid(page, cells, (w, h), min(w / BOX_W, h / BOX_H))
+
+
+def _fit(text: str, font: str, size: float, width: float) -> float:
+    """The font size, at most `size`, at which `text` fits in `width`."""
+    natural = stringWidth(text, font, size)
+    return size if natural <= width else size * width / natural
+
+
+def _centred(c: Canvas, text: str, font: str, size: float, y: float, width: float = BOX_W - 2 * MARGIN) -> None:
+    text = nfc(text)
+    c.setFont(font, _fit(text, font, size, width))
+    c.drawCentredString(BOX_W / 2, y, text)
+
+
+def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
+    """The part of a ballot that is the same on every ballot of the batch, in design-box units."""
+    top = BOX_H - MARGIN
+    inner_w = BOX_W - 2 * MARGIN
+
+    if spec.test:  # watermark first, so everything else is drawn over it
+        c.saveState()
+        c.setFillColorRGB(0.97, 0.86, 0.86)
+        c.translate(BOX_W / 2, BOX_H * 0.4)
+        c.rotate(35)
+        c.setFont(BOLD, 44)
+        c.drawCentredString(0, 0, nfc("PHIẾU THỬ"))
+        c.restoreState()
+
+    # Stamp area (top left): the election team stamps every ballot it hands out.
+    c.saveState()
+    c.setStrokeColorRGB(0.45, 0.45, 0.45)
+    c.setLineWidth(0.6)
+    c.setDash(2, 2)
+    c.roundRect(MARGIN, top - STAMP_H, STAMP_W, STAMP_H, 3 * mm)
+    c.restoreState()
+    c.setFillColorRGB(0.4, 0.4, 0.4)
+    c.setFont(ITALIC, 7.5)
+    c.drawCentredString(MARGIN + STAMP_W / 2, top - STAMP_H + 3 * mm, nfc(f"({STAMP_LABEL})"))
+    c.setFillColorRGB(0, 0, 0)
+
+    # Issuer (top middle, between stamp and QR).
+    mid_x0 = MARGIN + STAMP_W + 3 * mm
+    mid_w = BOX_W - MARGIN - QR_SIZE - 5 * mm - mid_x0  # clear of the QR's quiet zone
+    mid_c = mid_x0 + mid_w / 2
+    issuer = [
+        (REGULAR, f"{spec.commune_kind} {spec.commune_name}".upper()),
+        (BOLD, f"TỔ BẦU CỬ {spec.hamlet_kind} {spec.hamlet_name}".upper()),
+    ]
+    y = top - 5 * mm
+    for font, text in issuer:
+        for line in simpleSplit(nfc(text), font, 8, mid_w):
+            c.setFont(font, 8)
+            c.drawCentredString(mid_c, y, line)
+            y -= 10
+    c.setLineWidth(0.5)
+    c.line(mid_c - 8 * mm, y + 5, mid_c + 8 * mm, y + 5)
+
+    # Heading.
+    y = top - STAMP_H - 14 * mm  # below the serial printed under the QR
+    _centred(c, spec.heading, BOLD, 17, y)
+    y -= 17
+    _centred(c, spec.term_label, BOLD, 11.5, y)
+    y -= 16
+    _centred(c, spec.place_line, REGULAR, 10.5, y)
+    y -= 14
+    d = spec.election_date
+    _centred(c, f"Ngày bầu cử: ngày {d.day} tháng {d.month} năm {d.year}", ITALIC, 9.5, y)
+    y -= 9 * mm
+
+    # Instructions, in a light frame.
+    single = len(spec.candidates) == 1
+    instruction = INSTRUCTION_SINGLE if single else INSTRUCTION_SEVERAL
+    lines = simpleSplit(nfc(instruction), ITALIC, 9, inner_w - 6 * mm)
+    box_h = len(lines) * 11.5 + 4 * mm
+    c.setStrokeColorRGB(0.6, 0.6, 0.6)
+    c.setLineWidth(0.5)
+    c.rect(MARGIN, y - box_h + 4 * mm, inner_w, box_h, stroke=1, fill=0)
+    c.setStrokeColorRGB(0, 0, 0)
+    c.setFont(ITALIC, 9)
+    ty = y + 4 * mm - 2 * mm - 9
+    for line in lines:
+        c.drawString(MARGIN + 3 * mm, ty, line)
+        ty -= 11.5
+    y = y - box_h - 6 * mm
+
+    bottom = MARGIN + (BAND_H + 4 * mm if spec.test else 0)
+    names = [nfc(n) for n in spec.candidates]
+    if single:
+        _draw_single(c, names[0], y, bottom)
+    else:
+        _draw_several(c, spec, names, y, bottom)
+
+    if spec.test:
+        c.setFillColorRGB(*_TEST_RED)
+        c.rect(0, MARGIN - 4 * mm, BOX_W, BAND_H, stroke=0, fill=1)
+        c.setFillColorRGB(1, 1, 1)
+        _centred(c, TEST_BAND_TEXT, BOLD, 14, MARGIN - 4 * mm + BAND_H / 2 - 5)
+        c.setFillColorRGB(0, 0, 0)
+
+
+def _draw_several(c: Canvas, spec: BallotSheetSpec, names: list[str], y: float, bottom: float) -> None:
+    inner_w = BOX_W - 2 * MARGIN
+    _centred(c, f"Danh sách người ứng cử (bầu {spec.seats} người)", BOLD, 10, y)
+    y -= 8 * mm
+    pitch = min(15 * mm, (y - bottom) / len(names))
+    size = min(15.0, pitch * 0.55, *(_fit(n, BOLD, 15, inner_w - 10 * mm) for n in names))
+    block_w = max(stringWidth(n, BOLD, size) for n in names)
+    x = (BOX_W - block_w) / 2
+    c.setFont(BOLD, size)
+    for name in names:
+        y -= size * 0.4
+        c.drawString(x, y, name)
+        y -= pitch - size * 0.4
+
+
+def _draw_single(c: Canvas, name: str, y: float, bottom: float) -> None:
+    inner_w = BOX_W - 2 * MARGIN
+    y -= 8 * mm
+    _centred(c, name, BOLD, 16, y, inner_w - 10 * mm)
+    y -= 18 * mm
+    box = 8 * mm
+    c.setLineWidth(1)
+    c.setFont(BOLD, 12)
+    for label, centre in ((AGREE, BOX_W * 0.3), (DISAGREE, BOX_W * 0.7)):
+        label = nfc(label)
+        c.drawCentredString(centre, y, label)
+        c.rect(centre - box / 2, y - box - 4 * mm, box, box, stroke=1, fill=0)
+
+
+def _qr_literal(matrix: list[list[bool]]) -> str:
+    """PDF operators filling the dark modules, one rectangle per horizontal run, in module units."""
+    ops: list[str] = []
+    for row_no, row in enumerate(matrix):
+        x = 0
+        n = len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                ops.append(f"{start} {row_no} {x - start} 1 re")
+            else:
+                x += 1
+    ops.append("f")
+    return "\n".join(ops)
+
+
+def _draw_variable(c: Canvas, payload: str) -> None:
+    """The QR and serial of one ballot, in design-box units."""
+    matrix = qr_matrix(payload)
+    module = QR_SIZE / len(matrix)
+    left = BOX_W - MARGIN - QR_SIZE
+    top = BOX_H - MARGIN
+    c.saveState()
+    # Module (0, 0) is the top-left corner; y grows downwards in module units.
+    c.transform(module, 0, 0, -module, left, top)
+    c.addLiteral(_qr_literal(matrix))
+    c.restoreState()
+    c.setFont(REGULAR, 7)
+    # 5 mm down keeps the text out of the QR's quiet zone (4 modules ≈ 3.6 mm).
+    c.drawCentredString(left + QR_SIZE / 2, top - QR_SIZE - 5 * mm, f"Số: {payload_serial(payload)}")
+
+
+def _draw_cut_marks(c: Canvas, grid: _Grid) -> None:
+    c.saveState()
+    c.setStrokeColorRGB(0.55, 0.55, 0.55)
+    c.setLineWidth(0.4)
+    c.setDash(4, 3)
+    page_w, page_h = grid.page
+    for x in {x for x, _ in grid.cells if x > 0}:
+        c.line(x, 0, x, page_h)
+    for y in {y for _, y in grid.cells if y > 0}:
+        c.line(0, y, page_w, y)
+    c.restoreState()
+
+
+def render_ballots(
+    spec: BallotSheetSpec,
+    payloads: Iterable[str],
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write one ballot per payload string to `out` as PDF; returns the number of pages.
+
+    `progress(done, total)` is called after each page.
+    """
+    register_fonts()
+    texts = list(payloads)
+    if not texts:
+        raise ValueError("no ballots to print")
+    grid = _grid(spec.layout)
+    per_page = len(grid.cells)
+    c = Canvas(out, pagesize=grid.page, pageCompression=1, invariant=1)
+    c.setTitle(nfc(f"{spec.heading} – {spec.place_line}"))
+    c.setCreator("Dân tin")
+
+    c.beginForm(_FORM, 0, 0, BOX_W, BOX_H)
+    _draw_static(c, spec)
+    c.endForm()
+
+    cw, ch = grid.cell
+    off_x = (cw - BOX_W * grid.scale) / 2
+    off_y = (ch - BOX_H * grid.scale) / 2
+    pages = math.ceil(len(texts) / per_page)
+    for page_no in range(pages):
+        chunk = texts[page_no * per_page : (page_no + 1) * per_page]
+        if per_page > 1:
+            _draw_cut_marks(c, grid)
+        for (cx, cy), payload in zip(grid.cells, chunk):
+            c.saveState()
+            c.translate(cx + off_x, cy + off_y)
+            if grid.scale != 1.0:
+                c.scale(grid.scale, grid.scale)
+            c.doForm(_FORM)
+            _draw_variable(c, payload)
+            c.restoreState()
+        c.showPage()
+        if progress is not None:
+            progress(min((page_no + 1) * per_page, len(texts)), len(texts))
+    c.save()
+    return pages

@@ -1,0 +1,249 @@
+"""The QR payload printed on every paper ballot: versioned, signed, and anonymous.
+
+Text form (all in the QR alphanumeric charset, so the symbol stays at version 3, 29×29):
+
+    DT1.<election hash>.<hamlet id>.<serial>.<T|R>.<signature>
+
+- election hash: 8 Crockford base32 chars of sha256(canonical JSON of the election definition);
+- hamlet id: decimal;
+- serial: 10 random Crockford base32 chars (50 bits, from `secrets`, never sequential);
+- T = test ballot, R = real ballot;
+- signature: HMAC-SHA256 with the server secret over everything before it, truncated to
+  16 bytes, 26 Crockford base32 chars.
+
+Nothing on the ballot identifies a voter (secret ballot, R-V6); whether the serial was issued to
+this hamlet and not counted yet is checked by the caller against its ballot accounting (R-B1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import qrcode
+from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, QRData
+
+VERSION = 1
+PREFIX = "DT"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+HASH_CHARS = 8  # 40 bits: tells elections apart; forgery is stopped by the signature
+SERIAL_CHARS = 10  # 50 random bits per ballot
+SIGNATURE_BYTES = 16  # 128-bit truncated HMAC-SHA256
+SIGNATURE_CHARS = 26  # ceil(128 / 5)
+QR_MASK_PATTERN = 2  # fixed mask: skips qrcode's slow search over all eight masks
+
+_C = "[0-9A-HJKMNP-TV-Z]"
+_PAYLOAD_RE = re.compile(
+    rf"DT(?P<version>[0-9]+)\.(?P<hash>{_C}{{{HASH_CHARS}}})\.(?P<hamlet>[1-9][0-9]{{0,11}})"
+    rf"\.(?P<serial>{_C}{{{SERIAL_CHARS}}})\.(?P<flag>[TR])\.(?P<sig>{_C}{{{SIGNATURE_CHARS}}})"
+)
+_QR_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+_VERSION_RE = re.compile(r"DT([0-9]+)\.")
+_SERIAL_RE = re.compile(rf"{_C}{{{SERIAL_CHARS}}}")
+
+
+@dataclass(frozen=True)
+class BallotPayload:
+    """What a ballot's QR says: which election and hamlet, which ballot, test or real."""
+
+    election_hash: str
+    hamlet_id: int
+    serial: str
+    test: bool = False
+    version: int = VERSION
+
+
+@dataclass(frozen=True)
+class PayloadProblem:
+    """Why a genuine (well-signed) ballot does not belong to the count at hand."""
+
+    code: str  # "wrong_election" | "wrong_hamlet" | "test_ballot"
+    message: str
+    message_en: str
+
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "malformed": (
+        "Mã QR không phải mã phiếu bầu hợp lệ.",
+        "The QR code is not a valid ballot code.",
+    ),
+    "unknown_version": (
+        "Mã QR thuộc một phiên bản phiếu bầu không được hỗ trợ.",
+        "The QR code belongs to an unsupported ballot version.",
+    ),
+    "bad_signature": (
+        "Chữ ký của mã QR không đúng: phiếu không do Tổ bầu cử phát hành hoặc đã bị sửa.",
+        "The QR signature is wrong: the ballot was not issued by the election team or was altered.",
+    ),
+    "wrong_election": (
+        "Phiếu bầu thuộc một cuộc bầu cử khác (khác nhiệm kỳ, vòng bầu hoặc danh sách ứng cử viên).",
+        "The ballot belongs to another election (term, round or candidate list differ).",
+    ),
+    "wrong_hamlet": (
+        "Phiếu bầu được phát hành cho thôn/tổ dân phố khác.",
+        "The ballot was issued for another hamlet or residential group.",
+    ),
+    "test_ballot": (
+        "Đây là phiếu thử, không có giá trị trong cuộc bầu cử thật.",
+        "This is a test ballot; it has no value in a real election.",
+    ),
+}
+
+
+class BallotQRError(ValueError):
+    """A scanned text that is not a genuine ballot payload."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message, self.message_en = _MESSAGES[code]
+        super().__init__(self.message_en)
+
+
+def b32(data: bytes) -> str:
+    """Crockford base32 of `data` (big-endian bit string, zero-padded on the right)."""
+    bits = len(data) * 8
+    number = int.from_bytes(data, "big") << (-bits % 5)
+    chars = -(-bits // 5)
+    return "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in reversed(range(chars)))
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def election_definition(
+    term: str, hamlet_id: int, round_no: int, candidates: Iterable[tuple[int, str]], seats: int
+) -> dict[str, Any]:
+    """The definition `election_hash` expects, candidates as sorted (id, full name) pairs."""
+    return {
+        "term": term,
+        "hamlet": hamlet_id,
+        "round": round_no,
+        "candidates": sorted([int(cid), name] for cid, name in candidates),
+        "seats": seats,
+    }
+
+
+def election_hash(definition: Mapping[str, Any]) -> str:
+    """Short hash of an election definition: canonical JSON → sha256 → 8 Crockford chars."""
+    text = json.dumps(
+        _canonical(definition), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return b32(hashlib.sha256(text.encode("utf-8")).digest())[:HASH_CHARS]
+
+
+def new_serial() -> str:
+    """A random, non-sequential ballot serial (10 Crockford base32 chars)."""
+    return "".join(secrets.choice(CROCKFORD) for _ in range(SERIAL_CHARS))
+
+
+def _sign(body: str, secret: bytes) -> str:
+    mac = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
+    return b32(mac[:SIGNATURE_BYTES])
+
+
+def encode_payload(payload: BallotPayload, secret: bytes) -> str:
+    """The signed QR text for one ballot."""
+    if payload.version != VERSION:
+        raise ValueError(f"cannot encode payload version {payload.version}")
+    if not re.fullmatch(rf"{_C}{{{HASH_CHARS}}}", payload.election_hash):
+        raise ValueError(f"bad election hash: {payload.election_hash!r}")
+    if not _SERIAL_RE.fullmatch(payload.serial):
+        raise ValueError(f"bad serial: {payload.serial!r}")
+    if payload.hamlet_id < 1:
+        raise ValueError(f"bad hamlet id: {payload.hamlet_id!r}")
+    body = (
+        f"{PREFIX}{VERSION}.{payload.election_hash}.{payload.hamlet_id}"
+        f".{payload.serial}.{'T' if payload.test else 'R'}"
+    )
+    return f"{body}.{_sign(body, secret)}"
+
+
+def decode_payload(text: str, secret: bytes) -> BallotPayload:
+    """Parse and verify a scanned ballot QR text; raises BallotQRError on anything not genuine."""
+    text = text.strip().upper()
+    version = _VERSION_RE.match(text)
+    if version is None:
+        raise BallotQRError("malformed")
+    if int(version.group(1)) != VERSION:
+        raise BallotQRError("unknown_version")
+    match = _PAYLOAD_RE.fullmatch(text)
+    if match is None:
+        raise BallotQRError("malformed")
+    body = text[: match.start("sig") - 1]
+    if not hmac.compare_digest(_sign(body, secret), match.group("sig")):
+        raise BallotQRError("bad_signature")
+    return BallotPayload(
+        election_hash=match.group("hash"),
+        hamlet_id=int(match.group("hamlet")),
+        serial=match.group("serial"),
+        test=match.group("flag") == "T",
+        version=VERSION,
+    )
+
+
+def check_payload(
+    payload: BallotPayload,
+    expected_hash: str,
+    expected_hamlet_id: int,
+    *,
+    accept_test: bool = False,
+) -> PayloadProblem | None:
+    """Whether a verified ballot belongs to this hamlet's election (R-B1: right hamlet)."""
+    code: str | None = None
+    if payload.election_hash != expected_hash:
+        code = "wrong_election"
+    elif payload.hamlet_id != expected_hamlet_id:
+        code = "wrong_hamlet"
+    elif payload.test and not accept_test:
+        code = "test_ballot"
+    if code is None:
+        return None
+    message, message_en = _MESSAGES[code]
+    return PayloadProblem(code=code, message=message, message_en=message_en)
+
+
+def payload_serial(text: str) -> str:
+    """The serial field of a payload text, unverified (for printing beside the QR)."""
+    parts = text.split(".")
+    if len(parts) != 6 or not _SERIAL_RE.fullmatch(parts[3]):
+        raise BallotQRError("malformed")
+    return parts[3]
+
+
+@lru_cache(maxsize=64)
+def _version_for(length: int, alnum: bool) -> int:
+    """Smallest QR version for a payload of this length and mode (depends on nothing else)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(QRData(b"0" * length, mode=MODE_ALPHA_NUM if alnum else MODE_8BIT_BYTE), optimize=0)
+    return qr.best_fit()
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR module matrix (True = dark, no quiet zone) at error correction M, fixed mask."""
+    data = text.encode("utf-8")
+    alnum = all(c in _QR_ALNUM for c in text)
+    qr = qrcode.QRCode(
+        version=_version_for(len(data), alnum),  # skips qrcode's per-call version search
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=0,
+        mask_pattern=QR_MASK_PATTERN,
+    )
+    qr.add_data(QRData(data, mode=MODE_ALPHA_NUM if alnum else MODE_8BIT_BYTE), optimize=0)
+    qr.make(fit=False)
+    return [[bool(cell) for cell in row] for row in qr.modules]

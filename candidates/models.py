@@ -1,0 +1,348 @@
+"""Candidate lists, candidacies, exception requests (R-X1) and remediation plans.
+
+Lifecycles are model methods: each checks the state and raises RuleViolation with a Vietnamese message,
+so an illegal transition is impossible from any caller (page, API, CLI). Only views and CLI commit.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import db, utcnow
+from candidates.rules import (Assessment, CandidateFacts, DualAssessment, RuleSet, assess_both, exception_possible,
+                              get_rule_set, remediation_met)
+from election.errors import RuleViolation
+from election.models import Hamlet, Person, Term, enum_column
+
+
+class ListState(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"  # the official candidate list: locked
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Đang lập", "confirmed": "Đã xác nhận (khóa)"}[self.value]
+
+
+class ProposedBy(enum.StrEnum):
+    FRONT_COMMITTEE = "front_committee"  # Ban công tác Mặt trận, after consulting the chapter
+    FLOOR = "floor"  # nomination from the floor (hamlet meeting)
+
+    @property
+    def label(self) -> str:
+        return {"front_committee": "Ban công tác Mặt trận (sau khi thống nhất với chi bộ)",
+                "floor": "Đề cử tại hội nghị"}[self.value]
+
+
+class CandidateList(db.Model):
+    """The hamlet-chief candidates of one hamlet for one term and voting round."""
+
+    __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_candidate_list_round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"), index=True)
+    hamlet_id: Mapped[int] = mapped_column(sa.ForeignKey("hamlet.id"), index=True)
+    round_no: Mapped[int] = mapped_column(default=1)  # 2 = the re-vote (R-V8)
+    state: Mapped[ListState] = enum_column(ListState, default=ListState.DRAFT)
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Set when ballots are printed for this list: from then on it can never be reopened.
+    ballots_printed: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    term: Mapped[Term] = relationship()
+    hamlet: Mapped[Hamlet] = relationship()
+    candidacies: Mapped[list[Candidacy]] = relationship(back_populates="candidate_list", order_by="Candidacy.position",
+                                                        cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.hamlet_id
+
+    @property
+    def rule_set(self) -> RuleSet:
+        return get_rule_set(self.term.rule_set)
+
+    @property
+    def locked(self) -> bool:
+        return self.state == ListState.CONFIRMED
+
+    def ensure_editable(self) -> None:
+        if self.locked:
+            raise RuleViolation("Danh sách người ứng cử đã được xác nhận và khóa; cần mở lại trước khi sửa.")
+
+    def add(self, person: Person, proposed_by: ProposedBy, note: str = "") -> Candidacy:
+        """R-V3: at least 1 and at most `max_candidates_per_hamlet` candidates; a person once per list."""
+        self.ensure_editable()
+        if person.hamlet_id != self.hamlet_id:
+            raise RuleViolation(f"{person.full_name} không thường trú tại {self.hamlet.full_name} (R-E1).")
+        if any(c.person_id == person.id for c in self.candidacies):
+            raise RuleViolation(f"{person.full_name} đã có trong danh sách.")
+        limit = self.rule_set.max_candidates_per_hamlet
+        if len(self.candidacies) >= limit:
+            raise RuleViolation(f"Mỗi thôn, tổ dân phố có tối đa {limit} người ứng cử (R-V3).")
+        candidacy = Candidacy(person=person, proposed_by=proposed_by, proposal_note=note,
+                              position=len(self.candidacies) + 1)
+        self.candidacies.append(candidacy)
+        return candidacy
+
+    def remove(self, candidacy: Candidacy) -> None:
+        self.ensure_editable()
+        self.candidacies.remove(candidacy)
+        for index, other in enumerate(self.candidacies, start=1):
+            other.position = index
+
+    def blocking_problems(self) -> list[str]:
+        """What stops confirmation: count (R-V3) and every candidate eligible or excepted (R-X1)."""
+        problems = []
+        minimum = self.rule_set.min_candidates_per_hamlet
+        if len(self.candidacies) < minimum:
+            problems.append(f"Cần ít nhất {minimum} người ứng cử (R-V3).")
+        for candidacy in self.candidacies:
+            if not candidacy.may_stand:
+                problems.append(f"{candidacy.person.full_name}: {candidacy.standing_problem}")
+        return problems
+
+    def confirm(self, user_id: int) -> None:
+        self.ensure_editable()
+        problems = self.blocking_problems()
+        if problems:
+            raise RuleViolation("Chưa thể xác nhận danh sách: " + "; ".join(problems))
+        self.state = ListState.CONFIRMED
+        self.confirmed_at = utcnow()
+        self.confirmed_by_id = user_id
+
+    def reopen(self) -> None:
+        if not self.locked:
+            raise RuleViolation("Danh sách chưa được xác nhận.")
+        if self.ballots_printed:
+            raise RuleViolation("Phiếu bầu đã được in theo danh sách này; không thể mở lại danh sách.")
+        self.state = ListState.DRAFT
+        self.confirmed_at = None
+        self.confirmed_by_id = None
+
+
+class Candidacy(db.Model):
+    """A person on a hamlet's candidate list."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate_list.id"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    position: Mapped[int] = mapped_column(default=1)  # order on the list and the ballot
+    proposed_by: Mapped[ProposedBy] = enum_column(ProposedBy)
+    proposal_note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    candidate_list: Mapped[CandidateList] = relationship(back_populates="candidacies")
+    person: Mapped[Person] = relationship()
+    exception_requests: Mapped[list[ExceptionRequest]] = relationship(back_populates="candidacy",
+                                                                      order_by="ExceptionRequest.id")
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.person.hamlet_id if self.person else None
+
+    def facts(self) -> CandidateFacts:
+        p = self.person
+        return CandidateFacts(birth_date=p.birth_date, education=p.education, political_theory=p.political_theory,
+                              party_member=p.party_member, resident=p.hamlet_id == self.candidate_list.hamlet_id,
+                              fit_for_term=p.fit_for_term)
+
+    def assessments(self) -> DualAssessment:
+        """As hamlet chief (on election day) and as future chapter secretary (rules.md §1)."""
+        lst = self.candidate_list
+        return assess_both(self.facts(), lst.term.election_day, lst.hamlet.commune.commune_class, lst.rule_set)
+
+    @property
+    def chief_assessment(self) -> Assessment:
+        return self.assessments().hamlet_chief
+
+    @property
+    def approved_exception(self) -> ExceptionRequest | None:
+        return next((r for r in self.exception_requests if r.state == RequestState.APPROVED), None)
+
+    @property
+    def pending_exception(self) -> ExceptionRequest | None:
+        return next((r for r in self.exception_requests if r.state == RequestState.PENDING), None)
+
+    @property
+    def standing_problem(self) -> str | None:
+        """Why this candidate may not stand yet (None when eligible or excepted)."""
+        assessment = self.chief_assessment
+        if assessment.failed_hard:
+            return "không đạt tiêu chuẩn bắt buộc " + ", ".join(f.rule for f in assessment.failed_hard) + \
+                " (không thể xin ngoại lệ)"
+        needed = {f.rule for f in assessment.failed_exceptionable}
+        if not needed:
+            return None
+        approved = self.approved_exception
+        if approved is None:
+            return "cần được cấp có thẩm quyền chấp thuận ngoại lệ cho " + ", ".join(sorted(needed)) + " (R-X1)"
+        missing = needed - set(approved.rule_ids)
+        if missing:
+            return "ngoại lệ đã duyệt không bao gồm " + ", ".join(sorted(missing))
+        return None
+
+    @property
+    def may_stand(self) -> bool:
+        return self.standing_problem is None
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Chờ quyết định", "approved": "Đã chấp thuận", "rejected": "Không chấp thuận",
+                "withdrawn": "Đã rút"}[self.value]
+
+
+class ExceptionRequest(db.Model):
+    """R-X1: the commune party committee asks the approving authority to let a candidate stand."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(sa.ForeignKey("candidacy.id"), index=True)
+    rules: Mapped[str] = mapped_column(sa.String(40))  # comma-separated rule ids, e.g. "R-E4,R-E5"
+    shortage_reason: Mapped[str] = mapped_column(sa.Text)  # why the hamlet truly lacks people
+    state: Mapped[RequestState] = enum_column(RequestState, default=RequestState.PENDING)
+    filed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision_number: Mapped[str] = mapped_column(sa.String(60), default="")
+    decision_date: Mapped[date | None]
+    signer: Mapped[str] = mapped_column(sa.String(120), default="")
+    decision_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="exception_requests")
+    remediation_plans: Mapped[list[RemediationPlan]] = relationship(back_populates="exception_request",
+                                                                    order_by="RemediationPlan.id")
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.candidacy.candidate_list.hamlet_id
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(r for r in self.rules.split(",") if r)
+
+    @classmethod
+    def file(cls, candidacy: Candidacy, reason: str, user_id: int) -> ExceptionRequest:
+        """R-X1: only for a candidate failing exceptionable rules and no hard one."""
+        assessment = candidacy.chief_assessment
+        if not exception_possible(assessment):
+            if assessment.failed_hard:
+                raise RuleViolation("Không thể xin ngoại lệ: người ứng cử không đạt tiêu chuẩn bắt buộc "
+                                    + ", ".join(f.rule for f in assessment.failed_hard) + " (R-X1).")
+            raise RuleViolation("Người ứng cử đã đạt các tiêu chuẩn; không cần xin ngoại lệ.")
+        if candidacy.pending_exception or candidacy.approved_exception:
+            raise RuleViolation("Người ứng cử này đã có đề nghị ngoại lệ đang xử lý hoặc đã được chấp thuận.")
+        if len(reason.strip()) < 20:
+            raise RuleViolation("Cần nêu rõ lý do thôn, tổ dân phố thiếu nhân sự (ít nhất 20 ký tự).")
+        rules = ",".join(f.rule for f in assessment.failed_exceptionable)
+        return cls(candidacy=candidacy, rules=rules, shortage_reason=reason.strip(), filed_by_id=user_id)
+
+    def _ensure_pending(self) -> None:
+        if self.state != RequestState.PENDING:
+            raise RuleViolation(f"Đề nghị đã ở trạng thái «{self.state.label}»; không thể quyết định lại.")
+
+    def approve(self, *, user_id: int, number: str, on: date, signer: str, notes: str,
+                plans: list[RemediationPlan]) -> None:
+        """Approval records the decision and at least one remediation plan per excepted rule (R-X1)."""
+        self._ensure_pending()
+        if not number.strip() or not signer.strip():
+            raise RuleViolation("Quyết định chấp thuận cần số quyết định và người ký.")
+        term_end = self.candidacy.candidate_list.term.ends_on
+        covered = {plan.rule for plan in plans}
+        missing = set(self.rule_ids) - covered
+        if missing:
+            raise RuleViolation("Cần kế hoạch khắc phục cho " + ", ".join(sorted(missing)) + " (R-X1).")
+        for plan in plans:
+            if plan.deadline > term_end:
+                raise RuleViolation(f"Hạn khắc phục {plan.deadline:%d/%m/%Y} phải không muộn hơn ngày kết thúc "
+                                    f"nhiệm kỳ {term_end:%d/%m/%Y} (R-X1).")
+            plan.person_id = self.candidacy.person_id
+            self.remediation_plans.append(plan)
+        self.state = RequestState.APPROVED
+        self._decide(user_id, number, on, signer, notes)
+
+    def reject(self, *, user_id: int, number: str, on: date, signer: str, notes: str) -> None:
+        self._ensure_pending()
+        if not notes.strip():
+            raise RuleViolation("Cần ghi lý do không chấp thuận.")
+        self.state = RequestState.REJECTED
+        self._decide(user_id, number, on, signer, notes)
+
+    def withdraw(self) -> None:
+        self._ensure_pending()
+        self.state = RequestState.WITHDRAWN
+
+    def _decide(self, user_id: int, number: str, on: date, signer: str, notes: str) -> None:
+        self.decided_by_id = user_id
+        self.decided_at = utcnow()
+        self.decision_number = number.strip()
+        self.decision_date = on
+        self.signer = signer.strip()
+        self.decision_notes = notes.strip()
+
+
+class RemedyKind(enum.StrEnum):
+    TRAINING = "training"  # send the person to a course that reaches the standard
+    REPLACEMENT = "replacement"  # find a replacement by the end of the term
+
+    @property
+    def label(self) -> str:
+        return {"training": "Cử đi đào tạo, bồi dưỡng", "replacement": "Tìm người thay thế"}[self.value]
+
+
+class RemediationPlan(db.Model):
+    """How an excepted standard will be met by the end of the term (59-KH/HU II.2.3; R-T5)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exception_request_id: Mapped[int] = mapped_column(sa.ForeignKey("exception_request.id"), index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    rule: Mapped[str] = mapped_column(sa.String(8))  # R-E4 or R-E5
+    kind: Mapped[RemedyKind] = enum_column(RemedyKind)
+    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    deadline: Mapped[date]
+    met_on: Mapped[date | None]
+    met_note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    exception_request: Mapped[ExceptionRequest] = relationship(back_populates="remediation_plans")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.person.hamlet_id if self.person else None
+
+    def state_on(self, day: date) -> str:
+        """'met', 'due' (deadline not passed) or 'overdue' (R-T5: overdue from the day after the deadline)."""
+        if self.met_on is not None and self.met_on <= day:
+            return "met"
+        return "overdue" if day > self.deadline else "due"
+
+    def check_met(self, on: date) -> bool:
+        """Mark the plan met when the person's recorded level now reaches the standard (training link)."""
+        if self.met_on is not None or self.kind != RemedyKind.TRAINING:
+            return False
+        candidate_list = self.exception_request.candidacy.candidate_list
+        facts = self.exception_request.candidacy.facts()
+        if remediation_met(self.rule, facts, candidate_list.hamlet.commune.commune_class, candidate_list.rule_set):
+            self.met_on = on
+            self.met_note = "Đạt chuẩn theo trình độ đã cập nhật"
+            return True
+        return False
+
+
+def recheck_remediation(person: Person, on: date) -> list[RemediationPlan]:
+    """After a person's education or political theory changed: the plans that are now met."""
+    plans = db.session.scalars(db.select(RemediationPlan).where(RemediationPlan.person_id == person.id,
+                                                                RemediationPlan.met_on.is_(None))).all()
+    return [plan for plan in plans if plan.check_met(on)]
