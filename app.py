@@ -111,14 +111,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
+    import importlib
+
     from ballots import bp as ballots_bp
-    from candidates import bp as candidates_bp
+    from candidates import VIEW_MODULES, bp as candidates_bp
     from chapters import bp as chapters_bp
     from election import bp as election_bp
     from election.access import enforce_declared_access
     from election.api import api_bp
     from training import bp as training_bp
 
+    for module in VIEW_MODULES:
+        importlib.import_module(module)
     for blueprint in (election_bp, candidates_bp, ballots_bp, chapters_bp, training_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies

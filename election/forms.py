@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
@@ -104,3 +104,33 @@ class ConfirmForm(FlaskForm):
     """A bare form for POST buttons (carries the CSRF token)."""
 
     submit = SubmitField(_l("Xác nhận"))
+
+
+class DistrictForm(FlaskForm):
+    approver_name = StringField(_l("Cấp có thẩm quyền phê duyệt ngoại lệ"), validators=[DataRequired(REQUIRED),
+                                                                                       Length(max=200)],
+                                filters=[strip_nfc])
+    approver_level = SelectField(_l("Cấp phê duyệt (R-X1)"), choices=[
+        ("district", _l("Cấp huyện (Ban Thường vụ Huyện ủy, theo 59-KH/HU)")),
+        ("commune", _l("Cấp xã (sau sắp xếp đơn vị hành chính 2025)"))])
+    submit = SubmitField(_l("Lưu"))
+
+
+class RenameForm(FlaskForm):
+    new_name = StringField(_l("Tên mới"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    effective_on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired(REQUIRED)])
+    decision = StringField(_l("Căn cứ (số quyết định, nghị quyết)"), validators=[DataRequired(REQUIRED),
+                                                                              Length(max=200)], filters=[strip_nfc])
+    submit = SubmitField(_l("Đổi tên"))
+
+
+class MergeForm(FlaskForm):
+    sources = SelectMultipleField(_l("Các thôn, tổ dân phố sáp nhập"), coerce=int)
+    new_name = StringField(_l("Tên đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=120)],
+                           filters=[strip_nfc])
+    kind = SelectField(_l("Loại"), choices=[("hamlet", _l("Thôn")), ("residential_group", _l("Tổ dân phố"))])
+    code = StringField(_l("Mã đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=12)])
+    effective_on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired(REQUIRED)])
+    decision = StringField(_l("Căn cứ (số nghị quyết)"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                           filters=[strip_nfc])
+    submit = SubmitField(_l("Sáp nhập"))

@@ -14,10 +14,13 @@ from election.access import (allow, any_user, authorise_commune, authorise_distr
                              scope_communes, scope_hamlets, user_district_id)
 from election.accounts import Role
 from election.api import people_filter
-from election.audit import describe
-from election.forms import CommuneForm, PersonForm, TermForm
+from election import units
+from election.audit import describe, record
+from election.errors import RuleViolation
+from election.forms import CommuneForm, DistrictForm, MergeForm, PersonForm, RenameForm, TermForm
 from candidates.models import recheck_remediation
-from election.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
+from election.models import (Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Position, Term,
+                             UnitEvent, current_term)
 from election.rules import election_timeline, milestone_state
 
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
@@ -250,3 +253,72 @@ def web_font(style: str):
     response.cache_control.public = True
     response.cache_control.max_age = 30 * 24 * 3600
     return response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# District settings, renames and mergers
+# ---------------------------------------------------------------------------------------------------------
+
+@bp.route("/district", methods=["GET", "POST"])
+@allow(Role.DISTRICT_OFFICE)
+def edit_district():
+    district = db.get_or_404(District, user_district_id())
+    authorise_district(district.id)
+    form = DistrictForm(obj=district)
+    if form.validate_on_submit():
+        form.populate_obj(district)
+        describe(f"Cấu hình cấp phê duyệt ngoại lệ: {district.approver_name}")
+        db.session.commit()
+        flash(_("Đã lưu."), "success")
+        return redirect(url_for("election.edit_district"))
+    events = db.session.scalars(db.select(UnitEvent).join(Commune, UnitEvent.commune_id == Commune.id)
+                                .where(Commune.district_id == district.id)
+                                .order_by(UnitEvent.effective_on.desc(), UnitEvent.id.desc()).limit(200)).all()
+    return render_template("election/edit_district.html", form=form, district=district, events=events)
+
+
+@bp.route("/hamlets/<int:hamlet_id>/rename", methods=["GET", "POST"])
+@allow(Role.DISTRICT_OFFICE)
+def rename_hamlet(hamlet_id: int):
+    hamlet = db.get_or_404(Hamlet, hamlet_id)
+    authorise_hamlet(hamlet)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            old_name = hamlet.name
+            units.rename_hamlet(hamlet, form.new_name.data, form.effective_on.data, form.decision.data)
+        except RuleViolation as error:
+            form.new_name.errors.append(error.message)
+        else:
+            describe(f"Đổi tên {old_name} thành {hamlet.name}")
+            db.session.commit()
+            flash(_("Đã đổi tên."), "success")
+            return redirect(url_for("election.show_hamlet", hamlet_id=hamlet.id))
+    return render_template("election/rename_hamlet.html", form=form, hamlet=hamlet)
+
+
+@bp.route("/communes/<int:commune_id>/merge", methods=["GET", "POST"])
+@allow(Role.DISTRICT_OFFICE)
+def merge_hamlets(commune_id: int):
+    commune = db.get_or_404(Commune, commune_id)
+    authorise_commune(commune)
+    active = [h for h in commune.hamlets if h.ended_on is None]
+    form = MergeForm()
+    form.sources.choices = [(h.id, h.full_name) for h in active]
+    if form.validate_on_submit():
+        sources = [h for h in active if h.id in form.sources.data]
+        try:
+            target = units.merge_hamlets(sources, form.new_name.data, HamletKind(form.kind.data), form.code.data,
+                                         form.effective_on.data, form.decision.data)
+        except RuleViolation as error:
+            getattr(form, error.field or "sources").errors.append(error.message)
+        else:
+            summary = f"Sáp nhập {', '.join(h.name for h in sources)} thành {target.name}"
+            describe(summary)
+            record("event", "Hamlet", target.id, summary=summary + " (chuyển hộ gia đình và nhân khẩu)",
+                   scope=(commune.district_id, commune.id, target.id),
+                   after={"sources": [h.id for h in sources], "target": target.id})
+            db.session.commit()
+            flash(_("Đã sáp nhập."), "success")
+            return redirect(url_for("election.show_hamlet", hamlet_id=target.id))
+    return render_template("election/merge_hamlets.html", form=form, commune=commune)

@@ -1,0 +1,192 @@
+"""The demo seed: deterministic, valid people, one Sunday, one login per role, refuses a second run."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import click
+import pytest
+import sqlalchemy as sa
+
+from app import create_app, db
+from candidates.rules import CommuneClass, PartyMembership
+from election.accounts import Role, User
+from election.audit import AuditEntry, verify_chain
+from election.citizen_id import citizen_id_problem
+from election.models import (
+    Chapter,
+    Commune,
+    District,
+    Hamlet,
+    Household,
+    Person,
+    Position,
+    Term,
+    WorkerPost,
+    current_term,
+)
+from election.rules import election_day_problem, election_timeline
+from election.seed import seed_demo
+from election.vietnamese import fold
+
+PASSWORD = "mat-khau-demo-thu"
+COUNTED = (Commune, Hamlet, Household, Person, Chapter, Position, Term, User)
+
+
+@pytest.fixture
+def app():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "t"})
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+
+
+@pytest.fixture
+def logins(app):
+    return seed_demo(scale="tiny", random_seed=59, password=PASSWORD, progress=False)
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in COUNTED}
+
+
+def _fingerprint() -> list[tuple]:
+    return db.session.execute(
+        sa.select(Person.full_name, Person.citizen_id, Person.birth_date, Person.party_member).order_by(Person.id)
+    ).all()
+
+
+def test_tiny_scale_builds_three_communes_two_plain_one_mountain(logins):
+    communes = db.session.scalars(sa.select(Commune)).all()
+    assert sorted(c.commune_class for c in communes) == [CommuneClass.MOUNTAIN, CommuneClass.PLAIN, CommuneClass.PLAIN]
+    for commune in communes:
+        assert 2 <= len(commune.hamlets) <= 3
+        for hamlet in commune.hamlets:
+            households = db.session.scalar(sa.select(sa.func.count()).where(Household.hamlet_id == hamlet.id))
+            assert 10 <= households <= 20
+    mountain = next(c for c in communes if c.commune_class is CommuneClass.MOUNTAIN)
+    assert "861/QĐ-TTg" in mountain.class_basis
+    district = db.session.scalar(sa.select(District))
+    assert (district.name, district.province.code, district.approver_name, district.approver_level) == (
+        "Bình Sơn", "51", "Ban Thường vụ Huyện ủy Bình Sơn", "district")
+
+
+def test_same_seed_gives_the_same_data(app, logins):
+    first_counts, first_people = _counts(), _fingerprint()
+    db.drop_all()
+    db.create_all()
+    seed_demo(scale="tiny", random_seed=59, password=PASSWORD, progress=False)
+    assert _counts() == first_counts
+    assert _fingerprint() == first_people
+    assert first_counts["Hamlet"] == 8 and first_counts["Commune"] == 3
+
+
+def test_another_seed_gives_other_people(app, logins):
+    first_people = _fingerprint()
+    db.drop_all()
+    db.create_all()
+    seed_demo(scale="tiny", random_seed=60, password=PASSWORD, progress=False)
+    assert _fingerprint() != first_people
+
+
+def test_one_person_per_household_with_valid_citizen_id_and_nfc_name(logins):
+    people = db.session.scalars(sa.select(Person)).all()
+    households = db.session.scalars(sa.select(Household)).all()
+    assert len(people) == len(households)
+    assert len({p.household_id for p in people}) == len(households)
+    heads = {h.id: h.head_name for h in households}
+    for person in people:
+        assert citizen_id_problem(person.citizen_id, person.birth_date, person.sex.value) is None
+        assert person.citizen_id.startswith("051")
+        assert unicodedata.is_normalized("NFC", person.full_name)
+        assert person.name_folded == fold(person.full_name)
+        assert heads[person.household_id] == person.full_name
+        age = (date(2022, 5, 22) - person.birth_date).days / 365.25
+        assert 18 <= age < 91
+        if person.party_member is PartyMembership.OFFICIAL:
+            assert person.party_joined_on < person.party_official_on
+        if person.party_member is PartyMembership.PROBATIONARY:
+            assert person.party_joined_on is not None and person.party_official_on is None
+    assert len({p.citizen_id for p in people}) == len(people)
+
+
+def test_terms_have_a_sunday_election_and_milestones_in_time(logins):
+    district = db.session.scalar(sa.select(District))
+    terms = db.session.scalars(sa.select(Term).order_by(Term.starts_on)).all()
+    assert [(t.name, t.is_current) for t in terms] == [("2019–2022", False), ("2022–2025", True)]
+    current = current_term(district.id)
+    assert (current.election_day, current.starts_on, current.ends_on, current.length_months) == (
+        date(2022, 5, 22), date(2022, 5, 22), date(2025, 11, 22), 30)
+    for term in terms:
+        assert election_day_problem(term.election_day) is None
+        done = {"decision": term.decision_done_on, "team": term.team_done_on, "notice": term.notice_done_on}
+        assert all(done[m.key] <= m.deadline for m in election_timeline(term.election_day))
+
+
+def test_every_hamlet_has_a_chapter_and_a_current_chief_living_there(logins):
+    current = db.session.scalar(sa.select(Term).where(Term.is_current.is_(True)))
+    for hamlet in db.session.scalars(sa.select(Hamlet)).all():
+        assert hamlet.chapter is not None and hamlet.chapter.name.startswith("Chi bộ ")
+        chiefs = db.session.scalars(sa.select(Position).where(
+            Position.hamlet_id == hamlet.id, Position.post == WorkerPost.HAMLET_CHIEF,
+            Position.ended_on.is_(None))).all()
+        assert len(chiefs) == 1
+        assert chiefs[0].term_id == current.id and chiefs[0].started_on > current.election_day
+        assert chiefs[0].person.hamlet_id == hamlet.id
+
+
+def test_secretaries_are_official_members_and_previous_posts_ended(logins):
+    for position in db.session.scalars(sa.select(Position)).all():
+        if position.post is WorkerPost.CHAPTER_SECRETARY:
+            assert position.person.party_member is PartyMembership.OFFICIAL
+            assert position.person.party_official_on < position.started_on
+        if not position.term.is_current:
+            assert position.ended_on == date(2022, 5, 21) and position.started_on.year == 2019
+        assert position.person.hamlet_id == position.hamlet_id
+
+
+def test_one_login_per_role_scoped_in_binh_son(logins):
+    users = {u.username: u for u in db.session.scalars(sa.select(User)).all()}
+    assert [name for name, _role, _scope in logins] == list(users)
+    assert {u.role for u in users.values()} == set(Role)
+    assert sorted(u.role for u in users.values()).count(Role.COMMUNE_COMMITTEE) == 2
+    assert users["admin"].district_id is None and users["admin"].role is Role.ADMIN
+    assert users["bcd.binhhai"].commune.name == "Bình Hải"
+    assert users["bcd.binhtri"].commune.name == "Bình Trị"
+    team = users["tobaucu.binhhai"]
+    assert team.hamlet is not None and team.hamlet.commune_id == team.commune_id
+    assert all(u.check_password(PASSWORD) for u in users.values())
+    assert ("btv.binhson", Role.APPROVING_AUTHORITY.label, "Huyện Bình Sơn") in logins
+
+
+def test_seed_is_audited_once_as_an_event_and_the_chain_holds(logins):
+    events = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "event")).all()
+    assert len(events) == 1
+    assert events[0].actor == "cli:seed" and events[0].summary.startswith("Khởi tạo dữ liệu mẫu")
+    assert '"hamlets": 8' in events[0].after
+    assert verify_chain().ok
+
+
+def test_running_again_refuses_and_changes_nothing(logins):
+    before = _counts()
+    with pytest.raises(click.ClickException, match="đã có dữ liệu huyện"):
+        seed_demo(scale="tiny", password=PASSWORD, progress=False)
+    assert _counts() == before
+
+
+def test_an_existing_admin_is_kept(app):
+    admin = User(username="admin", full_name="Quản trị", role=Role.ADMIN)
+    admin.set_password("mat-khau-cu-1234")
+    db.session.add(admin)
+    db.session.commit()
+    logins = seed_demo(scale="tiny", password=PASSWORD, progress=False)
+    assert "giữ mật khẩu cũ" in dict((u, s) for u, _r, s in logins)["admin"]
+    assert db.session.scalar(sa.select(User).where(User.username == "admin")).check_password("mat-khau-cu-1234")
+
+
+def test_unknown_scale_is_refused(app):
+    with pytest.raises(click.ClickException, match="Quy mô"):
+        seed_demo(scale="galaxy", progress=False)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(District)) == 0
