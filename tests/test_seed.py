@@ -34,16 +34,6 @@ COUNTED = (Commune, Hamlet, Household, Person, Chapter, Position, Term, User)
 
 
 @pytest.fixture
-def app():
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "t"})
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-
-
-@pytest.fixture
 def logins(app):
     return seed_demo(scale="tiny", random_seed=59, password=PASSWORD, progress=False)
 
@@ -75,6 +65,7 @@ def test_tiny_scale_builds_three_communes_two_plain_one_mountain(logins):
 
 def test_same_seed_gives_the_same_data(app, logins):
     first_counts, first_people = _counts(), _fingerprint()
+    db.session.rollback()  # end the read transaction before the schema is dropped (PostgreSQL waits on it)
     db.drop_all()
     db.create_all()
     seed_demo(scale="tiny", random_seed=59, password=PASSWORD, progress=False)
@@ -85,6 +76,7 @@ def test_same_seed_gives_the_same_data(app, logins):
 
 def test_another_seed_gives_other_people(app, logins):
     first_people = _fingerprint()
+    db.session.rollback()  # end the read transaction before the schema is dropped (PostgreSQL waits on it)
     db.drop_all()
     db.create_all()
     seed_demo(scale="tiny", random_seed=60, password=PASSWORD, progress=False)
