@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db, utcnow
-from candidates.rules import (Assessment, CandidateFacts, DualAssessment, RuleSet, assess_both, exception_possible,
-                              get_rule_set, remediation_met)
+from candidates.rules import (Assessment, CandidateFacts, DualAssessment, Education, PartyMembership, PoliticalTheory,
+                              RuleSet, assess_both, exception_possible, get_rule_set, remediation_met)
 from election.errors import RuleViolation
 from election.models import Hamlet, Person, Term, enum_column
 
@@ -51,6 +51,7 @@ class CandidateList(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # Set when ballots are printed for this list: from then on it can never be reopened.
     ballots_printed: Mapped[bool] = mapped_column(default=False)
+    reopened_reason: Mapped[str] = mapped_column(sa.String(300), default="")  # the last explicit reopening
     version: Mapped[int] = mapped_column(default=1)
 
     term: Mapped[Term] = relationship()
@@ -64,9 +65,33 @@ class CandidateList(db.Model):
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.hamlet_id
 
+    @classmethod
+    def for_hamlet(cls, term: Term, hamlet: Hamlet, round_no: int = 1, create: bool = False) -> CandidateList | None:
+        """The list of `hamlet` for `term` and round; a new draft (added to the session) when `create`."""
+        found = db.session.scalar(db.select(cls).where(cls.term_id == term.id, cls.hamlet_id == hamlet.id,
+                                                       cls.round_no == round_no))
+        if found is None and create:
+            found = cls(term=term, term_id=term.id, hamlet=hamlet, hamlet_id=hamlet.id, round_no=round_no,
+                        state=ListState.DRAFT)
+            db.session.add(found)
+        return found
+
     @property
     def rule_set(self) -> RuleSet:
         return get_rule_set(self.term.rule_set)
+
+    @property
+    def summary_state(self) -> str:
+        """For the hamlet overview: confirmed | pending_exception | needs_exception | ineligible | draft."""
+        if self.locked:
+            return "confirmed"
+        if any(c.pending_exception for c in self.candidacies):
+            return "pending_exception"
+        if any(c.needs_exception for c in self.candidacies):
+            return "needs_exception"
+        if any(c.chief_assessment.failed_hard for c in self.candidacies):
+            return "ineligible"
+        return "draft"
 
     @property
     def locked(self) -> bool:
@@ -92,7 +117,11 @@ class CandidateList(db.Model):
         return candidacy
 
     def remove(self, candidacy: Candidacy) -> None:
+        """Only while the list is a draft, and never a candidate whose exception was approved (R-T5 tracks it)."""
         self.ensure_editable()
+        if candidacy.approved_exception is not None:
+            raise RuleViolation(f"{candidacy.person.full_name} đã được chấp thuận ngoại lệ và có kế hoạch khắc "
+                                "phục đang theo dõi; không thể xóa khỏi danh sách.")
         self.candidacies.remove(candidacy)
         for index, other in enumerate(self.candidacies, start=1):
             other.position = index
@@ -117,11 +146,15 @@ class CandidateList(db.Model):
         self.confirmed_at = utcnow()
         self.confirmed_by_id = user_id
 
-    def reopen(self) -> None:
+    def reopen(self, reason: str) -> None:
+        """An explicit, audited reopening (the reason is kept); impossible once ballots are printed."""
         if not self.locked:
             raise RuleViolation("Danh sách chưa được xác nhận.")
         if self.ballots_printed:
             raise RuleViolation("Phiếu bầu đã được in theo danh sách này; không thể mở lại danh sách.")
+        if len((reason or "").strip()) < 5:
+            raise RuleViolation("Cần ghi rõ lý do mở lại danh sách.", field="reason")
+        self.reopened_reason = reason.strip()[:300]
         self.state = ListState.DRAFT
         self.confirmed_at = None
         self.confirmed_by_id = None
@@ -139,18 +172,24 @@ class Candidacy(db.Model):
 
     candidate_list: Mapped[CandidateList] = relationship(back_populates="candidacies")
     person: Mapped[Person] = relationship()
+    # Removing a candidate from a draft list removes its (never approved) requests; the audit log keeps them.
     exception_requests: Mapped[list[ExceptionRequest]] = relationship(back_populates="candidacy",
-                                                                      order_by="ExceptionRequest.id")
+                                                                      order_by="ExceptionRequest.id",
+                                                                      cascade="all, delete-orphan")
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        if self.candidate_list is not None:
+            return None, None, self.candidate_list.hamlet_id
         return None, None, self.person.hamlet_id if self.person else None
 
     def facts(self) -> CandidateFacts:
         p = self.person
-        return CandidateFacts(birth_date=p.birth_date, education=p.education, political_theory=p.political_theory,
-                              party_member=p.party_member, resident=p.hamlet_id == self.candidate_list.hamlet_id,
-                              fit_for_term=p.fit_for_term)
+        # Coerced: a form may have just set the raw string value on the person (before any reload).
+        return CandidateFacts(birth_date=p.birth_date, education=Education(p.education),
+                              political_theory=PoliticalTheory(p.political_theory),
+                              party_member=PartyMembership(p.party_member),
+                              resident=p.hamlet_id == self.candidate_list.hamlet_id, fit_for_term=bool(p.fit_for_term))
 
     def assessments(self) -> DualAssessment:
         """As hamlet chief (on election day) and as future chapter secretary (rules.md §1)."""
@@ -160,6 +199,24 @@ class Candidacy(db.Model):
     @property
     def chief_assessment(self) -> Assessment:
         return self.assessments().hamlet_chief
+
+    @property
+    def needs_exception(self) -> bool:
+        """Fails only exceptionable rules as hamlet chief and has no approved or pending request yet."""
+        return (exception_possible(self.chief_assessment) and self.approved_exception is None
+                and self.pending_exception is None)
+
+    def rules_to_except(self) -> tuple[str, ...]:
+        """R-X1: the exceptionable rules failed as hamlet chief, plus R-E5 as future chapter secretary.
+
+        The model introduces the winner to the chapter congress (rules.md §1), so a request also covers the
+        secretary's exceptionable standards when nothing hard stands in the way of that post.
+        """
+        both = self.assessments()
+        rules = list(both.hamlet_chief.failed_exceptionable)
+        if not both.chapter_secretary.failed_hard:
+            rules += [r for r in both.chapter_secretary.failed_exceptionable if r not in rules]
+        return tuple(sorted(rules))
 
     @property
     def approved_exception(self) -> ExceptionRequest | None:
@@ -174,9 +231,9 @@ class Candidacy(db.Model):
         """Why this candidate may not stand yet (None when eligible or excepted)."""
         assessment = self.chief_assessment
         if assessment.failed_hard:
-            return "không đạt tiêu chuẩn bắt buộc " + ", ".join(f.rule for f in assessment.failed_hard) + \
+            return "không đạt tiêu chuẩn bắt buộc " + ", ".join(assessment.failed_hard) + \
                 " (không thể xin ngoại lệ)"
-        needed = {f.rule for f in assessment.failed_exceptionable}
+        needed = set(assessment.failed_exceptionable)
         if not needed:
             return None
         approved = self.approved_exception
@@ -230,24 +287,30 @@ class ExceptionRequest(db.Model):
         return None, None, self.candidacy.candidate_list.hamlet_id
 
     @property
+    def commune(self):
+        return self.candidacy.candidate_list.hamlet.commune
+
+    @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(r for r in self.rules.split(",") if r)
 
     @classmethod
     def file(cls, candidacy: Candidacy, reason: str, user_id: int) -> ExceptionRequest:
-        """R-X1: only for a candidate failing exceptionable rules and no hard one."""
+        """R-X1: only for a candidate failing exceptionable rules and no hard one (as hamlet chief)."""
         assessment = candidacy.chief_assessment
-        if not exception_possible(assessment):
-            if assessment.failed_hard:
-                raise RuleViolation("Không thể xin ngoại lệ: người ứng cử không đạt tiêu chuẩn bắt buộc "
-                                    + ", ".join(f.rule for f in assessment.failed_hard) + " (R-X1).")
+        if assessment.failed_hard:
+            raise RuleViolation("Không thể xin ngoại lệ: người ứng cử không đạt tiêu chuẩn bắt buộc "
+                                + ", ".join(assessment.failed_hard) + " (R-X1).")
+        rules = candidacy.rules_to_except()
+        if not rules:
             raise RuleViolation("Người ứng cử đã đạt các tiêu chuẩn; không cần xin ngoại lệ.")
         if candidacy.pending_exception or candidacy.approved_exception:
             raise RuleViolation("Người ứng cử này đã có đề nghị ngoại lệ đang xử lý hoặc đã được chấp thuận.")
-        if len(reason.strip()) < 20:
-            raise RuleViolation("Cần nêu rõ lý do thôn, tổ dân phố thiếu nhân sự (ít nhất 20 ký tự).")
-        rules = ",".join(f.rule for f in assessment.failed_exceptionable)
-        return cls(candidacy=candidacy, rules=rules, shortage_reason=reason.strip(), filed_by_id=user_id)
+        if len((reason or "").strip()) < 20:
+            raise RuleViolation("Cần nêu rõ lý do thôn, tổ dân phố thiếu nhân sự (ít nhất 20 ký tự).",
+                                field="shortage_reason")
+        return cls(candidacy=candidacy, rules=",".join(rules), shortage_reason=reason.strip(), filed_by_id=user_id,
+                   state=RequestState.PENDING)
 
     def _ensure_pending(self) -> None:
         if self.state != RequestState.PENDING:
@@ -258,16 +321,21 @@ class ExceptionRequest(db.Model):
         """Approval records the decision and at least one remediation plan per excepted rule (R-X1)."""
         self._ensure_pending()
         if not number.strip() or not signer.strip():
-            raise RuleViolation("Quyết định chấp thuận cần số quyết định và người ký.")
+            raise RuleViolation("Quyết định chấp thuận cần số quyết định và người ký.", field="decision_number")
         term_end = self.candidacy.candidate_list.term.ends_on
         covered = {plan.rule for plan in plans}
         missing = set(self.rule_ids) - covered
         if missing:
             raise RuleViolation("Cần kế hoạch khắc phục cho " + ", ".join(sorted(missing)) + " (R-X1).")
         for plan in plans:
+            if plan.rule not in self.rule_ids:
+                raise RuleViolation(f"Kế hoạch khắc phục cho {plan.rule} không thuộc các tiêu chuẩn xin ngoại lệ.")
             if plan.deadline > term_end:
                 raise RuleViolation(f"Hạn khắc phục {plan.deadline:%d/%m/%Y} phải không muộn hơn ngày kết thúc "
-                                    f"nhiệm kỳ {term_end:%d/%m/%Y} (R-X1).")
+                                    f"nhiệm kỳ {term_end:%d/%m/%Y} (R-X1).", field="deadline")
+            if plan.deadline < on:
+                raise RuleViolation(f"Hạn khắc phục {plan.deadline:%d/%m/%Y} không thể trước ngày quyết định "
+                                    f"{on:%d/%m/%Y}.", field="deadline")
             plan.person_id = self.candidacy.person_id
             self.remediation_plans.append(plan)
         self.state = RequestState.APPROVED
@@ -276,7 +344,7 @@ class ExceptionRequest(db.Model):
     def reject(self, *, user_id: int, number: str, on: date, signer: str, notes: str) -> None:
         self._ensure_pending()
         if not notes.strip():
-            raise RuleViolation("Cần ghi lý do không chấp thuận.")
+            raise RuleViolation("Cần ghi lý do không chấp thuận.", field="decision_notes")
         self.state = RequestState.REJECTED
         self._decide(user_id, number, on, signer, notes)
 
@@ -327,6 +395,17 @@ class RemediationPlan(db.Model):
         if self.met_on is not None and self.met_on <= day:
             return "met"
         return "overdue" if day > self.deadline else "due"
+
+    def mark_met(self, on: date, note: str) -> None:
+        """Recorded by hand (e.g. a replacement found, a diploma seen) with a note saying how."""
+        if self.met_on is not None:
+            raise RuleViolation(f"Kế hoạch đã được ghi nhận hoàn thành ngày {self.met_on:%d/%m/%Y}.")
+        if self.exception_request.state != RequestState.APPROVED:
+            raise RuleViolation("Chỉ ghi nhận kế hoạch của đề nghị ngoại lệ đã được chấp thuận.")
+        if len((note or "").strip()) < 5:
+            raise RuleViolation("Cần ghi chú cách đã khắc phục (ví dụ số văn bằng, người thay thế).", field="note")
+        self.met_on = on
+        self.met_note = note.strip()[:300]
 
     def check_met(self, on: date) -> bool:
         """Mark the plan met when the person's recorded level now reaches the standard (training link)."""

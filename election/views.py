@@ -6,6 +6,7 @@ from datetime import date
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app import db
 from ballots.fonts import font_bytes
@@ -19,8 +20,9 @@ from election.audit import describe, record
 from election.errors import RuleViolation
 from election.forms import CommuneForm, DistrictForm, MergeForm, PersonForm, RenameForm, TermForm
 from candidates.models import recheck_remediation
-from election.models import (Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Position, Term,
-                             UnitEvent, current_term)
+from candidates.rules import Education, PartyMembership, PoliticalTheory
+from election.models import (Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Position, Sex,
+                             Term, UnitEvent, current_term)
 from election.rules import election_timeline, milestone_state
 
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
@@ -131,6 +133,7 @@ def list_people():
         stmt = stmt.where(Hamlet.commune_id == commune_id)
     if member := request.args.get("party_member"):
         stmt = stmt.where(Person.party_member == member)
+    stmt = stmt.options(joinedload(Person.hamlet).joinedload(Hamlet.commune))
     page = db.paginate(stmt.order_by(Person.name_folded, Person.id), per_page=current_app.config["PER_PAGE"],
                        error_out=False)
     communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
@@ -153,9 +156,13 @@ def _save_person(person: Person, form: PersonForm) -> bool:
     hamlet = db.get_or_404(Hamlet, form.hamlet_id.data)
     authorise_hamlet(hamlet)
     person.set_name(form.full_name.data)
-    for field in ("birth_date", "sex", "citizen_id", "education", "political_theory", "party_member",
-                  "party_joined_on", "party_official_on", "fit_for_term", "phone"):
+    for field in ("birth_date", "citizen_id", "party_joined_on", "party_official_on", "fit_for_term", "phone"):
         setattr(person, field, getattr(form, field).data)
+    # Enums, not the form's strings, so rules called before a reload compare levels correctly.
+    person.sex = Sex(form.sex.data)
+    person.education = Education(form.education.data)
+    person.political_theory = PoliticalTheory(form.political_theory.data)
+    person.party_member = PartyMembership(form.party_member.data)
     person.hamlet_id = hamlet.id
     return True
 

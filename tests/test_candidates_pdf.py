@@ -1,0 +1,75 @@
+"""The candidates PDFs: posting list (R-V2), exception request (party), decision; text extracted with pdfium."""
+from __future__ import annotations
+
+from datetime import date
+
+import pypdfium2 as pdfium
+import pytest
+
+from app import db
+from candidates.models import ExceptionRequest
+from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf
+from election.accounts import Role
+from tests.factories_candidates import approved_exception, draft_list, world  # noqa: F401
+
+
+def _text(data: bytes) -> str:
+    assert data.startswith(b"%PDF")
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdfium.PdfDocument(data))
+
+
+def test_candidate_list_for_posting_names_the_candidates_and_the_posting_deadline(world, draft_list, make_user):
+    world.commune.chairman_name = "Huỳnh Thị Thủy"
+    candidate_list = draft_list(world.eligible, world.needs_exception)
+    text = _text(candidate_list_pdf(candidate_list, today=date(2022, 5, 10)))
+    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "UBND XÃ BÌNH HẢI", "DANH SÁCH NGƯỜI ỨNG CỬ TRƯỞNG THÔN",
+                     "Thôn An Phú", "Nguyễn Văn Ánh", "Trần Thị Ước", "Huỳnh Thị Thủy", "22/05/2022",
+                     "chậm nhất ngày 15/05/2022", "R-V2", "BẢN DỰ THẢO"):
+        assert expected in text, expected
+
+
+def test_confirmed_list_is_not_marked_as_a_draft(world, draft_list, make_user):
+    candidate_list = draft_list(world.eligible)
+    candidate_list.confirm(make_user(Role.COMMUNE_COMMITTEE, commune=world.commune).id)
+    db.session.commit()
+    text = _text(candidate_list_pdf(candidate_list))
+    assert "BẢN DỰ THẢO" not in text and "Nguyễn Văn Ánh" in text and "được xác nhận ngày" in text
+
+
+def test_exception_request_is_a_party_document_with_the_reason(world, approved_exception):
+    request = approved_exception()
+    text = _text(exception_request_pdf(request))
+    for expected in ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG ỦY XÃ BÌNH HẢI", "TỜ TRÌNH", "Trần Thị Ước",
+                     "Kính gửi: Ban Thường vụ Huyện ủy Bình Sơn", "R-E4", "R-E5",
+                     "Thôn An Phú không có đảng viên nào đạt THPT", "T/M ĐẢNG ỦY"):
+        assert expected in text, expected
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" not in text
+
+
+def test_exception_decision_lists_the_remediation_plans(world, approved_exception):
+    request = approved_exception()
+    text = _text(exception_decision_pdf(request))
+    for expected in ("BAN THƯỜNG VỤ HUYỆN ỦY BÌNH SƠN", "Số: 15-QĐ/HU", "QUYẾT ĐỊNH", "Về việc chấp thuận",
+                     "Trần Thị Ước", "Học bổ túc THPT", "31/12/2024", "Lớp sơ cấp LLCT", "Nguyễn Văn Bình"):
+        assert expected in text, expected
+
+
+def test_pending_request_has_no_decision_document(world, draft_list, make_user):
+    candidate_list = draft_list(world.needs_exception)
+    filer = make_user(Role.PARTY_COMMITTEE, commune=world.commune)
+    request = ExceptionRequest.file(candidate_list.candidacies[0], "Không có người đạt chuẩn trong thôn.", filer.id)
+    db.session.add(request)
+    db.session.commit()
+    with pytest.raises(ValueError):
+        exception_decision_pdf(request)
+
+
+def test_pdf_routes_download_for_readers(world, approved_exception, make_user, login, client):
+    request = approved_exception()
+    list_id = request.candidacy.list_id
+    login(make_user(Role.OBSERVER, district=world.district))
+    for url in (f"/candidates/lists/{list_id}/list.pdf", f"/candidates/exceptions/{request.id}/request.pdf",
+                f"/candidates/exceptions/{request.id}/decision.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", url
+        assert "Trần Thị Ước" in _text(response.data)
