@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("chapters", __name__, url_prefix="/chapters")
+
+from chapters import api, models, views  # noqa: E402,F401

@@ -38,9 +38,11 @@ class CongressRuleSet:
     deputy_secretaries: int = 1  # R-P1, 294-QĐ/TW (2025): one deputy secretary
     max_candidate_surplus_percent: int = 30  # R-P3, 190-QĐ/TW (2024): surplus ≤ 30% of the seats
     # R-P3 setting (rules.md: rounding for small committees is uncertain): how 30% of the seats is
-    # rounded to whole people. "floor" allows no surplus at all for a committee of 1–3 seats, so such a
-    # list can never be valid; "ceil" allows one extra candidate there.
-    surplus_rounding: Rounding = "floor"
+    # rounded to whole people. Default "ceil": with "floor" a committee of 1–3 seats gets no surplus at
+    # all, and since R-P3 also demands more candidates than seats, NO list would be valid for the common
+    # 3-seat chapter committee; "ceil" allows one extra candidate there (and never widens an exact 30%:
+    # 10 seats → 3 either way). "floor" stays available for a jurisdiction that reads the rule strictly.
+    surplus_rounding: Rounding = "ceil"
     floor_nominee_min_percent: int = 30  # R-P3, 190-QĐ/TW (2024): floor nominee needs > 30% of those present
     max_secretary_rounds: int = 3  # R-P4, 190-QĐ/TW (2024): no secretary after round 3 → higher committee appoints
 

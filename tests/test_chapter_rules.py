@@ -34,6 +34,7 @@ from chapters.rules import (
 )
 
 CEIL = CongressRuleSet(surplus_rounding="ceil")
+FLOOR = CongressRuleSet(surplus_rounding="floor")
 
 
 def codes(problems):
@@ -220,15 +221,26 @@ def test_as_many_candidates_as_seats_is_refused():
     assert codes(check_candidate_list(7, 7)) == ["too_few_candidates"]
 
 
-def test_seven_seats_round_the_surplus_down_to_two():
-    assert check_candidate_list(7, 9) == []
-    assert codes(check_candidate_list(7, 10)) == ["surplus_too_large"]
+def test_seven_seats_round_the_surplus_up_to_three_by_default():
+    assert check_candidate_list(7, 10) == []
+    assert codes(check_candidate_list(7, 11)) == ["surplus_too_large"]
+
+
+def test_seven_seats_round_the_surplus_down_to_two_with_floor():
+    assert check_candidate_list(7, 9, FLOOR) == []
+    assert codes(check_candidate_list(7, 10, FLOOR)) == ["surplus_too_large"]
+
+
+def test_default_rounding_is_ceil_so_a_three_seat_committee_has_a_valid_list():
+    assert DEFAULT_CONGRESS_RULES.surplus_rounding == "ceil"
+    assert max_candidate_surplus(3) == 1
+    assert check_candidate_list(3, 4) == []
 
 
 def test_floor_rounding_leaves_a_three_seat_committee_without_any_valid_list():
-    assert max_candidate_surplus(3) == 0
-    assert "no_valid_list_size" in codes(check_candidate_list(3, 4))
-    assert "no_valid_list_size" in codes(check_candidate_list(3, 3))
+    assert max_candidate_surplus(3, FLOOR) == 0
+    assert "no_valid_list_size" in codes(check_candidate_list(3, 4, FLOOR))
+    assert "no_valid_list_size" in codes(check_candidate_list(3, 3, FLOOR))
 
 
 def test_ceil_rounding_allows_one_extra_candidate_for_three_seats():

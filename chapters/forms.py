@@ -1,0 +1,60 @@
+"""Forms of the chapter congress pages (CSRF on every one)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from chapters.models import EXCLUSION_LABELS, NomineeSource
+from chapters.rules import POST_LABELS, ChapterPost
+
+POST_CHOICES = [(p.value, POST_LABELS[p][0]) for p in (ChapterPost.SECRETARY, ChapterPost.DEPUTY_SECRETARY,
+                                                        ChapterPost.COMMITTEE_MEMBER)]
+SOURCE_CHOICES = [(NomineeSource.CHAPTER.value, NomineeSource.CHAPTER.label),
+                  (NomineeSource.FLOOR.value, NomineeSource.FLOOR.label)]
+COUNT = [InputRequired(), NumberRange(min=0, max=10000)]
+
+
+class OpenCongressForm(FlaskForm):
+    held_on = DateField(_l("Ngày đại hội"), validators=[DataRequired()])
+    submit = SubmitField(_l("Mở hồ sơ đại hội"))
+
+
+class AttendanceForm(FlaskForm):
+    official_members_convened = IntegerField(_l("Đảng viên chính thức được triệu tập"), validators=COUNT)
+    temporarily_transferred_out = IntegerField(_l(EXCLUSION_LABELS["temporarily_transferred_out"]), default=0,
+                                               validators=COUNT)
+    exempted_and_absent = IntegerField(_l(EXCLUSION_LABELS["exempted_and_absent"]), default=0, validators=COUNT)
+    suspended = IntegerField(_l(EXCLUSION_LABELS["suspended"]), default=0, validators=COUNT)
+    prosecuted_or_detained = IntegerField(_l(EXCLUSION_LABELS["prosecuted_or_detained"]), default=0,
+                                          validators=COUNT)
+    absent_with_approved_reason = IntegerField(_l(EXCLUSION_LABELS["absent_with_approved_reason"]), default=0,
+                                               validators=COUNT)
+    present = IntegerField(_l("Đảng viên có mặt, biểu quyết"), validators=COUNT)
+    committee_seats = IntegerField(_l("Số lượng chi ủy viên cần bầu (chi bộ từ 9 đảng viên chính thức)"),
+                                   validators=[Optional(), NumberRange(min=1, max=7)])
+    submit = SubmitField(_l("Lưu số đảng viên"))
+
+
+class NomineeForm(FlaskForm):
+    person_id = SelectField(_l("Đảng viên"), coerce=int, validators=[DataRequired()])
+    post = SelectField(_l("Giới thiệu vào chức danh"), choices=POST_CHOICES, default=ChapterPost.SECRETARY.value)
+    source = SelectField(_l("Nguồn giới thiệu"), choices=SOURCE_CHOICES)
+    agreeing = IntegerField(_l("Số đảng viên có mặt đồng ý (đề cử tại đại hội)"),
+                            validators=[Optional(), NumberRange(min=0)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Thêm người được giới thiệu"))
+
+
+class AppointmentForm(FlaskForm):
+    person_id = SelectField(_l("Người được chỉ định làm bí thư"), coerce=int, validators=[DataRequired()])
+    number = StringField(_l("Số quyết định chỉ định"), validators=[DataRequired(), Length(max=60)])
+    on = DateField(_l("Ngày quyết định"), validators=[DataRequired()])
+    submit = SubmitField(_l("Ghi quyết định chỉ định (R-P4)"))
+
+
+class ApprovalForm(FlaskForm):
+    number = StringField(_l("Số quyết định chuẩn y"), validators=[DataRequired(), Length(max=60)])
+    on = DateField(_l("Ngày chuẩn y"), validators=[DataRequired()])
+    submit = SubmitField(_l("Chuẩn y kết quả đại hội (R-P5)"))

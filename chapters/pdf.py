@@ -1,0 +1,139 @@
+"""Congress minutes and the periodic targets report, as Party documents (motto "ĐẢNG CỘNG SẢN VIỆT NAM")."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from ballots.document import OfficialDocument, Signature
+from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState, post_label
+from chapters.rules import TargetFigure, votes_needed
+from chapters.targets import Facts
+from election.models import District
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}".replace(".", ",") + "%"
+
+
+def _build(doc: OfficialDocument) -> bytes:
+    out = io.BytesIO()
+    doc.build(out)
+    return out.getvalue()
+
+
+def congress_minutes_pdf(congress: Congress) -> bytes:
+    """BIÊN BẢN ĐẠI HỘI CHI BỘ: attendance and vote base (R-P2), each ballot's result, appointment, approval."""
+    chapter, hamlet = congress.chapter, congress.chapter.hamlet
+    commune = hamlet.commune
+    kind = "THÔN" if hamlet.kind.value == "hamlet" else "TỔ DÂN PHỐ"
+    doc = OfficialDocument([f"ĐẢNG BỘ {commune.kind.label.upper()} {commune.name.upper()}",
+                            f"CHI BỘ {kind} {hamlet.name.upper()}"], motto="party", place=commune.name,
+                           date=congress.held_on, title="BIÊN BẢN ĐẠI HỘI CHI BỘ",
+                           subtitle=f"{chapter.name}, nhiệm kỳ {congress.term.name}")
+    doc.paragraph(f"Hôm nay, ngày {congress.held_on:%d/%m/%Y}, {chapter.name} tiến hành đại hội bầu cấp ủy, "
+                  "bí thư, phó bí thư chi bộ theo Quy định 190-QĐ/TW và Quy định 294-QĐ/TW.")
+    base = congress.base
+    doc.paragraph("1. Số lượng đảng viên và căn cứ tính kết quả bầu cử (R-P2)", "heading")
+    rows = [["Đảng viên chính thức được triệu tập", congress.official_members_convened]]
+    rows += [[f"Trừ: {EXCLUSION_LABELS[name]}", getattr(congress, name)] for name in EXCLUSION_FIELDS]
+    rows += [["Số đảng viên làm căn cứ tính kết quả", base],
+             ["Đảng viên có mặt, biểu quyết", congress.present],
+             ["Số phiếu cần để trúng cử (quá một nửa)", votes_needed(base)]]
+    doc.table(["Nội dung", "Số lượng"], rows, col_widths=[5, 1.2], align=["left", "right"])
+    doc.paragraph(congress.structure.message, "plain")
+    doc.paragraph("2. Danh sách người được giới thiệu", "heading")
+    doc.table(["STT", "Họ và tên", "Giới thiệu vào", "Nguồn"],
+              [[i, n.person.full_name, n.post_label,
+                n.source.label + (f" ({n.floor_agreeing}/{congress.present} đồng ý)" if n.floor_agreeing is not None
+                                  else "")] for i, n in enumerate(congress.nominees, start=1)],
+              col_widths=[0.6, 3.4, 2, 3.2], align=["center", "left", "left", "left"])
+    doc.paragraph("3. Kết quả bầu cử", "heading")
+    for ballot in congress.ballots:
+        result = ballot.result()
+        doc.paragraph(f"Bầu {ballot.post_label.lower()} – vòng {ballot.round_no} (số lượng cần bầu: {ballot.seats}). "
+                      f"Phiếu hợp lệ: {ballot.valid_ballots}; không hợp lệ: {ballot.invalid_ballots}.", "plain")
+        doc.table(["Họ và tên", "Số phiếu", "Tỷ lệ / căn cứ", "Kết quả"],
+                  [[nominee.person.full_name, tally.votes, _percent(tally.share_of_base),
+                    "Trúng cử" if tally.outcome.value == "elected" else "Không trúng cử"]
+                   for nominee, tally in ballot.rows()],
+                  col_widths=[3.5, 1.2, 1.6, 2], align=["left", "right", "right", "center"])
+        if result.tie_needs_new_round:
+            doc.paragraph("Có người bằng phiếu ở chỗ cuối cùng: bầu lại trong số những người bằng phiếu.", "note")
+    if congress.appointed_person is not None:
+        doc.paragraph(f"Sau {len(congress.ballots_for('secretary'))} vòng bầu không có người trúng cử bí thư, cấp ủy "
+                      f"cấp trên chỉ định đồng chí {congress.appointed_person.full_name} làm bí thư chi bộ "
+                      f"(Quyết định số {congress.appointment_number} ngày "
+                      f"{congress.appointment_date:%d/%m/%Y}) (R-P4).")
+    doc.paragraph("4. Cấp ủy chi bộ nhiệm kỳ mới", "heading")
+    results = congress.results()
+    if results:
+        doc.table(["STT", "Họ và tên", "Chức danh"],
+                  [[i, person.full_name, post_label(post)] for i, (post, person) in enumerate(results, start=1)],
+                  col_widths=[0.6, 4, 3], align=["center", "left", "left"])
+    else:
+        doc.paragraph("Chưa có kết quả.", "plain")
+    if congress.state == CongressState.APPROVED:
+        doc.paragraph(f"Kết quả đã được cấp ủy cấp trên chuẩn y theo Quyết định số {congress.approval_number} ngày "
+                      f"{congress.approval_date:%d/%m/%Y} (R-P5).")
+    else:
+        doc.paragraph("Kết quả có hiệu lực sau khi được cấp ủy cấp trên chuẩn y (R-P5).", "note")
+    doc.signatures([Signature("THƯ KÝ ĐẠI HỘI"), Signature("CHỦ TRÌ ĐẠI HỘI", authority="TM. ĐOÀN CHỦ TỊCH")])
+    doc.footer(f"Biên bản đại hội {chapter.name} · mã hồ sơ {congress.id}")
+    return _build(doc)
+
+
+PERIOD_TITLES = {"half": "Sơ kết 6 tháng đầu năm", "year": "Tổng kết năm"}
+
+
+def period_end(period: str, year: int) -> date:
+    """The reference day of a periodic report: 30 June (6 months) or 31 December (year)."""
+    return date(year, 6, 30) if period == "half" else date(year, 12, 31)
+
+
+def _figure_row(f: TargetFigure) -> list:
+    target = "—" if f.target_share is None else ("≤ " if f.at_most else "") + _percent(f.target_share)
+    return [f.rule, f.label_vi, f"{f.numerator}/{f.denominator}", _percent(f.share), target,
+            "Đạt" if f.met else "Chưa đạt"]
+
+
+def targets_report_pdf(district: District, facts: Facts, period: str, year: int) -> bytes:
+    """BÁO CÁO sơ kết 6 tháng / tổng kết năm thực hiện mô hình «Dân tin – Đảng cử» (R-T1…R-T5)."""
+    doc = OfficialDocument([f"HUYỆN ỦY {district.name.upper()}", "CƠ QUAN TỔ CHỨC – NỘI VỤ"], "Số:      -BC/TCNV",
+                           motto="party", place=district.name, date=date.today(), title="BÁO CÁO",
+                           subtitle=f"{PERIOD_TITLES[period]} {year} thực hiện mô hình «Dân tin – Đảng cử»",
+                           orientation="portrait")
+    figures = facts.figures()
+    doc.paragraph(f"Thực hiện Kế hoạch 59-KH/HU của Huyện ủy {district.name}, Cơ quan Tổ chức – Nội vụ báo cáo kết "
+                  f"quả thực hiện các chỉ tiêu của mô hình «Dân tin – Đảng cử» nhiệm kỳ {facts.term.name}, số liệu "
+                  f"tính đến ngày {facts.as_of:%d/%m/%Y}, như sau:")
+    doc.paragraph("I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU", "heading")
+    doc.table(["Mã", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"], [_figure_row(f) for f in figures],
+              col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
+    if facts.training_note:
+        doc.paragraph(f"Ghi chú R-T4: {facts.training_note}.", "note")
+    doc.paragraph("II. KẾT QUẢ THEO XÃ, THỊ TRẤN", "heading")
+    keys = ("chief_is_member", "chapter_has_committee", "chief_holds_chapter_post", "chief_is_secretary",
+            "remediation_overdue")
+    rows = []
+    for commune_id, commune_figures in facts.figures_by_commune().items():
+        by_key = {f.key: f for f in commune_figures}
+        rows.append([facts.communes.get(commune_id, "")]
+                    + [f"{by_key[k].numerator}/{by_key[k].denominator}" for k in keys])
+    doc.table(["Xã, thị trấn", "TT là đảng viên (R-T1)", "Chi bộ có chi ủy (R-T2)", "TT giữ chức chi bộ (R-T3)",
+               "TT là bí thư (R-T3)", "Quá hạn khắc phục (R-T5)"], rows,
+              col_widths=[2.2, 1.3, 1.3, 1.3, 1.3, 1.3], align=["left"] + ["right"] * 5)
+    overdue = [r for r in facts.remediations if r.met_on is None and r.deadline < facts.as_of]
+    doc.paragraph("III. CÁC TRƯỜNG HỢP NGOẠI LỆ QUÁ HẠN KHẮC PHỤC (R-T5)", "heading")
+    if overdue:
+        doc.table(["Họ và tên", "Thôn", "Tiêu chuẩn", "Hạn"],
+                  [[r.person_name, facts.hamlets[r.hamlet_id].name, r.rule, f"{r.deadline:%d/%m/%Y}"]
+                   for r in overdue], col_widths=[3, 3, 1.2, 1.5])
+    else:
+        doc.paragraph("Không có trường hợp quá hạn.", "plain")
+    doc.paragraph("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI", "heading")
+    doc.paragraph("Tiếp tục chỉ đạo các chi bộ, đảng ủy xã, thị trấn hoàn thành các chỉ tiêu chưa đạt; đôn đốc "
+                  "khắc phục các trường hợp ngoại lệ đúng thời hạn; bồi dưỡng người hoạt động không chuyên trách "
+                  "ở thôn, tổ dân phố.")
+    doc.paragraph("Nơi nhận: Ban Thường vụ Huyện ủy (báo cáo); các đảng ủy xã, thị trấn; lưu CQ TC-NV.", "note")
+    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")])
+    return _build(doc)
