@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from app import db, utcnow
 
@@ -93,6 +93,10 @@ def snapshot(obj: Any, committed: bool = False) -> dict[str, Any]:
                 values[attr.key] = _plain(history.deleted[0])
             elif history.unchanged:
                 values[attr.key] = _plain(history.unchanged[0])
+            elif history.added:
+                # Set without the old value ever being loaded (e.g. left empty at INSERT in this
+                # transaction): the stored value was the column's empty value.
+                values[attr.key] = None
             else:
                 values[attr.key] = _plain(state.attrs[attr.key].value)
         else:
@@ -164,12 +168,22 @@ def _capture(session: Session, _flush_context: Any, _instances: Any) -> None:
             if before != after:
                 pending.append(_Pending("update", type(obj).__name__, "", (None, None, None), summary, before, after))
                 pending[-1].obj = obj  # type: ignore[attr-defined]
-    for obj in session.deleted:
-        if _is_audited(obj):
-            entry = _Pending("delete", type(obj).__name__, _primary_key(obj), obj.audit_scope,
-                             summary, snapshot(obj, committed=True), None)
-            pending.append(entry)
     session.info["audit_new"] = [obj for obj in session.new if _is_audited(obj)]
+
+
+@event.listens_for(db.Model, "after_delete", propagate=True)
+def _capture_delete(_mapper: Any, _connection: sa.Connection, target: Any) -> None:
+    """Deletes are taken per row as the flush runs, so rows removed by a delete-orphan cascade count too."""
+    session = object_session(target)
+    if session is None or not _is_audited(target):
+        return
+    try:
+        scope = target.audit_scope
+    except Exception:  # a parent already gone in the same flush: the entry keeps its ids in `before`
+        scope = (None, None, None)
+    session.info.setdefault("audit_pending", []).append(
+        _Pending("delete", type(target).__name__, _primary_key(target), scope,
+                 session.info.get("audit_summary", ""), snapshot(target, committed=True), None))
 
 
 @event.listens_for(Session, "after_flush")

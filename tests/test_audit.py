@@ -99,3 +99,40 @@ def test_audit_page_is_scoped_to_the_commune(make_person, make_commune, make_use
     page = client.get("/audit").get_data(as_text=True)
     assert "Người Xã Mình" in page
     assert "Xa Lạ" not in page
+
+
+def test_rows_deleted_by_a_cascade_are_audited(make_hamlet, make_person, make_term):
+    from candidates.models import CandidateList, ProposedBy
+
+    hamlet = make_hamlet()
+    person = make_person(hamlet=hamlet)
+    candidate_list = CandidateList(term=make_term(district=hamlet.commune.district), hamlet=hamlet)
+    db.session.add(candidate_list)
+    candidacy = candidate_list.add(person, ProposedBy.FRONT_COMMITTEE)
+    db.session.commit()
+    candidacy_id = candidacy.id
+    candidate_list.candidacies.remove(candidacy)  # delete-orphan: no explicit session.delete()
+    db.session.commit()
+    deletes = [e for e in entries("Candidacy") if e.action == "delete"]
+    assert [e.record_id for e in deletes] == [str(candidacy_id)]
+    assert json.loads(deletes[0].before)["person_id"] == person.id
+
+
+def test_a_column_left_empty_at_insert_then_set_in_the_same_transaction_is_audited(make_hamlet):
+    from datetime import date
+
+    from candidates.rules import Education
+    from election.citizen_id import make_citizen_id
+    from election.models import Person, Sex
+
+    hamlet = make_hamlet()
+    person = Person(birth_date=date(1980, 1, 1), sex=Sex.MALE, hamlet_id=hamlet.id, education=Education.PRIMARY,
+                    citizen_id=make_citizen_id("051", date(1980, 1, 1), "male", 4242))
+    person.set_name("Hồ Văn Tư")
+    db.session.add(person)
+    db.session.flush()  # INSERT; party_joined_on was never set, so never loaded
+    person.party_joined_on = date(2020, 2, 3)
+    db.session.commit()
+    update = [e for e in entries("Person") if e.action == "update"][-1]
+    assert json.loads(update.before)["party_joined_on"] is None
+    assert json.loads(update.after)["party_joined_on"] == "2020-02-03"

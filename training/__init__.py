@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("training", __name__, url_prefix="/training")
+
+from training import api, models, views  # noqa: E402,F401
