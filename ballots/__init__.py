@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("ballots", __name__, url_prefix="/ballots")
 
-from ballots import models  # noqa: E402,F401
+from ballots import api, cli, models, views  # noqa: E402,F401

@@ -7,14 +7,25 @@ hamlet, a test flag and an HMAC signature.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db, utcnow
 from election.models import enum_column
 from election.polls import Poll
+
+
+def ballot_secret() -> bytes:
+    """The key that signs ballot QR payloads, derived from the app's SECRET_KEY (one place, used by
+    printing, verification and the count): rotating SECRET_KEY invalidates every printed ballot."""
+    key = current_app.config["SECRET_KEY"]
+    key_bytes = key if isinstance(key, bytes) else str(key).encode("utf-8")
+    return hmac.new(key_bytes, b"ballot-qr", hashlib.sha256).digest()
 
 
 class BallotLayout(enum.StrEnum):
@@ -37,6 +48,9 @@ class BallotBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     printed_pages: Mapped[int] = mapped_column(default=0)  # progress of the PDF rendering
+    total_pages: Mapped[int] = mapped_column(default=0)
+    supplementary: Mapped[bool] = mapped_column(default=False)  # "in bổ sung": a second real batch
+    pdf_file: Mapped[str] = mapped_column(sa.String(200), default="")  # file name in instance/ballots/
 
     poll: Mapped[Poll] = relationship()
 
@@ -64,3 +78,22 @@ class Ballot(db.Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.batch.poll.hamlet_id if self.batch else None
+
+
+class BallotAccount(db.Model):
+    """The figures of a poll's ballot accounting that are typed rather than derived (None = derive them:
+    issued from the check-ins, spoiled and cancelled from the ballots marked by serial)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), unique=True)
+    issued: Mapped[int | None]
+    spoiled: Mapped[int | None]
+    cancelled: Mapped[int | None]
+    returned: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None

@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import math
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db
-from election.models import Hamlet, Term, enum_column
+from app import db, utcnow
+from election.errors import RuleViolation
+from election.models import Hamlet, Household, Term, enum_column
+from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, quorum_met
+
+# R-V6: the counting board has 3 to 5 members; 2 household representatives witness the count.
+BOARD_MIN, BOARD_MAX = 3, 5
+WITNESSES = 2
 
 
 class PollStatus(enum.StrEnum):
@@ -69,15 +76,41 @@ class Poll(db.Model):
     voting_form: Mapped[VotingForm] = enum_column(VotingForm, default=VotingForm.SECRET_BALLOT)
     held_on: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)  # optimistic lock: a stale write gets 409
+    # The meeting record (issue 5). total_households is frozen when the poll opens (R-V1: one vote per
+    # household), so later edits of the household list do not move the quorum or the R-V7 denominator.
+    total_households: Mapped[int | None]
+    households_present_typed: Mapped[int | None]  # None: taken from the check-in count (election.voters)
+    board_members: Mapped[list] = mapped_column(sa.JSON, default=list)  # R-V6: 3–5 names
+    witnesses: Mapped[list] = mapped_column(sa.JSON, default=list)  # R-V6: 2 household witnesses
+    counting_started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]  # both entries agreed (or the commune resolved the differences)
 
     term: Mapped[Term] = relationship()
     hamlet: Mapped[Hamlet] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
+    def __init__(self, **kwargs) -> None:
+        # Column defaults apply only at INSERT; lifecycle methods may run on a poll not flushed yet.
+        kwargs.setdefault("status", PollStatus.NOT_STARTED)
+        kwargs.setdefault("mode", PollMode.MEETING)
+        kwargs.setdefault("voting_form", VotingForm.SECRET_BALLOT)
+        kwargs.setdefault("board_members", [])
+        kwargs.setdefault("witnesses", [])
+        super().__init__(**kwargs)
+
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.hamlet_id
+
+    @property
+    def rules(self) -> ElectionRuleSet:
+        return DEFAULT_ELECTION_RULES
+
+    @property
+    def label(self) -> str:
+        suffix = f" – bầu lại (vòng {self.round_no})" if self.round_no > 1 else ""
+        return f"{self.hamlet.full_name}{suffix}"
 
     @classmethod
     def get_or_create(cls, term: Term, hamlet: Hamlet, round_no: int = 1) -> Poll:
@@ -87,3 +120,156 @@ class Poll(db.Model):
             poll = cls(term=term, hamlet=hamlet, round_no=round_no)
             db.session.add(poll)
         return poll
+
+    # -- figures of the meeting ---------------------------------------------------------------------
+    def checked_in(self) -> int:
+        from election.voters import CheckIn
+
+        return db.session.scalar(db.select(db.func.count(CheckIn.id)).where(CheckIn.poll_id == self.id)) or 0
+
+    @property
+    def households_present(self) -> int | None:
+        """Typed by the team, or else the number of households checked in (None before anybody came)."""
+        if self.households_present_typed is not None:
+            return self.households_present_typed
+        if self.id is None:
+            return None
+        return self.checked_in() or None
+
+    @property
+    def quorum_met(self) -> bool | None:
+        """R-V5 (None in distribution mode, or while the number present is unknown)."""
+        present = self.households_present
+        if self.mode == PollMode.DISTRIBUTION or present is None or not self.total_households:
+            return None
+        return quorum_met(self.total_households, present, self.rules)
+
+    @property
+    def quorum_needed(self) -> int | None:
+        """The fewest households present that make a quorum (strictly more than half, R-V5)."""
+        return households_for_quorum(self.total_households, self.rules) if self.total_households else None
+
+    @property
+    def board_complete(self) -> bool:
+        return BOARD_MIN <= len(self.board_members or []) <= BOARD_MAX and len(self.witnesses or []) == WITNESSES
+
+    # -- lifecycle (each step checks the state and raises RuleViolation) --------------------------------
+    def _require(self, *statuses: PollStatus, action: str) -> None:
+        if self.status not in statuses:
+            raise RuleViolation(f"Không thể {action}: cuộc bầu đang ở trạng thái “{self.status.label}”.")
+
+    def open(self, total_households: int, at: datetime | None = None) -> None:
+        """Open the meeting (status voting) with the hamlet's total households frozen."""
+        self._require(PollStatus.NOT_STARTED, action="khai mạc bỏ phiếu")
+        if total_households < 1:
+            raise RuleViolation("Thôn chưa có hộ gia đình nào trong danh sách cử tri: chưa thể bỏ phiếu.")
+        self.total_households = total_households
+        self.held_on = at or utcnow()
+        self.status = PollStatus.VOTING
+
+    def record_meeting(self, households_present: int | None, voting_form: VotingForm, board: list[str],
+                       witnesses: list[str]) -> None:
+        """The meeting record: present (None = from check-in), voting form, board and witnesses (R-V6)."""
+        self._require(PollStatus.VOTING, PollStatus.COUNTING, action="ghi biên bản hội nghị")
+        if self.counting_started_at is not None and self.status != PollStatus.COUNTING:
+            raise RuleViolation("Đã nhập kết quả kiểm phiếu: không sửa được biên bản hội nghị.")
+        board = [name.strip() for name in board if name and name.strip()]
+        witnesses = [name.strip() for name in witnesses if name and name.strip()]
+        if not BOARD_MIN <= len(board) <= BOARD_MAX:
+            raise RuleViolation(f"Ban kiểm phiếu phải có từ {BOARD_MIN} đến {BOARD_MAX} người (R-V6).", "board")
+        if len(witnesses) != WITNESSES:
+            raise RuleViolation(f"Cần đúng {WITNESSES} cử tri đại diện hộ gia đình chứng kiến việc kiểm phiếu "
+                                "(R-V6).", "witnesses")
+        if households_present is not None:
+            if households_present < 0:
+                raise RuleViolation("Số hộ có mặt không được âm.", "households_present")
+            if self.total_households is not None and households_present > self.total_households:
+                raise RuleViolation(f"Số hộ có mặt ({households_present}) lớn hơn tổng số hộ của thôn "
+                                    f"({self.total_households}) (R-C1).", "households_present")
+        self.households_present_typed = households_present
+        self.voting_form = voting_form
+        self.board_members = board
+        self.witnesses = witnesses
+
+    def switch_to_distribution(self) -> None:
+        """R-V5 fallback: no quorum at the meeting, so ballots are taken to each household."""
+        self._require(PollStatus.VOTING, PollStatus.COUNTING, action="chuyển sang phát phiếu đến từng hộ")
+        if self.mode == PollMode.DISTRIBUTION:
+            raise RuleViolation("Cuộc bầu đã ở hình thức phát phiếu đến từng hộ.")
+        if self.quorum_met is not False:
+            raise RuleViolation("Hội nghị đủ số hộ tham dự (trên 50% tổng số hộ, R-V5): không chuyển sang phát "
+                                "phiếu đến từng hộ.")
+        self.mode = PollMode.DISTRIBUTION
+        self.voting_form = VotingForm.SECRET_BALLOT  # ballots carried to each household are secret ballots
+        self.status = PollStatus.VOTING
+
+    def start_counting(self) -> None:
+        self._require(PollStatus.VOTING, action="bắt đầu kiểm phiếu")
+        if not self.board_complete:
+            raise RuleViolation(f"Cần ghi Ban kiểm phiếu ({BOARD_MIN}–{BOARD_MAX} người) và {WITNESSES} cử tri "
+                                "chứng kiến trước khi kiểm phiếu (R-V6).")
+        if self.mode == PollMode.MEETING:
+            if self.households_present is None:
+                raise RuleViolation("Chưa có số hộ có mặt tại hội nghị.")
+            if self.quorum_met is False:
+                raise RuleViolation(f"Hội nghị chỉ có {self.households_present}/{self.total_households} hộ, chưa "
+                                    f"quá 50% (cần ít nhất {self.quorum_needed} hộ, R-V5): chuyển sang phát phiếu "
+                                    "đến từng hộ.")
+        self.counting_started_at = utcnow()
+        self.status = PollStatus.COUNTING
+
+    def entered(self, slots: set[int]) -> None:
+        """Status after an entry was saved or sent back: which of the two entries now stand."""
+        if slots == {1}:
+            self.status = PollStatus.FIRST_ENTRY
+        elif slots == {2}:
+            self.status = PollStatus.SECOND_ENTRY
+        elif not slots:
+            self.status = PollStatus.COUNTING
+
+    def mark_differences(self) -> None:
+        self.status = PollStatus.DIFFERENCES
+
+    def submit(self) -> None:
+        """Both entries agree (or the commune chose one): the result stands."""
+        self._require(PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY, PollStatus.DIFFERENCES,
+                      action="chốt kết quả kiểm phiếu")
+        self.status = PollStatus.SUBMITTED
+        self.submitted_at = utcnow()
+
+    def validate_minutes(self) -> None:
+        self._require(PollStatus.SUBMITTED, action="xác nhận biên bản")
+        self.status = PollStatus.VALIDATED
+
+    def recognise(self) -> None:
+        self._require(PollStatus.VALIDATED, action="công nhận kết quả")
+        self.status = PollStatus.RECOGNISED
+
+    def order_revote(self) -> None:
+        self._require(PollStatus.SUBMITTED, PollStatus.VALIDATED, action="quyết định bầu lại")
+        self.status = PollStatus.REVOTE
+
+    def record_acting_chief(self) -> None:
+        self._require(PollStatus.SUBMITTED, PollStatus.VALIDATED, action="ghi quyết định chỉ định trưởng thôn "
+                      "lâm thời")
+        self.status = PollStatus.ACTING_CHIEF
+
+    @property
+    def election_day(self) -> date:
+        return self.term.election_day
+
+
+def households_for_quorum(total_households: int, rules: ElectionRuleSet = DEFAULT_ELECTION_RULES) -> int:
+    """R-V5: the fewest households present that are strictly more than the quorum share of all households."""
+    return math.floor(rules.quorum_share * total_households) + 1
+
+
+def hamlet_households(hamlet_id: int, term_id: int) -> int:
+    """The hamlet's total households: the voter roll (one entry per household, R-V1), else the register."""
+    from election.voters import VoterRoll
+
+    roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term_id,
+                                                        VoterRoll.hamlet_id == hamlet_id))
+    if roll is not None and roll.entry_count:
+        return roll.entry_count
+    return db.session.scalar(db.select(db.func.count(Household.id)).where(Household.hamlet_id == hamlet_id)) or 0

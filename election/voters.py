@@ -5,13 +5,28 @@ nothing here or anywhere else links a household or voter to a ballot serial.
 """
 from __future__ import annotations
 
+import gc
+import json
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import db, utcnow
+from election.audit import describe, record
+from election.errors import RuleViolation
 from election.models import Hamlet, Term
+from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
+from election.vietnamese import fold
 
 
 class VoterRoll(db.Model):
@@ -52,7 +67,8 @@ class VoterEntry(db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     name_folded: Mapped[str] = mapped_column(sa.String(120), index=True)
     citizen_id: Mapped[str] = mapped_column(sa.String(12))
-    birth_date: Mapped[date]
+    birth_date: Mapped[date | None]  # None when the roll gives only the birth year
+    birth_year: Mapped[int | None]
     sex: Mapped[str] = mapped_column(sa.String(8), default="")
     address: Mapped[str] = mapped_column(sa.String(200), default="")
 
@@ -79,3 +95,305 @@ class CheckIn(db.Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.entry.roll.hamlet_id if self.entry else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Import: the file is checked by election.rolls (pure); this stores it all or nothing.
+# ---------------------------------------------------------------------------------------------------------
+
+# Column sizes the pure validator does not know about (it checks content, not storage).
+_MAX_HOUSEHOLD_NO = 20
+_MAX_NAME = 120
+_MAX_ADDRESS = 200
+
+
+def fast_fold(name: str) -> str:
+    """fold() for a cleaned name (NFC, single spaces) with C-level calls only (the import folds 100k names):
+    NFD, then drop the combining marks by encoding to ASCII. Exact when every character became exactly one
+    ASCII letter; otherwise fold()."""
+    plain = name.replace("đ", "d").replace("Đ", "D")
+    ascii_bytes = unicodedata.normalize("NFD", plain).encode("ascii", "ignore")
+    if len(ascii_bytes) == len(plain):
+        return ascii_bytes.decode("ascii").lower()
+    return fold(name)
+
+
+def roll_for(term: Term, hamlet: Hamlet, create: bool = False) -> VoterRoll | None:
+    roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term.id,
+                                                         VoterRoll.hamlet_id == hamlet.id))
+    if roll is None and create:
+        roll = VoterRoll(term=term, hamlet=hamlet)
+        db.session.add(roll)
+        db.session.flush()
+    return roll
+
+
+def term_for(hamlet: Hamlet) -> Term | None:
+    """The current term of the hamlet's district (rolls, check-in and ballots are per current term)."""
+    from election.models import current_term
+
+    return current_term(hamlet.commune.district_id)
+
+
+def registered_elsewhere(term: Term, hamlet: Hamlet) -> dict[str, str]:
+    """citizen ID -> the other hamlet where the person is registered (people registry of the district, then
+    the other hamlets' rolls of the term): a household representative votes in one hamlet only (R-V1)."""
+    from election.models import Commune, Person
+
+    def label(name: str, commune: str) -> str:
+        return f"{name} ({commune})"
+
+    found: dict[str, str] = {}
+    people = db.session.execute(
+        db.select(Person.citizen_id, Hamlet.name, Commune.name).select_from(Person)
+        .join(Hamlet, Person.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id).where(Commune.district_id == term.district_id, Hamlet.id != hamlet.id))
+    for citizen_id, hamlet_name, commune_name in people:
+        found[citizen_id] = label(hamlet_name, commune_name)
+    entries = db.session.execute(
+        db.select(VoterEntry.citizen_id, Hamlet.name, Commune.name).select_from(VoterEntry)
+        .join(VoterRoll, VoterEntry.roll_id == VoterRoll.id).join(Hamlet, VoterRoll.hamlet_id == Hamlet.id)
+        .join(Commune, Hamlet.commune_id == Commune.id)
+        .where(VoterRoll.term_id == term.id, VoterRoll.hamlet_id != hamlet.id))
+    for citizen_id, hamlet_name, commune_name in entries:
+        found.setdefault(citizen_id, label(hamlet_name, commune_name))
+    # Someone registered in this hamlet too is not "elsewhere" (moved, registry not updated): keep quiet.
+    here = set(db.session.scalars(db.select(Person.citizen_id).where(Person.hamlet_id == hamlet.id)))
+    return {cid: name for cid, name in found.items() if cid not in here}
+
+
+def roll_context(term: Term, hamlet: Hamlet) -> RollContext:
+    return RollContext(hamlet_name=hamlet.name, election_day=term.election_day,
+                       hamlet_aliases=(hamlet.full_name,), registered_elsewhere=registered_elsewhere(term, hamlet))
+
+
+def check_roll(table: RawTable, term: Term, hamlet: Hamlet) -> RollPreview:
+    """validate_roll plus the storage limits of VoterEntry (a too-long value would fail on PostgreSQL)."""
+    preview = validate_roll(table, roll_context(term, hamlet))
+    extra = []
+    for row in preview.rows:
+        if len(row.household_no) > _MAX_HOUSEHOLD_NO:
+            extra.append(RowProblem(row.line, "household_no",
+                                    f"Số hộ «{row.household_no}» dài quá {_MAX_HOUSEHOLD_NO} ký tự.",
+                                    f"Household number longer than {_MAX_HOUSEHOLD_NO} characters.",
+                                    "household_too_long"))
+        if len(row.full_name) > _MAX_NAME:
+            extra.append(RowProblem(row.line, "full_name", f"Họ và tên dài quá {_MAX_NAME} ký tự.",
+                                    f"Full name longer than {_MAX_NAME} characters.", "name_too_long"))
+    if not extra:
+        return preview
+    return RollPreview(rows=preview.rows,
+                       problems=tuple(sorted((*preview.problems, *extra), key=lambda p: p.line)))
+
+
+def import_lock_reason(term: Term, hamlet: Hamlet) -> str | None:
+    """Why the roll can no longer be replaced as a whole (None = it can)."""
+    from ballots.models import Ballot, BallotBatch
+
+    poll_ids = select_poll_ids(term, hamlet)
+    checked_in = db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id.in_(poll_ids)))
+    if checked_in:
+        return (f"Đã có {checked_in} hộ nhận phiếu bầu theo danh sách này; không thể nhập lại danh sách "
+                "(chỉ sửa từng dòng).")
+    printed = db.session.scalar(db.select(sa.func.count(Ballot.id)).join(BallotBatch)
+                                .where(BallotBatch.poll_id.in_(poll_ids), BallotBatch.test.is_(False)))
+    if printed:
+        return (f"Đã in {printed} phiếu bầu theo số hộ của danh sách này; không thể nhập lại danh sách "
+                "(chỉ sửa từng dòng).")
+    return None
+
+
+def select_poll_ids(term: Term, hamlet: Hamlet):
+    from election.polls import Poll
+
+    return db.select(Poll.id).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id).scalar_subquery()
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic collector while ~100k parameter dicts exist: they hold no cycles, and repeated
+    collections walking them cost more than building them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def entry_rows(roll_id: int, rows: Iterable[RollRow]) -> list[dict]:
+    """RollRow tuples -> parameter dicts for one Core executemany INSERT."""
+    return [{"roll_id": roll_id, "household_no": r.household_no, "full_name": r.full_name,
+             "name_folded": fast_fold(r.full_name), "citizen_id": r.citizen_id, "birth_date": r.birth_date,
+             "birth_year": r.birth_year, "sex": r.sex or "", "address": (r.address or "")[:_MAX_ADDRESS]}
+            for r in rows]
+
+
+def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str) -> VoterRoll:
+    """Replace the hamlet's roll by the checked rows in the current transaction (the caller commits).
+
+    All or nothing: refuses a preview with any problem, and a roll already used on election day.
+    """
+    if not preview.ok:
+        raise RuleViolation(f"Tệp còn {len(preview.problems)} lỗi; chưa nhập dòng nào.")
+    if not preview.rows:
+        raise RuleViolation("Tệp không có dòng cử tri nào.")
+    reason = import_lock_reason(term, hamlet)
+    if reason:
+        raise RuleViolation(reason)
+    existing = roll_for(term, hamlet)
+    previous = existing.entry_count if existing else 0
+    summary = (f"Nhập danh sách cử tri {hamlet.full_name} ({hamlet.commune.full_name}) từ «{filename}»: "
+               f"{len(preview.rows)} hộ" + (f", thay {previous} hộ trước đó" if previous else ""))
+    describe(summary[:300])
+    roll = existing or roll_for(term, hamlet, create=True)
+    db.session.execute(sa.delete(VoterEntry).where(VoterEntry.roll_id == roll.id))
+    with _no_gc():
+        db.session.execute(sa.insert(VoterEntry.__table__), entry_rows(roll.id, preview.rows))
+        roll.fingerprint = roll_fingerprint((r.household_no, r.full_name, r.citizen_id) for r in preview.rows)
+    roll.entry_count = len(preview.rows)
+    roll.source_filename = (filename or "")[:200]
+    roll.updated_at = utcnow()
+    record("event", "VoterRoll", roll.id, summary=summary[:300],
+           scope=(hamlet.commune.district_id, hamlet.commune_id, hamlet.id),
+           after={"entries": roll.entry_count, "fingerprint": roll.fingerprint, "file": filename})
+    return roll
+
+
+def refresh_roll(roll: VoterRoll) -> None:
+    """Recompute fingerprint and count after an entry was added, edited or deleted (same transaction)."""
+    db.session.flush()
+    rows = db.session.execute(db.select(VoterEntry.household_no, VoterEntry.full_name, VoterEntry.citizen_id)
+                              .where(VoterEntry.roll_id == roll.id)).all()
+    roll.fingerprint = roll_fingerprint(rows) if rows else ""
+    roll.entry_count = len(rows)
+    roll.updated_at = utcnow()
+
+
+def entry_search(stmt, q: str):
+    """Name without diacritics, citizen ID (digits, 9+) or household number."""
+    q = q.strip()
+    if not q:
+        return stmt
+    if q.isdigit() and len(q) >= 9:
+        return stmt.where(VoterEntry.citizen_id.startswith(q))
+    folded = fold(q)
+    return stmt.where(sa.or_(VoterEntry.name_folded.contains(folded), VoterEntry.household_no == q,
+                             VoterEntry.household_no.ilike(f"{q}%")))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Upload kept between the preview and the commit (server side, never the client's copy)
+# ---------------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+UPLOAD_MAX_AGE_SECONDS = 6 * 3600
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "roll_uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def keep_upload(data: bytes, filename: str, hamlet_id: int, term_id: int, user_id: int) -> str:
+    """Store the uploaded bytes under a random token; returns the token."""
+    token = secrets.token_urlsafe(24)
+    folder = _upload_dir()
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({
+        "filename": filename, "hamlet_id": hamlet_id, "term_id": term_id, "user_id": user_id,
+        "at": time.time()}), encoding="utf-8")
+    _sweep(folder)
+    return token
+
+
+def load_upload(token: str, hamlet_id: int, user_id: int) -> tuple[bytes, str, int] | None:
+    """(bytes, filename, term id) of a kept upload of this user for this hamlet, or None."""
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    folder = _upload_dir()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+        data = (folder / f"{token}.bin").read_bytes()
+    except (OSError, ValueError):
+        return None
+    if meta.get("hamlet_id") != hamlet_id or meta.get("user_id") != user_id:
+        return None
+    if time.time() - meta.get("at", 0) > UPLOAD_MAX_AGE_SECONDS:
+        return None
+    return data, meta.get("filename", ""), meta.get("term_id")
+
+
+def drop_upload(token: str) -> None:
+    if _TOKEN.fullmatch(token or ""):
+        for suffix in (".bin", ".json"):
+            (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove uploads older than the maximum age (abandoned previews)."""
+    limit = time.time() - UPLOAD_MAX_AGE_SECONDS
+    for path in folder.glob("*.json"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                path.with_suffix(".bin").unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Check-in and turnout (R-V5)
+# ---------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Turnout:
+    total: int  # households on the roll
+    present: int  # households whose representative received a ballot
+    quorum: bool  # R-V5: strictly more than half of ALL households
+    needed: int  # households needed for the quorum
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.present / self.total, 1) if self.total else 0.0
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "present": self.present, "quorum_met": self.quorum,
+                "needed_for_quorum": self.needed, "percent": self.percent}
+
+
+def turnout(poll, roll: VoterRoll | None) -> Turnout:
+    from election.rules import quorum_met
+
+    total = roll.entry_count if roll else 0
+    present = 0
+    if poll is not None and poll.id is not None:
+        present = db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id == poll.id)) or 0
+    needed = next((n for n in range(total + 1) if quorum_met(total, n)), total + 1) if total else 1
+    return Turnout(total=total, present=present, quorum=bool(total) and quorum_met(total, present), needed=needed)
+
+
+def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, bool]:
+    """Mark that the household's representative received a ballot; (check-in, created). A repeated tap
+    returns the existing record (the unique constraint guards concurrent taps)."""
+    existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
+    if existing is not None:
+        return existing, False
+    record_ = CheckIn(poll_id=poll.id, entry=entry, by_user_id=user_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record_)
+    except sa.exc.IntegrityError:  # another phone of the team tapped the same household at the same moment
+        existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id,
+                                                              CheckIn.entry_id == entry.id))
+        return existing, False
+    return record_, True
+
+
+def undo_check_in(poll, entry: VoterEntry) -> bool:
+    existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
+    if existing is None:
+        return False
+    db.session.delete(existing)
+    return True

@@ -1,0 +1,82 @@
+"""The ballot accounting of a poll from the database: printed, issued, spoiled, cancelled, returned.
+
+Contract (used by the count, issue 5): `poll_accounting(poll, returned=None) -> Reconciliation`.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import db
+from ballots.models import Ballot, BallotAccount, BallotBatch, BallotState
+from ballots.rules import Reconciliation, reconcile
+from election.errors import RuleViolation
+from election.polls import Poll, PollMode
+from election.voters import CheckIn
+
+
+def printed_count(poll: Poll) -> int:
+    """Real (non-test) ballots printed for the poll."""
+    return db.session.scalar(db.select(sa.func.count(Ballot.id)).join(BallotBatch)
+                             .where(Ballot.poll_id == poll.id, BallotBatch.test.is_(False))) or 0
+
+
+def _state_count(poll: Poll, state: BallotState) -> int:
+    return db.session.scalar(db.select(sa.func.count(Ballot.id)).join(BallotBatch)
+                             .where(Ballot.poll_id == poll.id, BallotBatch.test.is_(False),
+                                    Ballot.state == state)) or 0
+
+
+def checked_in_count(poll: Poll) -> int:
+    return db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id == poll.id)) or 0
+
+
+def account_for(poll: Poll, create: bool = False) -> BallotAccount | None:
+    account = db.session.scalar(db.select(BallotAccount).where(BallotAccount.poll_id == poll.id))
+    if account is None and create:
+        account = BallotAccount(poll=poll)
+        db.session.add(account)
+    return account
+
+
+def poll_accounting(poll: Poll, returned: int | None = None) -> Reconciliation:
+    """Issued: typed, else the check-ins (meeting mode); spoiled / cancelled: typed, else the ballots marked
+    by serial; returned: the argument (e.g. from the count), else the figure the team typed."""
+    account = account_for(poll)
+    issued = account.issued if account and account.issued is not None else None
+    if issued is None:
+        issued = checked_in_count(poll) if poll.mode == PollMode.MEETING else 0
+    spoiled = account.spoiled if account and account.spoiled is not None else _state_count(poll, BallotState.SPOILED)
+    cancelled = (account.cancelled if account and account.cancelled is not None
+                 else _state_count(poll, BallotState.CANCELLED))
+    if returned is None and account is not None:
+        returned = account.returned
+    return reconcile(printed_count(poll), issued, spoiled, cancelled, returned)
+
+
+MARKABLE = {BallotState.SPOILED, BallotState.CANCELLED}
+
+
+def mark_ballots(poll: Poll, serials: list[str], state: BallotState) -> list[str]:
+    """Mark printed ballots of the poll as spoiled or cancelled by serial; returns the serials marked.
+
+    Raises RuleViolation naming serials that are unknown for this poll or not in the printed state.
+    """
+    if state not in MARKABLE:
+        raise RuleViolation("Chỉ đánh dấu được phiếu hỏng hoặc phiếu hủy.")
+    wanted = sorted({s.strip().upper() for s in serials if s.strip()})
+    if not wanted:
+        raise RuleViolation("Chưa nhập số sê-ri nào.", field="serials")
+    found = {b.serial: b for b in db.session.scalars(
+        db.select(Ballot).join(BallotBatch).where(Ballot.poll_id == poll.id, BallotBatch.test.is_(False),
+                                                  Ballot.serial.in_(wanted)))}
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        raise RuleViolation("Không có phiếu nào của cuộc bầu này mang số sê-ri: " + ", ".join(unknown[:20]),
+                            field="serials")
+    used = [s for s in wanted if found[s].state != BallotState.PRINTED]
+    if used:
+        raise RuleViolation("Các phiếu sau đã được đánh dấu hoặc đã kiểm: " + ", ".join(used[:20]),
+                            field="serials")
+    for serial in wanted:
+        found[serial].state = state
+    return wanted

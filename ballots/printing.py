@@ -1,0 +1,182 @@
+"""Printing a poll's ballots: a batch of random serials (Core bulk insert), signed QR payloads, the PDF.
+
+The PDF is rendered once and kept in the instance folder (instance/ballots/), so downloading it again
+does not render again; if the file is lost it is rebuilt from the stored serials (same ballots).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import db
+from ballots.models import Ballot, BallotBatch, BallotLayout, ballot_secret
+from ballots.pdf import BallotSheetSpec, render_ballots
+from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
+from ballots.rules import DEFAULT_SPARE_PERCENT, spare_ballots
+from candidates.models import CandidateList, ListState
+from election.audit import describe, record
+from election.errors import RuleViolation
+from election.polls import Poll
+from election.voters import roll_for
+
+MAX_TEST_BALLOTS = 200
+MAX_SUPPLEMENT = 5000
+_CHUNK = 5000
+
+
+def candidate_list_of(poll: Poll) -> CandidateList | None:
+    return CandidateList.for_hamlet(poll.term, poll.hamlet, poll.round_no)
+
+
+def poll_election_hash(poll: Poll, candidate_list: CandidateList | None = None) -> str:
+    """The short hash of the poll's election definition (term, hamlet, round, candidates, 1 seat)."""
+    candidate_list = candidate_list or candidate_list_of(poll)
+    candidates = [(c.id, c.person.full_name) for c in candidate_list.candidacies] if candidate_list else []
+    return election_hash(election_definition(poll.term.name, poll.hamlet_id, poll.round_no, candidates, seats=1))
+
+
+def sheet_spec(poll: Poll, candidate_list: CandidateList, layout: BallotLayout, test: bool) -> BallotSheetSpec:
+    hamlet, commune = poll.hamlet, poll.hamlet.commune
+    return BallotSheetSpec(
+        term_label=f"Nhiệm kỳ {poll.term.name}", hamlet_name=hamlet.name, commune_name=commune.name,
+        election_date=poll.term.election_day,
+        candidates=tuple(c.person.full_name for c in candidate_list.candidacies),
+        hamlet_kind=hamlet.kind.label, commune_kind=commune.kind.label, district_name=commune.district.name,
+        seats=1, layout=layout.value, test=test)
+
+
+def real_batches(poll: Poll) -> list[BallotBatch]:
+    return list(db.session.scalars(db.select(BallotBatch).where(BallotBatch.poll_id == poll.id,
+                                                                BallotBatch.test.is_(False))
+                                   .order_by(BallotBatch.id)))
+
+
+def planned_count(poll: Poll, spare_percent: float | None = None) -> tuple[int, int]:
+    """(households on the roll, spare) for a first real batch."""
+    roll = roll_for(poll.term, poll.hamlet)
+    households = roll.entry_count if roll else 0
+    if spare_percent is None:
+        spare_percent = current_app.config.get("BALLOT_SPARE_PERCENT", DEFAULT_SPARE_PERCENT)
+    return households, spare_ballots(households, spare_percent)
+
+
+def _unique_serials(count: int) -> list[str]:
+    """`count` fresh serials, unique among themselves and against every stored ballot."""
+    serials: set[str] = set()
+    while len(serials) < count:
+        wanted = {new_serial() for _ in range(count - len(serials))} - serials
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = list(wanted)[start:start + _CHUNK]
+            taken = set(db.session.scalars(db.select(Ballot.serial).where(Ballot.serial.in_(chunk))))
+            serials.update(s for s in chunk if s not in taken)
+    return list(serials)[:count]
+
+
+def print_batch(poll: Poll, layout: BallotLayout, *, user_id: int | None, test: bool = False,
+                supplementary: int | None = None, test_count: int = 8, spare_percent: float | None = None,
+                progress: Callable[[int, int], None] | None = None) -> BallotBatch:
+    """Create a batch and its ballots and render the PDF, in the current transaction (the caller commits).
+
+    Real ballots: the poll's candidate list must be confirmed; the first batch is households + spare, a
+    later one only as an explicit supplement of N ballots. Test ballots: any time, never lock the list.
+    """
+    candidate_list = candidate_list_of(poll)
+    if candidate_list is None or not candidate_list.candidacies:
+        raise RuleViolation("Thôn này chưa có danh sách người ứng cử; chưa thể in phiếu.")
+    if not test and candidate_list.state != ListState.CONFIRMED:
+        raise RuleViolation("Danh sách người ứng cử chưa được xác nhận chính thức; chỉ in được phiếu thử.")
+    spare = 0
+    if test:
+        count = test_count
+        if not 1 <= count <= MAX_TEST_BALLOTS:
+            raise RuleViolation(f"Số phiếu thử từ 1 đến {MAX_TEST_BALLOTS}.", field="count")
+    elif supplementary is not None:
+        if not real_batches(poll):
+            raise RuleViolation("Chưa in đợt phiếu chính thức nào; không có gì để in bổ sung.")
+        count = supplementary
+        if not 1 <= count <= MAX_SUPPLEMENT:
+            raise RuleViolation(f"Số phiếu in bổ sung từ 1 đến {MAX_SUPPLEMENT}.", field="count")
+    else:
+        if real_batches(poll):
+            raise RuleViolation("Phiếu bầu của cuộc bầu này đã được in. Muốn in thêm, hãy chọn «In bổ sung» "
+                                "và ghi số phiếu cần in.")
+        households, spare = planned_count(poll, spare_percent)
+        if households == 0:
+            raise RuleViolation("Chưa có danh sách cử tri (số hộ = 0); hãy nhập danh sách trước khi in phiếu.")
+        count = households + spare
+
+    spec = sheet_spec(poll, candidate_list, layout, test)  # raises ValueError on an impossible design
+    the_hash = poll_election_hash(poll, candidate_list)
+    kind = "phiếu thử" if test else ("phiếu in bổ sung" if supplementary is not None else "phiếu bầu")
+    summary = (f"In {count} {kind} ({layout.value}) cho {poll.hamlet.full_name}, {poll.hamlet.commune.full_name}, "
+               f"vòng {poll.round_no}")
+    describe(summary)
+    batch = BallotBatch(poll=poll, election_hash=the_hash, layout=layout, count=count, spare=spare, test=test,
+                        created_by_id=user_id, supplementary=supplementary is not None and not test)
+    db.session.add(batch)
+    db.session.flush()
+    serials = _unique_serials(count)
+    db.session.execute(sa.insert(Ballot.__table__),
+                       [{"batch_id": batch.id, "poll_id": poll.id, "serial": s, "state": "printed"}
+                        for s in serials])
+    if not test:
+        candidate_list.ballots_printed = True  # locks the list for good
+    render_batch_pdf(batch, serials, spec, progress)
+    record("event", "BallotBatch", batch.id, summary=summary,
+           scope=(None, poll.hamlet.commune_id, poll.hamlet_id),
+           after={"count": count, "spare": spare, "test": test, "election_hash": the_hash})
+    return batch
+
+
+def batch_payloads(batch: BallotBatch, serials: list[str] | None = None) -> list[str]:
+    if serials is None:
+        serials = list(db.session.scalars(db.select(Ballot.serial).where(Ballot.batch_id == batch.id)
+                                          .order_by(Ballot.id)))
+    secret = ballot_secret()
+    hamlet_id = batch.poll.hamlet_id
+    return [encode_payload(BallotPayload(batch.election_hash, hamlet_id, s, batch.test), secret) for s in serials]
+
+
+def _pdf_dir() -> Path:
+    path = Path(current_app.instance_path) / "ballots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def render_batch_pdf(batch: BallotBatch, serials: list[str] | None, spec: BallotSheetSpec,
+                     progress: Callable[[int, int], None] | None = None) -> Path:
+    """Render the batch to instance/ballots/ (atomic rename) and record the page count."""
+    payloads = batch_payloads(batch, serials)
+    # A random part: a fresh database reusing batch ids never serves another database's file.
+    name = f"batch-{batch.id}-{batch.election_hash}-{secrets.token_hex(6)}.pdf"
+    target = _pdf_dir() / name
+    partial = target.with_suffix(".part")
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    with open(partial, "wb") as out:
+        pages = render_ballots(spec, payloads, out, progress=report)
+    os.replace(partial, target)
+    batch.pdf_file = name
+    batch.total_pages = batch.printed_pages = pages
+    return target
+
+
+def batch_pdf_path(batch: BallotBatch) -> Path:
+    """The stored PDF; re-rendered from the stored serials when the file is missing."""
+    if batch.pdf_file:
+        path = _pdf_dir() / batch.pdf_file
+        if path.exists():
+            return path
+    candidate_list = candidate_list_of(batch.poll)
+    spec = sheet_spec(batch.poll, candidate_list, batch.layout, batch.test)
+    path = render_batch_pdf(batch, None, spec)
+    db.session.commit()
+    return path

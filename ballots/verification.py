@@ -1,0 +1,78 @@
+"""Reading a scanned ballot QR: genuine or not, which poll, test, already counted, spoiled or cancelled.
+
+Contract (used by the per-ballot count, issue 5): `verify_ballot(text) -> Verification`. `ok` is True only for
+a genuine, real, printed-and-not-yet-counted ballot of the election it claims; otherwise `code` says why, and
+`ballot` / `poll` are filled whenever the serial is known (a test ballot: ok False, code "test_ballot").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app import db
+from ballots.models import Ballot, BallotState, ballot_secret
+from ballots.qr import BallotQRError, decode_payload
+from election.polls import Poll
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "genuine": ("Phiếu bầu thật, chưa kiểm.", "Genuine ballot, not counted yet."),
+    "unknown_serial": ("Số sê-ri không có trong các phiếu đã in: phiếu giả.",
+                       "The serial was never printed: forged ballot."),
+    "wrong_election": ("Phiếu in cho một cuộc bầu khác (khác nhiệm kỳ, vòng bầu hoặc danh sách ứng cử).",
+                       "The ballot was printed for another election (term, round or candidate list differ)."),
+    "wrong_hamlet": ("Phiếu bầu được phát hành cho thôn, tổ dân phố khác.", "The ballot belongs to another hamlet."),
+    "test_ballot": ("Phiếu thử, không có giá trị trong cuộc bầu cử thật.", "Test ballot: no value in a real vote."),
+    "already_counted": ("Phiếu này đã được kiểm rồi (quét trùng).", "This ballot has already been counted."),
+    "spoiled": ("Phiếu này đã được ghi là phiếu hỏng, đã đổi phiếu khác.",
+                "This ballot was recorded as spoiled and replaced."),
+    "cancelled": ("Phiếu này đã được ghi là phiếu không dùng, đã hủy.",
+                  "This ballot was recorded as unused and cancelled."),
+}
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    code: str
+    message: str
+    ballot: Ballot | None
+    poll: Poll | None
+    test: bool
+    message_en: str = ""
+    serial: str = ""
+
+
+def _answer(code: str, ballot: Ballot | None = None, test: bool = False, serial: str = "") -> Verification:
+    message, message_en = MESSAGES[code]
+    poll = ballot.batch.poll if ballot is not None else None
+    return Verification(ok=code == "genuine", code=code, message=message, message_en=message_en, ballot=ballot,
+                        poll=poll, test=test, serial=serial)
+
+
+def verify_ballot(text: str) -> Verification:
+    try:
+        payload = decode_payload(text or "", ballot_secret())
+    except BallotQRError as error:  # malformed, unknown_version, bad_signature (forged or altered)
+        return Verification(ok=False, code=error.code, message=error.message, message_en=error.message_en,
+                            ballot=None, poll=None, test=False)
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == payload.serial))
+    if ballot is None:
+        return _answer("unknown_serial", test=payload.test, serial=payload.serial)
+    batch = ballot.batch
+    if batch.election_hash != payload.election_hash or batch.test != payload.test:
+        return _answer("wrong_election", ballot, payload.test, payload.serial)
+    if batch.poll.hamlet_id != payload.hamlet_id:
+        return _answer("wrong_hamlet", ballot, payload.test, payload.serial)
+    if _current_hash(batch.poll) != batch.election_hash:
+        # The candidate list changed after these ballots were printed (only possible for test ballots).
+        return _answer("wrong_election", ballot, payload.test, payload.serial)
+    if payload.test:
+        return _answer("test_ballot", ballot, True, payload.serial)
+    state_codes = {BallotState.COUNTED: "already_counted", BallotState.SPOILED: "spoiled",
+                   BallotState.CANCELLED: "cancelled"}
+    return _answer(state_codes.get(ballot.state, "genuine"), ballot, False, payload.serial)
+
+
+def _current_hash(poll: Poll) -> str:
+    from ballots.printing import poll_election_hash
+
+    return poll_election_hash(poll)

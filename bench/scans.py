@@ -1,0 +1,238 @@
+"""Benchmark: per-ballot scans and the live board under concurrent clients, against gunicorn on loopback.
+
+    .venv/bin/python bench/scans.py [--database postgresql+psycopg://…] [--clients 8] [--requests 600]
+                                    [--workers 4] [--seconds 30]
+
+Seeds a small district (one hamlet with a confirmed list, an open poll in counting, printed ballots, and
+20 other hamlets for the board), starts `gunicorn wsgi:app` on 127.0.0.1, then drives three endpoints
+with N threads (one keep-alive HTTP connection each), each phase bounded by a request count and a time:
+- trivial: GET /api/v1/health (the floor: routing, access hook, JSON);
+- scans:   POST /api/v1/polls/<id>/scans (one new genuine ballot per request, its own Idempotency-Key);
+- board:   GET /api/v1/board (the district office's scope).
+Reports requests/s and p50/p95 latency, and each endpoint's rate as a share of the trivial one.
+Target: scans ≥ 50% of the trivial rate with p95 < 100 ms. With --database the schema there is dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if not __package__:  # run as a script: make the repository root importable
+    sys.path[0] = str(ROOT)
+
+SECRET = "bench-secret-key"
+
+
+def seed(uri: str, ballots: int) -> dict:
+    """A small district on a fresh schema; returns the ids, tokens and ballot texts the clients need."""
+    from app import create_app, db
+    from ballots.models import Ballot, BallotBatch, ballot_secret
+    from ballots.printing import poll_election_hash
+    from ballots.qr import BallotPayload, encode_payload, new_serial
+    from candidates.models import CandidateList, ProposedBy
+    from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
+    from election.accounts import ApiToken, Role, User
+    from election.citizen_id import make_citizen_id
+    from election.models import Commune, District, Hamlet, Household, Person, Province, Sex, Term
+    from election.polls import Poll, VotingForm
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        if uri.startswith("sqlite"):
+            # Write-ahead log (persistent in the file): readers do not block the scanning writers, one fsync
+            # per commit instead of the rollback journal's several.
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        district = District(province=Province(code="P1", name="Quảng Ngãi"), code="D1", name="Bình Sơn")
+        commune = Commune(district=district, code="C1", name="Bình Hải", commune_class=CommuneClass.PLAIN)
+        term = Term(district=district, name="2022–2025", starts_on=date(2022, 5, 22), ends_on=date(2025, 11, 22),
+                    election_day=date(2022, 5, 22), is_current=True)
+        hamlets = [Hamlet(commune=commune, code=f"H{i}", name=f"Thôn {i}") for i in range(21)]
+        db.session.add_all([district, commune, term, *hamlets])
+        hamlet = hamlets[0]
+        db.session.add_all([Household(hamlet=hamlet, number=f"{i:04d}") for i in range(ballots)])
+        people = []
+        for i, name in enumerate(["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước"]):
+            person = Person(birth_date=date(1970, 3, 1), sex=Sex.MALE, hamlet=hamlet,
+                            education=Education.UPPER_SECONDARY, political_theory=PoliticalTheory.ELEMENTARY,
+                            party_member=PartyMembership.OFFICIAL, party_joined_on=date(2000, 1, 1),
+                            party_official_on=date(2001, 1, 1),
+                            citizen_id=make_citizen_id("051", date(1970, 3, 1), "male", i + 1))
+            person.set_name(name)
+            people.append(person)
+        team = User(username="to-bau-cu", full_name="Tổ bầu cử", role=Role.POLLING_TEAM, district=district,
+                    commune=commune, hamlet=hamlet)
+        office = User(username="van-phong", full_name="Văn phòng", role=Role.DISTRICT_OFFICE, district=district)
+        for user in (team, office):
+            user.set_password("bench-password")
+        db.session.add_all([*people, team, office])
+        db.session.flush()
+        lst = CandidateList(term=term, hamlet=hamlet, term_id=term.id, hamlet_id=hamlet.id, round_no=1)
+        db.session.add(lst)
+        for person in people:
+            lst.add(person, ProposedBy.FRONT_COMMITTEE)
+        lst.confirm(office.id)
+        for h in hamlets:
+            poll = Poll(term=term, hamlet=h, round_no=1)
+            db.session.add(poll)
+            poll.open(max(ballots, 10))
+            poll.record_meeting(max(ballots, 10) * 3 // 4, VotingForm.SECRET_BALLOT, ["A", "B", "C"], ["X", "Y"])
+            if h is hamlet:
+                poll.start_counting()
+                main_poll = poll
+        db.session.flush()
+        digest = poll_election_hash(main_poll)
+        batch = BallotBatch(poll=main_poll, election_hash=digest, count=ballots)
+        lst.ballots_printed = True  # as ballots/printing does: the list is locked for good
+        db.session.add(batch)
+        texts = []
+        for _ in range(ballots):
+            serial = new_serial()
+            db.session.add(Ballot(batch=batch, poll_id=main_poll.id, serial=serial))
+            texts.append(encode_payload(BallotPayload(digest, hamlet.id, serial), ballot_secret()))
+        team_token, team_secret = ApiToken.issue(team, "bench")
+        office_token, office_secret = ApiToken.issue(office, "bench")
+        db.session.add_all([team_token, office_token])
+        db.session.commit()
+        info = {"poll_id": main_poll.id, "candidates": [str(c.id) for c in lst.candidacies], "texts": texts,
+                "team_token": team_secret, "office_token": office_secret}
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(uri: str, port: int, workers: int) -> subprocess.Popen:
+    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET)
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"], cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def drive(port: int, clients: int, total: int, seconds: float, make_request) -> dict:
+    """`total` requests over `clients` threads (keep-alive), stopping early after `seconds`."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(total))
+    stop_at = time.perf_counter() + seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local: list[float] = []
+        codes: dict[int, int] = {}
+        while time.perf_counter() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            method, path, body, headers = make_request(i)
+            start = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            local.append(time.perf_counter() - start)
+            codes[response.status] = codes.get(response.status, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(local)
+            for code, n in codes.items():
+                statuses[code] = statuses.get(code, 0) + n
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
+    return {"requests": len(latencies), "rate": len(latencies) / elapsed if elapsed else 0.0,
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"), "p95_ms": p95 * 1000,
+            "statuses": statuses}
+
+
+def run(uri: str, label: str, args: argparse.Namespace) -> dict:
+    info = seed(uri, args.requests + 50)
+    port = free_port()
+    server = start_gunicorn(uri, port, args.workers)
+    try:
+        def trivial(_i: int):
+            return "GET", "/api/v1/health", None, {}
+
+        def scan(i: int):
+            body = json.dumps({"text": info["texts"][i], "choice": info["candidates"][i % 2]})
+            return "POST", f"/api/v1/polls/{info['poll_id']}/scans", body, {
+                "Content-Type": "application/json", "Authorization": f"Bearer {info['team_token']}",
+                "Idempotency-Key": f"bench-{i}"}
+
+        def board(_i: int):
+            return "GET", "/api/v1/board", None, {"Authorization": f"Bearer {info['office_token']}"}
+
+        drive(port, args.clients, 50, 10, trivial)  # warm the workers up
+        results = {"trivial": drive(port, args.clients, args.requests, args.seconds, trivial),
+                   "scans": drive(port, args.clients, args.requests, args.seconds, scan),
+                   "board": drive(port, args.clients, max(args.requests // 4, 50), args.seconds, board)}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"\n{label}: {args.clients} clients, {args.workers} gunicorn workers")
+    base = results["trivial"]["rate"] or 1.0
+    for name, r in results.items():
+        print(f"  {name:8s} {r['requests']:6d} req  {r['rate']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+              f"p95 {r['p95_ms']:6.1f} ms  {r['rate'] / base:6.1%} of trivial  statuses {r['statuses']}")
+    scans = results["scans"]
+    ok = scans["rate"] >= 0.5 * base and scans["p95_ms"] < 100
+    print(f"  target (scans ≥ 50% of trivial, p95 < 100 ms): {'met' if ok else 'NOT met'}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", action="append", default=[],
+                        help="a PostgreSQL URL (repeatable); SQLite (a temporary file) is always run")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        run("sqlite:///" + os.path.join(directory, "bench.sqlite"), "SQLite", args)
+    for uri in args.database:
+        run(uri, "PostgreSQL", args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The district's live board on election Sunday: every hamlet's status, turnout, result and overdue steps.
+
+One JSON shape (`board_data`) feeds the page (refreshed by fetch every 15 s), the API and the exports; it
+is built from a handful of grouped queries so the board stays fast with hundreds of hamlets.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import date
+
+from flask import Response, render_template, request, url_for
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from app import db
+from election import bp
+from election.access import allow, scope_communes, scope_hamlets, user_district_id
+from election.calculator import rounded_share
+from election.count_views import VIEWERS
+from election.counting import OUTCOME_LABELS, CountResult, MinutesUpload, revote_due
+from election.models import Commune, Hamlet, Household, Person, current_term
+from election.polls import Poll, PollStatus, households_for_quorum
+from election.rules import quorum_met, recognition_deadline
+from election.vietnamese import format_date
+
+REFRESH_SECONDS = 15
+EXPORT_COLUMNS = [  # (key, Vietnamese header)
+    ("commune", "Xã"), ("hamlet", "Thôn, TDP"), ("round_no", "Vòng"), ("status_label", "Trạng thái"),
+    ("mode_label", "Hình thức"), ("total_households", "Tổng số hộ"), ("households_present", "Số hộ có mặt"),
+    ("quorum_needed", "Số hộ cần để đủ"), ("turnout", "Tỷ lệ có mặt"), ("ballots_returned", "Phiếu thu vào"),
+    ("valid_ballots", "Phiếu hợp lệ"), ("outcome_label", "Kết quả"), ("winner", "Người trúng cử"),
+    ("winner_votes", "Số phiếu"), ("winner_share_of_total", "Tỷ lệ/tổng số hộ"), ("overdue_text", "Quá hạn"),
+]
+
+
+def _ratio(part: int | None, whole: int | None) -> float | None:
+    from fractions import Fraction
+
+    return rounded_share(Fraction(part, whole)) if part is not None and whole else None
+
+
+def board_data(commune_id: int | None = None, today: date | None = None) -> dict:
+    """The board for the current user's scope (optionally one commune)."""
+    from candidates.models import Candidacy
+    from election.voters import CheckIn
+
+    today = today or date.today()
+    district_id = user_district_id()
+    term = current_term(district_id) if district_id else None
+    stmt = scope_hamlets(db.select(Hamlet, Commune).join(Commune, Hamlet.commune_id == Commune.id), Hamlet, Commune)
+    stmt = stmt.where(Hamlet.ended_on.is_(None)).order_by(Commune.name, Hamlet.name)
+    if district_id is not None:
+        stmt = stmt.where(Commune.district_id == district_id)
+    if commune_id:
+        stmt = stmt.where(Commune.id == commune_id)
+    hamlets = db.session.execute(stmt).all()
+    commune_stmt = scope_communes(db.select(Commune).where(Commune.ended_on.is_(None)).order_by(Commune.name), Commune)
+    if district_id is not None:
+        commune_stmt = commune_stmt.where(Commune.district_id == district_id)
+    communes = db.session.scalars(commune_stmt).all()
+    if term is None:
+        return {"term": None, "election_day": None, "rows": [], "summary": {}, "communes": [],
+                "commune_filter": [{"id": c.id, "name": c.name} for c in communes], "refresh_seconds": REFRESH_SECONDS}
+
+    hamlet_ids = [h.id for h, _ in hamlets]
+    polls = {p.hamlet_id: p for p in db.session.scalars(
+        db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id.in_(hamlet_ids)).order_by(Poll.round_no))}
+    poll_ids = [p.id for p in polls.values()]
+    households = dict(db.session.execute(db.select(Household.hamlet_id, db.func.count(Household.id))
+                                         .where(Household.hamlet_id.in_(hamlet_ids)).group_by(Household.hamlet_id)).all())
+    checked_in = dict(db.session.execute(db.select(CheckIn.poll_id, db.func.count(CheckIn.id))
+                                         .where(CheckIn.poll_id.in_(poll_ids)).group_by(CheckIn.poll_id)).all())
+    results = {r.poll_id: r for r in db.session.scalars(db.select(CountResult).where(CountResult.poll_id.in_(poll_ids)))}
+    received = dict(db.session.execute(db.select(MinutesUpload.poll_id, db.func.min(MinutesUpload.uploaded_at))
+                                       .where(MinutesUpload.poll_id.in_(poll_ids)).group_by(MinutesUpload.poll_id)).all())
+    winner_ids = [r.winner_candidacy_id for r in results.values() if r.winner_candidacy_id]
+    winners = dict(db.session.execute(db.select(Candidacy.id, Person.full_name).join(Person)
+                                      .where(Candidacy.id.in_(winner_ids))).all()) if winner_ids else {}
+
+    rows = []
+    for hamlet, commune in hamlets:
+        poll = polls.get(hamlet.id)
+        status = poll.status if poll else PollStatus.NOT_STARTED
+        total = (poll.total_households if poll and poll.total_households else None) or households.get(hamlet.id, 0)
+        present = None
+        if poll is not None:
+            present = poll.households_present_typed if poll.households_present_typed is not None else (
+                checked_in.get(poll.id) or None)
+        result = results.get(poll.id) if poll else None
+        if result is not None and result.households_present is not None:
+            present = result.households_present
+        quorum_needed = households_for_quorum(total) if total else None
+        overdue: list[str] = []
+        if status == PollStatus.NOT_STARTED and today > term.election_day:
+            overdue.append(_("Chưa bỏ phiếu sau ngày bầu cử"))
+        if result is not None and result.outcome == "elected" and status in (PollStatus.SUBMITTED,
+                                                                              PollStatus.VALIDATED):
+            start = received.get(poll.id) or poll.submitted_at
+            due = recognition_deadline(start.date()) if start else None
+            if due and today > due:
+                overdue.append(_("Quá hạn công nhận (R-V9, hạn %(d)s)", d=format_date(due)))
+        if poll is not None and poll.round_no > 1 and status in (PollStatus.NOT_STARTED, PollStatus.VOTING,
+                                                                PollStatus.COUNTING):
+            due = revote_due(poll)
+            if due and today > due:
+                overdue.append(_("Quá hạn bầu lại (R-V8, hạn %(d)s)", d=format_date(due)))
+        winner_votes = None
+        if result is not None and result.winner_candidacy_id:
+            winner_votes = int((result.votes or {}).get(str(result.winner_candidacy_id), 0))
+        rows.append({
+            "commune_id": commune.id, "commune": commune.name, "hamlet_id": hamlet.id, "hamlet": hamlet.name,
+            "poll_id": poll.id if poll else None, "round_no": poll.round_no if poll else 1,
+            "status": status.value, "status_label": status.label,
+            "mode": poll.mode.value if poll else "meeting", "mode_label": poll.mode.label if poll else "",
+            "total_households": total, "households_present": present, "quorum_needed": quorum_needed,
+            "turnout": _ratio(present, total),
+            "quorum_met": quorum_met(total, present) if present is not None and total else None,
+            "ballots_returned": result.ballots_returned if result else None,
+            "valid_ballots": result.valid_ballots if result else None,
+            "outcome": result.outcome if result else None,
+            "outcome_label": OUTCOME_LABELS.get(result.outcome, "") if result else "",
+            "winner": winners.get(result.winner_candidacy_id, "") if result else "",
+            "winner_votes": winner_votes, "winner_share_of_total": _ratio(winner_votes, result.total_households)
+            if result and winner_votes is not None else None,
+            "overdue": overdue, "overdue_text": "; ".join(overdue),
+            "url": url_for("election.show_poll", poll_id=poll.id) if poll else
+            url_for("election.hamlet_election", hamlet_id=hamlet.id),
+        })
+
+    by_status = Counter(r["status"] for r in rows)
+    per_commune: dict[int, dict] = {}
+    for r in rows:
+        c = per_commune.setdefault(r["commune_id"], {"id": r["commune_id"], "name": r["commune"], "hamlets": 0,
+                                                     "present": 0, "total": 0, "done": 0, "elected": 0, "overdue": 0})
+        c["hamlets"] += 1
+        c["total"] += r["total_households"] or 0
+        c["present"] += r["households_present"] or 0
+        c["done"] += r["status"] in ("submitted", "validated", "recognised", "acting_chief")
+        c["elected"] += r["outcome"] == "elected"
+        c["overdue"] += bool(r["overdue"])
+    for c in per_commune.values():
+        c["turnout"] = _ratio(c["present"], c["total"])
+    summary = {
+        "hamlets": len(rows), "by_status": [{"status": s.value, "label": s.label, "count": by_status.get(s.value, 0)}
+                                            for s in PollStatus],
+        "elected": sum(r["outcome"] == "elected" for r in rows), "overdue": sum(bool(r["overdue"]) for r in rows),
+        "households": sum(r["total_households"] or 0 for r in rows),
+        "present": sum(r["households_present"] or 0 for r in rows),
+    }
+    summary["turnout"] = _ratio(summary["present"], summary["households"])
+    return {"term": term.name, "election_day": term.election_day.isoformat(), "rows": rows, "summary": summary,
+            "communes": list(per_commune.values()),
+            "commune_filter": [{"id": c.id, "name": c.name} for c in communes], "refresh_seconds": REFRESH_SECONDS}
+
+
+@bp.get("/board")
+@allow(*VIEWERS)
+def board():
+    commune_id = request.args.get("commune_id", type=int)
+    return render_template("election/board.html", data=board_data(commune_id), commune_id=commune_id)
+
+
+@bp.get("/board.json")
+@allow(*VIEWERS)
+def board_json():
+    from flask import jsonify
+
+    return jsonify(board_data(request.args.get("commune_id", type=int)))
+
+
+def _export_rows(data: dict) -> list[list]:
+    rows = []
+    for r in data["rows"]:
+        line = []
+        for key, _header in EXPORT_COLUMNS:
+            value = r.get(key)
+            line.append("" if value is None else value)
+        rows.append(line)
+    return rows
+
+
+@bp.get("/board.csv")
+@allow(*VIEWERS)
+def board_csv():
+    data = board_data(request.args.get("commune_id", type=int))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for _key, header in EXPORT_COLUMNS])
+    writer.writerows(_export_rows(data))
+    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.csv"'})
+
+
+@bp.get("/board.xlsx")
+@allow(*VIEWERS)
+def board_xlsx():
+    data = board_data(request.args.get("commune_id", type=int))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kết quả"
+    sheet.append([header for _key, header in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _export_rows(data):
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.xlsx"'})

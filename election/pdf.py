@@ -1,0 +1,118 @@
+"""PDFs of election day: the counting minutes (structure of Decree 59/2023 form No. 02) and the recognition decision."""
+from __future__ import annotations
+
+import io
+
+from ballots.document import OfficialDocument, Signature
+from election.counting import OUTCOME_LABELS, CountResult, Recognition, result_rows
+from election.polls import Poll, PollMode
+from election.vietnamese import long_date
+
+
+def percent(share: float | None) -> str:
+    """0.4839 → "48,39%" (Vietnamese decimal comma); a dash when the share is undefined."""
+    if share is None:
+        return "–"
+    return f"{share * 100:.2f}".replace(".", ",") + "%"
+
+
+def _place(poll: Poll) -> str:
+    return poll.hamlet.commune.name
+
+
+def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, fingerprint: str = "") -> bytes:
+    hamlet, commune = poll.hamlet, poll.hamlet.commune
+    day = poll.held_on.date() if poll.held_on else poll.election_day
+    doc = OfficialDocument(
+        [f"UBND {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"], "Mẫu số 02",
+        place=_place(poll), date=day, title="BIÊN BẢN KIỂM PHIẾU",
+        subtitle=f"Bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ {poll.term.name}"
+                 + (f" – bầu lại lần {poll.round_no - 1}" if poll.round_no > 1 else ""))
+    mode = ("tại hội nghị cử tri" if poll.mode == PollMode.MEETING else
+            "bằng hình thức phát phiếu đến từng hộ gia đình (hội nghị không đủ quá 50% số hộ)")
+    doc.paragraph(f"Hôm nay, {long_date(day)}, tại {hamlet.full_name}, {commune.full_name}, cuộc bầu trưởng "
+                  f"{hamlet.full_name.lower()} được tổ chức {mode}; hình thức biểu quyết: "
+                  f"{poll.voting_form.label.lower()}.")
+    doc.paragraph("1. Ban kiểm phiếu gồm:", "heading")
+    for i, name in enumerate(poll.board_members or [], start=1):
+        doc.paragraph(f"{i}. {name}" + (" – Trưởng ban" if i == 1 else ""), "plain")
+    doc.paragraph("2. Cử tri đại diện hộ gia đình chứng kiến việc kiểm phiếu:", "heading")
+    for i, name in enumerate(poll.witnesses or [], start=1):
+        doc.paragraph(f"{i}. {name}", "plain")
+    doc.paragraph("3. Kết quả kiểm phiếu:", "heading")
+    present = "–" if result.households_present is None else str(result.households_present)
+    doc.table(["Nội dung", "Số lượng"], [
+        ["Tổng số hộ gia đình của thôn", result.total_households],
+        ["Số hộ gia đình có mặt (tham gia bỏ phiếu)", present],
+        ["Số phiếu phát ra", result.ballots_issued],
+        ["Số phiếu thu vào", result.ballots_returned],
+        ["Số phiếu hợp lệ", result.valid_ballots],
+        ["Số phiếu không hợp lệ", result.invalid_ballots],
+    ], col_widths=[5, 2], align=["left", "right"])
+    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
+    single = len(rows) == 1
+    table = [[i, r.name + (" (Đồng ý)" if single else ""), r.votes, percent(r.of_total), percent(r.of_present),
+              percent(r.of_valid)] for i, r in enumerate(rows, start=1)]
+    if single:
+        table.append(["", "Không đồng ý", result.against, "", "", ""])
+    doc.paragraph("4. Số phiếu bầu cho từng người ứng cử và tỷ lệ:", "heading")
+    doc.table(["STT", "Họ và tên", "Số phiếu", "% tổng số hộ", "% số hộ có mặt", "% phiếu hợp lệ"], table,
+              col_widths=[0.7, 4, 1.3, 1.5, 1.5, 1.5], align=["center", "left", "right", "right", "right", "right"])
+    winner = next((r for r in rows if r.elected), None)
+    if result.outcome == "elected" and winner is not None:
+        text = (f"Ông/bà {winner.name} được {winner.votes} phiếu, đạt {percent(winner.of_total)} tổng số hộ gia "
+                f"đình của thôn (trên 50%), trúng cử trưởng {hamlet.full_name.lower()}.")
+    elif result.outcome == "no_winner":
+        text = ("Không có người ứng cử nào đạt trên 50% tổng số hộ gia đình của thôn: không ai trúng cử; đề nghị "
+                "Ủy ban nhân dân xã quyết định tổ chức bầu lại." if result.next_step == "revote" else
+                "Không có người ứng cử nào đạt trên 50% tổng số hộ gia đình của thôn sau khi bầu lại: đề nghị Chủ "
+                "tịch Ủy ban nhân dân xã chỉ định trưởng thôn lâm thời.")
+    else:
+        text = OUTCOME_LABELS.get(result.outcome, result.outcome) + "."
+    doc.paragraph("5. Kết quả: " + text, "heading")
+    doc.paragraph("Biên bản lập xong hồi ...... giờ cùng ngày, được đọc lại cho mọi người cùng nghe. Quét mã QR "
+                  "để đối chiếu số liệu với máy chủ.", "note")
+    witnesses = list(poll.witnesses or []) + ["", ""]
+    chief = (poll.board_members or [""])[0]
+    doc.signatures([Signature("CỬ TRI CHỨNG KIẾN", witnesses[0]), Signature("CỬ TRI CHỨNG KIẾN", witnesses[1]),
+                    Signature("TRƯỞNG BAN KIỂM PHIẾU", chief, "TM. BAN KIỂM PHIẾU")])
+    doc.qr(verify_url)
+    if fingerprint:
+        doc.footer(f"Dấu vân tay danh sách cử tri: {fingerprint[:16]}")
+    out = io.BytesIO()
+    doc.build(out)
+    return out.getvalue()
+
+
+def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recognition) -> bytes:
+    hamlet, commune = poll.hamlet, poll.hamlet.commune
+    person = recognition.person
+    doc = OfficialDocument(["ỦY BAN NHÂN DÂN", commune.full_name.upper()], f"Số: {recognition.decision_no}",
+                           place=_place(poll), date=recognition.decided_on, title="QUYẾT ĐỊNH",
+                           subtitle=f"Về việc công nhận kết quả bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ "
+                                    f"{poll.term.name}")
+    doc.paragraph(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune.full_name.upper()}", "heading")
+    doc.paragraph("Căn cứ Luật Tổ chức chính quyền địa phương;")
+    doc.paragraph("Căn cứ Nghị định số 59/2023/NĐ-CP ngày 14 tháng 8 năm 2023 của Chính phủ quy định chi tiết một số "
+                  "điều của Luật Thực hiện dân chủ ở cơ sở;")
+    doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.full_name.lower()} ngày "
+                  f"{(poll.held_on.date() if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
+    doc.paragraph("QUYẾT ĐỊNH:", "heading")
+    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
+    winner = next((r for r in rows if r.elected), None)
+    share = f", đạt {percent(winner.of_total)} tổng số hộ gia đình" if winner else ""
+    votes = f" với {winner.votes}/{result.total_households} phiếu{share}" if winner else ""
+    doc.paragraph(f"Điều 1. Công nhận ông/bà {person.full_name}, sinh ngày {person.birth_date.strftime('%d/%m/%Y')}, "
+                  f"trúng cử trưởng {hamlet.full_name.lower()}, {commune.full_name}, nhiệm kỳ {poll.term.name}"
+                  f"{votes}.")
+    doc.paragraph(f"Điều 2. Ông/bà {person.full_name} nhận nhiệm vụ trưởng thôn kể từ ngày "
+                  f"{recognition.decided_on.strftime('%d/%m/%Y')}.")
+    doc.paragraph(f"Điều 3. Văn phòng Ủy ban nhân dân xã, Ban công tác Mặt trận {hamlet.full_name.lower()} và "
+                  f"ông/bà có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.")
+    doc.signatures([Signature("CHỦ TỊCH", recognition.signer_name, "TM. ỦY BAN NHÂN DÂN")])
+    out = io.BytesIO()
+    doc.build(out)
+    return out.getvalue()
+
+
+__all__ = ["counting_minutes_pdf", "recognition_decision_pdf", "percent"]

@@ -1,0 +1,413 @@
+"""Voter-roll pages (import with preview, list, edit, export, print) and the election-day check-in page."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app import db
+from election import bp
+from election.access import allow, authorise_hamlet
+from election.accounts import Role
+from election.audit import describe
+from election.citizen_id import citizen_id_problem
+from election.errors import RuleViolation
+from election.models import Hamlet, Term
+from election.polls import Poll
+from election.rolls import FIELD_LABELS, TEMPLATE_HEADERS, RollFileError, full_years, read_rows, short_fingerprint
+from election.rolls import write_csv_template
+from election.vietnamese import nfc
+from election import voters
+from election.voters import CheckIn, VoterEntry, VoterRoll
+
+ROLL_EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
+ROLL_READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER,
+                Role.APPROVING_AUTHORITY)
+CHECKIN_ROLES = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)
+PREVIEW_PROBLEMS_SHOWN = 2000  # the page lists this many; the count says how many more there are
+SEX_LABELS = {"male": "Nam", "female": "Nữ", "": ""}
+
+
+class RollUploadForm(FlaskForm):
+    file = FileField(_l("Tệp danh sách (CSV hoặc Excel)"), validators=[FileRequired(_l("Hãy chọn tệp."))])
+    submit = SubmitField(_l("Kiểm tra tệp"))
+
+
+class EntryForm(FlaskForm):
+    household_no = StringField(_l("Số hộ"), validators=[DataRequired(_l("Bắt buộc.")), Length(max=20)])
+    full_name = StringField(_l("Họ và tên người đại diện hộ"), validators=[DataRequired(_l("Bắt buộc.")),
+                                                                         Length(max=120)])
+    citizen_id = StringField(_l("Số định danh cá nhân (CCCD)"), validators=[DataRequired(_l("Bắt buộc."))])
+    birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
+    birth_year = IntegerField(_l("Năm sinh (nếu không rõ ngày)"), validators=[Optional(), NumberRange(1900, 2100)])
+    sex = SelectField(_l("Giới tính"), choices=[("", "—"), ("male", "Nam"), ("female", "Nữ")], validate_choice=False)
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Lưu"))
+
+
+def load_hamlet_term(hamlet_id: int) -> tuple[Hamlet, Term]:
+    hamlet = db.get_or_404(Hamlet, hamlet_id)
+    authorise_hamlet(hamlet)
+    term = voters.term_for(hamlet)
+    if term is None:
+        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành; hãy tạo nhiệm kỳ trước."))
+    return hamlet, term
+
+
+def _round() -> int:
+    return 2 if request.args.get("round", type=int) == 2 else 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Roll list
+# ---------------------------------------------------------------------------------------------------------
+
+@bp.get("/hamlets/<int:hamlet_id>/roll")
+@allow(*ROLL_READERS)
+def roll_show(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = voters.roll_for(term, hamlet)
+    q = request.args.get("q", "").strip()
+    page = None
+    if roll is not None:
+        stmt = voters.entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
+        page = db.paginate(stmt.order_by(VoterEntry.household_no, VoterEntry.id),
+                           per_page=current_app.config["PER_PAGE"], error_out=False)
+    lock = voters.import_lock_reason(term, hamlet) if roll else None
+    return render_template("election/roll_show.html", hamlet=hamlet, term=term, roll=roll, page=page, q=q,
+                           lock=lock, short=short_fingerprint, sex_labels=SEX_LABELS,
+                           can_edit=current_user.role in (*ROLL_EDITORS, Role.ADMIN))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Import: upload -> preview (every problem by row) -> commit all or nothing
+# ---------------------------------------------------------------------------------------------------------
+
+@bp.route("/hamlets/<int:hamlet_id>/roll/import", methods=["GET", "POST"])
+@allow(*ROLL_EDITORS)
+def roll_import(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    lock = voters.import_lock_reason(term, hamlet)
+    form = RollUploadForm()
+    if lock is None and form.validate_on_submit():
+        upload = form.file.data
+        data, filename = upload.read(), upload.filename or "roll"
+        try:
+            table = read_rows(filename, data)
+        except RollFileError as error:
+            form.file.errors.append(error.message)
+        else:
+            preview = voters.check_roll(table, term, hamlet)
+            token = voters.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+            return _render_preview(hamlet, term, table, preview, token, filename)
+    return render_template("election/roll_import.html", hamlet=hamlet, term=term, form=form, lock=lock,
+                           headers=TEMPLATE_HEADERS, labels=FIELD_LABELS)
+
+
+def _render_preview(hamlet, term, table, preview, token, filename):
+    problems = preview.problems[:PREVIEW_PROBLEMS_SHOWN]
+    lines_with_problems = len({p.line for p in preview.problems})
+    return render_template("election/roll_preview.html", hamlet=hamlet, term=term, table=table,
+                           preview=preview, problems=problems, hidden=len(preview.problems) - len(problems),
+                           lines_with_problems=lines_with_problems, token=token, filename=filename,
+                           sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS)
+
+
+@bp.post("/hamlets/<int:hamlet_id>/roll/import/<token>")
+@allow(*ROLL_EDITORS)
+def roll_commit(hamlet_id: int, token: str):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    kept = voters.load_upload(token, hamlet.id, current_user.id)
+    if kept is None or kept[2] != term.id:
+        flash(_("Tệp đã tải lên không còn (quá hạn hoặc đã nhập); hãy tải lên lại."), "danger")
+        return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
+    data, filename, _term_id = kept
+    try:
+        # Checked again on the server from the kept bytes: nothing from the browser is trusted.
+        preview = voters.check_roll(read_rows(filename, data), term, hamlet)
+        roll = voters.replace_roll(term, hamlet, preview, filename)
+    except (RollFileError, RuleViolation) as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
+    db.session.commit()
+    voters.drop_upload(token)
+    flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
+            f=short_fingerprint(roll.fingerprint)), "success")
+    return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+
+
+@bp.get("/roll-template.<fmt>")
+@allow(*ROLL_EDITORS)
+def roll_template(fmt: str):
+    if fmt == "csv":
+        return send_file(io.BytesIO(write_csv_template()), mimetype="text/csv", as_attachment=True,
+                         download_name="mau-danh-sach-cu-tri.csv")
+    if fmt == "xlsx":
+        return _xlsx_response([list(TEMPLATE_HEADERS)], "mau-danh-sach-cu-tri.xlsx", title="Danh sách cử tri")
+    abort(404)
+
+
+def _xlsx_response(rows: list[list], filename: str, title: str):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = title[:31]
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFGH", (10, 28, 18, 14, 10, 18, 30, 14)):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=filename,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _entries(roll: VoterRoll) -> list[VoterEntry]:
+    return list(db.session.scalars(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id)
+                                   .order_by(VoterEntry.household_no, VoterEntry.id)))
+
+
+def _birth(entry: VoterEntry) -> str:
+    if entry.birth_date:
+        return entry.birth_date.strftime("%d/%m/%Y")
+    return str(entry.birth_year or "")
+
+
+@bp.get("/hamlets/<int:hamlet_id>/roll.xlsx")
+@allow(*ROLL_READERS)
+def roll_export(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = voters.roll_for(term, hamlet) or abort(404)
+    rows: list[list] = [["Số hộ", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh", "Giới tính",
+                         "Thôn/Tổ dân phố", "Địa chỉ"]]
+    # Text cells (the citizen ID keeps its leading zero); re-importing the export gives the same roll.
+    rows += [[e.household_no, e.full_name, e.citizen_id, _birth(e), SEX_LABELS.get(e.sex, ""), hamlet.name,
+              e.address] for e in _entries(roll)]
+    return _xlsx_response(rows, f"danh-sach-cu-tri-{hamlet.code}.xlsx", title="Danh sách cử tri")
+
+
+@bp.get("/hamlets/<int:hamlet_id>/roll.pdf")
+@allow(*ROLL_READERS)
+def roll_pdf(hamlet_id: int):
+    from ballots.document import OfficialDocument, Signature
+
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = voters.roll_for(term, hamlet) or abort(404)
+    commune = hamlet.commune
+    doc = OfficialDocument(
+        issuer_lines=[f"ỦY BAN NHÂN DÂN {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"],
+        place=commune.name, date=date.today(), title="DANH SÁCH CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH",
+        subtitle=f"Bầu cử trưởng {hamlet.kind.label.lower()} {hamlet.name}, nhiệm kỳ {term.name} – "
+                 f"ngày bầu cử {term.election_day:%d/%m/%Y}")
+    doc.paragraph(f"Tổng số hộ gia đình: {roll.entry_count} (mỗi hộ một người đại diện đi bầu).")
+    # The citizen ID is printed so anyone can recompute the fingerprint from the posted roll
+    # (election.rolls.roll_fingerprint hashes household number, full name and citizen ID).
+    doc.table(["STT", "Số hộ", "Họ và tên", "Năm sinh", "Giới tính", "Số định danh", "Địa chỉ"],
+              [[i, e.household_no, e.full_name, e.birth_date.year if e.birth_date else (e.birth_year or ""),
+                SEX_LABELS.get(e.sex, ""), e.citizen_id, e.address] for i, e in enumerate(_entries(roll), 1)],
+              col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.6, 2.4], align=["center", "center", "left", "center",
+                                                                       "center", "center", "left"])
+    doc.signatures([Signature("TỔ TRƯỞNG", authority="TM. TỔ BẦU CỬ")])
+    fingerprint = short_fingerprint(roll.fingerprint)
+    doc.footer(f"Mã kiểm tra danh sách: {fingerprint} · {roll.entry_count} hộ")
+    doc.qr(f"DANHSACH:{roll.fingerprint.upper()}")
+    buffer = io.BytesIO()
+    doc.build(buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/pdf", download_name=f"danh-sach-cu-tri-{hamlet.code}.pdf")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entries: add, edit, delete (fingerprint and count recomputed in the same transaction)
+# ---------------------------------------------------------------------------------------------------------
+
+def _entry_problems(form: EntryForm, roll: VoterRoll, term: Term, entry_id: int | None) -> bool:
+    """Field errors for one entry (the same checks as the import, for one row); True when clean."""
+    from election.rolls import RollRules
+
+    citizen_id = (form.citizen_id.data or "").strip()
+    born = form.birth_date.data
+    problem = citizen_id_problem(citizen_id, born or (date(form.birth_year.data, 1, 1) if form.birth_year.data
+                                                      else None), form.sex.data or None)
+    if problem:
+        form.citizen_id.errors.append(problem.message)
+    if born is None and form.birth_year.data is None:
+        form.birth_date.errors.append(_("Cần ngày sinh hoặc năm sinh."))
+    minimum = RollRules().min_voter_age  # R-V1: the representative is an adult on election day
+    if born is not None and full_years(born, term.election_day) < minimum:
+        form.birth_date.errors.append(_("Chưa đủ %(n)s tuổi vào ngày bầu cử (R-V1).", n=minimum))
+    if born is None and form.birth_year.data and term.election_day.year - form.birth_year.data - 1 < minimum:
+        form.birth_year.errors.append(_("Chỉ có năm sinh: không chắc đã đủ %(n)s tuổi; hãy ghi ngày sinh.",
+                                        n=minimum))
+    others = db.select(VoterEntry.id).where(VoterEntry.roll_id == roll.id, VoterEntry.id != (entry_id or 0))
+    if db.session.scalar(others.where(VoterEntry.household_no == nfc(form.household_no.data))):
+        form.household_no.errors.append(_("Số hộ này đã có trong danh sách (mỗi hộ một người đại diện, R-V1)."))
+    if db.session.scalar(others.where(VoterEntry.citizen_id == citizen_id)):
+        form.citizen_id.errors.append(_("Số định danh này đã có trong danh sách."))
+    return not (form.citizen_id.errors or form.birth_date.errors or form.birth_year.errors
+                or form.household_no.errors)
+
+
+def _copy(form: EntryForm, entry: VoterEntry) -> None:
+    entry.household_no = nfc(form.household_no.data)
+    entry.full_name = nfc(form.full_name.data)
+    entry.name_folded = voters.fast_fold(entry.full_name)
+    entry.citizen_id = form.citizen_id.data.strip()
+    entry.birth_date = form.birth_date.data
+    entry.birth_year = form.birth_date.data.year if form.birth_date.data else form.birth_year.data
+    entry.sex = form.sex.data or ""
+    entry.address = nfc(form.address.data)
+
+
+@bp.route("/hamlets/<int:hamlet_id>/roll/entries/new", methods=["GET", "POST"])
+@allow(*ROLL_EDITORS)
+def roll_add_entry(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    form = EntryForm()
+    if form.validate_on_submit():
+        roll = voters.roll_for(term, hamlet, create=True)
+        if _entry_problems(form, roll, term, None):
+            entry = VoterEntry(roll=roll)
+            _copy(form, entry)
+            describe(f"Thêm hộ {entry.household_no} ({entry.full_name}) vào danh sách cử tri {hamlet.full_name}")
+            db.session.add(entry)
+            voters.refresh_roll(roll)
+            db.session.commit()
+            flash(_("Đã thêm."), "success")
+            return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+    return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=None)
+
+
+def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, VoterEntry]:
+    entry = db.get_or_404(VoterEntry, entry_id)
+    if entry.roll.hamlet_id != hamlet.id or entry.roll.term_id != term.id:
+        abort(404)
+    return entry.roll, entry
+
+
+@bp.route("/hamlets/<int:hamlet_id>/roll/entries/<int:entry_id>", methods=["GET", "POST"])
+@allow(*ROLL_EDITORS)
+def roll_edit_entry(hamlet_id: int, entry_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    form = EntryForm(obj=entry)
+    if form.validate_on_submit() and _entry_problems(form, roll, term, entry.id):
+        _copy(form, entry)
+        describe(f"Sửa hộ {entry.household_no} trong danh sách cử tri {hamlet.full_name}")
+        voters.refresh_roll(roll)
+        db.session.commit()
+        flash(_("Đã lưu."), "success")
+        return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+    return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=entry)
+
+
+@bp.post("/hamlets/<int:hamlet_id>/roll/entries/<int:entry_id>/delete")
+@allow(*ROLL_EDITORS)
+def roll_delete_entry(hamlet_id: int, entry_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    if db.session.scalar(db.select(CheckIn.id).where(CheckIn.entry_id == entry.id).limit(1)):
+        flash(_("Hộ này đã nhận phiếu bầu; không thể xóa khỏi danh sách."), "danger")
+        return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+    describe(f"Xóa hộ {entry.household_no} ({entry.full_name}) khỏi danh sách cử tri {hamlet.full_name}")
+    db.session.delete(entry)
+    voters.refresh_roll(roll)
+    db.session.commit()
+    flash(_("Đã xóa."), "success")
+    return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Check-in on election day (phone page + small JSON endpoints it calls with fetch)
+# ---------------------------------------------------------------------------------------------------------
+
+def _poll(term: Term, hamlet: Hamlet, create: bool) -> Poll | None:
+    if create:
+        return Poll.get_or_create(term, hamlet, _round())
+    return db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
+                                                   Poll.round_no == _round()))
+
+
+@bp.get("/hamlets/<int:hamlet_id>/checkin")
+@allow(*CHECKIN_ROLES)
+def checkin(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = voters.roll_for(term, hamlet)
+    poll = _poll(term, hamlet, create=False)
+    return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=_round(),
+                           turnout=voters.turnout(poll, roll))
+
+
+def entry_json(entry: VoterEntry, checked_in: bool) -> dict:
+    return {"id": entry.id, "household_no": entry.household_no, "full_name": entry.full_name,
+            "birth_year": entry.birth_date.year if entry.birth_date else entry.birth_year,
+            "citizen_id_tail": entry.citizen_id[-4:], "address": entry.address, "checked_in": checked_in}
+
+
+def search_entries(roll: VoterRoll | None, poll: Poll | None, q: str, limit: int = 20) -> list[dict]:
+    if roll is None or not q.strip():
+        return []
+    stmt = voters.entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
+    entries = list(db.session.scalars(stmt.order_by(VoterEntry.household_no, VoterEntry.id).limit(limit)))
+    done: set[int] = set()
+    if poll is not None and poll.id is not None and entries:
+        done = set(db.session.scalars(db.select(CheckIn.entry_id).where(
+            CheckIn.poll_id == poll.id, CheckIn.entry_id.in_([e.id for e in entries]))))
+    return [entry_json(e, e.id in done) for e in entries]
+
+
+@bp.get("/hamlets/<int:hamlet_id>/checkin/search")
+@allow(*CHECKIN_ROLES)
+def checkin_search(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = voters.roll_for(term, hamlet)
+    poll = _poll(term, hamlet, create=False)
+    return jsonify({"items": search_entries(roll, poll, request.args.get("q", ""))})
+
+
+@bp.get("/hamlets/<int:hamlet_id>/checkin/turnout")
+@allow(*CHECKIN_ROLES)
+def checkin_turnout(hamlet_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    return jsonify(voters.turnout(_poll(term, hamlet, create=False), voters.roll_for(term, hamlet)).as_dict())
+
+
+@bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
+@allow(*CHECKIN_ROLES)
+def checkin_mark(hamlet_id: int, entry_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
+    poll = _poll(term, hamlet, create=True)
+    db.session.flush()
+    _record, created = voters.check_in(poll, entry, current_user.id)
+    db.session.commit()
+    return jsonify({"entry": entry_json(entry, True), "created": created,
+                    "turnout": voters.turnout(poll, roll).as_dict()})
+
+
+@bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
+@allow(*CHECKIN_ROLES)
+def checkin_undo(hamlet_id: int, entry_id: int):
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    poll = _poll(term, hamlet, create=False)
+    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
+    removed = poll is not None and voters.undo_check_in(poll, entry)
+    db.session.commit()
+    return jsonify({"entry": entry_json(entry, False), "removed": removed,
+                    "turnout": voters.turnout(poll, roll).as_dict()})

@@ -1,0 +1,121 @@
+"""Verification of a scanned ballot QR: forged, altered, foreign-election, unknown and duplicate QRs rejected."""
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+import pytest
+
+from app import db
+from ballots.models import Ballot, BallotBatch, BallotState, ballot_secret
+from ballots.printing import batch_payloads, print_batch
+from ballots.qr import BallotPayload, encode_payload, new_serial
+from ballots.verification import verify_ballot
+from ballots.models import BallotLayout
+from election.accounts import ApiToken, Role
+from election.polls import Poll
+from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+
+
+@pytest.fixture
+def printed(ready, app):
+    setup = ready()
+    import_through_pages(client_for(app, setup.committee), setup.hamlet, csv_bytes(roll_rows(4)))
+    poll = Poll.get_or_create(setup.term, setup.hamlet, 1)
+    db.session.flush()
+    batch = print_batch(poll, BallotLayout.A5, user_id=setup.committee.id)
+    db.session.commit()
+    return setup, poll, batch, batch_payloads(batch)
+
+
+def test_genuine_ballot_names_its_hamlet_and_poll(printed):
+    setup, poll, _batch, payloads = printed
+    result = verify_ballot(payloads[0])
+    assert (result.ok, result.code, result.test) == (True, "genuine", False)
+    assert result.poll.id == poll.id and result.poll.hamlet.name == "An Phú"
+
+
+def test_forged_signature_is_rejected(printed, app):
+    *_, payloads = printed
+    body = payloads[0].rsplit(".", 1)[0]
+    forged = encode_payload(BallotPayload(body.split(".")[1], int(body.split(".")[2]), new_serial()), b"wrong key")
+    assert verify_ballot(forged).code == "bad_signature"
+
+
+def test_altered_payload_is_rejected(printed):
+    *_, payloads = printed
+    parts = payloads[0].split(".")
+    parts[3] = new_serial()  # another serial, old signature
+    result = verify_ballot(".".join(parts))
+    assert not result.ok and result.code == "bad_signature"
+    assert verify_ballot("hello").code == "malformed"
+
+
+def test_well_signed_but_never_printed_serial_is_forged(printed):
+    setup, _poll, batch, _ = printed
+    text = encode_payload(BallotPayload(batch.election_hash, setup.hamlet.id, new_serial()), ballot_secret())
+    assert verify_ballot(text).code == "unknown_serial"
+
+
+def test_ballot_of_another_election_is_rejected(printed):
+    setup, _poll, batch, payloads = printed
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.batch_id == batch.id))
+    other_hash = "ABCDEFGH" if batch.election_hash != "ABCDEFGH" else "HGFEDCBA"
+    text = encode_payload(BallotPayload(other_hash, setup.hamlet.id, ballot.serial), ballot_secret())
+    assert verify_ballot(text).code == "wrong_election"
+
+
+def test_duplicate_scan_of_a_counted_ballot_is_rejected(printed):
+    *_, payloads = printed
+    result = verify_ballot(payloads[1])
+    result.ballot.state = BallotState.COUNTED
+    db.session.commit()
+    again = verify_ballot(payloads[1])
+    assert (again.ok, again.code) == (False, "already_counted") and again.ballot is not None
+
+
+def test_spoiled_and_cancelled_are_reported(printed):
+    *_, payloads = printed
+    for text, state, code in ((payloads[2], BallotState.SPOILED, "spoiled"),
+                              (payloads[3], BallotState.CANCELLED, "cancelled")):
+        verify_ballot(text).ballot.state = state
+        db.session.commit()
+        assert verify_ballot(text).code == code
+
+
+def test_verify_page_with_scanner_text_and_photo_upload(printed, app):
+    setup, _poll, batch, payloads = printed
+    team = client_for(app, setup.team)
+    page = team.post("/ballots/verify", data={"code": payloads[0]}).get_data(as_text=True)
+    assert "Phiếu bầu thật" in page and "An Phú" in page
+    from ballots.printing import batch_pdf_path
+
+    image = pdfium.PdfDocument(batch_pdf_path(batch).read_bytes())[0].render(scale=150 / 72).to_pil()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    page = team.post("/ballots/verify", data={"image": (io.BytesIO(buffer.getvalue()), "phieu.png")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+    assert "Phiếu bầu thật" in page
+    assert "BarcodeDetector" in team.get("/ballots/verify").get_data(as_text=True)
+
+
+def test_verify_outside_scope_hides_the_hamlet(printed, app, make_commune, make_user):
+    setup, _poll, _batch, payloads = printed
+    outsider = make_user(Role.COMMUNE_COMMITTEE, commune=make_commune("Bình Trị", district=setup.commune.district))
+    page = client_for(app, outsider).post("/ballots/verify", data={"code": payloads[0]}).get_data(as_text=True)
+    assert "không thuộc phạm vi" in page and "An Phú" not in page.split("<main>")[1]
+
+
+def test_api_verification(printed, app):
+    setup, _poll, _batch, payloads = printed
+    record, token = ApiToken.issue(setup.team, "scanner")
+    db.session.add(record)
+    db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    result = client.post("/api/v1/ballots/verify", json={"text": payloads[0]}, headers=headers).get_json()
+    assert result["results"][0]["ok"] and result["results"][0]["poll"]["hamlet_id"] == setup.hamlet.id
+    bad = client.post("/api/v1/ballots/verify", json={"text": payloads[0][:-1] + ("1" if payloads[0][-1] == "0" else "0")}, headers=headers).get_json()
+    assert bad["results"][0]["code"] in ("bad_signature", "malformed")
+    assert client.post("/api/v1/ballots/verify", json={}, headers=headers).status_code == 422
+    assert db.session.scalar(db.select(db.func.count(BallotBatch.id))) == 1

@@ -1,0 +1,233 @@
+"""Per-ballot counting: QR scans, refusals on the spot, idempotency, the derived aggregate, concurrency."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app import db
+from ballots.models import Ballot, BallotState
+from ballots.qr import BallotPayload, encode_payload
+from election.accounts import ApiToken
+from election.counting import BallotScan, CountMethod, poll_entries, poll_result, record_scan
+from election.polls import PollStatus
+from factories_counting import client_for, election, print_ballots  # noqa: F401
+
+
+def post_scan(client, poll, text, choice="", reason="", key="k1"):
+    return client.post(f"/polls/{poll.id}/scan", json={"text": text, "choice": choice, "reason": reason},
+                       headers={"Idempotency-Key": key})
+
+
+def test_scanning_counts_a_ballot_and_marks_it_counted(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    response = post_scan(client, setup.poll, texts[0], choice=setup.ids[0])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["valid"] is True and response.get_json()["totals"] == {"valid": 1, "invalid": 0}
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == response.get_json()["serial"]))
+    assert ballot.state == BallotState.COUNTED
+
+
+def test_retried_scan_with_the_same_key_is_replayed_not_double_counted(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    assert post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="same").status_code == 201
+    again = post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="same")
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
+
+
+def test_already_scanned_ballot_is_refused(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="a")
+    response = post_scan(client, setup.poll, texts[0], choice=setup.ids[1], key="b")
+    assert response.status_code == 409 and response.get_json()["code"] == "already_counted"
+
+
+def test_forged_ballot_is_refused(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 2, issued=2)
+    forged = texts[0][:-1] + ("A" if texts[0][-1] != "A" else "B")
+    response = post_scan(client_for(app, setup.team_a), setup.poll, forged, choice=setup.ids[0])
+    assert response.status_code == 409 and response.get_json()["code"] == "bad_signature"
+    other_key = encode_payload(BallotPayload("ABCDEFGH", setup.hamlet.id, "0123456789"), b"not-the-secret")
+    response = post_scan(client_for(app, setup.team_a), setup.poll, other_key, choice=setup.ids[0], key="k2")
+    assert response.status_code == 409
+
+
+def test_ballot_of_another_hamlet_is_refused(app, election):
+    first = election(households=10, present=8)
+    second = election(households=10, present=8, commune=first.hamlet.commune, hamlet_name="Phước Thiện")
+    foreign = print_ballots(second.poll, 1, issued=1)[0]
+    response = post_scan(client_for(app, first.committee), first.poll, foreign, choice=first.ids[0])
+    assert response.status_code == 409 and response.get_json()["code"] == "foreign"
+
+
+def test_test_ballot_is_refused(app, election):
+    setup = election(households=10, present=8)
+    test_text = print_ballots(setup.poll, 1, test=True)[0]
+    response = post_scan(client_for(app, setup.team_a), setup.poll, test_text, choice=setup.ids[0])
+    assert response.status_code == 409 and response.get_json()["code"] == "test_ballot"
+
+
+def test_invalid_ballot_with_r_b1_reason(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    response = post_scan(client, setup.poll, texts[0], reason="too_many_kept")
+    assert response.status_code == 201 and response.get_json()["valid"] is False
+    assert response.get_json()["reason"] == "too_many_kept"
+    bad = post_scan(client, setup.poll, texts[1], reason="both_boxes", key="k2")  # only for one candidate
+    assert bad.status_code == 422
+
+
+def test_scans_are_aggregated_into_an_entry_and_second_entry_matches(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    choices = [setup.ids[0]] * 6 + [setup.ids[1]]
+    for i, choice in enumerate(choices):
+        assert post_scan(client, setup.poll, texts[i], choice=choice, key=f"k{i}").status_code == 201
+    assert post_scan(client, setup.poll, texts[7], reason="extra_marks", key="k7").status_code == 201
+    response = client.post(f"/polls/{setup.poll.id}/scan/finish", data={"ballots_issued": 8, "acknowledged": "y",
+                                                                        "version": setup.poll.version})
+    assert response.status_code == 302
+    [entry] = poll_entries(setup.poll)
+    assert entry.method == CountMethod.PER_BALLOT
+    assert (entry.ballots_returned, entry.valid_ballots, entry.invalid_ballots) == (8, 7, 1)
+    assert entry.votes == {setup.ids[0]: 6, setup.ids[1]: 1}
+    # scanning is closed once the scans became an entry
+    assert post_scan(client, setup.poll, texts[8], choice=setup.ids[0], key="k8").status_code == 422
+    data = {"version": setup.poll.version, "ballots_issued": 8, "ballots_returned": 8, "valid_ballots": 7,
+            "invalid_ballots": 1, f"votes_{setup.ids[0]}": 6, f"votes_{setup.ids[1]}": 1, "acknowledged": "y"}
+    client_for(app, setup.team_b).post(f"/polls/{setup.poll.id}/count", data=data)
+    db.session.refresh(setup.poll)
+    assert setup.poll.status == PollStatus.SUBMITTED
+    assert poll_result(setup.poll).outcome == "elected"  # 6 of 10 households
+
+
+def test_scan_page_renders_for_phones(app, election):
+    setup = election(households=10, present=8, names=("Lê Văn Đức",))
+    page = client_for(app, setup.team_a).get(f"/polls/{setup.poll.id}/scan").get_data(as_text=True)
+    assert "BarcodeDetector" in page and "Đồng ý" in page and 'name="viewport"' in page
+
+
+def test_api_scan_requires_idempotency_key_and_token(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 3, issued=3)
+    record, token = ApiToken.issue(setup.team_a, "thử") if hasattr(ApiToken, "issue") else (None, None)
+    if record is None:
+        pytest.skip("no token factory")
+    db.session.add(record)
+    db.session.commit()
+    client = app.test_client()
+    url = f"/api/v1/polls/{setup.poll.id}/scans"
+    assert client.post(url, json={"text": texts[0], "choice": setup.ids[0]}).status_code == 401
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post(url, json={"text": texts[0], "choice": setup.ids[0]}, headers=headers).status_code == 422
+    headers["Idempotency-Key"] = "x1"
+    assert client.post(url, json={"text": texts[0], "choice": setup.ids[0]}, headers=headers).status_code == 201
+    assert client.post(url, json={"text": texts[0], "choice": setup.ids[0]}, headers=headers).status_code == 200
+
+
+def _concurrently(app, work, n: int) -> list:
+    """Run work(i) in n threads, each in its own app context (own session and connection)."""
+    results: list = [None] * n
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = work(i)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_scans_of_the_same_ballot_count_it_once(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    users = [setup.team_a.id, setup.team_b.id, setup.committee.id, setup.team_a.id]
+    poll_id = setup.poll.id
+
+    def scan(i: int) -> int:
+        from election.accounts import User
+        from election.polls import Poll
+
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(users[i])
+            session["_fresh"] = True
+        response = client.post(f"/polls/{poll_id}/scan", json={"text": texts[0], "choice": setup.ids[0]},
+                               headers={"Idempotency-Key": f"dev-{i}"})
+        del User, Poll
+        return response.status_code
+
+    codes = _concurrently(app, scan, 4)
+    assert sorted(codes).count(201) == 1 and all(c in (201, 409) for c in codes), codes
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
+
+
+def test_concurrent_retries_with_one_key_count_once(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    poll_id, user_id = setup.poll.id, setup.team_a.id
+
+    def scan(i: int) -> int:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+        return client.post(f"/polls/{poll_id}/scan", json={"text": texts[1], "choice": setup.ids[1]},
+                           headers={"Idempotency-Key": "one-key"}).status_code
+
+    codes = _concurrently(app, scan, 4)
+    assert codes.count(201) == 1 and set(codes) <= {200, 201}, codes
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
+
+
+def test_concurrent_second_entries_never_double_count(app, election):
+    from election.counting import Figures, submit_entry
+
+    setup = election(households=100, present=60)
+    fig = Figures(60, 60, 60, 0, {setup.ids[0]: 51, setup.ids[1]: 9})
+    submit_entry(setup.poll, setup.team_a, fig)
+    db.session.commit()
+    others = [setup.team_b.id, setup.committee.id, setup.team_b.id]
+    poll_id, version = setup.poll.id, setup.poll.version
+
+    def enter(i: int) -> int:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(others[i])
+        data = {"version": version, "ballots_issued": 60, "ballots_returned": 60, "valid_ballots": 60, "invalid_ballots": 0,
+                f"votes_{setup.ids[0]}": 51, f"votes_{setup.ids[1]}": 9}
+        return client.post(f"/polls/{poll_id}/count", data=data).status_code
+
+    codes = _concurrently(app, enter, 3)
+    db.session.expire_all()
+    assert codes.count(302) >= 1 and set(codes) <= {302, 409, 200}, codes
+    assert len(poll_entries(setup.poll)) == 2
+    assert db.session.scalar(db.select(db.func.count()).select_from(
+        db.select(BallotScan.id).subquery())) == 0
+    assert setup.poll.status == PollStatus.SUBMITTED
+
+
+def test_record_scan_requires_a_key(election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 1, issued=1)
+    from election.errors import RuleViolation
+
+    with pytest.raises(RuleViolation):
+        record_scan(setup.poll, setup.team_a, texts[0], setup.ids[0], "", "")
