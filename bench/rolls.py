@@ -112,7 +112,8 @@ def timed_import(term: Term, hamlet: Hamlet, filename: str, data: bytes,
 def bare_insert(term: Term, hamlet: Hamlet, data: bytes) -> float:
     roll = voters.roll_for(term, hamlet)
     preview = voters.check_roll(read_rows("x.csv", data), term, hamlet)
-    params = voters.entry_rows(roll.id, preview.rows)  # built before the clock starts
+    params = [dict(zip(voters.ENTRY_COLUMNS, row))  # built before the clock starts
+              for row in voters.entry_rows(roll.id, preview.rows)]
     db.session.execute(sa.delete(VoterEntry))
     db.session.commit()
     start = time.perf_counter()

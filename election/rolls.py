@@ -742,7 +742,7 @@ def _check_age(born: date | None, year: int, day: date, day_text: str, rules: Ro
 # Fingerprint and template
 # ---------------------------------------------------------------------------------------------------------
 
-def roll_fingerprint(rows: Iterable[tuple[str, str, str]]) -> str:
+def roll_fingerprint(rows: Iterable[tuple[str, str, str]], already_clean: bool = False) -> str:
     """SHA-256 (hex, lower case) of the roll's canonical form, to print on the posted roll and the minutes.
 
     Canonical form, recomputable by anyone from the posted roll:
@@ -756,7 +756,8 @@ def roll_fingerprint(rows: Iterable[tuple[str, str, str]]) -> str:
       4. each line ends with "\\n" (LF), the whole is encoded as UTF-8 and hashed with SHA-256.
     """
     columns = list(zip(*rows)) or [(), (), ()]
-    households, names, citizens = (_clean_all(list(values)) for values in columns)
+    # already_clean: the rows of a RollPreview, which validate_roll cleaned the same way (step 1).
+    households, names, citizens = (list(values) if already_clean else _clean_all(list(values)) for values in columns)
     canonical = sorted(zip(households, citizens, names))
     digest = hashlib.sha256()
     quote = encode_basestring  # the C string encoder json.dumps(..., ensure_ascii=False) uses: same bytes

@@ -462,3 +462,15 @@ def test_template_reads_back_with_every_field():
     assert len(table.columns) == len(TEMPLATE_HEADERS) == 8
     preview = validate_roll(table, context())
     assert preview.ok and preview.rows[0].phone == "0912345678"
+
+
+def test_fingerprint_of_validated_rows_needs_no_second_cleaning():
+    import unicodedata as ud
+
+    data = ("Số hộ,Họ và tên,Số CCCD,Ngày sinh\n"
+            f"  7 ,{ud.normalize('NFD', 'Nguyễn   Văn Ước')},{make_citizen_id('051', date(1970, 1, 2), 'male', 9)},02/01/1970\n"
+            ).encode("utf-8")
+    preview = validate_roll(read_rows("r.csv", data), RollContext("An Phú", election_day=date(2025, 6, 8)))
+    assert preview.ok, preview.problems
+    triples = [(r.household_no, r.full_name, r.citizen_id) for r in preview.rows]
+    assert roll_fingerprint(triples, already_clean=True) == roll_fingerprint(triples)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:49:44.045008
+Create Date: 2026-11-25 14:54:44.600366
 
 """
 from alembic import op
@@ -456,10 +456,6 @@ def upgrade():
     sa.UniqueConstraint('roll_id', 'citizen_id', name='uq_voter_entry_citizen'),
     sa.UniqueConstraint('roll_id', 'household_no', name='uq_voter_entry_household')
     )
-    with op.batch_alter_table('voter_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_voter_entry_name_folded'), ['name_folded'], unique=False)
-        batch_op.create_index(batch_op.f('ix_voter_entry_roll_id'), ['roll_id'], unique=False)
-
     op.create_table('ballot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -801,10 +797,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ballot_batch_id'))
 
     op.drop_table('ballot')
-    with op.batch_alter_table('voter_entry', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_voter_entry_roll_id'))
-        batch_op.drop_index(batch_op.f('ix_voter_entry_name_folded'))
-
     op.drop_table('voter_entry')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_name_folded'))
