@@ -211,7 +211,9 @@ def _resolve_scope(connection: sa.Connection, scope: tuple[int | None, int | Non
 
     district_id, commune_id, hamlet_id = (tuple(scope) + (None, None, None))[:3]
     if commune_id is None and hamlet_id is not None:
-        commune_id = connection.execute(sa.select(Hamlet.commune_id).where(Hamlet.id == hamlet_id)).scalar()
+        row = connection.execute(sa.select(Commune.district_id, Hamlet.commune_id)
+                                 .join(Commune, Hamlet.commune_id == Commune.id).where(Hamlet.id == hamlet_id)).first()
+        return row if row is not None else (district_id, None)
     if district_id is None and commune_id is not None:
         district_id = connection.execute(sa.select(Commune.district_id).where(Commune.id == commune_id)).scalar()
     return district_id, commune_id
