@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile --use-fuzzy -d translations > /dev/null
 
 demo-db: setup
 	$(BIN)/flask db upgrade

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_login import current_user
 
 from app import db
 from election import voters
 from election.access import allow
 from election.api import api_bp, field_errors, json_body, operation, paginated
-from election.audit import describe
 from election.polls import Poll
 from election.rolls import REQUIRED_FIELDS, RawRow, RawTable, RollFileError, read_rows, short_fingerprint
-from election.voter_views import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, entry_json, load_entry, load_hamlet_term
+from election.voter_views import (CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_hamlet_term,
+                                  mark_checked_in, poll_of, undo_checked_in)
 from election.voters import VoterEntry
 
 ROLL_FIELDS = ("household_no", "full_name", "citizen_id", "birth_date", "sex", "hamlet", "address", "phone")
@@ -45,10 +44,7 @@ def _round_no() -> int:
 
 
 def _poll(term, hamlet, create: bool) -> Poll | None:
-    if create:
-        return Poll.get_or_create(term, hamlet, _round_no())
-    return db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
-                                                   Poll.round_no == _round_no()))
+    return poll_of(term, hamlet, _round_no(), create)
 
 
 def roll_json(roll) -> dict:
@@ -153,14 +149,7 @@ def api_check_in(hamlet_id: int):
     entry_id = body.get("entry_id") if isinstance(body, dict) else None
     if not isinstance(entry_id, int):
         return field_errors({"entry_id": "Cần entry_id (số nguyên)."})
-    roll, entry = load_entry(hamlet, term, entry_id)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
-    poll = _poll(term, hamlet, create=True)
-    db.session.flush()
-    _record, created = voters.check_in(poll, entry, current_user.id)
-    db.session.commit()
-    return jsonify({"entry": entry_json(entry, True), "created": created,
-                    "turnout": voters.turnout(poll, roll).as_dict()})
+    return jsonify(mark_checked_in(hamlet.id, entry_id, _round_no()))
 
 
 @api_bp.delete("/hamlets/<int:hamlet_id>/checkins/<int:entry_id>")
@@ -169,12 +158,5 @@ def api_check_in(hamlet_id: int):
            response_schema={"type": "object", "properties": {"removed": {"type": "boolean"},
                                                              "turnout": TURNOUT_SCHEMA}})
 def api_undo_check_in(hamlet_id: int, entry_id: int):
-    hamlet, term = load_hamlet_term(hamlet_id)
-    roll, entry = load_entry(hamlet, term, entry_id)
-    poll = _poll(term, hamlet, create=False)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
-    removed = poll is not None and voters.undo_check_in(poll, entry)
-    db.session.commit()
-    return jsonify({"entry": entry_json(entry, False), "removed": removed,
-                    "turnout": voters.turnout(poll, roll).as_dict()})
+    return jsonify(undo_checked_in(hamlet_id, entry_id, _round_no()))
 

@@ -335,11 +335,38 @@ def roll_delete_entry(hamlet_id: int, entry_id: int):
 # Check-in on election day (phone page + small JSON endpoints it calls with fetch)
 # ---------------------------------------------------------------------------------------------------------
 
-def _poll(term: Term, hamlet: Hamlet, create: bool) -> Poll | None:
+def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | None:
     if create:
-        return Poll.get_or_create(term, hamlet, _round())
+        return Poll.get_or_create(term, hamlet, round_no)
     return db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
-                                                   Poll.round_no == _round()))
+                                                   Poll.round_no == round_no))
+
+
+def _poll(term: Term, hamlet: Hamlet, create: bool) -> Poll | None:
+    return poll_of(term, hamlet, _round(), create)
+
+
+def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
+    """Check a household in (page and API): idempotent, audited, committed; the JSON answer."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
+    poll = poll_of(term, hamlet, round_no, create=True)
+    db.session.flush()
+    _record, created = voters.check_in(poll, entry, current_user.id)
+    db.session.commit()
+    return {"entry": entry_json(entry, True), "created": created, "turnout": voters.turnout(poll, roll).as_dict()}
+
+
+def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
+    """Undo a mistaken check-in (page and API), audited and committed; the JSON answer."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    poll = poll_of(term, hamlet, round_no, create=False)
+    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
+    removed = poll is not None and voters.undo_check_in(poll, entry)
+    db.session.commit()
+    return {"entry": entry_json(entry, False), "removed": removed, "turnout": voters.turnout(poll, roll).as_dict()}
 
 
 @bp.get("/hamlets/<int:hamlet_id>/checkin")
@@ -389,25 +416,10 @@ def checkin_turnout(hamlet_id: int):
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
 @allow(*CHECKIN_ROLES)
 def checkin_mark(hamlet_id: int, entry_id: int):
-    hamlet, term = load_hamlet_term(hamlet_id)
-    roll, entry = load_entry(hamlet, term, entry_id)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
-    poll = _poll(term, hamlet, create=True)
-    db.session.flush()
-    _record, created = voters.check_in(poll, entry, current_user.id)
-    db.session.commit()
-    return jsonify({"entry": entry_json(entry, True), "created": created,
-                    "turnout": voters.turnout(poll, roll).as_dict()})
+    return jsonify(mark_checked_in(hamlet_id, entry_id, _round()))
 
 
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
 @allow(*CHECKIN_ROLES)
 def checkin_undo(hamlet_id: int, entry_id: int):
-    hamlet, term = load_hamlet_term(hamlet_id)
-    roll, entry = load_entry(hamlet, term, entry_id)
-    poll = _poll(term, hamlet, create=False)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
-    removed = poll is not None and voters.undo_check_in(poll, entry)
-    db.session.commit()
-    return jsonify({"entry": entry_json(entry, False), "removed": removed,
-                    "turnout": voters.turnout(poll, roll).as_dict()})
+    return jsonify(undo_checked_in(hamlet_id, entry_id, _round()))
