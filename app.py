@@ -10,8 +10,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request, session, url_for
-from flask_babel import Babel, lazy_gettext as _l
+from flask import Flask, g, jsonify, render_template, request, session, url_for
+from flask_babel import Babel, lazy_gettext as _l, refresh
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -128,6 +128,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (election_bp, candidates_bp, ballots_bp, chapters_bp, training_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    app.before_request(_fresh_request_state)
     app.before_request(enforce_declared_access)
 
     from election import audit  # noqa: F401  (registers the flush listener that writes the audit log)
@@ -137,6 +138,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
+
+
+def _fresh_request_state() -> None:
+    """Resolve the user and the language afresh for every request, even when an app context outlives
+    one request (the tests keep one open): Flask-Login and Flask-Babel cache both on the app context."""
+    g.pop("_login_user", None)
+    refresh()
 
 
 def _wants_json() -> bool:

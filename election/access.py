@@ -65,8 +65,6 @@ def _bearer_user() -> User | None:
 
 
 def enforce_declared_access():
-    # The user is resolved afresh for every request, even when an app context outlives one (tests, CLI).
-    g.pop("_login_user", None)
     endpoint = request.endpoint
     if endpoint is None or endpoint in BUILTIN_PUBLIC:
         return None
