@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app import db
 from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
+from chapters.rules import elects_committee
 from election.accounts import Role, User
 from election.audit import record, set_actor
 from election.citizen_id import make_citizen_id
@@ -491,7 +492,7 @@ class _Generator:
         # R-P1: ≥ 9 official members elect a committee (here 3 or 5 with the secretary and a deputy);
         # fewer elect a secretary and, if needed, a deputy. A few large chapters miss theirs (R-T2).
         chief_in_committee = same_person or rng.random() < (0.85 if term.is_current else 0.5)
-        if official >= 9:
+        if elects_committee(official):
             seats = 0 if rng.random() < (0.05 if term.is_current else 0.25) else (3 if official < 20 else 5)
         else:
             seats = 2 if rng.random() < 0.35 else 0
