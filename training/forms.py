@@ -13,6 +13,7 @@ from candidates.rules import PoliticalTheory
 from election.forms import REQUIRED, strip_nfc
 from election.models import WORKER_POST_LABELS
 from training.models import COURSE_KIND_LABELS, ENROL_FILTER_LABELS, Audience, PoolKind
+from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT
 
 
 class CheckboxesField(SelectMultipleField):
@@ -30,7 +31,8 @@ class CourseForm(FlaskForm):
                             choices=list(WORKER_POST_LABELS.items()))
     capacity = IntegerField(_l("Sức chứa (số học viên tối đa)"), default=50,
                             validators=[DataRequired(REQUIRED), NumberRange(1, 5000)])
-    min_attendance_percent = IntegerField(_l("Tỷ lệ số buổi tối thiểu phải dự để hoàn thành (%)"), default=80,
+    min_attendance_percent = IntegerField(_l("Tỷ lệ số buổi tối thiểu phải dự để hoàn thành (%)"),
+                                          default=DEFAULT_MIN_ATTENDANCE_PERCENT,
                                           validators=[DataRequired(REQUIRED), NumberRange(1, 100)])
     raises_theory_to = SelectField(_l("Hoàn thành khóa học đạt trình độ lý luận chính trị"),
                                    choices=[("", _l("— Không thay đổi —"))]
