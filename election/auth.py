@@ -85,8 +85,11 @@ def list_users():
         elif db.session.scalar(db.select(User.id).where(User.username == username)):
             form.username.errors.append(_("Tên đăng nhập đã có người dùng."))
         else:
+            # An approving authority may be scoped to a commune where exceptions are decided at that level
+            # (District.approver_level "commune", R-X1); the other district roles never are.
+            keeps_commune = role in COMMUNE_ROLES or role == Role.APPROVING_AUTHORITY
             user = User(username=username, full_name=form.full_name.data, role=role, district_id=district_id,
-                        commune_id=commune_id if role in COMMUNE_ROLES else None)
+                        commune_id=commune_id if keeps_commune else None)
             user.set_password(form.password.data)
             db.session.add(user)
             describe(f"Tạo người dùng {username} ({role.label})")

@@ -110,3 +110,16 @@ def test_only_district_office_manages_users(two_communes, make_user, login, clie
     _, mine, *_ = two_communes
     login(make_user(Role.COMMUNE_COMMITTEE, commune=mine))
     assert client.get("/users").status_code == 403
+
+
+def test_district_office_creates_a_commune_level_approving_authority(two_communes, make_user, login, client):
+    district, mine, *_ = two_communes
+    login(make_user(Role.DISTRICT_OFFICE, district=district))
+    response = client.post("/users", data={"username": "btv.binhhai", "full_name": "Ban Thường vụ Đảng ủy xã",
+                                           "role": "approving_authority", "commune_id": mine.id,
+                                           "password": "mot-mat-khau-dai"})
+    assert response.status_code == 302
+    from election.accounts import User
+
+    created = db.session.scalar(db.select(User).where(User.username == "btv.binhhai"))
+    assert (created.role, created.commune_id, created.district_id) == (Role.APPROVING_AUTHORITY, mine.id, district.id)
