@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: setup run test translations demo-db clean
+.PHONY: setup run test translations messages demo-db clean
 
 setup: $(VENV)/.installed translations
 
@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations > /dev/null
+
+# Developers: refresh the English catalogue after changing user-visible strings, then translate the new ones.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --ignore-dirs=".venv tests bench" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 demo-db: setup
 	$(BIN)/flask db upgrade

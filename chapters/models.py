@@ -35,12 +35,18 @@ HELD_AS = {ChapterPost.SECRETARY: WorkerPost.CHAPTER_SECRETARY,
            ChapterPost.COMMITTEE_MEMBER: WorkerPost.CHAPTER_COMMITTEE_MEMBER}
 EXCLUSION_FIELDS = ("temporarily_transferred_out", "exempted_and_absent", "suspended", "prosecuted_or_detained",
                     "absent_with_approved_reason")
+def N_(text: str) -> str:
+    """Marks a string for the translation catalogue (`make messages`) without translating it here: the
+    PDFs print the Vietnamese label, the forms translate it with lazy_gettext."""
+    return text
+
+
 EXCLUSION_LABELS = {
-    "temporarily_transferred_out": "Chuyển sinh hoạt tạm thời",
-    "exempted_and_absent": "Được miễn công tác và sinh hoạt đảng, vắng mặt",
-    "suspended": "Đang bị đình chỉ sinh hoạt đảng",
-    "prosecuted_or_detained": "Bị khởi tố, truy tố, tạm giam",
-    "absent_with_approved_reason": "Vắng mặt suốt thời gian đại hội có lý do được cấp ủy đồng ý",
+    "temporarily_transferred_out": N_("Chuyển sinh hoạt tạm thời"),
+    "exempted_and_absent": N_("Được miễn công tác và sinh hoạt đảng, vắng mặt"),
+    "suspended": N_("Đang bị đình chỉ sinh hoạt đảng"),
+    "prosecuted_or_detained": N_("Bị khởi tố, truy tố, tạm giam"),
+    "absent_with_approved_reason": N_("Vắng mặt suốt thời gian đại hội có lý do được cấp ủy đồng ý"),
 }
 
 
