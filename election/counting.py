@@ -127,7 +127,29 @@ def evaluate(poll: Poll, figures: Figures, candidates: list | None = None) -> Co
 # The two entries
 # ---------------------------------------------------------------------------------------------------------
 
-class CountEntry(db.Model):
+class TallyFigures:
+    """The figures of a count, shared by an entry and the accepted result."""
+
+    ballots_issued: Mapped[int]
+    ballots_returned: Mapped[int]
+    valid_ballots: Mapped[int]
+    invalid_ballots: Mapped[int]
+    against: Mapped[int] = mapped_column(default=0)
+    votes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    warnings_acknowledged: Mapped[bool] = mapped_column(default=False)  # R-C6
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+    @property
+    def figures(self) -> Figures:
+        return Figures(self.ballots_issued, self.ballots_returned, self.valid_ballots, self.invalid_ballots,
+                       {str(k): int(v) for k, v in (self.votes or {}).items()}, self.against)
+
+
+class CountEntry(TallyFigures, db.Model):
     """One of the two independent entries of a poll's count (slot 1 and slot 2, by different users)."""
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "slot", name="uq_count_entry_slot"),)
@@ -138,26 +160,9 @@ class CountEntry(db.Model):
     method: Mapped[CountMethod] = enum_column(CountMethod, default=CountMethod.AGGREGATE)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     households_present: Mapped[int | None]  # as the meeting record said when the entry was made
-    ballots_issued: Mapped[int]
-    ballots_returned: Mapped[int]
-    valid_ballots: Mapped[int]
-    invalid_ballots: Mapped[int]
-    against: Mapped[int] = mapped_column(default=0)
-    votes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    warnings_acknowledged: Mapped[bool] = mapped_column(default=False)  # R-C6
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     poll: Mapped[Poll] = relationship()
     user = relationship("User")
-
-    @property
-    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
-        return None, None, self.poll.hamlet_id if self.poll else None
-
-    @property
-    def figures(self) -> Figures:
-        return Figures(self.ballots_issued, self.ballots_returned, self.valid_ballots, self.invalid_ballots,
-                       {str(k): int(v) for k, v in (self.votes or {}).items()}, self.against)
 
 
 def poll_entries(poll: Poll) -> list[CountEntry]:
@@ -272,7 +277,7 @@ def accounting_problems(poll: Poll, returned: int) -> list[str]:
 # The result
 # ---------------------------------------------------------------------------------------------------------
 
-class CountResult(db.Model):
+class CountResult(TallyFigures, db.Model):
     """The accepted count of a poll and its outcome (R-V5, R-V7); one per poll."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,28 +287,11 @@ class CountResult(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(16))
     total_households: Mapped[int]
     households_present: Mapped[int | None]
-    ballots_issued: Mapped[int]
-    ballots_returned: Mapped[int]
-    valid_ballots: Mapped[int]
-    invalid_ballots: Mapped[int]
-    against: Mapped[int] = mapped_column(default=0)
-    votes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     outcome: Mapped[str] = mapped_column(sa.String(16))  # elected | no_winner | no_quorum
     winner_candidacy_id: Mapped[int | None]
     denominator: Mapped[str] = mapped_column(sa.String(20))
-    warnings_acknowledged: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     poll: Mapped[Poll] = relationship()
-
-    @property
-    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
-        return None, None, self.poll.hamlet_id if self.poll else None
-
-    @property
-    def figures(self) -> Figures:
-        return Figures(self.ballots_issued, self.ballots_returned, self.valid_ballots, self.invalid_ballots,
-                       {str(k): int(v) for k, v in (self.votes or {}).items()}, self.against)
 
     @property
     def next_step(self) -> str:
