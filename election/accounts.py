@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import db, login_manager, utcnow
@@ -143,7 +143,8 @@ class ApiToken(db.Model):
 
 
 def user_for_token(token: str) -> User | None:
-    record = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    record = db.session.scalar(db.select(ApiToken).options(joinedload(ApiToken.user))
+                               .where(ApiToken.token_hash == ApiToken.hash(token)))
     if record is None or record.revoked or (record.expires_at and record.expires_at < utcnow()):
         return None
     return record.user if record.user.active else None
