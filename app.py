@@ -7,6 +7,7 @@ FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FL
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,8 +19,13 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session as SessionBase, configure_mappers
 from werkzeug.exceptions import HTTPException
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite writers then queue in its busy handler only
+    fcntl = None
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
@@ -60,6 +66,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints, no fsync per commit
         cursor.close()
+
+
+def queue_for_write() -> None:
+    """On SQLite, wait for the database's single write lock in a blocking OS lock, released when the transaction
+    ends; elsewhere, nothing (PostgreSQL queues writers on row locks).
+
+    SQLite's own busy handler retries after sleeping 1, 2, 5, 10, 25… ms, so a queue of phones scanning ballots
+    sleeps far longer than it writes. Hot write paths (ballot scans) call this just before their first write,
+    after their reads. Other writers still go through SQLite's lock; this only orders the queue.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or fcntl is None or "write_queue" in db.session.info:
+        return
+    path = connection.engine.url.database
+    if not path or path == ":memory:":
+        return
+    handles = _write_queues.__dict__.setdefault("handles", {})  # one per thread: flock excludes open files
+    handle = handles.get(path)
+    if handle is None:
+        handle = handles[path] = open(path + ".write-queue", "a+b")  # noqa: SIM115 (kept open by the thread)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    db.session.info["write_queue"] = handle
+
+
+_write_queues = threading.local()
+
+
+@event.listens_for(SessionBase, "after_transaction_end")
+def _leave_write_queue(session: SessionBase, transaction: Any) -> None:
+    if transaction.parent is None and "write_queue" in session.info:
+        fcntl.flock(session.info.pop("write_queue"), fcntl.LOCK_UN)
 
 
 def _defaults(app: Flask) -> dict[str, Any]:
@@ -137,6 +174,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     _register_error_pages(app)
     _register_template_helpers(app)
+    # Every model is imported by now: configure the mappers here, once per process, rather than in the
+    # first request of each gunicorn worker (hundreds of milliseconds on election morning's first scans).
+    configure_mappers()
     return app
 
 

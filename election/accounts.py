@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import db, login_manager, utcnow
@@ -142,12 +142,54 @@ class ApiToken(db.Model):
         return self.user.district_id, self.user.commune_id, None
 
 
-def user_for_token(token: str) -> User | None:
-    record = db.session.scalar(db.select(ApiToken).options(joinedload(ApiToken.user))
-                               .where(ApiToken.token_hash == ApiToken.hash(token)))
-    if record is None or record.revoked or (record.expires_at and record.expires_at < utcnow()):
+class TokenUser(UserMixin):
+    """The user behind a bearer token, read with the token in one Core statement (no ORM load).
+
+    API requests need only these columns for their access and scope checks (election.access) and for the
+    audit log; any other attribute (relationships, scope_label…) loads the full User row, once.
+    """
+
+    COLUMNS = ("id", "username", "full_name", "role", "district_id", "commune_id", "hamlet_id", "active")
+    __slots__ = (*COLUMNS, "_record")
+
+    def __init__(self, row) -> None:
+        for name in self.COLUMNS:
+            object.__setattr__(self, name, getattr(row, name))
+        object.__setattr__(self, "_record", None)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def record(self) -> User:
+        if self._record is None:
+            object.__setattr__(self, "_record", db.session.get(User, self.id))
+        return self._record
+
+    def __getattr__(self, name: str):
+        return getattr(self.record, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError("TokenUser is read-only: change the User record instead.")
+
+
+_TOKEN_USER: dict[str, sa.Select] = {}
+
+
+def user_for_token(token: str) -> TokenUser | None:
+    """The active user of a valid (unrevoked, unexpired) bearer token; one statement, built once."""
+    statement = _TOKEN_USER.get("statement")
+    if statement is None:
+        user = User.__table__.c
+        statement = _TOKEN_USER["statement"] = (
+            sa.select(*(user[name] for name in TokenUser.COLUMNS), ApiToken.revoked, ApiToken.expires_at)
+            .join(ApiToken.__table__, ApiToken.user_id == user.id)
+            .where(ApiToken.token_hash == sa.bindparam("token_hash")))
+    row = db.session.connection().execute(statement, {"token_hash": ApiToken.hash(token)}).first()
+    if row is None or row.revoked or (row.expires_at and row.expires_at < utcnow()) or not row.active:
         return None
-    return record.user if record.user.active else None
+    return TokenUser(row)
 
 
 @login_manager.user_loader

@@ -46,12 +46,19 @@ class AuditEntry(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
     def payload(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq, "at": self.at.isoformat(timespec="microseconds"), "user_id": self.user_id,
-            "actor": self.actor, "action": self.action, "record_type": self.record_type,
-            "record_id": self.record_id, "district_id": self.district_id, "commune_id": self.commune_id,
-            "summary": self.summary, "before": self.before, "after": self.after,
-        }
+        return hashed_fields({field: getattr(self, field) for field in HASHED_FIELDS})
+
+
+# What an entry's hash covers (all but the hashes themselves).
+HASHED_FIELDS = ("seq", "at", "user_id", "actor", "action", "record_type", "record_id", "district_id",
+                 "commune_id", "summary", "before", "after")
+
+
+def hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The canonical payload of an entry's row (a datetime `at` as its ISO text)."""
+    payload = {field: row[field] for field in HASHED_FIELDS}
+    payload["at"] = payload["at"].isoformat(timespec="microseconds")
+    return payload
 
 
 class AuditHead(db.Model):
@@ -67,7 +74,7 @@ def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (date, datetime)):
@@ -90,17 +97,17 @@ def snapshot(obj: Any, committed: bool = False) -> dict[str, Any]:
         if committed:
             history = state.attrs[attr.key].history
             if history.deleted:
-                values[attr.key] = _plain(history.deleted[0])
+                values[attr.key] = plain(history.deleted[0])
             elif history.unchanged:
-                values[attr.key] = _plain(history.unchanged[0])
+                values[attr.key] = plain(history.unchanged[0])
             elif history.added:
                 # Set without the old value ever being loaded (e.g. left empty at INSERT in this
                 # transaction): the stored value was the column's empty value.
                 values[attr.key] = None
             else:
-                values[attr.key] = _plain(state.attrs[attr.key].value)
+                values[attr.key] = plain(state.attrs[attr.key].value)
         else:
-            values[attr.key] = _plain(state.attrs[attr.key].value)
+            values[attr.key] = plain(state.attrs[attr.key].value)
     return values
 
 
@@ -140,9 +147,14 @@ def describe(summary: str) -> None:
     db.session.info["audit_summary"] = summary
 
 
-def record(action: str, record_type: str, record_id: str | int, *, summary: str,
+def record(action: str, record_type: str, record_id: str | int, *, summary: str | None = None,
            scope: tuple[int | None, int | None, int | None] = (None, None, None), after: dict[str, Any] | None = None) -> None:
-    """An explicit entry for work done outside the ORM (bulk imports, printing, seeding)."""
+    """An explicit entry for work done outside the ORM (bulk imports, printing, seeding, ballot scans).
+
+    Without `summary`, the one given to describe() for the current change.
+    """
+    if summary is None:
+        summary = db.session.info.get("audit_summary", "")
     pending = db.session.info.setdefault("audit_pending", [])
     pending.append(_Pending(action, record_type, str(record_id), scope, summary, None, after))
     # Make sure a flush happens so the listener writes it even when nothing else changed.
@@ -204,43 +216,62 @@ def _write(session: Session, _flush_context: Any) -> None:
     _append(connection, session, pending)
 
 
+# Statements built once: building a statement costs more than running it on a hot path (a ballot scan).
+_HEAD = AuditHead.__table__
+_LOCK_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq)  # a no-op write: takes the lock
+              .returning(_HEAD.c.seq, _HEAD.c.hash))
+_CREATE_HEAD = sa.insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
+_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+_INSERT_ENTRIES = sa.insert(AuditEntry.__table__)
+_scope_statements: dict[str, sa.Select] = {}
+
+
+def _scope_statement(name: str) -> sa.Select:
+    if not _scope_statements:
+        from election.models import Commune, Hamlet
+
+        _scope_statements["hamlet"] = (sa.select(Commune.district_id, Hamlet.commune_id)
+                                       .join(Commune, Hamlet.commune_id == Commune.id)
+                                       .where(Hamlet.id == sa.bindparam("unit_id")))
+        _scope_statements["commune"] = sa.select(Commune.district_id).where(Commune.id == sa.bindparam("unit_id"))
+    return _scope_statements[name]
+
+
 def _resolve_scope(connection: sa.Connection, scope: tuple[int | None, int | None, int | None]
                    ) -> tuple[int | None, int | None]:
-    """(district_id, commune_id) of a record from the most specific unit it names."""
-    from election.models import Commune, Hamlet
-
+    """(district_id, commune_id) of a record from the most specific unit it names (no query when both are given)."""
     district_id, commune_id, hamlet_id = (tuple(scope) + (None, None, None))[:3]
     if commune_id is None and hamlet_id is not None:
-        row = connection.execute(sa.select(Commune.district_id, Hamlet.commune_id)
-                                 .join(Commune, Hamlet.commune_id == Commune.id).where(Hamlet.id == hamlet_id)).first()
-        return row if row is not None else (district_id, None)
+        row = connection.execute(_scope_statement("hamlet"), {"unit_id": hamlet_id}).first()
+        return tuple(row) if row is not None else (district_id, None)
     if district_id is None and commune_id is not None:
-        district_id = connection.execute(sa.select(Commune.district_id).where(Commune.id == commune_id)).scalar()
+        district_id = connection.execute(_scope_statement("commune"), {"unit_id": commune_id}).scalar()
     return district_id, commune_id
 
 
 def _append(connection: sa.Connection, session: Session, pending: list[_Pending]) -> None:
-    head_table = AuditHead.__table__
-    # Take the head row's lock first (UPDATE), then read it: writers queue here instead of forking the chain.
-    updated = connection.execute(sa.update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq))
-    if updated.rowcount == 0:
-        connection.execute(sa.insert(head_table).values(id=1, seq=0, hash=GENESIS))
-    seq, prev = connection.execute(sa.select(head_table.c.seq, head_table.c.hash).where(head_table.c.id == 1)).one()
+    # Take the head row's lock first (a no-op UPDATE that returns the head): writers queue here instead of
+    # forking the chain. Scopes are resolved before, so the lock is held as briefly as possible.
+    scopes = [_resolve_scope(connection, item.scope) for item in pending]
+    head = connection.execute(_LOCK_HEAD).first()
+    if head is None:
+        connection.execute(_CREATE_HEAD)
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head
     user_id, actor = _actor(session)
     at = utcnow()
     rows = []
-    for item in pending:
-        district_id, commune_id = _resolve_scope(connection, item.scope)
+    for item, (district_id, commune_id) in zip(pending, scopes):
         seq += 1
-        entry = AuditEntry(seq=seq, at=at, user_id=user_id, actor=actor, action=item.action,
-                           record_type=item.record_type, record_id=item.record_id, district_id=district_id,
-                           commune_id=commune_id, summary=item.summary[:300], before=_dumps(item.before),
-                           after=_dumps(item.after))
-        entry.prev_hash = prev
-        entry.hash = prev = chain_hash(prev, entry.payload())
-        rows.append({**entry.payload(), "at": at, "prev_hash": entry.prev_hash, "hash": entry.hash})
-    connection.execute(sa.insert(AuditEntry.__table__), rows)
-    connection.execute(sa.update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
+        row = {"seq": seq, "at": at, "user_id": user_id, "actor": actor, "action": item.action,
+               "record_type": item.record_type, "record_id": item.record_id, "district_id": district_id,
+               "commune_id": commune_id, "summary": item.summary[:300], "before": _dumps(item.before),
+               "after": _dumps(item.after), "prev_hash": prev}
+        row["hash"] = prev = chain_hash(prev, hashed_fields(row))
+        rows.append(row)
+    connection.execute(_INSERT_ENTRIES, rows)
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 @event.listens_for(Session, "after_commit")

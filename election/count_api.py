@@ -8,7 +8,7 @@ from app import db
 from election.access import allow, public
 from election.api import api_bp, field_errors, json_body, operation
 from election.calculator import count_response
-from election.count_views import COMMITTEE, TEAM, VIEWERS, act, load_poll, scan_request
+from election.count_views import COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_request
 from election.counting import (NEXT_STEP_LABELS, CountEntry, Figures, choose_entry, finish_scanning, poll_candidates,
                                poll_entries, poll_result, recognition_due, result_rows, send_back, submit_entry)
 
@@ -150,7 +150,7 @@ def send_back_entry_api(poll_id: int, entry_id: int):
 @operation("Quét một phiếu bầu (mã QR) và ghi phiếu hợp lệ/không hợp lệ; 201 đã tính, 200 gửi lại, 409 từ chối",
            tag="counting", request_schema=SCAN_REQUEST, parameters=IDEMPOTENCY)
 def create_scan(poll_id: int):
-    poll = load_poll(poll_id)
+    poll = load_scan_poll(poll_id)
     data = json_body()
     if not isinstance(data, dict):
         return field_errors({"body": "Nội dung yêu cầu phải là một đối tượng JSON."})

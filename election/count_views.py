@@ -27,15 +27,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app import db
 from election import bp
-from election.access import allow, authorise_hamlet, public
+from election.access import allow, authorise_hamlet, public, reaches
 from election.accounts import Role
 from election.audit import describe
-from election.counting import (INVALID_REASONS, BallotScan, CountEntry, Figures, ScanRefused, StaleWrite, check_version,
-                               appoint_acting_chief, choose_entry, finish_scanning, latest_minutes, poll_acting,
-                               poll_candidates, poll_entries, poll_recognition, poll_result, recognise,
-                               recognition_due, record_scan, result_rows, revote_due, scan_figures, scan_json,
-                               scan_open, send_back, start_revote, submit_entry, validate_minutes, NEXT_STEP_LABELS,
-                               OUTCOME_LABELS)
+from election.counting import (INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry, Figures, ScanPoll,
+                               ScanRefused, StaleWrite, appoint_acting_chief, check_version, choose_entry,
+                               finish_scanning, latest_minutes, poll_acting, poll_candidates, poll_entries,
+                               poll_recognition, poll_result, recognise, recognition_due, record_scan, result_rows,
+                               revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll, scan_totals,
+                               send_back, start_revote, submit_entry, validate_minutes)
 from election.errors import RuleViolation
 from election.models import Hamlet, Person, current_term
 from election.polls import BOARD_MAX, BOARD_MIN, Poll, PollMode, PollStatus, VotingForm, hamlet_households
@@ -310,22 +310,23 @@ def scan_ballots(poll_id: int):
                            reasons=INVALID_REASONS, scan_open=scan_open(poll), checked_in=poll.checked_in())
 
 
-def scan_totals(poll: Poll) -> dict[str, int]:
-    valid, invalid = db.session.execute(
-        db.select(db.func.count(BallotScan.id).filter(BallotScan.valid.is_(True)),
-                  db.func.count(BallotScan.id).filter(BallotScan.valid.is_(False)))
-        .where(BallotScan.poll_id == poll.id)).one()
-    return {"valid": valid, "invalid": invalid}
+def load_scan_poll(poll_id: int) -> ScanPoll:
+    """The poll a scan is for (the lean read of record_scan's path), authorised like load_poll."""
+    poll = scan_poll(poll_id)
+    if poll is None or not reaches(current_user, district_id=poll.district_id, commune_id=poll.commune_id,
+                                   hamlet_id=poll.hamlet_id):
+        abort(404)
+    return poll
 
 
-def scan_request(poll: Poll, data: dict, key: str):
+def scan_request(poll: ScanPoll, data: dict, key: str):
     """Shared by the phone page and the API: 201 counted, 200 replayed, 409 refused, 422 bad input."""
     describe(_("Quét phiếu bầu %(p)s", p=poll.label))
     try:
         scan, replayed = record_scan(poll, current_user, str(data.get("text", "")), str(data.get("choice", "")),
                                      str(data.get("reason", "")), key)
         body = scan_json(scan, replayed)
-        body["totals"] = scan_totals(poll)  # read inside the transaction: includes this scan
+        body["totals"] = scan.get("totals") or scan_totals(poll.id)  # a replay reads them afresh
         db.session.commit()
     except ScanRefused as refused:
         db.session.rollback()
@@ -337,8 +338,11 @@ def scan_request(poll: Poll, data: dict, key: str):
         db.session.rollback()
         if isinstance(error, OperationalError) and "locked" not in str(error).lower():
             raise
-        scan = db.session.scalar(db.select(BallotScan).where(BallotScan.idempotency_key == key))
-        if scan is not None and scan.poll_id == poll.id:
+        try:
+            scan = scan_by_key(poll.id, key.strip()[:80])
+        except RuleViolation as reused:
+            return jsonify({"errors": {reused.field: reused.message}}), 422
+        if scan is not None:
             return jsonify(scan_json(scan, True)), 200
         return jsonify({"error": _("Phiếu này vừa được quét trên một máy khác: không tính lần nữa."),
                         "code": "already_counted"}), 409
@@ -348,7 +352,7 @@ def scan_request(poll: Poll, data: dict, key: str):
 @bp.post("/polls/<int:poll_id>/scan")
 @allow(*TEAM)
 def record_scan_page(poll_id: int):
-    poll = load_poll(poll_id)
+    poll = load_scan_poll(poll_id)
     data = request.get_json(silent=True) or request.form.to_dict()
     key = request.headers.get("Idempotency-Key") or str(data.get("idempotency_key", ""))
     return scan_request(poll, data, key)

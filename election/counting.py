@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
+from app import db, queue_for_write, utcnow
+from election.audit import plain, record
 from election.errors import RuleViolation
 from election.models import Person, Position, WorkerPost, enum_column
 from election.polls import Poll, PollMode, PollStatus
@@ -374,29 +375,6 @@ def _verify(text: str):
     return verify_ballot(text)
 
 
-def _genuine_ballot(poll: Poll, text: str):
-    """The fast path of a scan: a well-signed, real, printed ballot of this very poll, in one query.
-
-    Real ballots lock their candidate list for good (CandidateList.ballots_printed), so the batch's election
-    hash is the poll's; anything else goes through verify_ballot for its exact refusal.
-    """
-    from ballots.models import Ballot, BallotBatch, BallotState, ballot_secret
-    from ballots.qr import BallotQRError, decode_payload
-
-    try:
-        payload = decode_payload(text, ballot_secret())
-    except BallotQRError:
-        return None
-    row = db.session.execute(db.select(Ballot.id, Ballot.serial, Ballot.poll_id, Ballot.state,
-                                       BallotBatch.election_hash, BallotBatch.test)
-                             .join(BallotBatch, Ballot.batch_id == BallotBatch.id)
-                             .where(Ballot.serial == payload.serial)).one_or_none()
-    if (row is None or row.poll_id != poll.id or row.test or payload.test or row.state != BallotState.PRINTED
-            or row.election_hash != payload.election_hash or payload.hamlet_id != poll.hamlet_id):
-        return None
-    return row
-
-
 def candidate_ids(poll: Poll) -> list[str]:
     """The candidacy ids of the poll's confirmed list, in ballot order (one query, cached once ballots exist)."""
     from candidates.models import Candidacy, CandidateList, ListState
@@ -442,66 +420,180 @@ def _validity(ids: list[str], choice: str, reason: str):
     return ballot_validity(ids, [choice], SEATS)
 
 
+SCANNING = (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY)
+
+
 def scan_open(poll: Poll) -> bool:
-    if poll.status not in (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY):
+    if poll.status not in SCANNING:
         return False
     return db.session.scalar(db.select(CountEntry.id).where(CountEntry.poll_id == poll.id,
                                                             CountEntry.method == CountMethod.PER_BALLOT)) is None
 
 
-def record_scan(poll: Poll, user, text: str, choice: str = "", reason: str = "",
-                idempotency_key: str = "") -> tuple[BallotScan, bool]:
+# A scan is the busiest write of election Sunday (every ballot of every hamlet), so its path runs a handful
+# of statements built once, through SQLAlchemy Core, with no ORM object: see bench/scans.py.
+_scan_sql: dict[str, sa.Executable] = {}
+
+
+def _scan_statement(name: str) -> sa.Executable:
+    if not _scan_sql:
+        from ballots.models import Ballot, BallotBatch, BallotState
+        from election.models import Commune, Hamlet
+
+        scan = BallotScan.__table__
+        closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
+                                    CountEntry.method == CountMethod.PER_BALLOT))
+        _scan_sql.update(
+            # Key share on PostgreSQL: scans never wait for each other, but hold off finish_scanning's tally
+            # (FOR UPDATE) until they commit; SQLite serialises writers anyway.
+            poll=(sa.select(Poll.id, Poll.term_id, Poll.hamlet_id, Poll.round_no, Poll.status, Hamlet.kind,
+                            Hamlet.name, Hamlet.commune_id, Commune.district_id)
+                  .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
+                  .where(Poll.id == sa.bindparam("poll_id"))
+                  .with_for_update(read=True, key_share=True, of=Poll.__table__)),
+            # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
+            ballot=(sa.select(Ballot.id, Ballot.serial, Ballot.poll_id, Ballot.state, BallotBatch.election_hash,
+                              BallotBatch.test, *_totals_columns(scan))
+                    .join(BallotBatch, Ballot.batch_id == BallotBatch.id).where(Ballot.serial == sa.bindparam("serial"))),
+            insert=sa.insert(scan),
+            # Guarded: a ballot moves printed → counted once, and never after the scans became an entry.
+            count=(sa.update(Ballot.__table__)
+                   .where(Ballot.__table__.c.id == sa.bindparam("ballot_id"),
+                          Ballot.__table__.c.state == BallotState.PRINTED, ~closed)
+                   .values(state=BallotState.COUNTED)),
+            closed=sa.select(closed),
+            by_key=sa.select(scan).where(scan.c.idempotency_key == sa.bindparam("key")),
+            totals=sa.select(*_totals_columns(scan)),
+        )
+    return _scan_sql[name]
+
+
+def _totals_columns(scan: sa.Table) -> tuple:
+    def count(valid: bool):
+        return (sa.select(sa.func.count(scan.c.id)).where(scan.c.poll_id == sa.bindparam("for_poll"),
+                                                          scan.c.valid.is_(valid))
+                .scalar_subquery().label("valid_so_far" if valid else "invalid_so_far"))
+
+    return count(True), count(False)
+
+
+@dataclass(frozen=True)
+class ScanPoll:
+    """What a scan needs of its poll and the poll's units, read in one statement."""
+
+    id: int
+    term_id: int
+    hamlet_id: int
+    round_no: int
+    status: PollStatus
+    hamlet_name: str
+    commune_id: int
+    district_id: int
+
+    @property
+    def label(self) -> str:  # as Poll.label
+        suffix = f" – bầu lại (vòng {self.round_no})" if self.round_no > 1 else ""
+        return f"{self.hamlet_name}{suffix}"
+
+    @property
+    def scope(self) -> tuple[int, int, int]:
+        return self.district_id, self.commune_id, self.hamlet_id
+
+
+def scan_poll(poll_id: int) -> ScanPoll | None:
+    row = db.session.connection().execute(_scan_statement("poll"), {"poll_id": poll_id}).first()
+    if row is None:
+        return None
+    return ScanPoll(row.id, row.term_id, row.hamlet_id, row.round_no, row.status, f"{row.kind.label} {row.name}",
+                    row.commune_id, row.district_id)
+
+
+def scan_json(scan, replayed: bool = False) -> dict:
+    """A scan (a row or a mapping) as the API returns it."""
+    return {"id": scan["id"], "serial": scan["serial"], "valid": scan["valid"], "choice": scan["choice"],
+            "reason": scan["reason"], "replayed": replayed}
+
+
+def scan_by_key(poll_id: int, key: str) -> dict | None:
+    """The scan an Idempotency-Key already made in this poll (a retried request), if any."""
+    row = db.session.connection().execute(_scan_statement("by_key"), {"key": key}).mappings().first()
+    if row is None:
+        return None
+    if row["poll_id"] != poll_id:
+        raise RuleViolation("Mã chống gửi trùng đã dùng cho một cuộc bầu khác.", "idempotency_key")
+    return dict(row)
+
+
+def scan_totals(poll_id: int) -> dict[str, int]:
+    valid, invalid = db.session.connection().execute(_scan_statement("totals"), {"for_poll": poll_id}).one()
+    return {"valid": valid, "invalid": invalid}
+
+
+def _scan_closed_message(poll: ScanPoll) -> str:
+    return (f"Không quét phiếu: cuộc bầu đang ở trạng thái “{poll.status.label}” hoặc việc quét phiếu đã "
+            "kết thúc.")
+
+
+def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
+                idempotency_key: str = "") -> tuple[dict, bool]:
     """Count one scanned ballot; (scan, replayed) — a retried request with the same key replays.
 
-    A ballot is counted once: the scan's serial is unique, and the ballot row only moves printed → counted.
+    A ballot is counted once: the scan's serial is unique, and the ballot row only moves printed → counted,
+    in the same statement that checks the scans have not yet become a count entry. The audit entry records
+    the scan (with its serial); nothing here refers to a voter or household (secret ballot).
     """
-    from ballots.models import Ballot, BallotState
+    from ballots.models import BallotState, ballot_secret
+    from ballots.qr import BallotQRError, decode_payload
 
     key = (idempotency_key or "").strip()[:80]
     if not key:
         raise RuleViolation("Thiếu mã chống gửi trùng (Idempotency-Key).", "idempotency_key")
-    # One round trip: an earlier scan with this key, and whether the scans already became an entry.
-    earlier_id, closed = db.session.execute(db.select(
-        db.select(BallotScan.id).where(BallotScan.idempotency_key == key).scalar_subquery(),
-        db.select(CountEntry.id).where(CountEntry.poll_id == poll.id, CountEntry.method == CountMethod.PER_BALLOT)
-        .limit(1).scalar_subquery())).one()
-    if earlier_id is not None:
-        earlier = db.session.get(BallotScan, earlier_id)
-        if earlier.poll_id != poll.id:
-            raise RuleViolation("Mã chống gửi trùng đã dùng cho một cuộc bầu khác.", "idempotency_key")
+    if poll.status not in SCANNING:
+        earlier = scan_by_key(poll.id, key)  # the retry of a scan counted before the poll moved on
+        if earlier is None:
+            raise RuleViolation(_scan_closed_message(poll))
         return earlier, True
-    if closed is not None or poll.status not in (PollStatus.COUNTING, PollStatus.FIRST_ENTRY,
-                                                 PollStatus.SECOND_ENTRY):
-        raise RuleViolation(f"Không quét phiếu: cuộc bầu đang ở trạng thái “{poll.status.label}” hoặc việc quét "
-                            "phiếu đã kết thúc.")
     ids = candidate_ids(poll)
     text = (text or "").strip()
-    ballot = _genuine_ballot(poll, text)
-    if ballot is None:  # refused: verify_ballot (issue 4) says exactly why
-        twin = db.session.scalar(db.select(BallotScan).where(BallotScan.idempotency_key == key))
-        if twin is not None and twin.poll_id == poll.id:  # a retry whose first try committed meanwhile
-            return twin, True
-        verification = _verify(text)
-        if not verification.ok:
-            raise ScanRefused(verification.code, verification.message)
-        raise ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
+    connection = db.session.connection()
+    try:
+        payload = decode_payload(text, ballot_secret())
+        ballot = connection.execute(_scan_statement("ballot"), {"serial": payload.serial, "for_poll": poll.id}).first()
+    except BallotQRError:
+        payload = ballot = None
+    genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
+               and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
+    if not genuine or ballot.state != BallotState.PRINTED:
+        return _refused_scan(poll, key, text, genuine)
     verdict = _validity(ids, choice, reason)
-    scan = BallotScan(poll=poll, ballot_id=ballot.id, serial=ballot.serial, idempotency_key=key,
-                      valid=verdict.valid, choice=choice if verdict.valid else "", reason=verdict.reason,
-                      by_user_id=user.id)
-    db.session.add(scan)
-    # The scan's own audit entry records the serial; the state move is a guarded single-row update.
-    moved = db.session.execute(db.update(Ballot).where(Ballot.id == ballot.id, Ballot.state == BallotState.PRINTED)
-                               .values(state=BallotState.COUNTED).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
-        raise ScanRefused("already_counted", f"Phiếu số {ballot.serial} đã được quét rồi: không tính lần nữa.")
-    db.session.flush()
+    queue_for_write()  # the reads are done: from here to the commit, as short as possible
+    # The guarded move first: when it moves nothing (counted on another device, or the scans closed in the
+    # meantime), nothing has been written yet.
+    if connection.execute(_scan_statement("count"), {"ballot_id": ballot.id, "for_poll": poll.id}).rowcount != 1:
+        return _refused_scan(poll, key, text, genuine)
+    values = {"poll_id": poll.id, "ballot_id": ballot.id, "serial": ballot.serial, "idempotency_key": key,
+              "valid": verdict.valid, "choice": choice if verdict.valid else "", "reason": verdict.reason,
+              "by_user_id": user.id, "at": utcnow()}
+    scan = {"id": connection.execute(_scan_statement("insert"), values).inserted_primary_key[0], **values}
+    record("create", "BallotScan", scan["id"], scope=poll.scope,
+           after={name: plain(value) for name, value in scan.items()})
+    scan["totals"] = {"valid": ballot.valid_so_far + verdict.valid, "invalid": ballot.invalid_so_far + (not verdict.valid)}
     return scan, False
 
 
-def scan_json(scan: BallotScan, replayed: bool = False) -> dict:
-    return {"id": scan.id, "serial": scan.serial, "valid": scan.valid, "choice": scan.choice,
-            "reason": scan.reason, "replayed": replayed}
+def _refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> tuple[dict, bool]:
+    """Why a scan is not counted — unless it is a retry whose first try was counted (then it replays)."""
+    earlier = scan_by_key(poll.id, key)
+    if earlier is not None:
+        return earlier, True
+    if db.session.connection().execute(_scan_statement("closed"), {"for_poll": poll.id}).scalar():
+        raise RuleViolation(_scan_closed_message(poll))
+    verification = _verify(text)  # ballots.verification (issue 4) says exactly why: forged, counted, spoiled…
+    if not verification.ok:
+        raise ScanRefused(verification.code, verification.message)
+    if genuine:  # printed when read, counted by the time it was moved
+        raise ScanRefused("already_counted", "Phiếu này vừa được quét trên một máy khác: không tính lần nữa.")
+    raise ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
 
 
 def scan_tally(poll: Poll) -> tuple[int, int, Counter]:
@@ -526,8 +618,20 @@ def scan_figures(poll: Poll, ballots_issued: int) -> Figures:
     return Figures(ballots_issued, valid + invalid, valid, invalid, votes, against)
 
 
+def _hold_off_scans(poll: Poll) -> None:
+    """Let the scans in flight commit, and keep new ones out until this transaction ends, so the tally read
+    next is final: scans that commit later find the per-ballot entry and are refused (record_scan)."""
+    table = Poll.__table__
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":  # one writer at a time: take the write lock now, with a no-op write
+        connection.execute(sa.update(table).where(table.c.id == poll.id).values(version=table.c.version))
+    else:  # scans hold the poll row in key-share mode until they commit
+        connection.execute(sa.select(table.c.id).where(table.c.id == poll.id).with_for_update())
+
+
 def finish_scanning(poll: Poll, user, ballots_issued: int, acknowledged: bool = False,
                     expected_version: int | None = None) -> CountEntry:
+    _hold_off_scans(poll)
     if not scan_open(poll):
         raise RuleViolation("Việc quét phiếu đã kết thúc hoặc cuộc bầu chưa ở bước kiểm phiếu.")
     return submit_entry(poll, user, scan_figures(poll, ballots_issued), acknowledged=acknowledged,

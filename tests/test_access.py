@@ -123,3 +123,40 @@ def test_district_office_creates_a_commune_level_approving_authority(two_commune
 
     created = db.session.scalar(db.select(User).where(User.username == "btv.binhhai"))
     assert (created.role, created.commune_id, created.district_id) == (Role.APPROVING_AUTHORITY, mine.id, district.id)
+
+
+def test_revoked_expired_and_inactive_tokens_are_refused(make_user, client):
+    from datetime import timedelta
+
+    from app import utcnow
+
+    user = make_user(Role.DISTRICT_OFFICE)
+    records = {}
+    for case in ("ok", "revoked", "expired", "inactive"):
+        holder = make_user(Role.DISTRICT_OFFICE, district=user.district) if case == "inactive" else user
+        records[case] = ApiToken.issue(holder, case)
+        db.session.add(records[case][0])
+    records["revoked"][0].revoked = True
+    records["expired"][0].expires_at = utcnow() - timedelta(minutes=1)
+    records["inactive"][0].user.active = False
+    db.session.commit()
+    codes = {case: client.get("/api/v1/communes", headers={"Authorization": f"Bearer {token}"}).status_code
+             for case, (_, token) in records.items()}
+    assert codes == {"ok": 200, "revoked": 401, "expired": 401, "inactive": 401}
+    assert client.get("/api/v1/communes", headers={"Authorization": "Bearer dt_not-a-token"}).status_code == 401
+
+
+def test_token_user_carries_scope_columns_and_loads_the_rest(app, make_user):
+    from election.accounts import TokenUser, user_for_token
+
+    user = make_user(Role.POLLING_TEAM)
+    record, token = ApiToken.issue(user, "phone")
+    db.session.add(record)
+    db.session.commit()
+    found = user_for_token(token)
+    assert isinstance(found, TokenUser)
+    assert (found.id, found.role, found.commune_id, found.username) == (user.id, Role.POLLING_TEAM, user.commune_id,
+                                                                        user.username)
+    assert found.scope_label == user.scope_label  # not a column: read from the full record
+    with pytest.raises(AttributeError):
+        found.role = Role.ADMIN

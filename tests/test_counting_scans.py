@@ -9,7 +9,7 @@ from app import db
 from ballots.models import Ballot, BallotState
 from ballots.qr import BallotPayload, encode_payload
 from election.accounts import ApiToken
-from election.counting import BallotScan, CountMethod, poll_entries, poll_result, record_scan
+from election.counting import BallotScan, CountMethod, poll_entries, poll_result, record_scan, scan_poll
 from election.polls import PollStatus
 from factories_counting import client_for, election, print_ballots  # noqa: F401
 
@@ -230,4 +230,144 @@ def test_record_scan_requires_a_key(election):
     from election.errors import RuleViolation
 
     with pytest.raises(RuleViolation):
-        record_scan(setup.poll, setup.team_a, texts[0], setup.ids[0], "", "")
+        record_scan(scan_poll(setup.poll.id), setup.team_a, texts[0], setup.ids[0], "", "")
+
+
+def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
+    """A scan not yet committed when the team finishes scanning is in the entry, never lost from it."""
+    from election.accounts import User
+    from election.counting import finish_scanning
+    from election.polls import Poll
+
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    for i in range(2):
+        assert post_scan(client, setup.poll, texts[i], choice=setup.ids[0], key=f"early-{i}").status_code == 201
+    poll_id, team_a, committee = setup.poll.id, setup.team_a.id, setup.committee.id
+    scanned, order = threading.Event(), []
+
+    def scan_slowly() -> None:  # the third ballot: written, then held uncommitted for a moment
+        try:
+            record_scan(scan_poll(poll_id), db.session.get(User, team_a), texts[2], setup.ids[1], "", "late")
+            scanned.set()
+            threading.Event().wait(0.4)
+            order.append("scan committed")
+            db.session.commit()
+        finally:
+            scanned.set()
+
+    def finish() -> None:
+        scanned.wait(5)
+        finish_scanning(db.session.get(Poll, poll_id), db.session.get(User, committee), 8, acknowledged=True)
+        order.append("finished")
+        db.session.commit()
+
+    _in_parallel(app, scan_slowly, finish)
+    assert order == ["scan committed", "finished"]
+    db.session.expire_all()
+    [entry] = poll_entries(setup.poll)
+    assert (entry.ballots_returned, entry.valid_ballots) == (3, 3)
+    assert entry.votes == {setup.ids[0]: 2, setup.ids[1]: 1}
+
+
+def test_a_scan_arriving_while_scanning_finishes_is_refused_not_lost(app, election):
+    """The other order: the entry is being written; the scan waits for it, then finds scanning closed."""
+    from election.accounts import User
+    from election.counting import finish_scanning
+    from election.polls import Poll
+
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    assert post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="first").status_code == 201
+    poll_id, team_b, committee = setup.poll.id, setup.team_b.id, setup.committee.id
+    finishing, results = threading.Event(), {}
+
+    def finish() -> None:
+        try:
+            finish_scanning(db.session.get(Poll, poll_id), db.session.get(User, committee), 8, acknowledged=True)
+            finishing.set()
+            threading.Event().wait(0.4)
+            db.session.commit()
+        finally:
+            finishing.set()
+
+    def scan() -> None:
+        finishing.wait(5)
+        other = app.test_client()
+        with other.session_transaction() as session:
+            session["_user_id"] = str(team_b)
+        results["scan"] = other.post(f"/polls/{poll_id}/scan", json={"text": texts[1], "choice": setup.ids[0]},
+                                     headers={"Idempotency-Key": "second"})
+
+    _in_parallel(app, finish, scan)
+    assert results["scan"].status_code == 422, results["scan"].get_json()
+    db.session.expire_all()
+    [entry] = poll_entries(setup.poll)
+    assert entry.ballots_returned == 1
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == scan_serial(texts[1])))
+    assert ballot.state == BallotState.PRINTED
+
+
+def _in_parallel(app, *work) -> None:
+    """Run each function in its own thread and app context (own session and connection), all at once."""
+    def run(function) -> None:
+        with app.app_context():
+            try:
+                function()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def scan_serial(text: str) -> str:
+    from ballots.models import ballot_secret
+    from ballots.qr import decode_payload
+
+    return decode_payload(text, ballot_secret()).serial
+
+
+def test_a_scan_writes_its_audit_entry_in_the_chain(app, election):
+    from election.audit import AuditEntry, verify_chain
+
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 3, issued=3)
+    response = post_scan(client_for(app, setup.team_a), setup.poll, texts[0], choice=setup.ids[1], key="audited")
+    assert response.status_code == 201
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.record_type == "BallotScan"))
+    assert entry.action == "create" and entry.record_id == str(response.get_json()["id"])
+    assert (entry.user_id, entry.commune_id, entry.district_id) == (setup.team_a.id, setup.hamlet.commune_id,
+                                                                    setup.hamlet.commune.district_id)
+    assert response.get_json()["serial"] in entry.after and "An Phú" in entry.summary
+    assert verify_chain().ok
+
+
+def test_sqlite_write_queue_is_held_until_the_transaction_ends(app):
+    import fcntl
+
+    from app import queue_for_write
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL queues writers on row locks")
+
+    def free() -> bool:
+        with open(db.engine.url.database + ".write-queue", "a+b") as other:  # another open file: excluded
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return True
+
+    for end in (db.session.commit, db.session.rollback):
+        queue_for_write()
+        assert not free()
+        end()
+        assert free()
