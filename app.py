@@ -7,7 +7,6 @@ FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FL
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,13 +18,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session as SessionBase, configure_mappers
+from sqlalchemy.orm import DeclarativeBase, configure_mappers
 from werkzeug.exceptions import HTTPException
-
-try:
-    import fcntl
-except ImportError:  # Windows: SQLite writers then queue in its busy handler only
-    fcntl = None
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
@@ -66,37 +60,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints, no fsync per commit
         cursor.close()
-
-
-def queue_for_write() -> None:
-    """On SQLite, wait for the database's single write lock in a blocking OS lock, released when the transaction
-    ends; elsewhere, nothing (PostgreSQL queues writers on row locks).
-
-    SQLite's own busy handler retries after sleeping 1, 2, 5, 10, 25… ms, so a queue of phones scanning ballots
-    sleeps far longer than it writes. Hot write paths (ballot scans) call this just before their first write,
-    after their reads. Other writers still go through SQLite's lock; this only orders the queue.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite" or fcntl is None or "write_queue" in db.session.info:
-        return
-    path = connection.engine.url.database
-    if not path or path == ":memory:":
-        return
-    handles = _write_queues.__dict__.setdefault("handles", {})  # one per thread: flock excludes open files
-    handle = handles.get(path)
-    if handle is None:
-        handle = handles[path] = open(path + ".write-queue", "a+b")  # noqa: SIM115 (kept open by the thread)
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    db.session.info["write_queue"] = handle
-
-
-_write_queues = threading.local()
-
-
-@event.listens_for(SessionBase, "after_transaction_end")
-def _leave_write_queue(session: SessionBase, transaction: Any) -> None:
-    if transaction.parent is None and "write_queue" in session.info:
-        fcntl.flock(session.info.pop("write_queue"), fcntl.LOCK_UN)
 
 
 def _defaults(app: Flask) -> dict[str, Any]:
@@ -140,6 +103,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         os.makedirs(app.instance_path, exist_ok=True)
+    if uri.startswith("sqlite"):
+        # A file database never drops a connection: no ping before each checkout (a statement per request).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {key: value for key, value in
+                                                   app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+                                                   if key != "pool_pre_ping"}
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -169,7 +137,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.before_request(enforce_declared_access)
 
     from election import audit  # noqa: F401  (registers the flush listener that writes the audit log)
+    from election import dbapi
     from election.cli import register_cli
+
+    dbapi.init_app(app)
 
     register_cli(app)
     _register_error_pages(app)

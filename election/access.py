@@ -57,11 +57,11 @@ def declared_access(endpoint: str) -> Access | None:
     return getattr(view, "access", None)
 
 
-def _bearer_user() -> User | None:
+def _bearer_user(direct: bool) -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return user_for_token(header.removeprefix("Bearer ").strip())
+    return user_for_token(header.removeprefix("Bearer ").strip(), direct=direct)
 
 
 def enforce_declared_access():
@@ -77,7 +77,7 @@ def enforce_declared_access():
     is_api = request.path.startswith("/api/")
     if is_api:
         # The API accepts bearer tokens only, so a browser's cookie cannot be replayed without CSRF checks.
-        user = _bearer_user()
+        user = _bearer_user(getattr(current_app.view_functions[endpoint], "direct_db", False))
         if user is None:
             return jsonify({"error": "Cần mã truy cập (Bearer token) hợp lệ."}), 401
         g._login_user = user  # Flask-Login's per-request user

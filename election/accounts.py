@@ -177,8 +177,11 @@ class TokenUser(UserMixin):
 _TOKEN_USER: dict[str, sa.Select] = {}
 
 
-def user_for_token(token: str) -> TokenUser | None:
-    """The active user of a valid (unrevoked, unexpired) bearer token; one statement, built once."""
+def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
+    """The active user of a valid (unrevoked, unexpired) bearer token; one statement, built once.
+
+    direct: read on the request's DBAPI connection (views marked election.dbapi.direct_db).
+    """
     statement = _TOKEN_USER.get("statement")
     if statement is None:
         user = User.__table__.c
@@ -186,7 +189,13 @@ def user_for_token(token: str) -> TokenUser | None:
             sa.select(*(user[name] for name in TokenUser.COLUMNS), ApiToken.revoked, ApiToken.expires_at)
             .join(ApiToken.__table__, ApiToken.user_id == user.id)
             .where(ApiToken.token_hash == sa.bindparam("token_hash")))
-    row = db.session.connection().execute(statement, {"token_hash": ApiToken.hash(token)}).first()
+    params = {"token_hash": ApiToken.hash(token)}
+    if direct:
+        from election import dbapi
+
+        row = dbapi.request_runner()(statement, params).first()
+    else:
+        row = db.session.connection().execute(statement, params).first()
     if row is None or row.revoked or (row.expires_at and row.expires_at < utcnow()) or not row.active:
         return None
     return TokenUser(row)

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -222,7 +223,8 @@ _LOCK_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq)  #
               .returning(_HEAD.c.seq, _HEAD.c.hash))
 _CREATE_HEAD = sa.insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
 _MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
-_INSERT_ENTRIES = sa.insert(AuditEntry.__table__)
+_INSERT_ENTRY = sa.insert(AuditEntry.__table__).values({name: sa.bindparam(name) for name in (
+    *HASHED_FIELDS, "prev_hash", "hash")}).inline()  # inline: no RETURNING of the new id (not needed)
 _scope_statements: dict[str, sa.Select] = {}
 
 
@@ -237,41 +239,59 @@ def _scope_statement(name: str) -> sa.Select:
     return _scope_statements[name]
 
 
-def _resolve_scope(connection: sa.Connection, scope: tuple[int | None, int | None, int | None]
-                   ) -> tuple[int | None, int | None]:
+Run = Callable[..., Any]  # run(statement, params=None) → rows with first() and scalar()
+
+
+def _resolve_scope(run: Run, scope: tuple[int | None, int | None, int | None]) -> tuple[int | None, int | None]:
     """(district_id, commune_id) of a record from the most specific unit it names (no query when both are given)."""
     district_id, commune_id, hamlet_id = (tuple(scope) + (None, None, None))[:3]
     if commune_id is None and hamlet_id is not None:
-        row = connection.execute(_scope_statement("hamlet"), {"unit_id": hamlet_id}).first()
+        row = run(_scope_statement("hamlet"), {"unit_id": hamlet_id}).first()
         return tuple(row) if row is not None else (district_id, None)
     if district_id is None and commune_id is not None:
-        district_id = connection.execute(_scope_statement("commune"), {"unit_id": commune_id}).scalar()
+        district_id = run(_scope_statement("commune"), {"unit_id": commune_id}).scalar()
     return district_id, commune_id
 
 
 def _append(connection: sa.Connection, session: Session, pending: list[_Pending]) -> None:
-    # Take the head row's lock first (a no-op UPDATE that returns the head): writers queue here instead of
-    # forking the chain. Scopes are resolved before, so the lock is held as briefly as possible.
-    scopes = [_resolve_scope(connection, item.scope) for item in pending]
-    head = connection.execute(_LOCK_HEAD).first()
+    append_entries(lambda statement, params=None: connection.execute(statement, params or {}), _actor(session),
+                   pending)
+
+
+def append_entries(run: Run, actor: tuple[int | None, str], pending: list[_Pending]) -> None:
+    """Chain `pending` onto the log through `run` (a Core connection's execute, or election.dbapi's runner).
+
+    The head row's lock is taken first (a no-op UPDATE that returns the head): writers queue there instead
+    of forking the chain. Scopes are resolved before, so the lock is held as briefly as possible.
+    """
+    scopes = [_resolve_scope(run, item.scope) for item in pending]
+    head = run(_LOCK_HEAD).first()
     if head is None:
-        connection.execute(_CREATE_HEAD)
+        run(_CREATE_HEAD)
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
-    user_id, actor = _actor(session)
+    user_id, actor_name = actor
     at = utcnow()
     rows = []
     for item, (district_id, commune_id) in zip(pending, scopes):
         seq += 1
-        row = {"seq": seq, "at": at, "user_id": user_id, "actor": actor, "action": item.action,
+        row = {"seq": seq, "at": at, "user_id": user_id, "actor": actor_name, "action": item.action,
                "record_type": item.record_type, "record_id": item.record_id, "district_id": district_id,
                "commune_id": commune_id, "summary": item.summary[:300], "before": _dumps(item.before),
                "after": _dumps(item.after), "prev_hash": prev}
         row["hash"] = prev = chain_hash(prev, hashed_fields(row))
         rows.append(row)
-    connection.execute(_INSERT_ENTRIES, rows)
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    for row in rows:  # one statement per entry: the same on a Core connection and a DBAPI cursor
+        run(_INSERT_ENTRY, row)
+    run(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+
+
+def created(record_type: str, record_id: int | str, after: dict[str, Any], *, summary: str,
+            scope: tuple[int | None, int | None, int | None]) -> _Pending:
+    """A create entry for a row written outside the ORM, to give to append_entries."""
+    return _Pending("create", record_type, str(record_id), scope, summary, None,
+                    {name: plain(value) for name, value in after.items()})
 
 
 @event.listens_for(Session, "after_commit")

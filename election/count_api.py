@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app import db
 from election.access import allow, public
+from election.dbapi import direct_db
 from election.api import api_bp, field_errors, json_body, operation
 from election.calculator import count_response
 from election.count_views import COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_request
@@ -147,6 +148,7 @@ def send_back_entry_api(poll_id: int, entry_id: int):
 
 @api_bp.post("/polls/<int:poll_id>/scans")
 @allow(*TEAM)
+@direct_db
 @operation("Quét một phiếu bầu (mã QR) và ghi phiếu hợp lệ/không hợp lệ; 201 đã tính, 200 gửi lại, 409 từ chối",
            tag="counting", request_schema=SCAN_REQUEST, parameters=IDEMPOTENCY)
 def create_scan(poll_id: int):

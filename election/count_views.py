@@ -29,7 +29,9 @@ from app import db
 from election import bp
 from election.access import allow, authorise_hamlet, public, reaches
 from election.accounts import Role
+from election import dbapi
 from election.audit import describe
+from election.dbapi import direct_db
 from election.counting import (INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry, Figures, ScanPoll,
                                ScanRefused, StaleWrite, appoint_acting_chief, check_version, choose_entry,
                                finish_scanning, latest_minutes, poll_acting, poll_candidates, poll_entries,
@@ -313,30 +315,26 @@ def scan_ballots(poll_id: int):
 def load_scan_poll(poll_id: int) -> ScanPoll:
     """The poll a scan is for (the lean read of record_scan's path), authorised like load_poll."""
     poll = scan_poll(poll_id)
-    if poll is None or not reaches(current_user, district_id=poll.district_id, commune_id=poll.commune_id,
-                                   hamlet_id=poll.hamlet_id):
+    if poll is None or not reaches(current_user._get_current_object(), district_id=poll.district_id,
+                                   commune_id=poll.commune_id, hamlet_id=poll.hamlet_id):
         abort(404)
     return poll
 
 
 def scan_request(poll: ScanPoll, data: dict, key: str):
-    """Shared by the phone page and the API: 201 counted, 200 replayed, 409 refused, 422 bad input."""
-    describe(_("Quét phiếu bầu %(p)s", p=poll.label))
+    """Shared by the phone page and the API: 201 counted, 200 replayed, 409 refused, 422 bad input.
+
+    The scan commits itself on the request's DBAPI connection (election.counting.record_scan).
+    """
     try:
-        scan, replayed = record_scan(poll, current_user, str(data.get("text", "")), str(data.get("choice", "")),
-                                     str(data.get("reason", "")), key)
-        body = scan_json(scan, replayed)
-        body["totals"] = scan.get("totals") or scan_totals(poll.id)  # a replay reads them afresh
-        db.session.commit()
+        scan, replayed = record_scan(poll, current_user._get_current_object(), str(data.get("text", "")),
+                                     str(data.get("choice", "")), str(data.get("reason", "")), key)
     except ScanRefused as refused:
-        db.session.rollback()
         return jsonify({"error": refused.message, "code": refused.code}), 409
     except RuleViolation as error:
-        db.session.rollback()
         return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    except STALE_ERRORS as error:  # a concurrent twin: replay when its key landed, else already scanned
-        db.session.rollback()
-        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
+    except dbapi.integrity_errors() as error:  # a concurrent twin: replay when its key landed, else counted
+        if "locked" not in str(error).lower() and not isinstance(error, db.engine.dialect.dbapi.IntegrityError):
             raise
         try:
             scan = scan_by_key(poll.id, key.strip()[:80])
@@ -346,11 +344,14 @@ def scan_request(poll: ScanPoll, data: dict, key: str):
             return jsonify(scan_json(scan, True)), 200
         return jsonify({"error": _("Phiếu này vừa được quét trên một máy khác: không tính lần nữa."),
                         "code": "already_counted"}), 409
+    body = scan_json(scan, replayed)
+    body["totals"] = scan["totals"] if not replayed else scan_totals(poll.id)
     return jsonify(body), 200 if replayed else 201
 
 
 @bp.post("/polls/<int:poll_id>/scan")
 @allow(*TEAM)
+@direct_db
 def record_scan_page(poll_id: int):
     poll = load_scan_poll(poll_id)
     data = request.get_json(silent=True) or request.form.to_dict()

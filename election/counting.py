@@ -1,7 +1,9 @@
 """Counting a poll: the two independent entries, per-ballot scans, the result, minutes and recognition.
 
-Functions here change the session but never commit (views and API calls do, after describe()). Every
-check of a figure goes through election.rules (R-C1…R-C6, R-V5, R-V7, R-V8, R-B1, R-V9).
+Functions here change the session but never commit (views and API calls do, after describe()), except
+record_scan: a ballot scan runs on the request's own DBAPI connection (election.dbapi) and commits itself,
+with its audit entry. Every check of a figure goes through election.rules (R-C1…R-C6, R-V5, R-V7, R-V8,
+R-B1, R-V9).
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, queue_for_write, utcnow
-from election.audit import plain, record
+from app import db, utcnow
+from election import dbapi
 from election.errors import RuleViolation
 from election.models import Person, Position, WorkerPost, enum_column
 from election.polls import Poll, PollMode, PollStatus
@@ -347,8 +349,11 @@ def result_rows(poll: Poll, figures: Figures, winner: str | None = None) -> list
 class BallotScan(db.Model):
     """One paper ballot counted by scanning its QR; nothing links it to a voter (secret ballot)."""
 
+    # The phone's running totals count a poll's valid and invalid scans at every scan: from the index alone.
+    __table_args__ = (sa.Index("ix_ballot_scan_poll_id_valid", "poll_id", "valid"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"))
     ballot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ballot.id"), unique=True)
     serial: Mapped[str] = mapped_column(sa.String(16), unique=True)  # a ballot is counted once, ever
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)  # a retried POST replays
@@ -430,42 +435,54 @@ def scan_open(poll: Poll) -> bool:
                                                             CountEntry.method == CountMethod.PER_BALLOT)) is None
 
 
-# A scan is the busiest write of election Sunday (every ballot of every hamlet), so its path runs a handful
-# of statements built once, through SQLAlchemy Core, with no ORM object: see bench/scans.py.
-_scan_sql: dict[str, sa.Executable] = {}
+# A scan is the busiest write of election Sunday (every ballot of every hamlet): its statements are built
+# once and run on the request's own DBAPI connection (election.dbapi), with no ORM object, its audit entry
+# chained in the same transaction. bench/scans.py measures it.
+_scan_sql: dict[str, dict[str, sa.Executable]] = {}  # per dialect name: statement name → statement
+# PostgreSQL advisory locks of the poll's scans (namespace, poll id): scans share it, finish_scanning takes it
+# alone. In memory, unlike a row lock shared by concurrent scans (a MultiXact written per scan).
+SCAN_LOCKS = 0x5CA9
 
 
 def _scan_statement(name: str) -> sa.Executable:
-    if not _scan_sql:
-        from ballots.models import Ballot, BallotBatch, BallotState
-        from election.models import Commune, Hamlet
+    dialect = db.engine.dialect.name
+    if dialect not in _scan_sql:
+        _scan_sql[dialect] = _scan_statements(dialect)
+    return _scan_sql[dialect][name]
 
-        scan = BallotScan.__table__
-        closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
-                                    CountEntry.method == CountMethod.PER_BALLOT))
-        _scan_sql.update(
-            # Key share on PostgreSQL: scans never wait for each other, but hold off finish_scanning's tally
-            # (FOR UPDATE) until they commit; SQLite serialises writers anyway.
-            poll=(sa.select(Poll.id, Poll.term_id, Poll.hamlet_id, Poll.round_no, Poll.status, Hamlet.kind,
-                            Hamlet.name, Hamlet.commune_id, Commune.district_id)
-                  .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
-                  .where(Poll.id == sa.bindparam("poll_id"))
-                  .with_for_update(read=True, key_share=True, of=Poll.__table__)),
-            # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
-            ballot=(sa.select(Ballot.id, Ballot.serial, Ballot.poll_id, Ballot.state, BallotBatch.election_hash,
-                              BallotBatch.test, *_totals_columns(scan))
-                    .join(BallotBatch, Ballot.batch_id == BallotBatch.id).where(Ballot.serial == sa.bindparam("serial"))),
-            insert=sa.insert(scan),
-            # Guarded: a ballot moves printed → counted once, and never after the scans became an entry.
-            count=(sa.update(Ballot.__table__)
-                   .where(Ballot.__table__.c.id == sa.bindparam("ballot_id"),
-                          Ballot.__table__.c.state == BallotState.PRINTED, ~closed)
-                   .values(state=BallotState.COUNTED)),
-            closed=sa.select(closed),
-            by_key=sa.select(scan).where(scan.c.idempotency_key == sa.bindparam("key")),
-            totals=sa.select(*_totals_columns(scan)),
-        )
-    return _scan_sql[name]
+
+def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
+    from ballots.models import Ballot, BallotBatch, BallotState
+    from election.models import Commune, Hamlet
+
+    scan = BallotScan.__table__
+    ballot = Ballot.__table__
+    closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
+                                CountEntry.method == CountMethod.PER_BALLOT))
+    written = ("poll_id", "ballot_id", "serial", "idempotency_key", "valid", "choice", "reason", "by_user_id", "at")
+    return dict(
+        # On PostgreSQL the scan takes the poll's scan lock, shared: scans never wait for each other, but
+        # hold off finish_scanning's tally until they commit. SQLite serialises writers anyway.
+        poll=(sa.select(Poll.id, Poll.term_id, Poll.hamlet_id, Poll.round_no, Poll.status, Hamlet.kind,
+                        Hamlet.name, Hamlet.commune_id, Commune.district_id,
+                        *([sa.func.pg_advisory_xact_lock_shared(SCAN_LOCKS, Poll.id).label("scan_lock")]
+                          if dialect == "postgresql" else []))
+              .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
+              .where(Poll.id == sa.bindparam("poll_id"))),
+        # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
+        ballot=(sa.select(ballot.c.id, ballot.c.serial, ballot.c.poll_id, ballot.c.state,
+                          BallotBatch.election_hash, BallotBatch.test, *_totals_columns(scan))
+                .join(BallotBatch, ballot.c.batch_id == BallotBatch.id)
+                .where(ballot.c.serial == sa.bindparam("serial"))),
+        insert=sa.insert(scan).values({name: sa.bindparam(name) for name in written}).returning(scan.c.id),
+        # Guarded: a ballot moves printed → counted once, and never after the scans became an entry.
+        count=(sa.update(ballot).where(ballot.c.id == sa.bindparam("ballot_id"),
+                                       ballot.c.state == BallotState.PRINTED, ~closed)
+               .values(state=BallotState.COUNTED)),
+        closed=sa.select(closed),
+        by_key=sa.select(scan).where(scan.c.idempotency_key == sa.bindparam("key")),
+        totals=sa.select(*_totals_columns(scan)),
+    )
 
 
 def _totals_columns(scan: sa.Table) -> tuple:
@@ -475,6 +492,10 @@ def _totals_columns(scan: sa.Table) -> tuple:
                 .scalar_subquery().label("valid_so_far" if valid else "invalid_so_far"))
 
     return count(True), count(False)
+
+
+def _run(name: str, params: dict | None = None) -> dbapi.Rows:
+    return dbapi.request_runner()(_scan_statement(name), params)
 
 
 @dataclass(frozen=True)
@@ -501,31 +522,31 @@ class ScanPoll:
 
 
 def scan_poll(poll_id: int) -> ScanPoll | None:
-    row = db.session.connection().execute(_scan_statement("poll"), {"poll_id": poll_id}).first()
+    row = _run("poll", {"poll_id": poll_id}).first()
     if row is None:
         return None
     return ScanPoll(row.id, row.term_id, row.hamlet_id, row.round_no, row.status, f"{row.kind.label} {row.name}",
                     row.commune_id, row.district_id)
 
 
-def scan_json(scan, replayed: bool = False) -> dict:
-    """A scan (a row or a mapping) as the API returns it."""
+def scan_json(scan: dict, replayed: bool = False) -> dict:
+    """A scan as the API returns it."""
     return {"id": scan["id"], "serial": scan["serial"], "valid": scan["valid"], "choice": scan["choice"],
             "reason": scan["reason"], "replayed": replayed}
 
 
 def scan_by_key(poll_id: int, key: str) -> dict | None:
     """The scan an Idempotency-Key already made in this poll (a retried request), if any."""
-    row = db.session.connection().execute(_scan_statement("by_key"), {"key": key}).mappings().first()
+    row = _run("by_key", {"key": key}).first()
     if row is None:
         return None
-    if row["poll_id"] != poll_id:
+    if row.poll_id != poll_id:
         raise RuleViolation("Mã chống gửi trùng đã dùng cho một cuộc bầu khác.", "idempotency_key")
-    return dict(row)
+    return row._asdict()
 
 
 def scan_totals(poll_id: int) -> dict[str, int]:
-    valid, invalid = db.session.connection().execute(_scan_statement("totals"), {"for_poll": poll_id}).one()
+    valid, invalid = _run("totals", {"for_poll": poll_id}).first()
     return {"valid": valid, "invalid": invalid}
 
 
@@ -534,13 +555,26 @@ def _scan_closed_message(poll: ScanPoll) -> str:
             "kết thúc.")
 
 
-def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
-                idempotency_key: str = "") -> tuple[dict, bool]:
-    """Count one scanned ballot; (scan, replayed) — a retried request with the same key replays.
+@dataclass(frozen=True)
+class PlannedScan:
+    """A genuine, printed ballot of the poll and the verdict on what was tapped: ready to write."""
 
-    A ballot is counted once: the scan's serial is unique, and the ballot row only moves printed → counted,
-    in the same statement that checks the scans have not yet become a count entry. The audit entry records
-    the scan (with its serial); nothing here refers to a voter or household (secret ballot).
+    poll: ScanPoll
+    key: str
+    text: str
+    ballot_id: int
+    serial: str
+    valid: bool
+    choice: str
+    reason: str
+    totals: dict[str, int]  # the poll's scans so far, this one included
+
+
+def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = ""
+              ) -> PlannedScan | dict:
+    """Read and check a scanned ballot: the scan to write, or the earlier scan a retried key replays.
+
+    Raises RuleViolation (bad input, scanning closed) or ScanRefused (forged, foreign, already counted…).
     """
     from ballots.models import BallotState, ballot_secret
     from ballots.qr import BallotQRError, decode_payload
@@ -552,41 +586,51 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
         earlier = scan_by_key(poll.id, key)  # the retry of a scan counted before the poll moved on
         if earlier is None:
             raise RuleViolation(_scan_closed_message(poll))
-        return earlier, True
+        return earlier
     ids = candidate_ids(poll)
     text = (text or "").strip()
-    connection = db.session.connection()
     try:
         payload = decode_payload(text, ballot_secret())
-        ballot = connection.execute(_scan_statement("ballot"), {"serial": payload.serial, "for_poll": poll.id}).first()
+        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
     except BallotQRError:
         payload = ballot = None
     genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
                and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
     if not genuine or ballot.state != BallotState.PRINTED:
-        return _refused_scan(poll, key, text, genuine)
+        return refused_scan(poll, key, text, genuine=False)
     verdict = _validity(ids, choice, reason)
-    queue_for_write()  # the reads are done: from here to the commit, as short as possible
+    return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
+                       verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
+                                        "invalid": ballot.invalid_so_far + (not verdict.valid)})
+
+
+def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
+    """Count the planned ballot and chain its audit entry, in the request connection's transaction (the
+    caller commits); (scan, replayed) as record_scan. A ballot is counted once: the scan's serial is unique,
+    and the ballot row only moves printed → counted, in the same statement that checks the scans have not
+    yet become a count entry. Nothing written refers to a voter or household (secret ballot).
+    """
+    from election.audit import append_entries, created
+
     # The guarded move first: when it moves nothing (counted on another device, or the scans closed in the
     # meantime), nothing has been written yet.
-    if connection.execute(_scan_statement("count"), {"ballot_id": ballot.id, "for_poll": poll.id}).rowcount != 1:
-        return _refused_scan(poll, key, text, genuine)
-    values = {"poll_id": poll.id, "ballot_id": ballot.id, "serial": ballot.serial, "idempotency_key": key,
-              "valid": verdict.valid, "choice": choice if verdict.valid else "", "reason": verdict.reason,
+    if _run("count", {"ballot_id": plan.ballot_id, "for_poll": plan.poll.id}).rowcount != 1:
+        return refused_scan(plan.poll, plan.key, plan.text, genuine=True), True
+    values = {"poll_id": plan.poll.id, "ballot_id": plan.ballot_id, "serial": plan.serial,
+              "idempotency_key": plan.key, "valid": plan.valid, "choice": plan.choice, "reason": plan.reason,
               "by_user_id": user.id, "at": utcnow()}
-    scan = {"id": connection.execute(_scan_statement("insert"), values).inserted_primary_key[0], **values}
-    record("create", "BallotScan", scan["id"], scope=poll.scope,
-           after={name: plain(value) for name, value in scan.items()})
-    scan["totals"] = {"valid": ballot.valid_so_far + verdict.valid, "invalid": ballot.invalid_so_far + (not verdict.valid)}
+    scan = {"id": _run("insert", values).scalar(), **values}
+    append_entries(dbapi.request_runner(), (user.id, user.username), [
+        created("BallotScan", scan["id"], scan, summary=f"Quét phiếu bầu {plan.poll.label}", scope=plan.poll.scope)])
     return scan, False
 
 
-def _refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> tuple[dict, bool]:
-    """Why a scan is not counted — unless it is a retry whose first try was counted (then it replays)."""
+def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
+    """Why a scan is not counted (raises) — unless it is a retry whose first try was counted: that scan."""
     earlier = scan_by_key(poll.id, key)
     if earlier is not None:
-        return earlier, True
-    if db.session.connection().execute(_scan_statement("closed"), {"for_poll": poll.id}).scalar():
+        return earlier
+    if _run("closed", {"for_poll": poll.id}).scalar():
         raise RuleViolation(_scan_closed_message(poll))
     verification = _verify(text)  # ballots.verification (issue 4) says exactly why: forged, counted, spoiled…
     if not verification.ok:
@@ -594,6 +638,31 @@ def _refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> tuple[d
     if genuine:  # printed when read, counted by the time it was moved
         raise ScanRefused("already_counted", "Phiếu này vừa được quét trên một máy khác: không tính lần nữa.")
     raise ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
+
+
+def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
+                idempotency_key: str = "") -> tuple[dict, bool]:
+    """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays.
+
+    The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
+    """
+    connection = dbapi.request_connection()
+    try:
+        plan = plan_scan(poll, text, choice, reason, idempotency_key)
+        if not isinstance(plan, PlannedScan):
+            connection.commit()  # a replay: this ends its reads (and the poll's key share)
+            return plan, True
+        with dbapi.write_queue():  # SQLite's writers, one at a time: the writes, then the commit or rollback
+            try:
+                scan, replayed = write_scan(plan, user)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+    except BaseException:
+        connection.rollback()
+        raise
+    return (scan if replayed else {**scan, "totals": plan.totals}), replayed
 
 
 def scan_tally(poll: Poll) -> tuple[int, int, Counter]:
@@ -625,8 +694,8 @@ def _hold_off_scans(poll: Poll) -> None:
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":  # one writer at a time: take the write lock now, with a no-op write
         connection.execute(sa.update(table).where(table.c.id == poll.id).values(version=table.c.version))
-    else:  # scans hold the poll row in key-share mode until they commit
-        connection.execute(sa.select(table.c.id).where(table.c.id == poll.id).with_for_update())
+    else:  # scans hold the poll's scan lock, shared, until they commit
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCKS, poll.id)))
 
 
 def finish_scanning(poll: Poll, user, ballots_issued: int, acknowledged: bool = False,

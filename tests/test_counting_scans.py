@@ -9,7 +9,9 @@ from app import db
 from ballots.models import Ballot, BallotState
 from ballots.qr import BallotPayload, encode_payload
 from election.accounts import ApiToken
-from election.counting import BallotScan, CountMethod, poll_entries, poll_result, record_scan, scan_poll
+from election.counting import (BallotScan, CountMethod, plan_scan, poll_entries, poll_result, record_scan, scan_poll,
+                               write_scan)
+from election.dbapi import request_connection, write_queue
 from election.polls import PollStatus
 from factories_counting import client_for, election, print_ballots  # noqa: F401
 
@@ -249,11 +251,12 @@ def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
 
     def scan_slowly() -> None:  # the third ballot: written, then held uncommitted for a moment
         try:
-            record_scan(scan_poll(poll_id), db.session.get(User, team_a), texts[2], setup.ids[1], "", "late")
+            plan = plan_scan(scan_poll(poll_id), texts[2], setup.ids[1], "", "late")
+            write_scan(plan, db.session.get(User, team_a))
             scanned.set()
             threading.Event().wait(0.4)
             order.append("scan committed")
-            db.session.commit()
+            request_connection().commit()
         finally:
             scanned.set()
 
@@ -349,10 +352,8 @@ def test_a_scan_writes_its_audit_entry_in_the_chain(app, election):
     assert verify_chain().ok
 
 
-def test_sqlite_write_queue_is_held_until_the_transaction_ends(app):
+def test_sqlite_write_queue_orders_writers_and_is_released(app):
     import fcntl
-
-    from app import queue_for_write
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL queues writers on row locks")
@@ -366,8 +367,9 @@ def test_sqlite_write_queue_is_held_until_the_transaction_ends(app):
             fcntl.flock(other, fcntl.LOCK_UN)
             return True
 
-    for end in (db.session.commit, db.session.rollback):
-        queue_for_write()
+    with write_queue():
         assert not free()
-        end()
-        assert free()
+    assert free()
+    with pytest.raises(ZeroDivisionError), write_queue():
+        1 / 0
+    assert free()
