@@ -124,11 +124,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(uri: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET)
+def start_gunicorn(uri: str, port: int, workers: int, app_spec: str = "wsgi:app") -> subprocess.Popen:
+    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=env)
+         app_spec], cwd=ROOT, env=env)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -216,10 +217,11 @@ def drive(port: int, clients: int, total: int, seconds: float, make_request, pid
             "statuses": statuses, "cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan")}
 
 
-def run(uri: str, label: str, args: argparse.Namespace) -> dict:
+def run(uri: str, label: str, args: argparse.Namespace, app_spec: str = "wsgi:app",
+        scan_path: str = "/api/v1/polls/{}/scans") -> dict:
     info = seed(uri, args.rounds * args.requests + 50)
     port = free_port()
-    server = start_gunicorn(uri, port, args.workers)
+    server = start_gunicorn(uri, port, args.workers, app_spec)
     next_ballot = iter(range(len(info["texts"])))
     try:
         def trivial(_i: int):
@@ -228,7 +230,7 @@ def run(uri: str, label: str, args: argparse.Namespace) -> dict:
         def scan(_i: int):
             i = next(next_ballot)  # a new genuine ballot each time, across rounds
             body = json.dumps({"text": info["texts"][i], "choice": info["candidates"][i % 2]})
-            return "POST", f"/api/v1/polls/{info['poll_id']}/scans", body, {
+            return "POST", scan_path.format(info["poll_id"]), body, {
                 "Content-Type": "application/json", "Authorization": f"Bearer {info['team_token']}",
                 "Idempotency-Key": f"bench-{i}"}
 
@@ -261,8 +263,8 @@ def run(uri: str, label: str, args: argparse.Namespace) -> dict:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", action="append", default=[],
                         help="a PostgreSQL URL (repeatable); SQLite (a temporary file) is always run")
     parser.add_argument("--clients", type=int, default=8)
@@ -270,7 +272,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as directory:
         run("sqlite:///" + os.path.join(directory, "bench.sqlite"), "SQLite", args)
     for uri in args.database:
