@@ -157,7 +157,9 @@ def request_connection() -> Any:
     return connection
 
 
-def _release_request_connection(_error: BaseException | None = None) -> None:
+def release_request_connection(_error: BaseException | None = None) -> None:
+    """Give the request's connection back to the pool (at teardown; tests that call the scan helpers outside
+    a request call it themselves)."""
     g.pop("_dbapi_runner", None)
     connection = g.pop("_dbapi_connection", None)
     if connection is not None:
@@ -166,8 +168,8 @@ def _release_request_connection(_error: BaseException | None = None) -> None:
 
 def init_app(app: Flask) -> None:
     # At the end of each request (an app context may outlive it, as in the tests), and of the app context.
-    app.teardown_request(_release_request_connection)
-    app.teardown_appcontext(_release_request_connection)
+    app.teardown_request(release_request_connection)
+    app.teardown_appcontext(release_request_connection)
 
 
 def integrity_errors() -> tuple[type[BaseException], ...]:

@@ -17,6 +17,7 @@ from app import create_app, db
 from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
 from election.accounts import Role, User
 from election.citizen_id import make_citizen_id
+from election.dbapi import release_request_connection
 from election.models import Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Province, Sex, Term
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -54,6 +55,7 @@ def app(tmp_path, _pg_schema):
             db.create_all()
         yield application
         db.session.remove()
+        release_request_connection()  # a test that called election.dbapi's helpers outside a request
         if _pg_schema:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as connection:

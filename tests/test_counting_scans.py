@@ -373,3 +373,19 @@ def test_sqlite_write_queue_orders_writers_and_is_released(app):
     with pytest.raises(ZeroDivisionError), write_queue():
         1 / 0
     assert free()
+
+
+def test_driver_level_statements_read_and_write_like_the_orm(app, election):
+    """election.dbapi runs Core statements on the DBAPI cursor with the types' own processors: an enum, a
+    boolean and a datetime written there read back through the ORM unchanged, and the other way round."""
+    from election.counting import scan_by_key
+
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 2, issued=2)
+    assert post_scan(client_for(app, setup.team_a), setup.poll, texts[0], reason="extra_marks", key="typed").status_code == 201
+    orm = db.session.scalar(db.select(BallotScan).where(BallotScan.idempotency_key == "typed"))
+    direct = scan_by_key(setup.poll.id, "typed")
+    assert (direct["valid"], direct["reason"], direct["at"], direct["serial"]) == (False, "extra_marks", orm.at, orm.serial)
+    assert direct["valid"] is False and orm.valid is False
+    polled = scan_poll(setup.poll.id)
+    assert polled.status is PollStatus.COUNTING and polled.label == setup.poll.label
