@@ -148,14 +148,9 @@ def describe(summary: str) -> None:
     db.session.info["audit_summary"] = summary
 
 
-def record(action: str, record_type: str, record_id: str | int, *, summary: str | None = None,
+def record(action: str, record_type: str, record_id: str | int, *, summary: str,
            scope: tuple[int | None, int | None, int | None] = (None, None, None), after: dict[str, Any] | None = None) -> None:
-    """An explicit entry for work done outside the ORM (bulk imports, printing, seeding, ballot scans).
-
-    Without `summary`, the one given to describe() for the current change.
-    """
-    if summary is None:
-        summary = db.session.info.get("audit_summary", "")
+    """An explicit entry for work done outside the ORM (bulk imports, printing, seeding)."""
     pending = db.session.info.setdefault("audit_pending", [])
     pending.append(_Pending(action, record_type, str(record_id), scope, summary, None, after))
     # Make sure a flush happens so the listener writes it even when nothing else changed.

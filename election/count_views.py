@@ -26,18 +26,17 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app import db
-from election import bp
+from election import bp, dbapi
 from election.access import allow, authorise_hamlet, public, reaches
 from election.accounts import Role
-from election import dbapi
 from election.audit import describe
+from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry,
+                               Figures, ScanPoll, ScanRefused, StaleWrite, appoint_acting_chief, check_version,
+                               choose_entry, finish_scanning, latest_minutes, poll_acting, poll_candidates,
+                               poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
+                               result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
+                               scan_totals, send_back, start_revote, submit_entry, validate_minutes)
 from election.dbapi import direct_db
-from election.counting import (INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry, Figures, ScanPoll,
-                               ScanRefused, StaleWrite, appoint_acting_chief, check_version, choose_entry,
-                               finish_scanning, latest_minutes, poll_acting, poll_candidates, poll_entries,
-                               poll_recognition, poll_result, recognise, recognition_due, record_scan, result_rows,
-                               revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll, scan_totals,
-                               send_back, start_revote, submit_entry, validate_minutes)
 from election.errors import RuleViolation
 from election.models import Hamlet, Person, current_term
 from election.polls import BOARD_MAX, BOARD_MIN, Poll, PollMode, PollStatus, VotingForm, hamlet_households
@@ -333,8 +332,8 @@ def scan_request(poll: ScanPoll, data: dict, key: str):
         return jsonify({"error": refused.message, "code": refused.code}), 409
     except RuleViolation as error:
         return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    except dbapi.integrity_errors() as error:  # a concurrent twin: replay when its key landed, else counted
-        if "locked" not in str(error).lower() and not isinstance(error, db.engine.dialect.dbapi.IntegrityError):
+    except dbapi.driver_errors() as error:  # a concurrent twin: replay when its key landed, else counted
+        if not dbapi.is_conflict(error):
             raise
         try:
             scan = scan_by_key(poll.id, key.strip()[:80])
@@ -342,8 +341,7 @@ def scan_request(poll: ScanPoll, data: dict, key: str):
             return jsonify({"errors": {reused.field: reused.message}}), 422
         if scan is not None:
             return jsonify(scan_json(scan, True)), 200
-        return jsonify({"error": _("Phiếu này vừa được quét trên một máy khác: không tính lần nữa."),
-                        "code": "already_counted"}), 409
+        return jsonify({"error": COUNTED_ELSEWHERE, "code": "already_counted"}), 409
     body = scan_json(scan, replayed)
     body["totals"] = scan["totals"] if not replayed else scan_totals(poll.id)
     return jsonify(body), 200 if replayed else 201

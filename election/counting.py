@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import db, utcnow
 from election import dbapi
 from election.errors import RuleViolation
-from election.models import Person, Position, WorkerPost, enum_column
-from election.polls import Poll, PollMode, PollStatus
+from election.models import Person, Position, WorkerPost, enum_column, unit_name
+from election.polls import Poll, PollMode, PollStatus, poll_label
 from election.rules import (CountInput, CountOutcome, ballot_validity, evaluate_count, next_step_after,
                             recognition_deadline, revote_deadline)
 
@@ -442,6 +442,7 @@ _scan_sql: dict[str, dict[str, sa.Executable]] = {}  # per dialect name: stateme
 # PostgreSQL advisory locks of the poll's scans (namespace, poll id): scans share it, finish_scanning takes it
 # alone. In memory, unlike a row lock shared by concurrent scans (a MultiXact written per scan).
 SCAN_LOCKS = 0x5CA9
+COUNTED_ELSEWHERE = "Phiếu này vừa được quét trên một máy khác: không tính lần nữa."
 
 
 def _scan_statement(name: str) -> sa.Executable:
@@ -512,9 +513,8 @@ class ScanPoll:
     district_id: int
 
     @property
-    def label(self) -> str:  # as Poll.label
-        suffix = f" – bầu lại (vòng {self.round_no})" if self.round_no > 1 else ""
-        return f"{self.hamlet_name}{suffix}"
+    def label(self) -> str:
+        return poll_label(self.hamlet_name, self.round_no)
 
     @property
     def scope(self) -> tuple[int, int, int]:
@@ -525,7 +525,7 @@ def scan_poll(poll_id: int) -> ScanPoll | None:
     row = _run("poll", {"poll_id": poll_id}).first()
     if row is None:
         return None
-    return ScanPoll(row.id, row.term_id, row.hamlet_id, row.round_no, row.status, f"{row.kind.label} {row.name}",
+    return ScanPoll(row.id, row.term_id, row.hamlet_id, row.round_no, row.status, unit_name(row.kind, row.name),
                     row.commune_id, row.district_id)
 
 
@@ -636,7 +636,7 @@ def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
     if not verification.ok:
         raise ScanRefused(verification.code, verification.message)
     if genuine:  # printed when read, counted by the time it was moved
-        raise ScanRefused("already_counted", "Phiếu này vừa được quét trên một máy khác: không tính lần nữa.")
+        raise ScanRefused("already_counted", COUNTED_ELSEWHERE)
     raise ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
 
 
@@ -647,21 +647,15 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
     The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
     """
     connection = dbapi.request_connection()
-    try:
+    with dbapi.rolled_back_on_error(connection):
         plan = plan_scan(poll, text, choice, reason, idempotency_key)
-        if not isinstance(plan, PlannedScan):
-            connection.commit()  # a replay: this ends its reads (and the poll's key share)
-            return plan, True
-        with dbapi.write_queue():  # SQLite's writers, one at a time: the writes, then the commit or rollback
-            try:
-                scan, replayed = write_scan(plan, user)
-                connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
-    except BaseException:
-        connection.rollback()
-        raise
+    if not isinstance(plan, PlannedScan):
+        connection.commit()  # a replay: this ends its reads (and the poll's shared scan lock)
+        return plan, True
+    # SQLite's writers one at a time; the commit (or rollback) before leaving the queue.
+    with dbapi.write_queue(), dbapi.rolled_back_on_error(connection):
+        scan, replayed = write_scan(plan, user)
+        connection.commit()
     return (scan if replayed else {**scan, "totals": plan.totals}), replayed
 
 

@@ -172,10 +172,24 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(release_request_connection)
 
 
-def integrity_errors() -> tuple[type[BaseException], ...]:
-    """The driver's exceptions for a unique key taken by a concurrent request (or SQLite's lock timeout)."""
+@contextmanager
+def rolled_back_on_error(connection: Any) -> Iterator[None]:
+    """Roll `connection` back if the block raises (its locks end with it), then let the error go on."""
+    try:
+        yield
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
     dbapi = db.engine.dialect.dbapi
     return (dbapi.IntegrityError, dbapi.OperationalError)
+
+
+def is_conflict(error: BaseException) -> bool:
+    """A unique key taken by a concurrent request, or SQLite's write lock still busy after its timeout."""
+    return isinstance(error, db.engine.dialect.dbapi.IntegrityError) or "locked" in str(error).lower()
 
 
 _queue_files = threading.local()

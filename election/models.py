@@ -21,6 +21,11 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Mapped:
     )
 
 
+def unit_name(kind: enum.Enum, name: str) -> str:
+    """A commune's or hamlet's name with its kind: "Xã Bình Hải", "Thôn An Phú"."""
+    return f"{kind.label} {name}"
+
+
 class HamletKind(enum.StrEnum):
     HAMLET = "hamlet"  # thôn
     RESIDENTIAL_GROUP = "residential_group"  # tổ dân phố
@@ -124,7 +129,7 @@ class Commune(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.kind.label} {self.name}"
+        return unit_name(self.kind, self.name)
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
@@ -147,7 +152,7 @@ class Hamlet(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.kind.label} {self.name}"
+        return unit_name(self.kind, self.name)
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:

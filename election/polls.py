@@ -64,6 +64,11 @@ class VotingForm(enum.StrEnum):
         return {"secret_ballot": "Bỏ phiếu kín", "show_of_hands": "Biểu quyết giơ tay"}[self.value]
 
 
+def poll_label(hamlet_name: str, round_no: int) -> str:
+    """A poll as people name it: the hamlet, and the round when it is a re-vote (R-V8)."""
+    return f"{hamlet_name} – bầu lại (vòng {round_no})" if round_no > 1 else hamlet_name
+
+
 class Poll(db.Model):
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_poll_round"),)
 
@@ -109,8 +114,7 @@ class Poll(db.Model):
 
     @property
     def label(self) -> str:
-        suffix = f" – bầu lại (vòng {self.round_no})" if self.round_no > 1 else ""
-        return f"{self.hamlet.full_name}{suffix}"
+        return poll_label(self.hamlet.full_name, self.round_no)
 
     @classmethod
     def get_or_create(cls, term: Term, hamlet: Hamlet, round_no: int = 1) -> Poll:
