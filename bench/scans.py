@@ -9,9 +9,10 @@ with N threads (one keep-alive HTTP connection each), each phase bounded by a re
 - trivial: GET /api/v1/health (the floor: routing, access hook, JSON);
 - scans:   POST /api/v1/polls/<id>/scans (one new genuine ballot per request, its own Idempotency-Key);
 - board:   GET /api/v1/board (the district office's scope).
-Reports requests/s and p50/p95 latency, each endpoint's rate as a share of the trivial one, and the server's CPU
+Reports requests/s and p50/p95 latency, each endpoint's rate as a share of the trivial one, the server's CPU
 time per request (gunicorn workers, plus PostgreSQL's processes when it runs here): steadier than rates on a
-machine shared with other work.
+machine shared with other work; the clients' own CPU per request, and how busy the machine's cores were (the
+clients share them: below ~95 % the phase waited on something other than CPU, such as SQLite's write lock).
 Target: scans ≥ 50% of the trivial rate with p95 < 100 ms. With --database the schema there is dropped.
 """
 from __future__ import annotations
@@ -203,6 +204,7 @@ def drive(port: int, clients: int, total: int, seconds: float, make_request, pid
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     cpu_before = cpu_seconds(pids or [])
+    client_before = time.process_time()
     began = time.perf_counter()
     for t in threads:
         t.start()
@@ -210,11 +212,14 @@ def drive(port: int, clients: int, total: int, seconds: float, make_request, pid
         t.join()
     elapsed = time.perf_counter() - began
     cpu = cpu_seconds(pids or []) - cpu_before
+    client_cpu = time.process_time() - client_before
     latencies.sort()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
     return {"requests": len(latencies), "rate": len(latencies) / elapsed if elapsed else 0.0,
             "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"), "p95_ms": p95 * 1000,
-            "statuses": statuses, "cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan")}
+            "statuses": statuses, "cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan"),
+            "client_cpu_ms": client_cpu * 1000 / len(latencies) if latencies else float("nan"),
+            "busy": (cpu + client_cpu) / elapsed / (os.cpu_count() or 1) if elapsed else float("nan")}
 
 
 def run(uri: str, label: str, args: argparse.Namespace, app_spec: str = "wsgi:app",
@@ -256,7 +261,7 @@ def run(uri: str, label: str, args: argparse.Namespace, app_spec: str = "wsgi:ap
     for name, r in results.items():
         print(f"  {name:8s} {r['requests']:6d} req  {r['rate']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
               f"p95 {r['p95_ms']:6.1f} ms  {r['rate'] / base:6.1%} of trivial  server CPU {r['cpu_ms']:.2f} ms/req  "
-              f"statuses {r['statuses']}")
+              f"client CPU {r['client_cpu_ms']:.2f} ms/req  machine busy {r['busy']:.0%}  statuses {r['statuses']}")
     scans = results["scans"]
     ok = scans["rate"] >= 0.5 * base and scans["p95_ms"] < 100
     print(f"  target (scans ≥ 50% of trivial, p95 < 100 ms): {'met' if ok else 'NOT met'}")
