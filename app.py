@@ -7,7 +7,7 @@ FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FL
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session, url_for
@@ -211,9 +211,11 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from election.vietnamese import format_date
+    from election.vietnamese import format_date, local_time
 
     app.jinja_env.filters["vn_date"] = format_date
+    app.jinja_env.filters["vn_time"] = local_time
+    app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
     def page_url(page_no: int) -> str:
         """The current page's URL with another page number (keeps the search and filters)."""
@@ -232,19 +234,21 @@ def _register_template_helpers(app: Flask) -> None:
         ("training.index", _l("Bồi dưỡng"), "training."),
     )
 
-    def nav_items() -> list[dict[str, str]]:
+    def may_use(endpoint: str) -> bool:
+        """Whether the current user's role passes the access declared on `endpoint` (links shown only then)."""
         from flask_login import current_user
 
         from election.access import declared_access
 
-        items = []
-        for endpoint, label, prefix in package_menu:
-            access = declared_access(endpoint) if endpoint in app.view_functions else None
-            if access is not None and (access.public or current_user.role in access.roles):
-                items.append({"url": url_for(endpoint), "label": str(label), "prefix": prefix})
-        return items
+        access = declared_access(endpoint) if endpoint in app.view_functions else None
+        return access is not None and (access.public or current_user.role in access.roles)
+
+    def nav_items() -> list[dict[str, str]]:
+        return [{"url": url_for(endpoint), "label": str(label), "prefix": prefix}
+                for endpoint, label, prefix in package_menu if may_use(endpoint)]
 
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["may_use"] = may_use
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

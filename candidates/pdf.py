@@ -13,6 +13,7 @@ from ballots.document import OfficialDocument, Signature
 from candidates.models import CandidateList, ExceptionRequest, RequestState
 from candidates.rules import RULE_KINDS
 from election.rules import election_timeline
+from election.vietnamese import local_date
 
 
 def _upper(text: str) -> str:
@@ -79,7 +80,7 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
     commune, district = hamlet.commune, hamlet.commune.district
     doc = OfficialDocument(
         [f"ĐẢNG BỘ HUYỆN {_upper(district.name)}", f"ĐẢNG ỦY {_upper(commune.full_name)}"],
-        number=f"Số: {request.id:02d}-TTr/ĐU", motto="party", place=commune.name, date=request.filed_at.date(),
+        number=f"Số: {request.id:02d}-TTr/ĐU", motto="party", place=commune.name, date=local_date(request.filed_at),
         title="TỜ TRÌNH",
         subtitle="Về việc đề nghị cho phép ngoại lệ tiêu chuẩn người ứng cử trưởng thôn, tổ trưởng tổ dân phố",
     )

@@ -24,7 +24,7 @@ from election.counting import OUTCOME_LABELS, CountResult, MinutesUpload, revote
 from election.models import Commune, Hamlet, Household, Person, current_term
 from election.polls import Poll, PollStatus, households_for_quorum
 from election.rules import quorum_met, recognition_deadline
-from election.vietnamese import format_date
+from election.vietnamese import format_date, local_date
 
 REFRESH_SECONDS = 15
 EXPORT_COLUMNS = [  # (key, Vietnamese header)
@@ -99,7 +99,7 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
         if result is not None and result.outcome == "elected" and status in (PollStatus.SUBMITTED,
                                                                               PollStatus.VALIDATED):
             start = received.get(poll.id) or poll.submitted_at
-            due = recognition_deadline(start.date()) if start else None
+            due = recognition_deadline(local_date(start)) if start else None
             if due and today > due:
                 overdue.append(_("Quá hạn công nhận (R-V9, hạn %(d)s)", d=format_date(due)))
         if poll is not None and poll.round_no > 1 and status in (PollStatus.NOT_STARTED, PollStatus.VOTING,

@@ -9,7 +9,8 @@ from election.access import allow, public
 from election.dbapi import direct_db
 from election.api import api_bp, field_errors, json_body, operation
 from election.calculator import count_response
-from election.count_views import COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_request
+from election.count_views import (COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_check_request,
+                                  scan_request)
 from election.counting import (NEXT_STEP_LABELS, CountEntry, Figures, choose_entry, finish_scanning, poll_candidates,
                                poll_entries, poll_result, recognition_due, result_rows, send_back, submit_entry)
 
@@ -157,6 +158,20 @@ def create_scan(poll_id: int):
     if not isinstance(data, dict):
         return field_errors({"body": "Nội dung yêu cầu phải là một đối tượng JSON."})
     return scan_request(poll, data, request.headers.get("Idempotency-Key", ""))
+
+
+@api_bp.post("/polls/<int:poll_id>/scans/check")
+@allow(*TEAM)
+@direct_db
+@operation("Kiểm tra một phiếu vừa đọc mã (trước khi chọn tên): 200 tính được, 409 từ chối (giả, khác thôn, "
+           "đã tính…); không ghi gì", tag="counting", request_schema={
+               "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}})
+def check_scan(poll_id: int):
+    poll = load_scan_poll(poll_id)
+    data = json_body()
+    if not isinstance(data, dict):
+        return field_errors({"body": "Nội dung yêu cầu phải là một đối tượng JSON."})
+    return scan_check_request(poll, data)
 
 
 @api_bp.post("/polls/<int:poll_id>/scans/finish")

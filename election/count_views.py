@@ -31,7 +31,8 @@ from election.access import allow, authorise_hamlet, public, reaches
 from election.accounts import Role
 from election.audit import describe
 from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry,
-                               Figures, ScanPoll, ScanRefused, StaleWrite, appoint_acting_chief, check_version,
+                               Figures, ScanPoll, ScanRefused, StaleWrite, appoint_acting_chief, check_scanned_ballot,
+                               check_version,
                                choose_entry, finish_scanning, latest_minutes, poll_acting, poll_candidates,
                                poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
                                result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
@@ -355,6 +356,29 @@ def record_scan_page(poll_id: int):
     data = request.get_json(silent=True) or request.form.to_dict()
     key = request.headers.get("Idempotency-Key") or str(data.get("idempotency_key", ""))
     return scan_request(poll, data, key)
+
+
+def scan_check_request(poll: ScanPoll, data: dict):
+    """Shared by the phone page and the API: 200 {ok, serial} when the ballot can be counted, 409 refused
+    (forged, foreign, already counted…), 422 scanning closed. Writes nothing."""
+    try:
+        serial = check_scanned_ballot(poll, str(data.get("text", "")))
+    except ScanRefused as refused:
+        return jsonify({"ok": False, "error": refused.message, "code": refused.code}), 409
+    except RuleViolation as error:
+        return jsonify({"errors": {error.field or "rule": error.message}}), 422
+    finally:
+        dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
+    return jsonify({"ok": True, "serial": serial}), 200
+
+
+@bp.post("/polls/<int:poll_id>/scan/check")
+@allow(*TEAM)
+@direct_db
+def check_scan_page(poll_id: int):
+    """The phone asks as soon as a code is read, so a refused ballot is refused before a name is tapped."""
+    poll = load_scan_poll(poll_id)
+    return scan_check_request(poll, request.get_json(silent=True) or request.form.to_dict())
 
 
 @bp.post("/polls/<int:poll_id>/scan/finish")

@@ -23,6 +23,7 @@ from election.models import Person, Position, WorkerPost, enum_column, unit_name
 from election.polls import Poll, PollMode, PollStatus, poll_label
 from election.rules import (CountInput, CountOutcome, ballot_validity, evaluate_count, next_step_after,
                             recognition_deadline, revote_deadline)
+from election.vietnamese import local_date
 
 AGREE, DISAGREE = "agree", "disagree"
 INVALID_REASONS = {  # R-B1 reasons a board member can pick for an invalid ballot
@@ -570,15 +571,40 @@ class PlannedScan:
     totals: dict[str, int]  # the poll's scans so far, this one included
 
 
+def _printed_ballot(poll: ScanPoll, text: str):
+    """The ballot row (with the poll's scan totals) when `text` is a genuine, still uncounted ballot of the poll."""
+    from ballots.models import BallotState, ballot_secret
+    from ballots.qr import BallotQRError, decode_payload
+
+    try:
+        payload = decode_payload(text, ballot_secret())
+        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
+    except BallotQRError:
+        return None
+    genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
+               and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
+    return ballot if genuine and ballot.state == BallotState.PRINTED else None
+
+
+def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
+    """Before anything is tapped: the ballot's serial when it can be counted in this poll now, else raises
+    ScanRefused (forged, foreign, already counted…) or RuleViolation (scanning closed). Writes nothing: the
+    scan itself checks again (another phone may count the ballot in between)."""
+    if poll.status not in SCANNING or _run("closed", {"for_poll": poll.id}).scalar():
+        raise RuleViolation(_scan_closed_message(poll))
+    text = (text or "").strip()
+    ballot = _printed_ballot(poll, text)
+    if ballot is None:
+        raise _refusal(text, genuine=False)
+    return ballot.serial
+
+
 def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = ""
               ) -> PlannedScan | dict:
     """Read and check a scanned ballot: the scan to write, or the earlier scan a retried key replays.
 
     Raises RuleViolation (bad input, scanning closed) or ScanRefused (forged, foreign, already counted…).
     """
-    from ballots.models import BallotState, ballot_secret
-    from ballots.qr import BallotQRError, decode_payload
-
     key = (idempotency_key or "").strip()[:80]
     if not key:
         raise RuleViolation("Thiếu mã chống gửi trùng (Idempotency-Key).", "idempotency_key")
@@ -589,14 +615,8 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
         return earlier
     ids = candidate_ids(poll)
     text = (text or "").strip()
-    try:
-        payload = decode_payload(text, ballot_secret())
-        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
-    except BallotQRError:
-        payload = ballot = None
-    genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
-               and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
-    if not genuine or ballot.state != BallotState.PRINTED:
+    ballot = _printed_ballot(poll, text)
+    if ballot is None:
         return refused_scan(poll, key, text, genuine=False)
     verdict = _validity(ids, choice, reason)
     return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
@@ -632,12 +652,17 @@ def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
         return earlier
     if _run("closed", {"for_poll": poll.id}).scalar():
         raise RuleViolation(_scan_closed_message(poll))
+    raise _refusal(text, genuine)
+
+
+def _refusal(text: str, genuine: bool) -> ScanRefused:
+    """Why a ballot that is not a printed ballot of the poll cannot be counted."""
     verification = _verify(text)  # ballots.verification (issue 4) says exactly why: forged, counted, spoiled…
     if not verification.ok:
-        raise ScanRefused(verification.code, verification.message)
+        return ScanRefused(verification.code, verification.message)
     if genuine:  # printed when read, counted by the time it was moved
-        raise ScanRefused("already_counted", COUNTED_ELSEWHERE)
-    raise ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
+        return ScanRefused("already_counted", COUNTED_ELSEWHERE)
+    return ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
 
 
 def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
@@ -736,7 +761,7 @@ def minutes_received_on(poll: Poll) -> date | None:
     """R-V9 counts from the day the commune received the minutes (first upload, else the submitted count)."""
     first = db.session.scalar(db.select(db.func.min(MinutesUpload.uploaded_at)).where(MinutesUpload.poll_id == poll.id))
     when = first or poll.submitted_at
-    return when.date() if when else None
+    return local_date(when) if when else None
 
 
 def recognition_due(poll: Poll) -> date | None:

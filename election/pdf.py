@@ -6,7 +6,7 @@ import io
 from ballots.document import OfficialDocument, Signature
 from election.counting import OUTCOME_LABELS, CountResult, Recognition, result_rows
 from election.polls import Poll, PollMode
-from election.vietnamese import long_date
+from election.vietnamese import local_date, long_date
 
 
 def percent(share: float | None) -> str:
@@ -22,7 +22,7 @@ def _place(poll: Poll) -> str:
 
 def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, fingerprint: str = "") -> bytes:
     hamlet, commune = poll.hamlet, poll.hamlet.commune
-    day = poll.held_on.date() if poll.held_on else poll.election_day
+    day = local_date(poll.held_on) if poll.held_on else poll.election_day
     doc = OfficialDocument(
         [f"UBND {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"], "Mẫu số 02",
         place=_place(poll), date=day, title="BIÊN BẢN KIỂM PHIẾU",
@@ -96,7 +96,7 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
     doc.paragraph("Căn cứ Nghị định số 59/2023/NĐ-CP ngày 14 tháng 8 năm 2023 của Chính phủ quy định chi tiết một số "
                   "điều của Luật Thực hiện dân chủ ở cơ sở;")
     doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.full_name.lower()} ngày "
-                  f"{(poll.held_on.date() if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
+                  f"{(local_date(poll.held_on) if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
     doc.paragraph("QUYẾT ĐỊNH:", "heading")
     rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
     winner = next((r for r in rows if r.elected), None)

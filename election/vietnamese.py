@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime, timedelta, timezone
 
 _SPACES = re.compile(r"\s+")
 
@@ -22,8 +23,28 @@ def fold(text: str | None) -> str:
 
 
 def format_date(value, fmt: str = "%d/%m/%Y") -> str:
-    """Vietnamese day/month/year, empty for None."""
-    return "" if value is None else value.strftime(fmt)
+    """Vietnamese day/month/year, empty for None; a stored moment (naive UTC) is first put in Vietnam's time,
+    so a poll opened at 06:30 on Sunday reads Sunday, not Saturday."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_time(value, fmt)
+    return value.strftime(fmt)
+
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam: UTC+7 all year (no daylight saving since 1975)
+
+
+def local_date(value: datetime) -> date:
+    """The day in Vietnam of a stored moment (naive UTC): minutes received at 06:00 on Monday count from Monday."""
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME).date()
+
+
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored moment (naive UTC, as app.utcnow writes them) in Vietnam's time; empty for None."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME).strftime(fmt)
 
 
 def long_date(value) -> str:

@@ -39,8 +39,10 @@ def index():
         scope_hamlets(db.select(Hamlet.commune_id, db.func.count(Hamlet.id)).join(Commune), Hamlet, Commune)
         .group_by(Hamlet.commune_id)).all())
     timeline = _timeline(term) if term else []
+    # A polling team works for one hamlet: its election pages first, one tap away on the phone.
+    own_hamlet = db.session.get(Hamlet, current_user.hamlet_id) if current_user.hamlet_id else None
     return render_template("election/index.html", district=district, term=term, communes=communes,
-                           hamlet_counts=counts, timeline=timeline)
+                           hamlet_counts=counts, timeline=timeline, own_hamlet=own_hamlet)
 
 
 def _timeline(term: Term) -> list[tuple]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pypdfium2 as pdfium
 
@@ -92,7 +92,7 @@ def test_upload_validate_and_recognise_puts_the_winner_in_office(app, election, 
 
 def test_recognition_deadline_is_five_working_days_and_overdue_is_highlighted(app, election):
     setup = submitted(election)
-    setup.poll.submitted_at = setup.poll.submitted_at.replace(year=2022, month=5, day=22)  # a Sunday
+    setup.poll.submitted_at = datetime(2022, 5, 22, 10, 0)  # 17:00 on Sunday in Vietnam (stored as UTC)
     db.session.commit()
     assert recognition_due(setup.poll) == date(2022, 5, 27)
     page = client_for(app, setup.committee).get(f"/polls/{setup.poll.id}").get_data(as_text=True)
@@ -125,3 +125,15 @@ def test_outcome_api_reports_three_percentages(app, election):
     first = body["result"]["candidates"][0]
     assert (first["of_total_households"], first["of_present"], first["of_valid_ballots"]) == (0.4839, 0.6944, 0.7143)
     assert body["result"]["outcome"] == "no_winner" and body["result"]["next_step"] == "revote"
+
+
+def test_recognition_deadline_counts_from_the_day_in_vietnam(app, election):
+    # Stored moments are UTC: minutes submitted at 23:30 UTC on Sunday arrive at 06:30 on Monday in Vietnam,
+    # and R-V9's five working days count from Monday, not Sunday.
+    setup = submitted(election)
+    setup.poll.submitted_at = datetime(2022, 5, 22, 23, 30)
+    db.session.commit()
+    assert recognition_due(setup.poll) == date(2022, 5, 30)
+    setup.poll.submitted_at = datetime(2022, 5, 22, 16, 59)  # 23:59 on Sunday in Vietnam
+    db.session.commit()
+    assert recognition_due(setup.poll) == date(2022, 5, 27)

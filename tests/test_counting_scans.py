@@ -119,6 +119,47 @@ def test_scan_page_renders_for_phones(app, election):
     assert "BarcodeDetector" in page and "Đồng ý" in page and 'name="viewport"' in page
 
 
+def test_a_read_code_is_checked_before_a_name_is_tapped_and_nothing_is_written(app, election):
+    from election.audit import AuditEntry
+
+    first = election(households=10, present=8)
+    second = election(households=10, present=8, commune=first.hamlet.commune, hamlet_name="Phước Thiện")
+    texts = print_ballots(first.poll, 3, issued=3)
+    foreign = print_ballots(second.poll, 1, issued=1)[0]
+    client = client_for(app, first.committee)
+    check = lambda text: client.post(f"/polls/{first.poll.id}/scan/check", json={"text": text})  # noqa: E731
+    audited = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+
+    genuine = check(texts[0])
+    assert genuine.status_code == 200 and genuine.get_json()["ok"] is True
+    assert genuine.get_json()["serial"] in texts[0]
+    forged = check(texts[1][:-1] + ("A" if texts[1][-1] != "A" else "B"))
+    assert forged.status_code == 409 and forged.get_json()["code"] == "bad_signature"
+    assert check(foreign).get_json()["code"] == "foreign"
+    # Checking wrote nothing: the same ballot still counts once, then is refused as already counted.
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == audited
+    assert post_scan(client, first.poll, texts[0], choice=first.ids[0]).status_code == 201
+    again = check(texts[0])
+    assert again.status_code == 409 and again.get_json()["code"] == "already_counted"
+
+
+def test_api_checks_a_code_with_the_poll_s_scope(app, election):
+    setup = election(households=10, present=8)
+    other = election(households=10, present=8, hamlet_name="Phước Thiện")  # another commune
+    texts = print_ballots(setup.poll, 2, issued=2)
+    record, token = ApiToken.issue(setup.team_a, "thử")
+    db.session.add(record)
+    db.session.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    assert client.post(f"/api/v1/polls/{setup.poll.id}/scans/check", json={"text": texts[0]}).status_code == 401
+    ok = client.post(f"/api/v1/polls/{setup.poll.id}/scans/check", json={"text": texts[0]}, headers=headers)
+    assert ok.status_code == 200 and ok.get_json()["ok"] is True
+    assert client.post(f"/api/v1/polls/{other.poll.id}/scans/check", json={"text": texts[0]},
+                       headers=headers).status_code == 404
+    assert client.post(f"/api/v1/polls/{setup.poll.id}/scans/check", json=["x"], headers=headers).status_code == 422
+
+
 def test_api_scan_requires_idempotency_key_and_token(app, election):
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 3, issued=3)

@@ -10,7 +10,7 @@ from app import db
 from election.accounts import ApiToken, Role
 from election.citizen_id import citizen_id_problem, make_citizen_id
 from election.models import Person
-from election.vietnamese import fold
+from election.vietnamese import fold, format_date, local_date, local_time
 
 
 @pytest.mark.parametrize("value, ok", [
@@ -113,3 +113,13 @@ def test_people_list_is_paginated(make_hamlet, make_person, make_user, login, cl
     second = client.get("/people?page=2").get_data(as_text=True)
     assert "Người Số 000" in first and "Người Số 054" not in first
     assert "Người Số 054" in second
+
+
+def test_stored_moments_are_shown_in_vietnam_time():
+    from datetime import datetime
+
+    at = datetime(2026, 11, 28, 19, 44)  # naive UTC, as app.utcnow stores it: 02:44 on the 29th in Vietnam
+    assert local_time(at) == "29/11/2026 02:44"
+    assert format_date(at) == "29/11/2026" and local_date(at).isoformat() == "2026-11-29"
+    assert format_date(at.date()) == "28/11/2026"  # a calendar date is shown as it is
+    assert format_date(None) == "" and local_time(None) == ""
