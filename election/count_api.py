@@ -8,7 +8,7 @@ from app import db
 from election.access import allow, public
 from election.dbapi import direct_db
 from election.api import api_bp, field_errors, json_body, operation
-from election.calculator import count_response
+from election.calculator import MSG_NOT_OBJECT, count_response
 from election.count_views import (COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_check_request,
                                   scan_request)
 from election.counting import (NEXT_STEP_LABELS, CountEntry, Figures, choose_entry, finish_scanning, poll_candidates,
@@ -84,7 +84,7 @@ def poll_json(poll) -> dict:
 
 def _entry_figures(data: object) -> tuple[Figures | None, dict[str, str]]:
     if not isinstance(data, dict):
-        return None, {"body": "Nội dung yêu cầu phải là một đối tượng JSON."}
+        return None, {"body": MSG_NOT_OBJECT}
     errors: dict[str, str] = {}
     numbers = {}
     for name in ("ballots_issued", "ballots_returned", "valid_ballots", "invalid_ballots", "against"):
@@ -156,7 +156,7 @@ def create_scan(poll_id: int):
     poll = load_scan_poll(poll_id)
     data = json_body()
     if not isinstance(data, dict):
-        return field_errors({"body": "Nội dung yêu cầu phải là một đối tượng JSON."})
+        return field_errors({"body": MSG_NOT_OBJECT})
     return scan_request(poll, data, request.headers.get("Idempotency-Key", ""))
 
 
@@ -170,7 +170,7 @@ def check_scan(poll_id: int):
     poll = load_scan_poll(poll_id)
     data = json_body()
     if not isinstance(data, dict):
-        return field_errors({"body": "Nội dung yêu cầu phải là một đối tượng JSON."})
+        return field_errors({"body": MSG_NOT_OBJECT})
     return scan_check_request(poll, data)
 
 

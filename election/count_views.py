@@ -32,8 +32,7 @@ from election.accounts import Role
 from election.audit import describe
 from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry,
                                Figures, ScanPoll, ScanRefused, StaleWrite, appoint_acting_chief, check_scanned_ballot,
-                               check_version,
-                               choose_entry, finish_scanning, latest_minutes, poll_acting, poll_candidates,
+                               check_version, choose_entry, finish_scanning, latest_minutes, poll_acting, poll_candidates,
                                poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
                                result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
                                scan_totals, send_back, start_revote, submit_entry, validate_minutes)

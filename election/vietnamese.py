@@ -35,16 +35,19 @@ def format_date(value, fmt: str = "%d/%m/%Y") -> str:
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam: UTC+7 all year (no daylight saving since 1975)
 
 
+def in_vietnam(value: datetime) -> datetime:
+    """A stored moment (naive UTC, as app.utcnow writes them) as Vietnam's clock shows it."""
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME)
+
+
 def local_date(value: datetime) -> date:
-    """The day in Vietnam of a stored moment (naive UTC): minutes received at 06:00 on Monday count from Monday."""
-    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME).date()
+    """The day in Vietnam of a stored moment: minutes received at 06:00 on Monday count from Monday."""
+    return in_vietnam(value).date()
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored moment (naive UTC, as app.utcnow writes them) in Vietnam's time; empty for None."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME).strftime(fmt)
+    """A stored moment in Vietnam's time; empty for None."""
+    return "" if value is None else in_vietnam(value).strftime(fmt)
 
 
 def long_date(value) -> str:
