@@ -14,7 +14,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 if not __package__:
@@ -22,6 +21,7 @@ if not __package__:
 
 import candidates.rules  # noqa: F401,E402  (package import order: candidates before election.models)
 from app import create_app, db  # noqa: E402
+from election.vietnamese import vietnam_today  # noqa: E402
 
 
 def _time(fn, repeat: int) -> tuple[float, float]:
@@ -87,7 +87,7 @@ def main() -> None:
         def province_facts() -> None:
             for district in districts:
                 term = current_term(district.id)
-                load_facts(district.id, term, date.today()).figures()
+                load_facts(district.id, term, vietnam_today()).figures()
 
         results.append((f"all {len(districts)} districts: load_facts + compute_targets",
                         _time(province_facts, args.repeat)))

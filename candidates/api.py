@@ -20,6 +20,7 @@ from election.accounts import Role
 from election.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
 from election.audit import describe
 from election.models import Commune, Hamlet, Person, Term, current_term
+from election.vietnamese import vietnam_today
 
 TAG = "candidates"
 
@@ -62,7 +63,7 @@ def list_json(candidate_list: CandidateList, full: bool = False) -> dict:
 def plan_json(plan: RemediationPlan, today: date | None = None) -> dict:
     return {"id": plan.id, "rule": plan.rule, "kind": plan.kind.value, "description": plan.description,
             "deadline": plan.deadline.isoformat(), "met_on": plan.met_on.isoformat() if plan.met_on else None,
-            "met_note": plan.met_note, "state": plan.state_on(today or date.today())}
+            "met_note": plan.met_note, "state": plan.state_on(today or vietnam_today())}
 
 
 def request_json(exception_request: ExceptionRequest) -> dict:

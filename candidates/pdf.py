@@ -13,7 +13,7 @@ from ballots.document import OfficialDocument, Signature
 from candidates.models import CandidateList, ExceptionRequest, RequestState
 from candidates.rules import RULE_KINDS
 from election.rules import election_timeline
-from election.vietnamese import local_date
+from election.vietnamese import local_date, vietnam_today
 
 
 def _upper(text: str) -> str:
@@ -45,7 +45,7 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
     commune = hamlet.commune
     deadline = posting_deadline(candidate_list)
     doc = OfficialDocument(
-        [f"UBND {_upper(commune.full_name)}"], motto="state", place=commune.name, date=today or date.today(),
+        [f"UBND {_upper(commune.full_name)}"], motto="state", place=commune.name, date=today or vietnam_today(),
         title=("DANH SÁCH NGƯỜI ỨNG CỬ TRƯỞNG THÔN" if hamlet.kind.value == "hamlet"
                else "DANH SÁCH NGƯỜI ỨNG CỬ TỔ TRƯỞNG TỔ DÂN PHỐ"),
         subtitle=f"{hamlet.full_name}, {commune.full_name}, nhiệm kỳ {term.name}",

@@ -24,7 +24,7 @@ from election.audit import describe
 from election.errors import RuleViolation
 from election.forms import PersonForm
 from election.models import Commune, Hamlet, Person, Sex, Term, current_term
-from election.vietnamese import fold
+from election.vietnamese import fold, vietnam_today
 
 # The state of a hamlet's list on the overview (index page), with its badge class.
 LIST_STATES = {
@@ -324,7 +324,7 @@ def list_exceptions():
 def _decision_form(exception_request: ExceptionRequest) -> DecisionForm:
     form = DecisionForm()
     if not form.is_submitted():
-        form.decision_date.data = date.today()
+        form.decision_date.data = vietnam_today()
         for rule in exception_request.rule_ids:
             form.plans.append_entry({"rule": rule, "kind": RemedyKind.TRAINING.value,
                                      "deadline": exception_request.candidacy.candidate_list.term.ends_on})
@@ -339,7 +339,7 @@ def show_exception(request_id: int):
     can_decide = exception_request.state == RequestState.PENDING and may_decide_exception(current_user, commune)
     return render_template("candidates/show_exception.html", req=exception_request,
                            form=_decision_form(exception_request) if can_decide else None,
-                           can_decide=can_decide, today=date.today(),
+                           can_decide=can_decide, today=vietnam_today(),
                            can_withdraw=exception_request.state == RequestState.PENDING
                            and may_file_exception(current_user, commune))
 
@@ -375,7 +375,7 @@ def decide_exception(request_id: int):
             flash(_("Đã ghi quyết định: %(state)s.", state=exception_request.state.label), "success")
             return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
     return render_template("candidates/show_exception.html", req=exception_request, form=form, can_decide=True,
-                           can_withdraw=False, today=date.today()), 422
+                           can_withdraw=False, today=vietnam_today()), 422
 
 
 @bp.post("/exceptions/<int:request_id>/withdraw")
@@ -419,7 +419,7 @@ def _plan_state_filter(stmt, state: str, today: date):
 @bp.get("/remediation")
 @allow(*READERS)
 def list_remediation():
-    today = date.today()
+    today = vietnam_today()
     state = request.args.get("state", "")
     stmt = _plan_state_filter(_scoped_plans(db.select(RemediationPlan)), state, today)
     if commune_id := request.args.get("commune_id", type=int):
@@ -438,7 +438,7 @@ def list_remediation():
 @allow(*MONITORS, Role.COMMUNE_COMMITTEE, Role.PARTY_COMMITTEE)
 def recheck_plans():
     """"Kiểm tra lại": plans whose person's recorded level now reaches the standard become met."""
-    today = date.today()
+    today = vietnam_today()
     plans = db.session.scalars(_scoped_plans(db.select(RemediationPlan))
                                .where(RemediationPlan.met_on.is_(None))).all()
     met = [plan for plan in plans if plan.check_met(today)]
@@ -460,7 +460,7 @@ def mark_plan_met(plan_id: int):
         flash(_("Cần ghi chú cách đã khắc phục (ít nhất 5 ký tự)."), "danger")
     else:
         try:
-            plan.mark_met(date.today(), form.note.data)
+            plan.mark_met(vietnam_today(), form.note.data)
         except RuleViolation as error:
             flash(error.message, "danger")
         else:

@@ -16,6 +16,7 @@ from election.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_bo
 from election.audit import describe
 from election.errors import RuleViolation
 from election.models import Chapter, Commune, Hamlet, Person
+from election.vietnamese import vietnam_today
 
 FIGURE_SCHEMA = {"type": "object", "properties": {
     "rule": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
@@ -182,7 +183,7 @@ def get_targets():
         authorise_district(district_id)
     term = _term_for(district_id)
     try:
-        as_of = date.fromisoformat(request.args["as_of"]) if request.args.get("as_of") else date.today()
+        as_of = date.fromisoformat(request.args["as_of"]) if request.args.get("as_of") else vietnam_today()
     except ValueError:
         return field_errors({"as_of": "Ngày không hợp lệ (YYYY-MM-DD)."})
     facts = load_facts(district_id, term, as_of, current_user.commune_id)

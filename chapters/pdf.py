@@ -9,6 +9,7 @@ from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, Congre
 from chapters.rules import TargetFigure, votes_needed
 from chapters.targets import Facts
 from election.models import District
+from election.vietnamese import vietnam_today
 
 
 def _percent(share: float | None) -> str:
@@ -99,7 +100,7 @@ def _figure_row(f: TargetFigure) -> list:
 def targets_report_pdf(district: District, facts: Facts, period: str, year: int) -> bytes:
     """BÁO CÁO sơ kết 6 tháng / tổng kết năm thực hiện mô hình «Dân tin – Đảng cử» (R-T1…R-T5)."""
     doc = OfficialDocument([f"HUYỆN ỦY {district.name.upper()}", "CƠ QUAN TỔ CHỨC – NỘI VỤ"], "Số:      -BC/TCNV",
-                           motto="party", place=district.name, date=date.today(), title="BÁO CÁO",
+                           motto="party", place=district.name, date=vietnam_today(), title="BÁO CÁO",
                            subtitle=f"{PERIOD_TITLES[period]} {year} thực hiện mô hình «Dân tin – Đảng cử»",
                            orientation="portrait")
     figures = facts.figures()

@@ -19,7 +19,7 @@ from election.accounts import Role
 from election.audit import describe
 from election.errors import RuleViolation
 from election.models import Chapter, Commune, District, Hamlet, Person, Position, Term, WorkerPost, current_term
-from election.vietnamese import fold
+from election.vietnamese import fold, vietnam_today
 from candidates.rules import PartyMembership
 
 RECORDERS = (Role.PARTY_COMMITTEE,)  # the chapter / commune party committee records the congress
@@ -115,7 +115,7 @@ def congress(chapter_id: int):
                "post_label": post_label, "post_choices": POST_CHOICES,
                "can_approve": current_user.role in (*APPROVERS, Role.ADMIN)}
     if record is None:
-        context["open_form"] = OpenCongressForm(held_on=date.today())
+        context["open_form"] = OpenCongressForm(held_on=vietnam_today())
         return render_template("chapters/congress.html", **context)
     attendance_form = AttendanceForm(obj=record)
     nominee_form = NomineeForm()
@@ -124,12 +124,12 @@ def congress(chapter_id: int):
                                  .order_by(Person.name_folded)).all()
     nominee_form.person_id.choices = [(p.id, f"{p.full_name} ({p.birth_date:%Y}, {p.party_member.label_vi})")
                                       for p in members]
-    appointment_form = AppointmentForm(on=date.today())
+    appointment_form = AppointmentForm(on=vietnam_today())
     appointment_form.person_id.choices = [(p.id, p.full_name) for p in members]
     next_ballot = record.next_ballot() if record.state == CongressState.DRAFT else None
     eligible = record.eligible_for(next_ballot[0]) if next_ballot else []
     context.update(attendance_form=attendance_form, nominee_form=nominee_form, appointment_form=appointment_form,
-                   approval_form=ApprovalForm(on=date.today()), next_ballot=next_ballot, eligible=eligible,
+                   approval_form=ApprovalForm(on=vietnam_today()), next_ballot=next_ballot, eligible=eligible,
                    structure=record.structure, exclusion_fields=EXCLUSION_FIELDS, states=CongressState)
     return render_template("chapters/congress.html", **context)
 
@@ -338,7 +338,7 @@ def _dashboard_scope() -> tuple[District, Term, int | None]:
 def _as_of() -> date:
     wanted = request.args.get("as_of", "")
     try:
-        return date.fromisoformat(wanted) if wanted else date.today()
+        return date.fromisoformat(wanted) if wanted else vietnam_today()
     except ValueError:
         abort(400)
 
@@ -419,8 +419,8 @@ def dashboard_report():
     period = request.args.get("period", "half")
     if period not in ("half", "year"):
         abort(400)
-    year = request.args.get("year", type=int) or date.today().year
-    as_of = min(period_end(period, year), date.today())
+    year = request.args.get("year", type=int) or vietnam_today().year
+    as_of = min(period_end(period, year), vietnam_today())
     facts = load_facts(district.id, term, as_of, current_user.commune_id)
     data = targets_report_pdf(district, facts, period, year)
     return Response(data, mimetype="application/pdf", headers={

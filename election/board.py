@@ -24,7 +24,7 @@ from election.counting import OUTCOME_LABELS, CountResult, MinutesUpload, revote
 from election.models import Commune, Hamlet, Household, Person, current_term
 from election.polls import Poll, PollStatus, households_for_quorum
 from election.rules import quorum_met, recognition_deadline
-from election.vietnamese import format_date, local_date
+from election.vietnamese import format_date, local_date, vietnam_today
 
 REFRESH_SECONDS = 15
 EXPORT_COLUMNS = [  # (key, Vietnamese header)
@@ -47,7 +47,7 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
     from candidates.models import Candidacy
     from election.voters import CheckIn
 
-    today = today or date.today()
+    today = today or vietnam_today()
     district_id = user_district_id()
     term = current_term(district_id) if district_id else None
     stmt = scope_hamlets(db.select(Hamlet, Commune).join(Commune, Hamlet.commune_id == Commune.id), Hamlet, Commune)

@@ -9,7 +9,6 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable
-from datetime import date
 from typing import TypeVar
 
 from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
@@ -40,7 +39,7 @@ from election.dbapi import direct_db
 from election.errors import RuleViolation
 from election.models import Hamlet, Person, current_term
 from election.polls import BOARD_MAX, BOARD_MIN, Poll, PollMode, PollStatus, VotingForm, hamlet_households
-from election.vietnamese import nfc
+from election.vietnamese import nfc, vietnam_today
 
 T = TypeVar("T")
 TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count
@@ -203,7 +202,7 @@ def show_poll(poll_id: int):
         candidates=poll_candidates(poll), minutes=latest_minutes(poll), recognition=poll_recognition(poll),
         acting=poll_acting(poll), due=recognition_due(poll), revote_due=revote_due(poll), polls=polls,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
-        checked_in=poll.checked_in(), today=date.today(), PollStatus=PollStatus, PollMode=PollMode)
+        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode)
 
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
@@ -596,7 +595,7 @@ def recognise_poll(poll_id: int):
     if request.method == "GET":
         form.version.data = poll.version
         form.signer_name.data = poll.hamlet.commune.chairman_name
-        form.decided_on.data = date.today()
+        form.decided_on.data = vietnam_today()
     if form.validate_on_submit():
         def work():
             check_version(poll, int(form.version.data) if form.version.data else None)
@@ -614,7 +613,7 @@ def recognise_poll(poll_id: int):
             flash(_("Đã ghi quyết định công nhận; người trúng cử nhận nhiệm vụ từ ngày quyết định."), "success")
             return back(poll)
     return render_template("election/poll_recognise.html", poll=poll, form=form, due=recognition_due(poll),
-                           result=poll_result(poll), today=date.today())
+                           result=poll_result(poll), today=vietnam_today())
 
 
 @bp.get("/polls/<int:poll_id>/recognition.pdf")
@@ -685,7 +684,7 @@ def appoint_acting(poll_id: int):
     if request.method == "GET":
         form.version.data = poll.version
         form.signer_name.data = poll.hamlet.commune.chairman_name
-        form.decided_on.data = date.today()
+        form.decided_on.data = vietnam_today()
     if form.validate_on_submit():
         person = db.get_or_404(Person, form.person_id.data)
 

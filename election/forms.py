@@ -1,8 +1,6 @@
 """Forms of the election package (CSRF on every one through Flask-WTF)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -13,7 +11,7 @@ from election.accounts import Role
 from election.citizen_id import citizen_id_problem
 from election.models import Sex
 from election.rules import election_day_problem
-from election.vietnamese import nfc
+from election.vietnamese import nfc, vietnam_today
 
 REQUIRED = _l("Vui lòng nhập mục này.")
 
@@ -50,7 +48,7 @@ class PersonForm(FlaskForm):
             raise ValidationError(problem.message)
 
     def validate_birth_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > vietnam_today():
             raise ValidationError(_l("Ngày sinh không thể ở tương lai."))
 
     def validate_party_member(self, field):

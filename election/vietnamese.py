@@ -40,6 +40,12 @@ def in_vietnam(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME)
 
 
+def vietnam_today(now: datetime | None = None) -> date:
+    """Today in Vietnam (or the day of `now`, a naive UTC moment), whatever the server's clock zone: on a UTC
+    server election Sunday begins at 17:00 on Saturday, and date.today() would say Saturday until 07:00."""
+    return local_date(now or datetime.now(timezone.utc).replace(tzinfo=None))
+
+
 def local_date(value: datetime) -> date:
     """The day in Vietnam of a stored moment: minutes received at 06:00 on Monday count from Monday."""
     return in_vietnam(value).date()

@@ -1,8 +1,6 @@
 """Pages of the organisation: dashboard, communes, hamlets, people registry, terms; the web font."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +22,7 @@ from candidates.rules import Education, PartyMembership, PoliticalTheory
 from election.models import (Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Position, Sex,
                              Term, UnitEvent, current_term)
 from election.rules import election_timeline, milestone_state
+from election.vietnamese import vietnam_today
 
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
 
@@ -47,7 +46,7 @@ def index():
 
 def _timeline(term: Term) -> list[tuple]:
     done = {"decision": term.decision_done_on, "team": term.team_done_on, "notice": term.notice_done_on}
-    return [(m, done[m.key], milestone_state(m, done[m.key], date.today())) for m in election_timeline(term.election_day)]
+    return [(m, done[m.key], milestone_state(m, done[m.key], vietnam_today())) for m in election_timeline(term.election_day)]
 
 
 @bp.get("/communes")
@@ -112,7 +111,7 @@ def show_hamlet(hamlet_id: int):
     positions = db.session.scalars(db.select(Position).where(Position.hamlet_id == hamlet.id)
                                    .order_by(Position.ended_on.is_not(None), Position.started_on.desc())).all()
     return render_template("election/show_hamlet.html", hamlet=hamlet, page=page, positions=positions,
-                           today=date.today())
+                           today=vietnam_today())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -203,7 +202,7 @@ def edit_person(person_id: int):
     form.hamlet_id.choices = _hamlet_choices()
     if form.validate_on_submit() and _save_person(person, form):
         # A raised education or theory level may meet a remediation plan of an exception (R-X1, R-T5).
-        met = recheck_remediation(person, date.today())
+        met = recheck_remediation(person, vietnam_today())
         describe(f"Sửa hồ sơ {person.full_name}" + (f"; đạt {len(met)} kế hoạch khắc phục" if met else ""))
         db.session.commit()
         flash(_("Đã lưu."), "success")

@@ -24,7 +24,7 @@ from election.models import Hamlet, Term
 from election.polls import Poll
 from election.rolls import FIELD_LABELS, TEMPLATE_HEADERS, RollFileError, full_years, read_rows, short_fingerprint
 from election.rolls import write_csv_template
-from election.vietnamese import nfc
+from election.vietnamese import nfc, vietnam_today
 from election import voters
 from election.voters import CheckIn, VoterEntry, VoterRoll
 
@@ -210,7 +210,7 @@ def roll_pdf(hamlet_id: int):
     commune = hamlet.commune
     doc = OfficialDocument(
         issuer_lines=[f"ỦY BAN NHÂN DÂN {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"],
-        place=commune.name, date=date.today(), title="DANH SÁCH CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH",
+        place=commune.name, date=vietnam_today(), title="DANH SÁCH CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH",
         subtitle=f"Bầu cử trưởng {hamlet.kind.label.lower()} {hamlet.name}, nhiệm kỳ {term.name} – "
                  f"ngày bầu cử {term.election_day:%d/%m/%Y}")
     doc.paragraph(f"Tổng số hộ gia đình: {roll.entry_count} (mỗi hộ một người đại diện đi bầu).")

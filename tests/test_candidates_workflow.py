@@ -13,6 +13,7 @@ from candidates.rules import Education, PoliticalTheory
 from election.accounts import Role
 from election.audit import AuditEntry
 from election.errors import RuleViolation
+from election.vietnamese import vietnam_today
 from tests.factories_candidates import approved_exception, draft_list, world  # noqa: F401
 
 
@@ -324,7 +325,7 @@ def test_remediation_list_shows_overdue_in_red_and_marks_met_by_hand(world, appr
     client.post(f"/candidates/remediation/{plan.id}/met", data={"note": "Bằng sơ cấp LLCT số 123/2023"})
     db.session.expire_all()
     plan = db.session.get(RemediationPlan, plan.id)
-    assert plan.met_on == date.today() and plan.met_note == "Bằng sơ cấp LLCT số 123/2023"
+    assert plan.met_on == vietnam_today() and plan.met_note == "Bằng sơ cấp LLCT số 123/2023"
     assert "Bằng sơ cấp" in client.get("/candidates/remediation?state=met").get_data(as_text=True)
 
 

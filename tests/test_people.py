@@ -123,3 +123,20 @@ def test_stored_moments_are_shown_in_vietnam_time():
     assert format_date(at) == "29/11/2026" and local_date(at).isoformat() == "2026-11-29"
     assert format_date(at.date()) == "28/11/2026"  # a calendar date is shown as it is
     assert format_date(None) == "" and local_time(None) == ""
+
+
+def test_today_is_vietnam_s_day_whatever_the_server_zone(monkeypatch):
+    from datetime import date, datetime, timezone
+
+    import election.vietnamese as vietnamese
+
+    class Clock(datetime):  # the server's clock at 23:30 UTC on Saturday: 06:30 on Sunday in Vietnam
+        @classmethod
+        def now(cls, tz=None):
+            moment = datetime(2026, 11, 28, 23, 30, tzinfo=timezone.utc)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(vietnamese, "datetime", Clock)
+    assert vietnamese.vietnam_today() == date(2026, 11, 29)
+    assert vietnamese.vietnam_today(datetime(2026, 11, 28, 16, 59)) == date(2026, 11, 28)  # 23:59 in Vietnam
+    assert vietnamese.vietnam_today(datetime(2026, 11, 28, 17, 0)) == date(2026, 11, 29)  # midnight there

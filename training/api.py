@@ -1,8 +1,6 @@
 """Training resources of the JSON API: courses, enrolment, attendance, coverage (scoped and audited)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, jsonify, request
 from flask_login import current_user
 
@@ -11,6 +9,7 @@ from election.access import allow
 from election.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated
 from election.audit import describe
 from election.models import Person, Term, current_term
+from election.vietnamese import vietnam_today
 from training.models import Course, CourseKind, CourseSession, EnrolFilter, people_by_filter, training_facts
 from training.rules import coverage, coverage_by_commune, gaps
 from training.views import (EDITORS, READERS, home_district_id, load_course, load_session, scope_courses,
@@ -92,7 +91,7 @@ def api_enrol(course_id: int):
         person = db.session.get(Person, body["person_id"]) if isinstance(body["person_id"], int) else None
         if person is None:
             return field_errors({"person_id": "Không tìm thấy người này."})
-        enrolment = course.enrol(person, date.today(), source="Ghi danh từng người (API)")
+        enrolment = course.enrol(person, vietnam_today(), source="Ghi danh từng người (API)")
         added, skipped = [enrolment], 0
         describe(f"Ghi danh {person.full_name} vào khóa «{course.name}»")
     else:
@@ -101,7 +100,7 @@ def api_enrol(course_id: int):
         except ValueError:
             return field_errors({"filter": "Nhóm không hợp lệ."})
         commune_id = body.get("commune_id") if isinstance(body.get("commune_id"), int) else None
-        added, skipped = course.enrol_many(people_by_filter(course, key, commune_id), date.today(),
+        added, skipped = course.enrol_many(people_by_filter(course, key, commune_id), vietnam_today(),
                                            source=key.label[:120])
         describe(f"Ghi danh {len(added)} người vào khóa «{course.name}» theo nhóm: {key.label}")
     db.session.commit()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 from types import SimpleNamespace
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from election.api import people_filter
 from election.audit import describe
 from election.errors import RuleViolation
 from election.models import WORKER_POST_LABELS, Commune, Hamlet, Person, Position, Term, current_term
+from election.vietnamese import vietnam_today
 from training import bp
 from training.forms import (AttendanceImportForm, CloseCourseForm, CourseForm, EnrolFilterForm, SessionForm,
                             SourcePoolForm)
@@ -216,10 +216,10 @@ def show_course(course_id: int):
     results = {e.id: course.completion_of(counts.get(e.id, 0)) for e in enrolments}
     filter_form = EnrolFilterForm()
     filter_form.commune_id.choices = _filter_communes(course)
-    close_form = CloseCourseForm(closed_on=course.last_day or date.today())
+    close_form = CloseCourseForm(closed_on=course.last_day or vietnam_today())
     return render_template("training/show_course.html", course=course, enrolments=enrolments, results=results,
                            posts=post_labels({e.person_id for e in enrolments}), editable=may_edit(course),
-                           session_form=SessionForm(held_on=date.today()), filter_form=filter_form,
+                           session_form=SessionForm(held_on=vietnam_today()), filter_form=filter_form,
                            close_form=close_form, percent=percent)
 
 
@@ -333,7 +333,7 @@ def enrol_person(course_id: int, person_id: int):
     course = load_course(course_id, edit=True)
     person = db.get_or_404(Person, person_id)
     try:
-        course.enrol(person, date.today(), source="Ghi danh từng người")
+        course.enrol(person, vietnam_today(), source="Ghi danh từng người")
     except RuleViolation as error:
         flash(error.message, "danger")
         return redirect(url_for("training.enrol", course_id=course.id, q=request.form.get("q", "")))
@@ -355,7 +355,7 @@ def enrol_filter(course_id: int):
     key = EnrolFilter(form.filter.data)
     people = people_by_filter(course, key, form.commune_id.data or None)
     try:
-        added, skipped = course.enrol_many(people, date.today(), source=key.label[:120])
+        added, skipped = course.enrol_many(people, vietnam_today(), source=key.label[:120])
     except RuleViolation as error:
         flash(error.message, "danger")
         return _back(course)
@@ -626,7 +626,7 @@ def source_pool():
             else:
                 kind = PoolKind(form.kind.data)
                 db.session.add(SourcePoolEntry(person=person, kind=kind, note=form.note.data or "",
-                                               recorded_on=date.today()))
+                                               recorded_on=vietnam_today()))
                 if kind != PoolKind.OTHER:
                     person.source_pool = kind.value
                 describe(f"Thêm {person.full_name} vào nguồn cán bộ ({kind.label})")
