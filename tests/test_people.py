@@ -140,3 +140,15 @@ def test_today_is_vietnam_s_day_whatever_the_server_zone(monkeypatch):
     assert vietnamese.vietnam_today() == date(2026, 11, 29)
     assert vietnamese.vietnam_today(datetime(2026, 11, 28, 16, 59)) == date(2026, 11, 28)  # 23:59 in Vietnam
     assert vietnamese.vietnam_today(datetime(2026, 11, 28, 17, 0)) == date(2026, 11, 29)  # midnight there
+
+
+def test_a_polling_team_reaches_its_hamlet_s_election_pages_from_home(make_hamlet, make_term, make_user, login,
+                                                                      client):
+    hamlet = make_hamlet("Phước Thiện")
+    make_term(hamlet.commune.district)
+    login(make_user(Role.POLLING_TEAM, commune=hamlet.commune, hamlet=hamlet))
+    home = client.get("/").get_data(as_text=True)
+    for path in (f"/hamlets/{hamlet.id}/election", f"/hamlets/{hamlet.id}/checkin",
+                 f"/ballots/hamlets/{hamlet.id}/accounting"):
+        assert f'href="{path}' in home, path
+    assert client.get(f"/ballots/hamlets/{hamlet.id}/accounting").status_code == 200
