@@ -25,6 +25,7 @@ messages: $(VENV)/.installed
 demo-db: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed --if-empty
+	$(BIN)/flask rehearsal --if-empty --quiet
 
 run: demo-db
 	@echo "Dân tin: http://127.0.0.1:5000  (Ctrl+C to stop)"

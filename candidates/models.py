@@ -160,6 +160,15 @@ class CandidateList(db.Model):
         self.confirmed_by_id = None
 
 
+def person_facts(p: Person, hamlet_id: int) -> CandidateFacts:
+    """What the standards are checked against, for `p` standing in hamlet `hamlet_id`."""
+    # Coerced: a form may have just set the raw string value on the person (before any reload).
+    return CandidateFacts(birth_date=p.birth_date, education=Education(p.education),
+                          political_theory=PoliticalTheory(p.political_theory),
+                          party_member=PartyMembership(p.party_member), resident=p.hamlet_id == hamlet_id,
+                          fit_for_term=bool(p.fit_for_term))
+
+
 class Candidacy(db.Model):
     """A person on a hamlet's candidate list."""
 
@@ -184,12 +193,7 @@ class Candidacy(db.Model):
         return None, None, self.person.hamlet_id if self.person else None
 
     def facts(self) -> CandidateFacts:
-        p = self.person
-        # Coerced: a form may have just set the raw string value on the person (before any reload).
-        return CandidateFacts(birth_date=p.birth_date, education=Education(p.education),
-                              political_theory=PoliticalTheory(p.political_theory),
-                              party_member=PartyMembership(p.party_member),
-                              resident=p.hamlet_id == self.candidate_list.hamlet_id, fit_for_term=bool(p.fit_for_term))
+        return person_facts(self.person, self.candidate_list.hamlet_id)
 
     def assessments(self) -> DualAssessment:
         """As hamlet chief (on election day) and as future chapter secretary (rules.md §1)."""

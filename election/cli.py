@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users create-admin`, `flask seed`, `flask audit verify`."""
+"""Command-line tools: `flask users create-admin`, `flask seed`, `flask rehearsal`, `flask audit verify`."""
 from __future__ import annotations
 
 import sys
@@ -65,7 +65,32 @@ def seed(scale: str, random_seed: int, password: str, quiet: bool, if_empty: boo
         click.echo(f"  {username:<22} {role_label} – {scope}")
 
 
+@click.command("rehearsal")
+@click.option("--password", default="dantin-demo-2022", show_default=True,
+              help="Mật khẩu cho các tài khoản Tổ bầu cử, Ban chỉ đạo được tạo thêm.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Địa chỉ của ứng dụng, in trong mã QR của biên bản mẫu.")
+@click.option("--quiet", is_flag=True, help="Không in thanh tiến độ.")
+@click.option("--if-empty", is_flag=True, help="Bỏ qua nếu nhiệm kỳ hiện hành đã có cuộc bầu.")
+def rehearsal(password: str, base_url: str, quiet: bool, if_empty: bool) -> None:
+    """Election Sunday under way on the demo district: one hamlet at each step (after `flask seed`)."""
+    from election.models import District
+    from election.rehearsal import has_rehearsal, rehearse
+    from election.seed import BINH_SON_NAME
+
+    district_id = db.session.scalar(db.select(District.id).where(District.name == BINH_SON_NAME))
+    if if_empty and district_id is not None and has_rehearsal(district_id):
+        click.echo("Nhiệm kỳ hiện hành đã có cuộc bầu; không diễn tập lại.")
+        return
+    done = rehearse(password, base_url, progress=not quiet)
+    click.echo(f"\nDiễn tập ngày bầu cử (mật khẩu các tài khoản mới: {password}):")
+    for item in done:
+        click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
+    click.echo("Xem bảng theo dõi của huyện: đăng nhập tcnv.binhson, mục «Ngày bầu cử».")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed)
+    app.cli.add_command(rehearsal)

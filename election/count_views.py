@@ -5,9 +5,7 @@ A stale write (poll version changed, unique slot or serial taken by a concurrent
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,9 +27,11 @@ from election import bp, dbapi
 from election.access import allow, authorise_hamlet, public, reaches
 from election.accounts import Role
 from election.audit import describe
-from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, NEXT_STEP_LABELS, OUTCOME_LABELS, CountEntry,
-                               Figures, ScanPoll, ScanRefused, StaleWrite, appoint_acting_chief, check_scanned_ballot,
-                               check_version, choose_entry, finish_scanning, latest_minutes, poll_acting, poll_candidates,
+from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, MINUTES_MAX_BYTES, NEXT_STEP_LABELS,
+                               OUTCOME_LABELS, CountEntry, Figures, ScanPoll, ScanRefused, StaleWrite,
+                               appoint_acting_chief, check_scanned_ballot, check_version, choose_entry,
+                               finish_scanning, keep_minutes, latest_minutes, minutes_kind, minutes_path, poll_acting,
+                               poll_candidates,
                                poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
                                result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
                                scan_totals, send_back, start_revote, submit_entry, validate_minutes)
@@ -46,8 +46,6 @@ TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter 
 COMMITTEE = (Role.COMMUNE_COMMITTEE,)  # resolve, validate, recognise, re-vote, acting chief
 VIEWERS = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE, Role.DISTRICT_OFFICE, Role.OBSERVER, Role.APPROVING_AUTHORITY,
            Role.PARTY_COMMITTEE)
-MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
-MINUTES_MAX_BYTES = 10 * 1024 * 1024
 STALE_ERRORS = (StaleWrite, StaleDataError, IntegrityError, OperationalError)
 
 
@@ -504,23 +502,15 @@ def verify_minutes(token: str):
                            recognition=poll_recognition(poll))
 
 
-def minutes_folder() -> str:
-    folder = os.path.join(current_app.instance_path, "minutes")
-    os.makedirs(folder, exist_ok=True)
-    return folder
-
-
 @bp.route("/polls/<int:poll_id>/minutes/upload", methods=["GET", "POST"])
 @allow(*TEAM)
 def upload_minutes(poll_id: int):
-    from election.counting import MinutesUpload
-
     poll = load_poll(poll_id)
     form = MinutesUploadForm()
     if form.validate_on_submit():
         storage = form.file.data
         data = storage.read(MINUTES_MAX_BYTES + 1) if storage else b""
-        kind = next((v for magic, v in MINUTES_TYPES.items() if data.startswith(magic)), None)
+        kind = minutes_kind(data)
         if poll.status != PollStatus.SUBMITTED:
             flash(_("Chỉ tải biên bản lên sau khi kết quả đã được chốt và trước khi xác nhận."), "danger")
         elif not data:
@@ -530,18 +520,13 @@ def upload_minutes(poll_id: int):
         elif kind is None:
             flash(_("Chỉ nhận ảnh JPG, PNG hoặc tệp PDF."), "danger")
         else:
-            content_type, ext = kind
-            stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
-            path = os.path.join(minutes_folder(), stored)
-            with open(path, "wb") as out:
-                out.write(data)
-            upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(storage.filename or "")[:200],
-                                   content_type=content_type, size=len(data),
-                                   sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=current_user.id)
+            kept: list = []
             try:
-                act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label), lambda: db.session.add(upload))
+                act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label),
+                    lambda: kept.append(keep_minutes(poll, data, storage.filename, current_user.id)))
             except Exception:
-                os.remove(path)
+                for upload in kept:
+                    os.remove(minutes_path(upload))
                 raise
             flash(_("Đã tải lên biên bản đã ký."), "success")
             return back(poll)
@@ -555,7 +540,7 @@ def minutes_file(poll_id: int):
     upload = latest_minutes(poll)
     if upload is None:
         abort(404)
-    return send_file(os.path.join(minutes_folder(), upload.stored_name), mimetype=upload.content_type,
+    return send_file(minutes_path(upload), mimetype=upload.content_type,
                      download_name=upload.original_name or upload.stored_name)
 
 

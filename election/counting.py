@@ -8,6 +8,9 @@ R-B1, R-V9).
 from __future__ import annotations
 
 import enum
+import hashlib
+import os
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -750,6 +753,40 @@ class MinutesUpload(db.Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.poll.hamlet_id if self.poll else None
+
+
+# What a photo or scan of the signed minutes may be, by its first bytes: (content type, file extension).
+MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
+MINUTES_MAX_BYTES = 10 * 1024 * 1024
+
+
+def minutes_folder() -> str:
+    folder = os.path.join(current_app.instance_path, "minutes")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def minutes_kind(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an accepted minutes file, None for anything else."""
+    return next((kind for magic, kind in MINUTES_TYPES.items() if data.startswith(magic)), None)
+
+
+def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | None) -> MinutesUpload:
+    """Store the file of the signed minutes (an accepted kind, checked by the caller) and add its row to the
+    session; the caller commits, and removes the file (minutes_path) if that fails."""
+    content_type, ext = minutes_kind(data) or ("application/octet-stream", "bin")
+    stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
+    with open(os.path.join(minutes_folder(), stored), "wb") as out:
+        out.write(data)
+    upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
+                           content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                           uploaded_by_id=user_id)
+    db.session.add(upload)
+    return upload
+
+
+def minutes_path(upload: MinutesUpload) -> str:
+    return os.path.join(minutes_folder(), upload.stored_name)
 
 
 def latest_minutes(poll: Poll) -> MinutesUpload | None:

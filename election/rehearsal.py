@@ -1,0 +1,312 @@
+"""A rehearsal of election Sunday on the demo district: `flask rehearsal`, after `flask seed`.
+
+The demo seed stops before the election (units, households, people, chiefs), so the pages of election Sunday
+would all be empty. This takes hamlets of the demo communes (Bình Hải first, whose polling-team login it
+prepares for a whole Sunday, then Bình Trị, then the others) through the real workflow, each hamlet to a
+different step: the voter roll imported from a CSV file, the candidate list confirmed, the ballots printed
+(PDF), the meeting recorded, the count entered twice (or differently), the signed minutes kept, the result
+recognised, a re-vote ordered, the distribution fallback. The district's board then shows every status.
+
+Every step goes through the functions the pages and the API call (rules, audit log), in one transaction:
+either the whole rehearsal is there, or nothing. Each rehearsed hamlet gets its own polling-team login
+(tbc.<hamlet code>) and each commune a committee login when the seed made none (bcd.<commune code>): the
+count is entered by two different people.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from app import db
+from ballots.accounting import account_for
+from ballots.models import BallotLayout
+from ballots.printing import print_batch
+from candidates.models import CandidateList, ProposedBy, person_facts
+from candidates.rules import assess_both, get_rule_set
+from election.accounts import Role, User
+from election.audit import AuditEntry, describe, set_actor
+from election.counting import (Figures, evaluate, keep_minutes, poll_result, recognise, start_revote, submit_entry,
+                               validate_minutes)
+from election.errors import RuleViolation
+from election.models import (Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term,
+                             WorkerPost, current_term)
+from election.polls import Poll, VotingForm, hamlet_households
+from election.rolls import TEMPLATE_HEADERS, read_rows
+from election.seed import BINH_SON_NAME, DEMO_USERS
+from election.vietnamese import VIETNAM_TIME, fold
+from election.voters import check_roll, replace_roll
+
+# The steps, in the order hamlets are given them; hamlets beyond the list stay "not started".
+STEPS: tuple[str, ...] = ("ready", "scanning", "voting", "first_entry", "differences", "submitted", "validated",
+                          "recognised", "revote", "distribution")
+STEP_LABELS = {
+    "ready": "Sẵn sàng: danh sách cử tri, danh sách ứng cử, phiếu đã in; chưa khai mạc",
+    "scanning": "Đang kiểm phiếu (quét từng phiếu)",
+    "voting": "Đang bỏ phiếu (đã ghi biên bản hội nghị)",
+    "first_entry": "Đã nhập kết quả lần 1",
+    "differences": "Hai lần nhập lệch nhau: chờ Ban chỉ đạo xã",
+    "submitted": "Đã chốt kết quả: chờ biên bản đã ký",
+    "validated": "Đã đối chiếu biên bản: chờ công nhận",
+    "recognised": "Đã công nhận trưởng thôn",
+    "revote": "Không ai trúng cử: bầu lại (vòng 2, danh sách chờ xác nhận)",
+    "distribution": "Không đủ số hộ: phát phiếu đến từng hộ",
+}
+DEMO_COMMUNES = ("Bình Hải", "Bình Trị")  # the communes with committee logins in the demo seed
+PRESENT_SHARE = 0.85  # of the households, at a meeting that reaches its quorum
+NO_QUORUM_SHARE = 0.40
+WINNER_SHARE = 0.72  # of the valid ballots: elected (over half of all households, R-V7)
+SPLIT_SHARE = 0.48  # of the valid ballots for the first of two candidates: nobody elected (R-V8)
+
+
+@dataclass(frozen=True)
+class Rehearsed:
+    hamlet: str
+    commune: str
+    step: str
+    team_login: str
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self.step]
+
+
+def has_rehearsal(district_id: int) -> bool:
+    term = current_term(district_id)
+    return term is not None and db.session.scalar(
+        sa.select(Poll.id).where(Poll.term_id == term.id).limit(1)) is not None
+
+
+def rehearse(password: str, base_url: str = "http://127.0.0.1:5000", progress: bool = True) -> list[Rehearsed]:
+    """Take hamlets of the demo district through election Sunday (see the module); commits once."""
+    district = db.session.scalar(sa.select(District).where(District.name == BINH_SON_NAME))
+    term = current_term(district.id) if district else None
+    if term is None:
+        raise click.ClickException("Chưa có dữ liệu mẫu huyện Bình Sơn: hãy chạy `flask seed` trước.")
+    seeded = db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.actor == "cli:seed",
+                                                              AuditEntry.record_type == "District").limit(1))
+    if seeded is None:  # never on a real installation's data, even one whose district is called Bình Sơn
+        raise click.ClickException("Cơ sở dữ liệu này không do `flask seed` tạo: chỉ diễn tập trên dữ liệu mẫu.")
+    if has_rehearsal(district.id):
+        raise click.ClickException("Nhiệm kỳ hiện hành đã có cuộc bầu: diễn tập chỉ chạy trên dữ liệu mẫu chưa bầu.")
+    set_actor(db.session, None, "cli:rehearsal")
+    done: list[Rehearsed] = []
+    try:
+        # Hamlets where enough members meet every standard (no exception to ask for) take the steps in order.
+        plan: list[tuple[Hamlet, str, list[Person]]] = []
+        steps = iter(STEPS)
+        step = next(steps)
+        for hamlet in _hamlets_in_order(district.id):
+            wanted = 1 if step == "submitted" else 2  # one hamlet votes Đồng ý / Không đồng ý on one candidate
+            candidates = _eligible_members(term, hamlet)[:wanted]
+            if candidates:
+                plan.append((hamlet, step, candidates))
+                step = next(steps, None)
+                if step is None:
+                    break
+        with click.progressbar(plan, label="Diễn tập ngày bầu cử", file=None if progress else io.StringIO()) as bar:
+            for hamlet, step, candidates in bar:
+                committee = _committee(hamlet.commune, password)
+                team = _team(hamlet, password)
+                # The verification link printed on the minutes (a request context makes url_for absolute).
+                with current_app.test_request_context(base_url=base_url):
+                    _take(term, hamlet, step, candidates, team, committee)
+                done.append(Rehearsed(hamlet.full_name, hamlet.commune.full_name, step, team.username))
+        describe("Diễn tập ngày bầu cử trên dữ liệu mẫu")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return done
+
+
+def _hamlets_in_order(district_id: int) -> list[Hamlet]:
+    communes = db.session.scalars(sa.select(Commune).where(Commune.district_id == district_id,
+                                                           Commune.merged_into_id.is_(None))
+                                  .order_by(Commune.id)).all()
+    order = sorted(communes, key=lambda c: (DEMO_COMMUNES.index(c.name) if c.name in DEMO_COMMUNES
+                                            else len(DEMO_COMMUNES), c.id))
+    hamlets: list[Hamlet] = []
+    for commune in order:
+        hamlets += db.session.scalars(sa.select(Hamlet).where(Hamlet.commune_id == commune.id,
+                                                              Hamlet.merged_into_id.is_(None))
+                                      .order_by(Hamlet.id)).all()
+    return hamlets
+
+
+def _login(username: str, full_name: str, role: Role, commune: Commune, hamlet: Hamlet | None,
+           password: str) -> User:
+    user = User(username=username, full_name=full_name, role=role, district_id=commune.district_id,
+                commune_id=commune.id, hamlet_id=hamlet.id if hamlet else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _committee(commune: Commune, password: str) -> User:
+    existing = db.session.scalar(sa.select(User).where(User.role == Role.COMMUNE_COMMITTEE,
+                                                       User.commune_id == commune.id).order_by(User.id).limit(1))
+    return existing or _login(f"bcd.{commune.code.lower()}", f"Ban chỉ đạo bầu cử {commune.full_name}",
+                              Role.COMMUNE_COMMITTEE, commune, None, password)
+
+
+def _team(hamlet: Hamlet, password: str) -> User:
+    demo_team = next(name for name, _full, role, _c, _h in DEMO_USERS if role is Role.POLLING_TEAM)
+    existing = db.session.scalar(sa.select(User).where(User.role == Role.POLLING_TEAM, User.hamlet_id == hamlet.id)
+                                 .order_by(sa.case((User.username == demo_team, 0), else_=1), User.id).limit(1))
+    return existing or _login(f"tbc.{hamlet.code.lower()}", f"Tổ bầu cử {hamlet.full_name}", Role.POLLING_TEAM,
+                              hamlet.commune, hamlet, password)
+
+
+def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team: User, committee: User) -> None:
+    """One hamlet through the workflow up to `step`."""
+    people = _residents(hamlet)
+    _import_roll(term, hamlet, people)
+    _confirm_list(term, hamlet, candidates, committee)
+    poll = Poll.get_or_create(term, hamlet, 1)
+    db.session.flush()
+    batch = print_batch(poll, BallotLayout.A4X4, user_id=committee.id)
+    if step == "ready":
+        return
+    households = hamlet_households(hamlet.id, term.id)
+    present = math.ceil(households * (NO_QUORUM_SHARE if step == "distribution" else PRESENT_SHARE))
+    helpers = [p for p in people if p not in candidates]  # the counting board and the witnesses
+    poll.open(households, at=_on_election_day(term, time(7, 30)))
+    poll.record_meeting(present, VotingForm.SECRET_BALLOT, [p.full_name for p in helpers[:3]],
+                        [p.full_name for p in helpers[3:5]])
+    if step == "distribution":
+        poll.switch_to_distribution()
+        return
+    if step == "voting":
+        return
+    poll.start_counting()
+    if step == "scanning":
+        return
+    account = account_for(poll, create=True)  # issued to the households present; the rest unused, cancelled
+    account.issued, account.spoiled, account.cancelled, account.returned = present, 0, batch.count - present, present
+    db.session.flush()
+    share = SPLIT_SHARE if step == "revote" else WINNER_SHARE
+    figures = _figures(poll, present, share)
+    submit_entry(poll, team, figures, acknowledged=True)
+    if step == "first_entry":
+        return
+    second = figures if step != "differences" else _miscounted(figures)
+    submit_entry(poll, committee, second, acknowledged=True)
+    if step in ("differences", "submitted"):
+        return
+    if step == "revote":
+        start_revote(poll, committee)
+        return
+    _keep_minutes(poll, team)
+    validate_minutes(poll, committee)
+    if step == "recognised":
+        recognise(poll, committee, f"{hamlet.id:02d}/QĐ-UBND", term.election_day + timedelta(days=2),
+                  hamlet.commune.chairman_name or "Chủ tịch UBND xã")
+
+
+def _on_election_day(term: Term, at: time) -> datetime:
+    """A moment of election Sunday in Vietnam's time, stored as naive UTC."""
+    return datetime.combine(term.election_day, at, tzinfo=VIETNAM_TIME).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _residents(hamlet: Hamlet) -> list[Person]:
+    return db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id).order_by(Person.id)).all()
+
+
+def _import_roll(term: Term, hamlet: Hamlet, people: list[Person]) -> None:
+    """The roll as a commune would type it from the household register: one representative per household
+    (the head, else the oldest resident), through the same checks as an uploaded file."""
+    households = db.session.scalars(sa.select(Household).where(Household.hamlet_id == hamlet.id)
+                                    .order_by(Household.id)).all()
+    by_household: dict[int, list[Person]] = {}
+    for person in people:
+        if person.household_id is not None:
+            by_household.setdefault(person.household_id, []).append(person)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_HEADERS)
+    adult_by = term.election_day.replace(year=term.election_day.year - 18)
+    for household in households:
+        members = [p for p in by_household.get(household.id, []) if p.birth_date <= adult_by]
+        if not members:
+            continue
+        head = next((p for p in members if fold(p.full_name) == fold(household.head_name)),
+                    min(members, key=lambda p: p.birth_date))
+        writer.writerow([household.number, head.full_name, head.citizen_id, head.birth_date.strftime("%d/%m/%Y"),
+                         head.sex.label, hamlet.name, "", head.phone])
+    filename = f"danh-sach-cu-tri-{hamlet.code}.csv"
+    preview = check_roll(read_rows(filename, out.getvalue().encode("utf-8")), term, hamlet)
+    replace_roll(term, hamlet, preview, filename)
+
+
+def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:
+    """Official party members who meet every standard as hamlet chief: the current chief first."""
+    chief_ids = set(db.session.scalars(sa.select(Position.person_id).where(
+        Position.hamlet_id == hamlet.id, Position.post == WorkerPost.HAMLET_CHIEF, Position.ended_on.is_(None))))
+    rule_set = get_rule_set(term.rule_set)
+    members = db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id,
+                                                         Person.party_member == PartyMembership.OFFICIAL)
+                                 .order_by(Person.id)).all()
+    eligible = []
+    for person in members:
+        chief = assess_both(person_facts(person, hamlet.id), term.election_day, hamlet.commune.commune_class,
+                            rule_set).hamlet_chief
+        if not chief.failed_hard and not chief.failed_exceptionable:
+            eligible.append(person)
+    return sorted(eligible, key=lambda p: p.id not in chief_ids)
+
+
+def _confirm_list(term: Term, hamlet: Hamlet, candidates: list[Person], committee: User) -> None:
+    candidate_list = CandidateList(term=term, hamlet=hamlet, term_id=term.id, hamlet_id=hamlet.id, round_no=1)
+    db.session.add(candidate_list)
+    for person in candidates:
+        candidate_list.add(person, ProposedBy.FRONT_COMMITTEE)
+    candidate_list.confirm(committee.id)
+    db.session.flush()
+
+
+def _figures(poll: Poll, returned: int, share: float) -> Figures:
+    """A plausible tally: 2 % invalid ballots, `share` of the valid ones for the first candidate (or Đồng ý)."""
+    from election.counting import require_candidates
+
+    candidates = require_candidates(poll)
+    invalid = max(1, returned // 50)
+    valid = returned - invalid
+    first = round(valid * share)
+    if len(candidates) == 1:
+        figures = Figures(returned, returned, valid, invalid, {str(candidates[0].id): first}, valid - first)
+    else:
+        figures = Figures(returned, returned, valid, invalid,
+                          {str(candidates[0].id): first, str(candidates[1].id): valid - first}, 0)
+    outcome = evaluate(poll, figures)
+    if outcome.errors:  # the shares above always make a consistent tally; a change to them must too
+        raise RuleViolation("Số liệu diễn tập không hợp lệ: " + "; ".join(e.message for e in outcome.errors))
+    return figures
+
+
+def _miscounted(figures: Figures) -> Figures:
+    """The second entry of a 'differences' hamlet: two votes typed in the wrong column."""
+    ids = list(figures.votes)
+    votes = dict(figures.votes)
+    votes[ids[0]] -= 2
+    votes[ids[-1]] += 2 if len(ids) > 1 else 0
+    return Figures(figures.ballots_issued, figures.ballots_returned, figures.valid_ballots, figures.invalid_ballots,
+                   votes, figures.against + (2 if len(ids) == 1 else 0))
+
+
+def _keep_minutes(poll: Poll, team: User) -> None:
+    """The team's scan of the signed minutes: here the app's own printed minutes, as if signed and scanned."""
+    from election.count_views import roll_fingerprint, verification_url
+    from election.pdf import counting_minutes_pdf
+
+    data = counting_minutes_pdf(poll, poll_result(poll), verification_url(poll), roll_fingerprint(poll))
+    keep_minutes(poll, data, f"bien-ban-kiem-phieu-{poll.hamlet.code}-da-ky.pdf", team.id)
+    db.session.flush()
+
