@@ -9,8 +9,9 @@ recognised, a re-vote ordered, the distribution fallback. The district's board t
 
 Every step goes through the functions the pages and the API call (rules, audit log), in one transaction:
 either the whole rehearsal is there, or nothing. Each rehearsed hamlet gets its own polling-team login
-(tbc.<hamlet code>) and each commune a committee login when the seed made none (bcd.<commune code>): the
-count is entered by two different people.
+(tbc.<hamlet code>), and a second team member where the count is entered twice (tbc.<hamlet code>.2): two
+different people enter it, and the commune committee (bcd.<commune code> when the seed made none) resolves
+differences, validates the minutes and records the recognition.
 """
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def rehearse(password: str, base_url: str = "http://127.0.0.1:5000", progress: b
                 team = _team(hamlet, password)
                 # The verification link printed on the minutes (a request context makes url_for absolute).
                 with current_app.test_request_context(base_url=base_url):
-                    _take(term, hamlet, step, candidates, team, committee)
+                    _take(term, hamlet, step, candidates, team, committee, password)
                 done.append(Rehearsed(hamlet.full_name, hamlet.commune.full_name, step, team.username))
         describe("Diễn tập ngày bầu cử trên dữ liệu mẫu")
         db.session.commit()
@@ -165,7 +166,16 @@ def _team(hamlet: Hamlet, password: str) -> User:
                               hamlet.commune, hamlet, password)
 
 
-def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team: User, committee: User) -> None:
+def _second_member(hamlet: Hamlet, password: str) -> User:
+    """The team member who enters the count the second time."""
+    username = f"tbc.{hamlet.code.lower()}.2"
+    existing = db.session.scalar(sa.select(User).where(User.username == username))
+    return existing or _login(username, f"Tổ bầu cử {hamlet.full_name} (nhập lần 2)", Role.POLLING_TEAM,
+                              hamlet.commune, hamlet, password)
+
+
+def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team: User, committee: User,
+          password: str) -> None:
     """One hamlet through the workflow up to `step`."""
     people = _residents(hamlet)
     _import_roll(term, hamlet, people)
@@ -198,7 +208,7 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
     if step == "first_entry":
         return
     second = figures if step != "differences" else _miscounted(figures)
-    submit_entry(poll, committee, second, acknowledged=True)
+    submit_entry(poll, _second_member(hamlet, password), second, acknowledged=True)
     if step in ("differences", "submitted"):
         return
     if step == "revote":

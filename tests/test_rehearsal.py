@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app import db
 from candidates.models import CandidateList, ListState
-from election.accounts import User
+from election.accounts import Role, User
 from election.audit import AuditEntry, verify_chain
 from election.counting import CountEntry, MinutesUpload, minutes_path, poll_recognition, poll_result
 from election.models import District, Hamlet, Position, WorkerPost
@@ -106,6 +106,7 @@ def test_the_board_shows_every_status_each_hamlet_has_its_team_and_the_log_holds
         poll_id = db.session.scalar(sa.select(Poll.id).where(Poll.hamlet_id == steps[step], Poll.round_no == 1))
         entries = db.session.scalars(sa.select(CountEntry).where(CountEntry.poll_id == poll_id)).all()
         assert len({e.user_id for e in entries}) == 2, step
+        assert {db.session.get(User, e.user_id).role for e in entries} == {Role.POLLING_TEAM}, step
     # A rehearsal login works with the password given.
     client = app.test_client()
     login = next(word for word in rehearsed.split() if word.startswith("tbc."))
