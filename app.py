@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session, url_for
-from flask_babel import Babel, lazy_gettext as _l, refresh
+from flask_babel import Babel, gettext, lazy_gettext as _l, refresh
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -216,6 +216,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_time"] = local_time
     app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
+    # A Vietnamese label kept in code (an enum's, an outcome's), in the reader's language. Labels stay Vietnamese
+    # in code because PDFs and audit summaries need them so; pages translate them where they show them.
+    app.jinja_env.filters["tr"] = lambda text: gettext(text) if text else text
 
     def page_url(page_no: int) -> str:
         """The current page's URL with another page number (keeps the search and filters)."""

@@ -88,7 +88,7 @@ class MeetingForm(FlaskForm):
     version = HiddenField()
     households_present = IntegerField(_l("Số hộ có mặt (để trống: lấy theo số hộ đã điểm danh)"),
                                       validators=[Optional(), NumberRange(min=0)])
-    voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=[(v.value, v.label) for v in VotingForm])
+    voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=[(v.value, _l(v.label)) for v in VotingForm])
     board = TextAreaField(_l("Ban kiểm phiếu (3–5 người, mỗi dòng một họ tên)"), validators=[DataRequired()],
                           render_kw={"rows": 5})
     witness_1 = StringField(_l("Cử tri chứng kiến thứ nhất"), validators=[DataRequired(), Length(max=120)])

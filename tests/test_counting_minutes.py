@@ -137,3 +137,21 @@ def test_recognition_deadline_counts_from_the_day_in_vietnam(app, election):
     setup.poll.submitted_at = datetime(2022, 5, 22, 16, 59)  # 23:59 on Sunday in Vietnam
     db.session.commit()
     assert recognition_due(setup.poll) == date(2022, 5, 27)
+
+
+def test_statuses_outcomes_and_modes_read_in_english_on_pages_but_the_pdf_stays_vietnamese(app, election):
+    setup = submitted(election, votes=(150, 60))  # nobody elected: a re-vote is the next step
+    client = client_for(app, setup.team_a)
+    client.get("/lang/en")
+    page = client.get(f"/polls/{setup.poll.id}").get_data(as_text=True)
+    for english in ("Result submitted", "Voters&#39; meeting", "Secret ballot", "Aggregate figures", "Nobody elected",
+                    "Re-vote (R-V8)"):
+        assert english in page, english
+    assert "Đã gửi kết quả" not in page and "Không ai trúng cử" not in page
+    board = client.get("/board.json").get_json()
+    row = next(r for r in board["rows"] if r["poll_id"] == setup.poll.id)
+    assert (row["status_label"], row["mode_label"], row["outcome_label"]) == (
+        "Result submitted", "Voters' meeting", "Nobody elected")
+    assert "Not started" in {s["label"] for s in board["summary"]["by_status"]}
+    text = " ".join(pdf_text(client.get(f"/polls/{setup.poll.id}/minutes.pdf").data).split())
+    assert "không ai trúng cử" in text  # an official document: Vietnamese whatever the page's language
