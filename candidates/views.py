@@ -372,7 +372,7 @@ def decide_exception(request_id: int):
             describe(f"Quyết định {exception_request.decision_number}: {exception_request.state.label} ngoại lệ "
                      f"{exception_request.rules} cho {name}")
             db.session.commit()
-            flash(_("Đã ghi quyết định: %(state)s.", state=exception_request.state.label), "success")
+            flash(_("Đã ghi quyết định: %(state)s.", state=_(exception_request.state.label)), "success")
             return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
     return render_template("candidates/show_exception.html", req=exception_request, form=form, can_decide=True,
                            can_withdraw=False, today=vietnam_today()), 422

@@ -11,8 +11,8 @@ from chapters.rules import POST_LABELS, ChapterPost
 
 POST_CHOICES = [(p.value, POST_LABELS[p][0]) for p in (ChapterPost.SECRETARY, ChapterPost.DEPUTY_SECRETARY,
                                                         ChapterPost.COMMITTEE_MEMBER)]
-SOURCE_CHOICES = [(NomineeSource.CHAPTER.value, NomineeSource.CHAPTER.label),
-                  (NomineeSource.FLOOR.value, NomineeSource.FLOOR.label)]
+SOURCE_CHOICES = [(NomineeSource.CHAPTER.value, _l(NomineeSource.CHAPTER.label)),
+                  (NomineeSource.FLOOR.value, _l(NomineeSource.FLOOR.label))]
 COUNT = [InputRequired(), NumberRange(min=0, max=10000)]
 
 

@@ -292,7 +292,7 @@ def enter_count(poll_id: int):
             db.session.rollback()
             flash(error.message, "danger")
         else:
-            flash(_("Đã lưu lần nhập thứ %(n)s. Trạng thái: %(s)s.", n=entry.slot, s=poll.status.label), "success")
+            flash(_("Đã lưu lần nhập thứ %(n)s. Trạng thái: %(s)s.", n=entry.slot, s=_(poll.status.label)), "success")
             return back(poll)
     return render_template("election/count_entry.html", poll=poll, form=form, candidates=candidates,
                            entries=poll_entries(poll))

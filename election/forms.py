@@ -29,7 +29,7 @@ class LoginForm(FlaskForm):
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
     birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(_l("Ngày sinh không hợp lệ."))])
-    sex = SelectField(_l("Giới tính"), choices=[(s.value, s.label) for s in Sex])
+    sex = SelectField(_l("Giới tính"), choices=[(s.value, _l(s.label)) for s in Sex])
     citizen_id = StringField(_l("Số định danh cá nhân (12 số)"), validators=[DataRequired(REQUIRED)],
                              filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
     hamlet_id = SelectField(_l("Thôn, tổ dân phố cư trú"), coerce=int)
@@ -92,7 +92,7 @@ class CommuneForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    role = SelectField(_l("Vai trò"), choices=[(r.value, r.label) for r in Role if r != Role.ADMIN])
+    role = SelectField(_l("Vai trò"), choices=[(r.value, _l(r.label)) for r in Role if r != Role.ADMIN])
     commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
     password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[DataRequired(REQUIRED), Length(min=10)])
     submit = SubmitField(_l("Tạo người dùng"))

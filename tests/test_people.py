@@ -9,7 +9,7 @@ import pytest
 from app import db
 from election.accounts import ApiToken, Role
 from election.citizen_id import citizen_id_problem, make_citizen_id
-from election.models import Person
+from election.models import Person, Sex
 from election.vietnamese import fold, format_date, local_date, local_time
 
 
@@ -152,3 +152,16 @@ def test_a_polling_team_reaches_its_hamlet_s_election_pages_from_home(make_hamle
                  f"/ballots/hamlets/{hamlet.id}/accounting"):
         assert f'href="{path}' in home, path
     assert client.get(f"/ballots/hamlets/{hamlet.id}/accounting").status_code == 200
+
+
+def test_english_pages_show_enum_labels_in_english(make_hamlet, make_person, make_user, login, client):
+    hamlet = make_hamlet("Phước Thiện")
+    woman = make_person("Trần Thị Bé", hamlet=hamlet, sex=Sex.FEMALE)
+    login(make_user(Role.DISTRICT_OFFICE, district=hamlet.commune.district))
+    client.get("/lang/en")
+    person = client.get(f"/people/{woman.id}").get_data(as_text=True)
+    assert "Female" in person and ">Nữ<" not in person
+    users = client.get("/users").get_data(as_text=True)
+    assert "Organisation–Interior office" in users  # the role column and the role select
+    client.get("/lang/vi")
+    assert ">Nữ<" in client.get(f"/people/{woman.id}").get_data(as_text=True)

@@ -26,7 +26,7 @@ class CourseForm(FlaskForm):
     kind = SelectField(_l("Loại chương trình"), choices=list(COURSE_KIND_LABELS.items()))
     term_id = SelectField(_l("Nhiệm kỳ"), coerce=int)
     commune_id = SelectField(_l("Đơn vị tổ chức"), coerce=int)  # 0 = the district
-    audience = SelectField(_l("Đối tượng"), choices=[(a.value, a.label) for a in Audience])
+    audience = SelectField(_l("Đối tượng"), choices=[(a.value, _l(a.label)) for a in Audience])
     posts = CheckboxesField(_l("Dành cho chức danh (bỏ trống: tất cả người hoạt động không chuyên trách)"),
                             choices=list(WORKER_POST_LABELS.items()))
     capacity = IntegerField(_l("Sức chứa (số học viên tối đa)"), default=50,
@@ -74,6 +74,6 @@ class CloseCourseForm(FlaskForm):
 class SourcePoolForm(FlaskForm):
     citizen_id = StringField(_l("Số định danh cá nhân"), validators=[DataRequired(REQUIRED), Length(max=12)],
                              filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
-    kind = SelectField(_l("Nguồn"), choices=[(k.value, k.label) for k in PoolKind])
+    kind = SelectField(_l("Nguồn"), choices=[(k.value, _l(k.label)) for k in PoolKind])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
     submit = SubmitField(_l("Thêm vào nguồn"))
