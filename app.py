@@ -45,6 +45,13 @@ babel = Babel()
 LANGUAGES = ("vi", "en")
 
 
+def tr(text: str) -> str:
+    """A Vietnamese label kept in code (an enum's, an outcome's) in the reader's language. Labels stay Vietnamese
+    in code because PDFs and audit summaries need them so; pages translate them where they show them. An empty
+    label stays empty (gettext("") would give the catalogue's header)."""
+    return gettext(text) if text else text
+
+
 def utcnow() -> datetime:
     """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -216,9 +223,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_time"] = local_time
     app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
-    # A Vietnamese label kept in code (an enum's, an outcome's), in the reader's language. Labels stay Vietnamese
-    # in code because PDFs and audit summaries need them so; pages translate them where they show them.
-    app.jinja_env.filters["tr"] = lambda text: gettext(text) if text else text
+    app.jinja_env.filters["tr"] = tr
 
     def page_url(page_no: int) -> str:
         """The current page's URL with another page number (keeps the search and filters)."""

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app import db
+from app import db, tr
 from election import bp
 from election.access import allow, scope_communes, scope_hamlets, user_district_id
 from election.calculator import rounded_share
@@ -113,15 +113,15 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
         rows.append({
             "commune_id": commune.id, "commune": commune.name, "hamlet_id": hamlet.id, "hamlet": hamlet.name,
             "poll_id": poll.id if poll else None, "round_no": poll.round_no if poll else 1,
-            "status": status.value, "status_label": _(status.label),
-            "mode": poll.mode.value if poll else "meeting", "mode_label": _(poll.mode.label) if poll else "",
+            "status": status.value, "status_label": tr(status.label),
+            "mode": poll.mode.value if poll else "meeting", "mode_label": tr(poll.mode.label) if poll else "",
             "total_households": total, "households_present": present, "quorum_needed": quorum_needed,
             "turnout": _ratio(present, total),
             "quorum_met": quorum_met(total, present) if present is not None and total else None,
             "ballots_returned": result.ballots_returned if result else None,
             "valid_ballots": result.valid_ballots if result else None,
             "outcome": result.outcome if result else None,
-            "outcome_label": _(OUTCOME_LABELS.get(result.outcome, "")) if result else "",
+            "outcome_label": tr(OUTCOME_LABELS.get(result.outcome, "")) if result else "",
             "winner": winners.get(result.winner_candidacy_id, "") if result else "",
             "winner_votes": winner_votes, "winner_share_of_total": _ratio(winner_votes, result.total_households)
             if result and winner_votes is not None else None,
@@ -144,7 +144,7 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
     for c in per_commune.values():
         c["turnout"] = _ratio(c["present"], c["total"])
     summary = {
-        "hamlets": len(rows), "by_status": [{"status": s.value, "label": _(s.label), "count": by_status.get(s.value, 0)}
+        "hamlets": len(rows), "by_status": [{"status": s.value, "label": tr(s.label), "count": by_status.get(s.value, 0)}
                                             for s in PollStatus],
         "elected": sum(r["outcome"] == "elected" for r in rows), "overdue": sum(bool(r["overdue"]) for r in rows),
         "households": sum(r["total_households"] or 0 for r in rows),

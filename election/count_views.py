@@ -520,13 +520,11 @@ def upload_minutes(poll_id: int):
         elif kind is None:
             flash(_("Chỉ nhận ảnh JPG, PNG hoặc tệp PDF."), "danger")
         else:
-            kept: list = []
+            upload = keep_minutes(poll, data, storage.filename, current_user.id)
             try:
-                act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label),
-                    lambda: kept.append(keep_minutes(poll, data, storage.filename, current_user.id)))
+                act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label), lambda: db.session.add(upload))
             except Exception:
-                for upload in kept:
-                    os.remove(minutes_path(upload))
+                os.remove(minutes_path(upload))
                 raise
             flash(_("Đã tải lên biên bản đã ký."), "success")
             return back(poll)

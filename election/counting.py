@@ -772,16 +772,18 @@ def minutes_kind(data: bytes) -> tuple[str, str] | None:
 
 
 def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | None) -> MinutesUpload:
-    """Store the file of the signed minutes (an accepted kind, checked by the caller) and add its row to the
-    session; the caller commits, and removes the file (minutes_path) if that fails."""
-    content_type, ext = minutes_kind(data) or ("application/octet-stream", "bin")
+    """Store the file of the signed minutes and return its row, for the caller to add in its audited change
+    (and to remove the file, minutes_path, if that fails). The caller has checked the kind (minutes_kind)."""
+    kind = minutes_kind(data)
+    if kind is None:
+        raise ValueError("the signed minutes must be a JPG, PNG or PDF file")
+    content_type, ext = kind
     stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
     with open(os.path.join(minutes_folder(), stored), "wb") as out:
         out.write(data)
     upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                            uploaded_by_id=user_id)
-    db.session.add(upload)
     return upload
 
 

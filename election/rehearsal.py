@@ -30,16 +30,16 @@ from ballots.accounting import account_for
 from ballots.models import BallotLayout
 from ballots.printing import print_batch
 from candidates.models import CandidateList, ProposedBy, person_facts
-from candidates.rules import assess_both, get_rule_set
+from candidates.rules import Status, assess_both, get_rule_set
 from election.accounts import Role, User
 from election.audit import AuditEntry, describe, set_actor
-from election.counting import (Figures, evaluate, keep_minutes, poll_result, recognise, start_revote, submit_entry,
-                               validate_minutes)
+from election.counting import (Figures, evaluate, keep_minutes, poll_result, recognise, require_candidates,
+                               start_revote, submit_entry, validate_minutes)
 from election.errors import RuleViolation
 from election.models import (Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term,
                              WorkerPost, current_term)
 from election.polls import Poll, VotingForm, hamlet_households
-from election.rolls import TEMPLATE_HEADERS, read_rows
+from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
 from election.seed import BINH_SON_NAME, DEMO_USERS
 from election.vietnamese import VIETNAM_TIME, fold
 from election.voters import check_roll, replace_roll
@@ -59,7 +59,9 @@ STEP_LABELS = {
     "revote": "Không ai trúng cử: bầu lại (vòng 2, danh sách chờ xác nhận)",
     "distribution": "Không đủ số hộ: phát phiếu đến từng hộ",
 }
-DEMO_COMMUNES = ("Bình Hải", "Bình Trị")  # the communes with committee logins in the demo seed
+# The communes with committee logins in the demo seed (Bình Hải, Bình Trị), in the seed's order.
+DEMO_COMMUNES = tuple(dict.fromkeys(commune for _user, _name, role, commune, _hamlet in DEMO_USERS
+                                    if role is Role.COMMUNE_COMMITTEE))
 PRESENT_SHARE = 0.85  # of the households, at a meeting that reaches its quorum
 NO_QUORUM_SHARE = 0.40
 WINNER_SHARE = 0.72  # of the valid ballots: elected (over half of all households, R-V7)
@@ -242,9 +244,9 @@ def _import_roll(term: Term, hamlet: Hamlet, people: list[Person]) -> None:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(TEMPLATE_HEADERS)
-    adult_by = term.election_day.replace(year=term.election_day.year - 18)
-    for household in households:
-        members = [p for p in by_household.get(household.id, []) if p.birth_date <= adult_by]
+    for household in households:  # R-V1: the representative is an adult on election day (RollRules)
+        members = [p for p in by_household.get(household.id, [])
+                   if full_years(p.birth_date, term.election_day) >= RollRules.min_voter_age]
         if not members:
             continue
         head = next((p for p in members if fold(p.full_name) == fold(household.head_name)),
@@ -264,12 +266,9 @@ def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:
     members = db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id,
                                                          Person.party_member == PartyMembership.OFFICIAL)
                                  .order_by(Person.id)).all()
-    eligible = []
-    for person in members:
-        chief = assess_both(person_facts(person, hamlet.id), term.election_day, hamlet.commune.commune_class,
-                            rule_set).hamlet_chief
-        if not chief.failed_hard and not chief.failed_exceptionable:
-            eligible.append(person)
+    eligible = [person for person in members
+                if assess_both(person_facts(person, hamlet.id), term.election_day, hamlet.commune.commune_class,
+                               rule_set).hamlet_chief.status is Status.ELIGIBLE]
     return sorted(eligible, key=lambda p: p.id not in chief_ids)
 
 
@@ -284,8 +283,6 @@ def _confirm_list(term: Term, hamlet: Hamlet, candidates: list[Person], committe
 
 def _figures(poll: Poll, returned: int, share: float) -> Figures:
     """A plausible tally: 2 % invalid ballots, `share` of the valid ones for the first candidate (or Đồng ý)."""
-    from election.counting import require_candidates
-
     candidates = require_candidates(poll)
     invalid = max(1, returned // 50)
     valid = returned - invalid
@@ -317,6 +314,6 @@ def _keep_minutes(poll: Poll, team: User) -> None:
     from election.pdf import counting_minutes_pdf
 
     data = counting_minutes_pdf(poll, poll_result(poll), verification_url(poll), roll_fingerprint(poll))
-    keep_minutes(poll, data, f"bien-ban-kiem-phieu-{poll.hamlet.code}-da-ky.pdf", team.id)
+    db.session.add(keep_minutes(poll, data, f"bien-ban-kiem-phieu-{poll.hamlet.code}-da-ky.pdf", team.id))
     db.session.flush()
 
