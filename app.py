@@ -1,4 +1,4 @@
-"""The application core: create_app(), the extension objects, error pages.
+"""The application: create_app() (configuration, blueprints, error pages, template helpers).
 
 Configuration comes in three layers: DEFAULTS below, then FLASK_* environment variables (e.g.
 FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FLASK_ENV_NAME=production), then the
@@ -7,54 +7,40 @@ FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FL
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session, url_for
-from flask_babel import Babel, gettext, lazy_gettext as _l, refresh
-from flask_login import LoginManager
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import MetaData, event
+from flask_babel import lazy_gettext as _l, refresh
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, configure_mappers
+from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException
 
+from ballots import api as ballots_api, cli as ballots_cli, views as ballots_views
+from candidates import api as candidates_api, views as candidates_views
+from chapters import api as chapters_api, views as chapters_views
+from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, views as core_views
+from core.access import declared_access, enforce_declared_access
+from core.errors import RuleViolation
+from core.labels import tr
+from core.vietnamese import format_date, local_time
+from demo import cli as demo_cli
+from election import board as election_board, count_api as election_count_api, count_views as election_count_views, views as election_views, voter_api as election_voter_api, voter_views as election_voter_views
+from core import dbapi
+from extensions import LANGUAGES, babel, csrf, db, login_manager, migrate
+from training import api as training_api, views as training_views
+
+# The modules whose decorators register routes (on their package's `bp`, or the API's `api_bp`), CLI commands or,
+# for the audit log, the session listener: imported here, so that create_app() finds everything registered.
+REGISTERING_MODULES = (ballots_api, ballots_cli, ballots_views, candidates_api, candidates_views, chapters_api,
+                       chapters_views, core_api, core_audit, core_auth, core_views, election_board, election_count_api,
+                       election_count_views, election_views, election_voter_api, election_voter_views, training_api,
+                       training_views)
+
 DEFAULT_SECRET = "dev-only-secret-change-me"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
-login_manager = LoginManager()
-csrf = CSRFProtect()
-babel = Babel()
-
-LANGUAGES = ("vi", "en")
-
-
-def tr(text: str) -> str:
-    """A Vietnamese label kept in code (an enum's, an outcome's) in the reader's language. Labels stay Vietnamese
-    in code because PDFs and audit summaries need them so; pages translate them where they show them. An empty
-    label stays empty (gettext("") would give the catalogue's header)."""
-    return gettext(text) if text else text
-
-
-def utcnow() -> datetime:
-    """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @event.listens_for(Engine, "connect")
@@ -119,37 +105,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
-    login_manager.login_view = "election.login"
+    login_manager.login_view = "core.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    import importlib
-
-    from ballots import bp as ballots_bp
-    from candidates import VIEW_MODULES, bp as candidates_bp
-    from chapters import bp as chapters_bp
-    from election import bp as election_bp
-    from election.access import enforce_declared_access
-    from election.api import api_bp
-    from training import bp as training_bp
-
-    for module in VIEW_MODULES:
-        importlib.import_module(module)
-    for blueprint in (election_bp, candidates_bp, ballots_bp, chapters_bp, training_bp, api_bp):
+    for blueprint in (core_views.bp, election_views.bp, candidates_views.bp, ballots_views.bp, chapters_views.bp,
+                      training_views.bp, core_api.api_bp):
         app.register_blueprint(blueprint)
-    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    csrf.exempt(core_api.api_bp)  # the API authenticates with bearer tokens, not cookies
     app.before_request(_fresh_request_state)
     app.before_request(enforce_declared_access)
-
-    from election import audit  # noqa: F401  (registers the flush listener that writes the audit log)
-    from election import dbapi
-    from election.cli import register_cli
-
     dbapi.init_app(app)
-
-    register_cli(app)
+    core_cli.register_cli(app)
+    demo_cli.register_cli(app)
     _register_error_pages(app)
     _register_template_helpers(app)
     # Every model is imported by now: configure the mappers here, once per process, rather than in the
@@ -170,8 +140,6 @@ def _wants_json() -> bool:
 
 
 def _register_error_pages(app: Flask) -> None:
-    from election.errors import RuleViolation
-
     messages = {
         400: _l("Yêu cầu không hợp lệ."),
         401: _l("Bạn cần đăng nhập."),
@@ -218,8 +186,6 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from election.vietnamese import format_date, local_time
-
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_time"] = local_time
     app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
@@ -244,10 +210,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     def may_use(endpoint: str) -> bool:
         """Whether the current user's role passes the access declared on `endpoint` (links shown only then)."""
-        from flask_login import current_user
-
-        from election.access import declared_access
-
         access = declared_access(endpoint) if endpoint in app.view_functions else None
         return access is not None and (access.public or current_user.role in access.roles)
 

@@ -1,6 +1,2 @@
-"""Ballots: printed batches with signed QR codes, accounting, verification by scanning."""
-from flask import Blueprint
-
-bp = Blueprint("ballots", __name__, url_prefix="/ballots")
-
-from ballots import api, cli, models, views  # noqa: E402,F401
+"""Ballots: printed batches with signed QR codes, accounting, verification by scanning. Blueprint `bp` in
+ballots.views."""

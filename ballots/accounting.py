@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotAccount, BallotBatch, BallotState
 from ballots.rules import Reconciliation, reconcile
-from election.errors import RuleViolation
+from core.errors import RuleViolation
 from election.polls import Poll, PollMode
 from election.voters import CheckIn
 

@@ -5,8 +5,8 @@ from flask import jsonify, request
 
 from ballots.verification import Verification, verify_ballot
 from ballots.views import decode_image, scoped
-from election.access import any_user
-from election.api import api_bp, field_errors, json_body, operation
+from core.access import any_user
+from core.api import api_bp, field_errors, json_body, operation
 
 VERIFY_RESPONSE = {"type": "object", "properties": {
     "ok": {"type": "boolean"},

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import click
 
-from app import db
-from ballots import bp
+from extensions import db
+from ballots.views import bp
 from ballots.models import BallotLayout
 from ballots.printing import print_batch, real_batches
 from candidates.models import CandidateList, ListState
-from election.errors import RuleViolation
-from election.models import Commune, Hamlet, current_term
+from core.errors import RuleViolation
+from core.models import Commune, Hamlet, current_term
 from election.polls import Poll
 
 
@@ -23,7 +23,7 @@ from election.polls import Poll
 @click.option("--round", "round_no", type=click.IntRange(1, 2), default=1)
 def print_command(commune_code: str | None, district_code: str | None, layout: str, round_no: int) -> None:
     """In phiếu bầu cho các thôn đã xác nhận danh sách người ứng cử và chưa in."""
-    from election.models import District
+    from core.models import District
 
     if bool(commune_code) == bool(district_code):
         raise click.UsageError("Cần đúng một trong --commune hoặc --district.")

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from election.models import enum_column
+from extensions import db
+from core.vietnamese import utcnow
+from core.models import enum_column
 from election.polls import Poll
 
 

@@ -20,8 +20,9 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from ballots.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
-from ballots.qr import payload_serial, qr_matrix
+from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
+from ballots.qr import payload_serial
+from core.qr import qr_matrix
 
 Layout = Literal["A5", "A6", "A4x2", "A4x4"]
 LAYOUTS: tuple[str, ...] = ("A5", "A6", "A4x2", "A4x4")

@@ -13,14 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotBatch, BallotLayout, ballot_secret
 from ballots.pdf import BallotSheetSpec, render_ballots
 from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
 from ballots.rules import DEFAULT_SPARE_PERCENT, spare_ballots
 from candidates.models import CandidateList, ListState
-from election.audit import describe, record
-from election.errors import RuleViolation
+from core.audit import describe, record
+from core.errors import RuleViolation
 from election.polls import Poll
 from election.voters import roll_for
 

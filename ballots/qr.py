@@ -25,11 +25,8 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import qrcode
-from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, QRData
 
 VERSION = 1
 PREFIX = "DT"
@@ -39,14 +36,12 @@ HASH_CHARS = 8  # 40 bits: tells elections apart; forgery is stopped by the sign
 SERIAL_CHARS = 10  # 50 random bits per ballot
 SIGNATURE_BYTES = 16  # 128-bit truncated HMAC-SHA256
 SIGNATURE_CHARS = 26  # ceil(128 / 5)
-QR_MASK_PATTERN = 2  # fixed mask: skips qrcode's slow search over all eight masks
 
 _C = "[0-9A-HJKMNP-TV-Z]"
 _PAYLOAD_RE = re.compile(
     rf"DT(?P<version>[0-9]+)\.(?P<hash>{_C}{{{HASH_CHARS}}})\.(?P<hamlet>[1-9][0-9]{{0,11}})"
     rf"\.(?P<serial>{_C}{{{SERIAL_CHARS}}})\.(?P<flag>[TR])\.(?P<sig>{_C}{{{SIGNATURE_CHARS}}})"
 )
-_QR_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _VERSION_RE = re.compile(r"DT([0-9]+)\.")
 _SERIAL_RE = re.compile(rf"{_C}{{{SERIAL_CHARS}}}")
 
@@ -224,26 +219,3 @@ def payload_serial(text: str) -> str:
     if len(parts) != 6 or not _SERIAL_RE.fullmatch(parts[3]):
         raise BallotQRError("malformed")
     return parts[3]
-
-
-@lru_cache(maxsize=64)
-def _version_for(length: int, alnum: bool) -> int:
-    """Smallest QR version for a payload of this length and mode (depends on nothing else)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(QRData(b"0" * length, mode=MODE_ALPHA_NUM if alnum else MODE_8BIT_BYTE), optimize=0)
-    return qr.best_fit()
-
-
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR module matrix (True = dark, no quiet zone) at error correction M, fixed mask."""
-    data = text.encode("utf-8")
-    alnum = all(c in _QR_ALNUM for c in text)
-    qr = qrcode.QRCode(
-        version=_version_for(len(data), alnum),  # skips qrcode's per-call version search
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=0,
-        mask_pattern=QR_MASK_PATTERN,
-    )
-    qr.add_data(QRData(data, mode=MODE_ALPHA_NUM if alnum else MODE_8BIT_BYTE), optimize=0)
-    qr.make(fit=False)
-    return [[bool(cell) for cell in row] for row in qr.modules]

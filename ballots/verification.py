@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotState, ballot_secret
 from ballots.qr import BallotQRError, decode_payload
 from election.polls import Poll

@@ -1,7 +1,7 @@
 """Ballot pages: overview per hamlet, printing, the stored PDF, accounting, verification of a scanned QR."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,21 +10,22 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from app import db
-from ballots import bp
+from extensions import db
 from ballots.accounting import account_for, mark_ballots, poll_accounting
 from ballots.models import BallotBatch, BallotLayout, BallotState
 from ballots.printing import candidate_list_of, planned_count, print_batch, batch_pdf_path
 from ballots.rules import DEFAULT_SPARE_PERCENT
 from ballots.verification import Verification, verify_ballot
 from candidates.models import CandidateList
-from election.access import allow, any_user, authorise_hamlet, reaches, scope_hamlets, user_district_id
-from election.accounts import Role
-from election.audit import describe
-from election.errors import RuleViolation
-from election.models import Commune, Hamlet, current_term
+from core.access import allow, any_user, authorise_hamlet, reaches, scope_hamlets, user_district_id
+from core.accounts import Role
+from core.audit import describe
+from core.errors import RuleViolation
+from core.models import Commune, Hamlet, current_term
 from election.polls import Poll
 from election.voters import VoterRoll, term_for
+
+bp = Blueprint("ballots", __name__, url_prefix="/ballots")
 
 READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER, Role.APPROVING_AUTHORITY)
 PRINTERS = (Role.COMMUNE_COMMITTEE,)

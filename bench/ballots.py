@@ -27,7 +27,7 @@ import qrcode
 from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen.canvas import Canvas
 
-from ballots.fonts import REGULAR, register_fonts
+from core.fonts import REGULAR, register_fonts
 from ballots.pdf import (
     BOX_H,
     BOX_W,
@@ -38,7 +38,8 @@ from ballots.pdf import (
     _qr_literal,
     render_ballots,
 )
-from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial, qr_matrix
+from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
+from core.qr import qr_matrix
 
 CANDIDATES = ("Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước")
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dashboard.py [--database postgresql+psycopg://…] [--repeat 5]
 
-Seeds the province demo (election.seed.seed_demo(scale="province")) into a fresh database (a temporary
+Seeds the province demo (demo.seed.seed_demo(scale="province")) into a fresh database (a temporary
 SQLite file by default), then times, as the district office of Bình Sơn and as the admin of every
 district in turn: GET /chapters/dashboard, the list behind a figure, the targets API, and the bare fact
 building over all districts of the province (load_facts + compute_targets).
@@ -19,9 +19,9 @@ from pathlib import Path
 if not __package__:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-import candidates.rules  # noqa: F401,E402  (package import order: candidates before election.models)
-from app import create_app, db  # noqa: E402
-from election.vietnamese import vietnam_today  # noqa: E402
+from app import create_app  # noqa: E402
+from extensions import db
+from core.vietnamese import vietnam_today  # noqa: E402
 
 
 def _time(fn, repeat: int) -> tuple[float, float]:
@@ -45,9 +45,9 @@ def main() -> None:
                       "SERVER_NAME": "localhost"})
     with app.app_context():
         from chapters.targets import load_facts
-        from election.accounts import Role, User
-        from election.models import District, Hamlet, Position, current_term
-        from election.seed import seed_demo
+        from core.accounts import Role, User
+        from core.models import District, Hamlet, Position, current_term
+        from demo.seed import seed_demo
 
         db.drop_all()
         db.create_all()

@@ -24,10 +24,11 @@ if not __package__:  # run as a script: make the project importable
 
 import sqlalchemy as sa
 
-from app import create_app, db
-from candidates.rules import CommuneClass
-from election.citizen_id import make_citizen_id
-from election.models import Commune, District, Hamlet, Province, Term
+from app import create_app
+from extensions import db
+from core.enums import CommuneClass
+from core.citizen_id import make_citizen_id
+from core.models import Commune, District, Hamlet, Province, Term
 from election.rolls import read_rows
 from election import voters
 from election.voters import VoterEntry

@@ -30,10 +30,12 @@ def floor_app():
     """The app, plus the bare scan route (built only inside the benchmark's gunicorn)."""
     from flask import jsonify, request
 
-    from app import create_app, csrf, utcnow
+    from app import create_app
+    from extensions import csrf
+    from core.vietnamese import utcnow
     from ballots.models import ballot_secret
     from ballots.qr import decode_payload
-    from election.access import public
+    from core.access import public
 
     app = create_app()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -42,15 +42,17 @@ SECRET = "bench-secret-key"
 
 def seed(uri: str, ballots: int) -> dict:
     """A small district on a fresh schema; returns the ids, tokens and ballot texts the clients need."""
-    from app import create_app, db
+    from app import create_app
+    from extensions import db
     from ballots.models import Ballot, BallotBatch, ballot_secret
     from ballots.printing import poll_election_hash
     from ballots.qr import BallotPayload, encode_payload, new_serial
     from candidates.models import CandidateList, ProposedBy
-    from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
-    from election.accounts import ApiToken, Role, User
-    from election.citizen_id import make_citizen_id
-    from election.models import Commune, District, Hamlet, Household, Person, Province, Sex, Term
+    from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
+    from core.accounts import ApiToken, Role, User
+    from core.citizen_id import make_citizen_id
+    from core.models import Commune, District, Hamlet, Household, Person, Province, Term
+    from core.enums import Sex
     from election.polls import Poll, VotingForm
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})

@@ -1,10 +1,10 @@
 """Who may act on candidacies beyond the role check of the route (R-X1: who decides an exception)."""
 from __future__ import annotations
 
-from election.accounts import Role, User
-from election.models import Commune
+from core.accounts import Role, User
+from core.models import Commune
 
-# Who sees the candidate pages (read); commune-scoped roles only see their commune (election.access).
+# Who sees the candidate pages (read); commune-scoped roles only see their commune (core.access).
 READERS = (Role.COMMUNE_COMMITTEE, Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.PARTY_COMMITTEE,
            Role.OBSERVER)
 # Who registers candidates and confirms the official list (in their own commune).

@@ -10,17 +10,18 @@ from datetime import date
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from app import db
+from extensions import db
+from candidates.calculator import eligibility_response
 from candidates.access import FILERS, LIST_EDITORS, READERS, may_decide_exception, may_edit_list, may_file_exception
 from candidates.models import (Candidacy, CandidateList, ExceptionRequest, ListState, ProposedBy, RemediationPlan,
                                RemedyKind, RequestState)
 from candidates.rules import Assessment
-from election.access import allow, authorise_hamlet, scope_hamlets, user_district_id
-from election.accounts import Role
-from election.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
-from election.audit import describe
-from election.models import Commune, Hamlet, Person, Term, current_term
-from election.vietnamese import vietnam_today
+from core.access import allow, public, authorise_hamlet, scope_hamlets, user_district_id
+from core.accounts import Role
+from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
+from core.audit import describe
+from core.models import Commune, Hamlet, Person, Term, current_term
+from core.vietnamese import vietnam_today
 
 TAG = "candidates"
 
@@ -359,3 +360,33 @@ def api_decide_exception_request(request_id: int):
              f"{exception_request.candidacy.person.full_name} (API)")
     db.session.commit()
     return jsonify(request_json(exception_request))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public calculators (api.md: fixed shape)
+# ---------------------------------------------------------------------------------------------------------
+
+FINDING_SCHEMA = {"type": "object", "properties": {
+    "rule": {"type": "string"}, "ok": {"type": "boolean"},
+    "kind": {"enum": ["hard", "exceptionable", "target"]}, "message": {"type": "string"}}}
+ELIGIBILITY_REQUEST = {"type": "object", "required": [
+    "post", "birth_date", "on", "commune_class", "education", "political_theory", "party_member"], "properties": {
+    "post": {"enum": ["hamlet_chief", "chapter_secretary", "chapter_deputy_secretary", "chapter_committee_member"]},
+    "birth_date": {"type": "string", "format": "date"}, "on": {"type": "string", "format": "date"},
+    "commune_class": {"enum": ["mountain", "plain"]},
+    "education": {"enum": ["primary", "lower_secondary", "upper_secondary"]},
+    "political_theory": {"enum": ["none", "elementary", "intermediate", "advanced"]},
+    "party_member": {"enum": ["none", "probationary", "official"]},
+    "resident": {"type": "boolean", "default": True}, "fit_for_term": {"type": "boolean", "default": True}}}
+ELIGIBILITY_RESPONSE = {"type": "object", "properties": {
+    "status": {"enum": ["eligible", "needs_exception", "ineligible"]},
+    "findings": {"type": "array", "items": FINDING_SCHEMA}}}
+
+
+@api_bp.post("/rules/eligibility")
+@public
+@operation("Đánh giá tiêu chuẩn người ứng cử (R-E1…R-E8); không lưu gì", tag="rules",
+           request_schema=ELIGIBILITY_REQUEST, response_schema=ELIGIBILITY_RESPONSE)
+def rules_eligibility():
+    status, payload = eligibility_response(json_body())
+    return jsonify(payload), status

@@ -11,18 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from candidates.rules import (
-    BINH_SON_59,
-    CandidateFacts,
-    CommuneClass,
-    Education,
-    LabelledEnum,
-    PartyMembership,
-    PoliticalTheory,
-    Post,
-    RuleSet,
-    assess,
-)
+from candidates.rules import BINH_SON_59, CandidateFacts, RuleSet, assess
+from core.enums import CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post
 
 BODY_FIELD = "body"  # the error key used when the body itself is not a JSON object
 

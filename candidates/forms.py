@@ -9,7 +9,7 @@ from wtforms import (DateField, FieldList, Form, FormField, HiddenField, Integer
 from wtforms.validators import DataRequired, Length, Optional
 
 from candidates.models import ProposedBy, RemedyKind
-from election.forms import REQUIRED, strip_nfc
+from core.forms import REQUIRED, strip_nfc
 
 SOURCES = [("registry", _l("Chọn người trong sổ đăng ký")), ("new", _l("Nhập người mới"))]
 

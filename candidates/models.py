@@ -11,11 +11,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from candidates.rules import (Assessment, CandidateFacts, DualAssessment, Education, PartyMembership, PoliticalTheory,
-                              RuleSet, assess_both, exception_possible, get_rule_set, remediation_met)
-from election.errors import RuleViolation
-from election.models import Hamlet, Person, Term, enum_column
+from extensions import db
+from core.vietnamese import utcnow
+from candidates.rules import Assessment, CandidateFacts, DualAssessment, RuleSet, assess_both, exception_possible, get_rule_set, remediation_met
+from core.enums import Education, PartyMembership, PoliticalTheory
+from core.errors import RuleViolation
+from core.models import qualifications_changed, Hamlet, Person, Term, enum_column
 
 
 class ListState(enum.StrEnum):
@@ -429,3 +430,8 @@ def recheck_remediation(person: Person, on: date) -> list[RemediationPlan]:
     plans = db.session.scalars(db.select(RemediationPlan).where(RemediationPlan.person_id == person.id,
                                                                 RemediationPlan.met_on.is_(None))).all()
     return [plan for plan in plans if plan.check_met(on)]
+
+
+@qualifications_changed.connect
+def _remediation_met(person: Person, on: date) -> list[RemediationPlan]:
+    return recheck_remediation(person, on)

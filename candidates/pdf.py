@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from ballots.document import OfficialDocument, Signature
+from core.documents import OfficialDocument, Signature
 from candidates.models import CandidateList, ExceptionRequest, RequestState
 from candidates.rules import RULE_KINDS
-from election.rules import election_timeline
-from election.vietnamese import local_date, vietnam_today
+from core.calendar import election_timeline
+from core.vietnamese import local_date, vietnam_today
 
 
 def _upper(text: str) -> str:

@@ -9,107 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any, Self
+from typing import Any
+
+from core.enums import (CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post)
 
 # ---------------------------------------------------------------------------------------------------------
 # Reference values
 # ---------------------------------------------------------------------------------------------------------
-
-
-class LabelledEnum(StrEnum):
-    """A string enum whose members carry a Vietnamese and an English label for the UI."""
-
-    label_vi: str
-    label_en: str
-
-    def __new__(cls, value: str, label_vi: str, label_en: str) -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_vi = label_vi
-        member.label_en = label_en
-        return member
-
-    @classmethod
-    def choices(cls, lang: str = "vi") -> list[tuple[str, str]]:
-        """(value, label) pairs in definition order, for select fields."""
-        return [(m.value, m.label_vi if lang == "vi" else m.label_en) for m in cls]
-
-
-class OrderedEnum(LabelledEnum):
-    """A labelled enum ordered by definition (lowest first), not alphabetically.
-
-    Comparison operators use the rank, so `Education.PRIMARY < Education.UPPER_SECONDARY` is true
-    even though "primary" > "upper…" would not be as plain strings.
-    """
-
-    @property
-    def rank(self) -> int:
-        return list(type(self)).index(self)
-
-    def at_least(self, minimum: Self) -> bool:
-        return self.rank >= minimum.rank
-
-    def _rank_of(self, other: object) -> int | None:
-        return other.rank if type(other) is type(self) else None  # type: ignore[attr-defined]
-
-    def __lt__(self, other: object) -> bool:
-        rank = self._rank_of(other)
-        return NotImplemented if rank is None else self.rank < rank
-
-    def __le__(self, other: object) -> bool:
-        rank = self._rank_of(other)
-        return NotImplemented if rank is None else self.rank <= rank
-
-    def __gt__(self, other: object) -> bool:
-        rank = self._rank_of(other)
-        return NotImplemented if rank is None else self.rank > rank
-
-    def __ge__(self, other: object) -> bool:
-        rank = self._rank_of(other)
-        return NotImplemented if rank is None else self.rank >= rank
-
-
-def at_least(level: OrderedEnum, minimum: OrderedEnum) -> bool:
-    """True when `level` is `minimum` or higher on the same scale."""
-    if type(level) is not type(minimum):
-        raise TypeError(f"cannot compare {type(level).__name__} with {type(minimum).__name__}")
-    return level.at_least(minimum)
-
-
-class Post(LabelledEnum):
-    HAMLET_CHIEF = "hamlet_chief", "Trưởng thôn, Tổ trưởng tổ dân phố", "Hamlet chief"
-    CHAPTER_SECRETARY = "chapter_secretary", "Bí thư chi bộ", "Chapter secretary"
-    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary", "Phó Bí thư chi bộ", "Chapter deputy secretary"
-    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member", "Chi ủy viên", "Chapter committee member"
-
-    @property
-    def is_chapter_post(self) -> bool:
-        return self is not Post.HAMLET_CHIEF
-
-
-class Education(OrderedEnum):
-    PRIMARY = "primary", "Tiểu học", "Primary school"
-    LOWER_SECONDARY = "lower_secondary", "THCS (lớp 9/12)", "Lower secondary (grade 9)"
-    UPPER_SECONDARY = "upper_secondary", "THPT (lớp 12/12)", "Upper secondary (grade 12)"
-
-
-class PoliticalTheory(OrderedEnum):
-    NONE = "none", "Chưa qua đào tạo", "None"
-    ELEMENTARY = "elementary", "Sơ cấp", "Elementary"
-    INTERMEDIATE = "intermediate", "Trung cấp", "Intermediate"
-    ADVANCED = "advanced", "Cao cấp, cử nhân chính trị", "Advanced or bachelor"
-
-
-class PartyMembership(LabelledEnum):
-    NONE = "none", "Không phải đảng viên", "Not a party member"
-    PROBATIONARY = "probationary", "Đảng viên dự bị", "Probationary member"
-    OFFICIAL = "official", "Đảng viên chính thức", "Official member"
-
-
-class CommuneClass(LabelledEnum):
-    MOUNTAIN = "mountain", "Miền núi", "Mountain"
-    PLAIN = "plain", "Đồng bằng", "Plain"
 
 
 class RuleKind(LabelledEnum):

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from app import db
-from candidates import bp
+from extensions import db
 from candidates.access import (FILERS, LIST_EDITORS, MONITORS, READERS, may_decide_exception, may_edit_list,
                                may_file_exception)
 from candidates.forms import CandidacyForm, DecisionForm, ExceptionRequestForm, ImportForm, MetForm, ReasonForm
@@ -16,15 +15,18 @@ from candidates.imports import ImportFileError, apply_rows, check_rows, read_she
 from candidates.models import (Candidacy, CandidateList, ExceptionRequest, ListState, ProposedBy, RemediationPlan,
                                RemedyKind, RequestState)
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf, posting_deadline
-from candidates.rules import Education, PartyMembership, PoliticalTheory
-from election.access import allow, authorise_commune, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
-from election.accounts import Role
-from election.api import people_filter
-from election.audit import describe
-from election.errors import RuleViolation
-from election.forms import PersonForm
-from election.models import Commune, Hamlet, Person, Sex, Term, current_term
-from election.vietnamese import fold, vietnam_today
+from core.enums import Education, PartyMembership, PoliticalTheory
+from core.access import allow, authorise_commune, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
+from core.accounts import Role
+from core.api import people_filter
+from core.audit import describe
+from core.errors import RuleViolation
+from core.forms import PersonForm
+from core.models import Commune, Hamlet, Person, Term, current_term
+from core.enums import Sex
+from core.vietnamese import fold, vietnam_today
+
+bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
 # The state of a hamlet's list on the overview (index page), with its badge class.
 LIST_STATES = {

@@ -1,6 +1,1 @@
-"""Chapters package (see README: how the code is laid out)."""
-from flask import Blueprint
-
-bp = Blueprint("chapters", __name__, url_prefix="/chapters")
-
-from chapters import api, models, views  # noqa: E402,F401
+"""Chapter congresses, nominations, results and the targets dashboard. Blueprint `bp` in chapters.views."""

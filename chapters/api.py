@@ -6,17 +6,18 @@ from datetime import date
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from app import db
+from extensions import db
 from chapters.models import EXCLUSION_FIELDS, Congress, NomineeSource
-from chapters.rules import ChapterPost, TargetFigure
+from chapters.rules import ChapterPost
+from core.targets import TargetFigure
 from chapters.targets import load_facts
 from chapters.views import DASHBOARD_READERS, READERS, RECORDERS, _term_for
-from election.access import allow, authorise_district, authorise_hamlet, scope_hamlets, user_district_id
-from election.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, page_args
-from election.audit import describe
-from election.errors import RuleViolation
-from election.models import Chapter, Commune, Hamlet, Person
-from election.vietnamese import vietnam_today
+from core.access import allow, authorise_district, authorise_hamlet, scope_hamlets, user_district_id
+from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, page_args
+from core.audit import describe
+from core.errors import RuleViolation
+from core.models import Chapter, Commune, Hamlet, Person
+from core.vietnamese import vietnam_today
 
 FIGURE_SCHEMA = {"type": "object", "properties": {
     "rule": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},

@@ -16,13 +16,16 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from candidates.rules import Assessment, CandidateFacts, CommuneClass, Post, assess, get_rule_set
+from extensions import db
+from core.vietnamese import utcnow
+from candidates.rules import Assessment, CandidateFacts, assess, get_rule_set
+from core.enums import CommuneClass, Post
 from chapters.rules import (DEFAULT_CONGRESS_RULES, POST_LABELS, Attendance, BallotResult, ChapterPost,
                             ChapterRuleError, Exclusions, Structure, ballot_result, check_candidate_list,
                             congress_structure, floor_nominee_accepted, secretary_round_outcome, vote_base)
-from election.errors import RuleViolation
-from election.models import Chapter, Hamlet, Person, Position, Term, WorkerPost, enum_column
+from core.errors import RuleViolation
+from core.models import Chapter, Hamlet, Person, Position, Term, enum_column
+from core.enums import WorkerPost
 
 RULES = DEFAULT_CONGRESS_RULES
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from ballots.document import OfficialDocument, Signature
+from core.documents import OfficialDocument, Signature
 from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState, post_label
-from chapters.rules import TargetFigure, votes_needed
+from core.targets import TargetFigure
+from chapters.rules import votes_needed
 from chapters.targets import Facts
-from election.models import District
-from election.vietnamese import vietnam_today
+from core.models import District
+from core.vietnamese import vietnam_today
 
 
 def _percent(share: float | None) -> str:

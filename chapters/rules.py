@@ -11,22 +11,20 @@ lists, secretary rounds (R-P2…R-P4); plan 59-KH/HU (Bình Sơn) section II.2.1
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Literal
+
+from core.targets import RuleInputError, TargetFigure, check_counts, share_of
+from training.rules import WorkerFacts, training_targets
 
 Rounding = Literal["floor", "ceil"]
 RoundOutcome = Literal["elected", "next_round", "appoint_by_higher_committee"]
 
 
-class ChapterRuleError(ValueError):
+class ChapterRuleError(RuleInputError):
     """Impossible input to a chapter rule (negative counts, more votes than ballots…), in both languages."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message = message
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
@@ -61,10 +59,7 @@ DEFAULT_CONGRESS_RULES = CongressRuleSet()
 
 
 def _check_counts(**counts: int) -> None:
-    for name, value in counts.items():
-        if value < 0:
-            raise ChapterRuleError(f"Số liệu «{name}» không được âm ({value}).",
-                                   f"The count '{name}' must not be negative ({value}).")
+    check_counts(ChapterRuleError, **counts)
 
 
 def _percent_vi(share: float | None) -> str:
@@ -73,10 +68,6 @@ def _percent_vi(share: float | None) -> str:
 
 def _percent_en(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
-
-
-def _share(numerator: int, denominator: int) -> float | None:
-    return None if denominator == 0 else numerator / denominator
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -306,7 +297,7 @@ def ballot_result(votes: Mapping[Hashable, int], valid_ballots: int, base: int, 
 
 def _tally(candidate: Hashable, count: int, valid_ballots: int, base: int, needed: int,
            has_majority: bool, outcome: TallyOutcome) -> CandidateTally:
-    of_base, of_valid = _share(count, base), _share(count, valid_ballots)
+    of_base, of_valid = share_of(count, base), share_of(count, valid_ballots)
     figures_vi = (f"{count} phiếu, bằng {_percent_vi(of_base)} của {base} đảng viên làm căn cứ tính "
                   f"({_percent_vi(of_valid)} số phiếu hợp lệ)")
     figures_en = (f"{count} votes, {_percent_en(of_base)} of the vote base of {base} "
@@ -416,42 +407,6 @@ def secretary_round_outcome(round_no: int, elected: bool,
 
 
 @dataclass(frozen=True)
-class TargetFigure:
-    """One dashboard line: numerator / denominator against a target share.
-
-    `share` is None when the denominator is 0; an empty denominator has nothing falling short, so `met`
-    is True. `target_share` None marks an encouraged or informational figure (no target; `met` True).
-    `at_most` turns the target into a ceiling (overdue remediations: at most 0%).
-    """
-
-    rule: str
-    key: str  # stable machine key, e.g. "chief_is_member"
-    label_vi: str
-    label_en: str
-    numerator: int
-    denominator: int
-    target_share: float | None = 1.0
-    at_most: bool = False
-    share: float | None = field(init=False)
-    met: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        _check_counts(numerator=self.numerator, denominator=self.denominator)
-        if self.numerator > self.denominator:
-            raise ChapterRuleError(f"Tử số ({self.numerator}) lớn hơn mẫu số ({self.denominator}).",
-                                   f"Numerator ({self.numerator}) exceeds denominator ({self.denominator}).")
-        share = _share(self.numerator, self.denominator)
-        if share is None or self.target_share is None:
-            met = True
-        elif self.at_most:
-            met = share <= self.target_share
-        else:
-            met = share >= self.target_share
-        object.__setattr__(self, "share", share)
-        object.__setattr__(self, "met", met)
-
-
-@dataclass(frozen=True)
 class HamletFacts:
     """One hamlet/TDP. None for a post-holder field means the post is vacant (not counted)."""
 
@@ -467,19 +422,6 @@ class ChapterFacts:
     chapter_id: Hashable
     official_members: int
     has_committee: bool  # R-T2
-    commune_id: Hashable | None = None
-
-
-@dataclass(frozen=True)
-class WorkerFacts:
-    """One non-specialised hamlet worker (one row per person, whatever posts they hold)."""
-
-    person_id: Hashable
-    trained: bool  # R-T4: party work, mass mobilisation and state management training
-    is_chief: bool = False
-    trained_as_chief: bool = False  # R-T4: trained for the hamlet-chief post
-    is_secretary: bool = False
-    trained_as_secretary: bool = False  # R-T4: trained for the chapter-secretary post
     commune_id: Hashable | None = None
 
 
@@ -541,28 +483,6 @@ def chief_chapter_post_targets(hamlets: Iterable[HamletFacts]) -> list[TargetFig
         TargetFigure("R-T3", "chief_is_secretary", "Bí thư chi bộ đồng thời là trưởng thôn (khuyến khích)",
                      "Chapter secretary is also the hamlet chief (encouraged)", secretaries, chiefs,
                      target_share=None),
-    ]
-
-
-def training_targets(workers: Iterable[WorkerFacts]) -> list[TargetFigure]:
-    """R-T4: non-specialised workers trained; chiefs and secretaries trained for their post."""
-    people = trained = chiefs = chiefs_trained = secretaries = secretaries_trained = 0
-    for worker in workers:
-        people += 1
-        trained += worker.trained
-        if worker.is_chief:
-            chiefs += 1
-            chiefs_trained += worker.trained_as_chief
-        if worker.is_secretary:
-            secretaries += 1
-            secretaries_trained += worker.trained_as_secretary
-    return [
-        TargetFigure("R-T4", "worker_trained", "Người hoạt động không chuyên trách ở thôn được bồi dưỡng",
-                     "Non-specialised hamlet workers trained", trained, people),
-        TargetFigure("R-T4", "chief_trained_for_post", "Trưởng thôn được bồi dưỡng nghiệp vụ theo chức danh",
-                     "Hamlet chiefs trained for the post", chiefs_trained, chiefs),
-        TargetFigure("R-T4", "secretary_trained_for_post", "Bí thư chi bộ được bồi dưỡng nghiệp vụ theo chức danh",
-                     "Chapter secretaries trained for the post", secretaries_trained, secretaries),
     ]
 
 

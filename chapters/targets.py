@@ -20,11 +20,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from app import db
-from chapters.rules import (DEFAULT_CONGRESS_RULES, POST_LABELS, ChapterFacts, ChapterPost, HamletFacts, RemediationFacts,
-                            TargetFigure, WorkerFacts, compute_targets, compute_targets_by_commune)
-from candidates.rules import PartyMembership
-from election.models import Chapter, Commune, Hamlet, Person, Position, Term, WorkerPost
+from extensions import db
+from chapters.rules import DEFAULT_CONGRESS_RULES, POST_LABELS, ChapterFacts, ChapterPost, HamletFacts, RemediationFacts, compute_targets, compute_targets_by_commune
+from core.targets import TargetFigure
+from training.rules import WorkerFacts
+from core.enums import PartyMembership
+from core.models import Chapter, Commune, Hamlet, Person, Position, Term
+from core.enums import WorkerPost
 
 COUNTED_POSTS = (WorkerPost.HAMLET_CHIEF, WorkerPost.FRONT_HEAD, WorkerPost.CHAPTER_SECRETARY,
                  WorkerPost.CHAPTER_DEPUTY_SECRETARY, WorkerPost.CHAPTER_COMMITTEE_MEMBER)

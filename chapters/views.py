@@ -3,24 +3,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import db
-from chapters import bp
+from extensions import db
 from chapters.forms import POST_CHOICES, AppointmentForm, ApprovalForm, AttendanceForm, NomineeForm, OpenCongressForm
 from chapters.models import EXCLUSION_FIELDS, Congress, CongressState, Nominee, NomineeSource, current_chief, post_label
 from chapters.rules import ChapterPost
 from chapters.targets import CHART_KEYS, load_facts
-from election.access import allow, authorise_district, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
-from election.accounts import Role
-from election.audit import describe
-from election.errors import RuleViolation
-from election.models import Chapter, Commune, District, Hamlet, Person, Position, Term, WorkerPost, current_term
-from election.vietnamese import fold, vietnam_today
-from candidates.rules import PartyMembership
+from core.access import allow, authorise_district, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
+from core.accounts import Role
+from core.audit import describe
+from core.errors import RuleViolation
+from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term, current_term
+from core.enums import WorkerPost
+from core.vietnamese import fold, vietnam_today
+from core.enums import PartyMembership
+
+bp = Blueprint("chapters", __name__, url_prefix="/chapters")
 
 RECORDERS = (Role.PARTY_COMMITTEE,)  # the chapter / commune party committee records the congress
 APPROVERS = (Role.DISTRICT_OFFICE,)  # R-P5: the higher committee's approval, entered by the district office

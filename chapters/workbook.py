@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from chapters.targets import Facts
-from election.models import District
+from core.models import District
 
 BOLD = Font(bold=True)
 

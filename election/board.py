@@ -15,16 +15,17 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app import db, tr
-from election import bp
-from election.access import allow, scope_communes, scope_hamlets, user_district_id
+from extensions import db
+from core.labels import tr
+from election.views import bp
+from core.access import allow, scope_communes, scope_hamlets, user_district_id
 from election.calculator import rounded_share
 from election.count_views import VIEWERS
 from election.counting import OUTCOME_LABELS, CountResult, MinutesUpload, revote_due
-from election.models import Commune, Hamlet, Household, Person, current_term
+from core.models import Commune, Hamlet, Household, Person, current_term
 from election.polls import Poll, PollStatus, households_for_quorum
 from election.rules import quorum_met, recognition_deadline
-from election.vietnamese import format_date, local_date, vietnam_today
+from core.vietnamese import format_date, local_date, vietnam_today
 
 REFRESH_SECONDS = 15
 EXPORT_COLUMNS = [  # (key, Vietnamese header)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from app import db
-from election.access import allow, public
-from election.dbapi import direct_db
-from election.api import api_bp, field_errors, json_body, operation
+from extensions import db
+from core.access import allow, public
+from core.dbapi import direct_db
+from core.api import api_bp, field_errors, json_body, operation
 from election.calculator import MSG_NOT_OBJECT, count_response
 from election.count_views import (COMMITTEE, TEAM, VIEWERS, act, load_poll, load_scan_poll, scan_check_request,
                                   scan_request)

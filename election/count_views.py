@@ -22,11 +22,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app import db
-from election import bp, dbapi
-from election.access import allow, authorise_hamlet, public, reaches
-from election.accounts import Role
-from election.audit import describe
+from extensions import db
+from core import dbapi
+from election.views import bp
+from core.access import allow, authorise_hamlet, public, reaches
+from core.accounts import Role
+from core.audit import describe
 from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, MINUTES_MAX_BYTES, NEXT_STEP_LABELS,
                                OUTCOME_LABELS, CountEntry, Figures, ScanPoll, ScanRefused, StaleWrite,
                                appoint_acting_chief, check_scanned_ballot, check_version, choose_entry,
@@ -35,11 +36,11 @@ from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, MINUTES_MAX_B
                                poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
                                result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
                                scan_totals, send_back, start_revote, submit_entry, validate_minutes)
-from election.dbapi import direct_db
-from election.errors import RuleViolation
-from election.models import Hamlet, Person, current_term
+from core.dbapi import direct_db
+from core.errors import RuleViolation
+from core.models import Hamlet, Person, current_term
 from election.polls import BOARD_MAX, BOARD_MIN, Poll, PollMode, PollStatus, VotingForm, hamlet_households
-from election.vietnamese import nfc, vietnam_today
+from core.vietnamese import nfc, vietnam_today
 
 T = TypeVar("T")
 TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count

@@ -1,7 +1,7 @@
 """Counting a poll: the two independent entries, per-ballot scans, the result, minutes and recognition.
 
 Functions here change the session but never commit (views and API calls do, after describe()), except
-record_scan: a ballot scan runs on the request's own DBAPI connection (election.dbapi) and commits itself,
+record_scan: a ballot scan runs on the request's own DBAPI connection (core.dbapi) and commits itself,
 with its audit entry. Every check of a figure goes through election.rules (R-C1…R-C6, R-V5, R-V7, R-V8,
 R-B1, R-V9).
 """
@@ -19,14 +19,16 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from election import dbapi
-from election.errors import RuleViolation
-from election.models import Person, Position, WorkerPost, enum_column, unit_name
+from extensions import db
+from core.vietnamese import utcnow
+from core import dbapi
+from core.errors import RuleViolation
+from core.models import Person, Position, enum_column, unit_name
+from core.enums import WorkerPost
 from election.polls import Poll, PollMode, PollStatus, poll_label
 from election.rules import (CountInput, CountOutcome, ballot_validity, evaluate_count, next_step_after,
                             recognition_deadline, revote_deadline)
-from election.vietnamese import local_date
+from core.vietnamese import local_date
 
 AGREE, DISAGREE = "agree", "disagree"
 INVALID_REASONS = {  # R-B1 reasons a board member can pick for an invalid ballot
@@ -440,7 +442,7 @@ def scan_open(poll: Poll) -> bool:
 
 
 # A scan is the busiest write of election Sunday (every ballot of every hamlet): its statements are built
-# once and run on the request's own DBAPI connection (election.dbapi), with no ORM object, its audit entry
+# once and run on the request's own DBAPI connection (core.dbapi), with no ORM object, its audit entry
 # chained in the same transaction. bench/scans.py measures it.
 _scan_sql: dict[str, dict[str, sa.Executable]] = {}  # per dialect name: statement name → statement
 # PostgreSQL advisory locks of the poll's scans (namespace, poll id): scans share it, finish_scanning takes it
@@ -458,7 +460,7 @@ def _scan_statement(name: str) -> sa.Executable:
 
 def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
     from ballots.models import Ballot, BallotBatch, BallotState
-    from election.models import Commune, Hamlet
+    from core.models import Commune, Hamlet
 
     scan = BallotScan.__table__
     ballot = Ballot.__table__
@@ -633,7 +635,7 @@ def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
     and the ballot row only moves printed → counted, in the same statement that checks the scans have not
     yet become a count entry. Nothing written refers to a voter or household (secret ballot).
     """
-    from election.audit import append_entries, created
+    from core.audit import append_entries, created
 
     # The guarded move first: when it moves nothing (counted on another device, or the scans closed in the
     # meantime), nothing has been written yet.

@@ -1,61 +1,14 @@
-"""Forms of the election package (CSRF on every one through Flask-WTF)."""
+"""Forms of the election's own pages: the term and its election day."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
-from election.accounts import Role
-from election.citizen_id import citizen_id_problem
-from election.models import Sex
-from election.rules import election_day_problem
-from election.vietnamese import nfc, vietnam_today
+from core.calendar import election_day_problem
+from core.forms import REQUIRED, strip_nfc
 
-REQUIRED = _l("Vui lòng nhập mục này.")
-
-
-def strip_nfc(value):
-    return nfc(value) if isinstance(value, str) else value
-
-
-class LoginForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED)], filters=[strip_nfc])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED)])
-    submit = SubmitField(_l("Đăng nhập"))
-
-
-class PersonForm(FlaskForm):
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(_l("Ngày sinh không hợp lệ."))])
-    sex = SelectField(_l("Giới tính"), choices=[(s.value, _l(s.label)) for s in Sex])
-    citizen_id = StringField(_l("Số định danh cá nhân (12 số)"), validators=[DataRequired(REQUIRED)],
-                             filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
-    hamlet_id = SelectField(_l("Thôn, tổ dân phố cư trú"), coerce=int)
-    education = SelectField(_l("Trình độ học vấn"), choices=Education.choices())
-    political_theory = SelectField(_l("Trình độ lý luận chính trị"), choices=PoliticalTheory.choices())
-    party_member = SelectField(_l("Đảng viên"), choices=PartyMembership.choices())
-    party_joined_on = DateField(_l("Ngày vào Đảng"), validators=[Optional()])
-    party_official_on = DateField(_l("Ngày chính thức"), validators=[Optional()])
-    fit_for_term = BooleanField(_l("Đủ sức khỏe công tác cả nhiệm kỳ"), default=True)
-    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=20)])
-    submit = SubmitField(_l("Lưu"))
-
-    def validate_citizen_id(self, field):
-        problem = citizen_id_problem(field.data or "", self.birth_date.data, self.sex.data)
-        if problem is not None:
-            raise ValidationError(problem.message)
-
-    def validate_birth_date(self, field):
-        if field.data and field.data > vietnam_today():
-            raise ValidationError(_l("Ngày sinh không thể ở tương lai."))
-
-    def validate_party_member(self, field):
-        if field.data != "none" and not self.party_joined_on.data:
-            raise ValidationError(_l("Đảng viên cần có ngày vào Đảng."))
-        if field.data == "official" and not self.party_official_on.data:
-            raise ValidationError(_l("Đảng viên chính thức cần có ngày chính thức."))
 
 
 class TermForm(FlaskForm):
@@ -79,56 +32,3 @@ class TermForm(FlaskForm):
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data <= self.starts_on.data:
             raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
-
-
-class CommuneForm(FlaskForm):
-    name = StringField(_l("Tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    commune_class = SelectField(_l("Phân loại"), choices=CommuneClass.choices())
-    class_basis = StringField(_l("Căn cứ phân loại"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
-    chairman_name = StringField(_l("Chủ tịch UBND"), validators=[Optional(), Length(max=120)], filters=[strip_nfc])
-    submit = SubmitField(_l("Lưu"))
-
-
-class UserForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64)])
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    role = SelectField(_l("Vai trò"), choices=[(r.value, _l(r.label)) for r in Role if r != Role.ADMIN])
-    commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
-    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[DataRequired(REQUIRED), Length(min=10)])
-    submit = SubmitField(_l("Tạo người dùng"))
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form for POST buttons (carries the CSRF token)."""
-
-    submit = SubmitField(_l("Xác nhận"))
-
-
-class DistrictForm(FlaskForm):
-    approver_name = StringField(_l("Cấp có thẩm quyền phê duyệt ngoại lệ"), validators=[DataRequired(REQUIRED),
-                                                                                       Length(max=200)],
-                                filters=[strip_nfc])
-    approver_level = SelectField(_l("Cấp phê duyệt (R-X1)"), choices=[
-        ("district", _l("Cấp huyện (Ban Thường vụ Huyện ủy, theo 59-KH/HU)")),
-        ("commune", _l("Cấp xã (sau sắp xếp đơn vị hành chính 2025)"))])
-    submit = SubmitField(_l("Lưu"))
-
-
-class RenameForm(FlaskForm):
-    new_name = StringField(_l("Tên mới"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    effective_on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired(REQUIRED)])
-    decision = StringField(_l("Căn cứ (số quyết định, nghị quyết)"), validators=[DataRequired(REQUIRED),
-                                                                              Length(max=200)], filters=[strip_nfc])
-    submit = SubmitField(_l("Đổi tên"))
-
-
-class MergeForm(FlaskForm):
-    sources = SelectMultipleField(_l("Các thôn, tổ dân phố sáp nhập"), coerce=int)
-    new_name = StringField(_l("Tên đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=120)],
-                           filters=[strip_nfc])
-    kind = SelectField(_l("Loại"), choices=[("hamlet", _l("Thôn")), ("residential_group", _l("Tổ dân phố"))])
-    code = StringField(_l("Mã đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=12)])
-    effective_on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired(REQUIRED)])
-    decision = StringField(_l("Căn cứ (số nghị quyết)"), validators=[DataRequired(REQUIRED), Length(max=200)],
-                           filters=[strip_nfc])
-    submit = SubmitField(_l("Sáp nhập"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import io
 
-from ballots.document import OfficialDocument, Signature
+from core.documents import OfficialDocument, Signature
 from election.counting import OUTCOME_LABELS, CountResult, Recognition, result_rows
 from election.polls import Poll, PollMode
-from election.vietnamese import local_date, long_date
+from core.vietnamese import local_date, long_date
 
 
 def percent(share: float | None) -> str:

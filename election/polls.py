@@ -8,9 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from election.errors import RuleViolation
-from election.models import Hamlet, Household, Term, enum_column
+from extensions import db
+from core.vietnamese import utcnow
+from core.errors import RuleViolation
+from core.models import Hamlet, Household, Term, enum_column
 from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, quorum_met
 
 # R-V6: the counting board has 3 to 5 members; 2 household representatives witness the count.

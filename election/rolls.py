@@ -25,8 +25,8 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
-from election.citizen_id import citizen_id_problem
-from election.vietnamese import fold, nfc
+from core.citizen_id import citizen_id_problem
+from core.vietnamese import fold, nfc
 
 Cell = str | float | int | bool | date | datetime | None
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app import db
+from extensions import db
 from election import voters
-from election.access import allow
-from election.api import api_bp, field_errors, json_body, operation, paginated
+from core.access import allow
+from core.api import api_bp, field_errors, json_body, operation, paginated
 from election.polls import Poll
 from election.rolls import REQUIRED_FIELDS, RawRow, RawTable, RollFileError, read_rows, short_fingerprint
 from election.voter_views import (CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_hamlet_term,

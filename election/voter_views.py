@@ -13,18 +13,18 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app import db
-from election import bp
-from election.access import allow, authorise_hamlet
-from election.accounts import Role
-from election.audit import describe
-from election.citizen_id import citizen_id_problem
-from election.errors import RuleViolation
-from election.models import Hamlet, Term
+from extensions import db
+from election.views import bp
+from core.access import allow, authorise_hamlet
+from core.accounts import Role
+from core.audit import describe
+from core.citizen_id import citizen_id_problem
+from core.errors import RuleViolation
+from core.models import Hamlet, Term
 from election.polls import Poll
 from election.rolls import FIELD_LABELS, TEMPLATE_HEADERS, RollFileError, full_years, read_rows, short_fingerprint
 from election.rolls import write_csv_template
-from election.vietnamese import nfc, vietnam_today
+from core.vietnamese import nfc, vietnam_today
 from election import voters
 from election.voters import CheckIn, VoterEntry, VoterRoll
 
@@ -203,7 +203,7 @@ def roll_export(hamlet_id: int):
 @bp.get("/hamlets/<int:hamlet_id>/roll.pdf")
 @allow(*ROLL_READERS)
 def roll_pdf(hamlet_id: int):
-    from ballots.document import OfficialDocument, Signature
+    from core.documents import OfficialDocument, Signature
 
     hamlet, term = load_hamlet_term(hamlet_id)
     roll = voters.roll_for(term, hamlet) or abort(404)

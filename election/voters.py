@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db, utcnow
-from election.audit import describe, record
-from election.errors import RuleViolation
-from election.models import Hamlet, Term
+from extensions import db
+from core.vietnamese import utcnow
+from core.audit import describe, record
+from core.errors import RuleViolation
+from core.models import Hamlet, Term
 from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
-from election.vietnamese import fold
+from core.vietnamese import fold
 
 
 class VoterRoll(db.Model):
@@ -131,7 +132,7 @@ def roll_for(term: Term, hamlet: Hamlet, create: bool = False) -> VoterRoll | No
 
 def term_for(hamlet: Hamlet) -> Term | None:
     """The current term of the hamlet's district (rolls, check-in and ballots are per current term)."""
-    from election.models import current_term
+    from core.models import current_term
 
     return current_term(hamlet.commune.district_id)
 
@@ -139,7 +140,7 @@ def term_for(hamlet: Hamlet) -> Term | None:
 def registered_elsewhere(term: Term, hamlet: Hamlet) -> dict[str, str]:
     """citizen ID -> the other hamlet where the person is registered (people registry of the district, then
     the other hamlets' rolls of the term): a household representative votes in one hamlet only (R-V1)."""
-    from election.models import Commune, Person
+    from core.models import Commune, Person
 
     def label(name: str, commune: str) -> str:
         return f"{name} ({commune})"

@@ -13,12 +13,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, db
-from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
-from election.accounts import Role, User
-from election.citizen_id import make_citizen_id
-from election.dbapi import release_request_connection
-from election.models import Chapter, Commune, District, Hamlet, HamletKind, Household, Person, Province, Sex, Term
+from app import create_app
+from extensions import db
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
+from core.accounts import Role, User
+from core.citizen_id import make_citizen_id
+from core.dbapi import release_request_connection
+from core.models import Chapter, Commune, District, Hamlet, Household, Person, Province, Term
+from core.enums import HamletKind, Sex
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "mat-khau-thu-nghiem"
@@ -55,7 +57,7 @@ def app(tmp_path, _pg_schema):
             db.create_all()
         yield application
         db.session.remove()
-        release_request_connection()  # a test that called election.dbapi's helpers outside a request
+        release_request_connection()  # a test that called core.dbapi's helpers outside a request
         if _pg_schema:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as connection:

@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from app import db
+from extensions import db
 from candidates.models import CandidateList, ProposedBy
-from election.accounts import Role, User
-from election.citizen_id import make_citizen_id
-from election.models import Commune, Hamlet, Term
+from core.accounts import Role, User
+from core.citizen_id import make_citizen_id
+from core.models import Commune, Hamlet, Term
 from conftest import PASSWORD
 
 HEADERS_VI = ["STT", "Số hộ", "Họ và tên", "Số CCCD", "Ngày sinh", "Giới tính", "Địa chỉ"]

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from app import db
+from extensions import db
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
-from candidates.rules import Education, PoliticalTheory
-from election.accounts import ApiToken, Role, User
-from election.models import Commune, District, Hamlet, Person, Term
+from core.enums import Education, PoliticalTheory
+from core.accounts import ApiToken, Role, User
+from core.models import Commune, District, Hamlet, Person, Term
 
 ELECTION_DAY = date(2022, 5, 22)
 

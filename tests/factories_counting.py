@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 import pytest
 from flask import g
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotAccount, BallotBatch, ballot_secret
 from ballots.printing import poll_election_hash
 from ballots.qr import BallotPayload, encode_payload, new_serial
 from candidates.models import CandidateList, ProposedBy
-from election.accounts import Role, User
+from core.accounts import Role, User
 from election.counting import Figures, submit_entry
-from election.models import Hamlet, Term, current_term
+from core.models import Hamlet, Term, current_term
 from election.polls import Poll, VotingForm, hamlet_households
 from conftest import PASSWORD
 

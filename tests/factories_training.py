@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from app import db
-from election.models import Position, WorkerPost
+from extensions import db
+from core.models import Position
+from core.enums import WorkerPost
 from training.models import Course, CourseKind
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import db
-from election.access import BUILTIN_PUBLIC
-from election.accounts import ApiToken, Role
+from extensions import db
+from core.access import BUILTIN_PUBLIC
+from core.accounts import ApiToken, Role
 
 
 def test_every_route_declares_access(app):
@@ -119,7 +119,7 @@ def test_district_office_creates_a_commune_level_approving_authority(two_commune
                                            "role": "approving_authority", "commune_id": mine.id,
                                            "password": "mot-mat-khau-dai"})
     assert response.status_code == 302
-    from election.accounts import User
+    from core.accounts import User
 
     created = db.session.scalar(db.select(User).where(User.username == "btv.binhhai"))
     assert (created.role, created.commune_id, created.district_id) == (Role.APPROVING_AUTHORITY, mine.id, district.id)
@@ -128,7 +128,7 @@ def test_district_office_creates_a_commune_level_approving_authority(two_commune
 def test_revoked_expired_and_inactive_tokens_are_refused(make_user, client):
     from datetime import timedelta
 
-    from app import utcnow
+    from core.vietnamese import utcnow
 
     user = make_user(Role.DISTRICT_OFFICE)
     records = {}
@@ -147,7 +147,7 @@ def test_revoked_expired_and_inactive_tokens_are_refused(make_user, client):
 
 
 def test_token_user_carries_scope_columns_and_loads_the_rest(app, make_user):
-    from election.accounts import TokenUser, user_for_token
+    from core.accounts import TokenUser, user_for_token
 
     user = make_user(Role.POLLING_TEAM)
     record, token = ApiToken.issue(user, "phone")

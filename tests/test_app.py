@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import DEFAULT_SECRET, create_app, db
-from election.accounts import LoginAttempt, Role, User
+from app import DEFAULT_SECRET, create_app
+from extensions import db
+from core.accounts import LoginAttempt, Role, User
 
 
 def test_production_refuses_the_default_secret():
@@ -73,7 +74,7 @@ def test_unknown_page_shows_a_vietnamese_message(make_user, login, client):
 
 
 def test_unexpected_error_shows_no_traceback(app, client):
-    from election.access import public
+    from core.access import public
 
     @public
     def boom():

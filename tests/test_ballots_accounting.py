@@ -1,7 +1,7 @@
 """Ballot accounting: printed = issued + spoiled + cancelled, returned ≤ issued (R-C3)."""
 from __future__ import annotations
 
-from app import db
+from extensions import db
 from ballots.accounting import poll_accounting
 from ballots.models import Ballot, BallotLayout
 from ballots.printing import print_batch

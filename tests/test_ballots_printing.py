@@ -5,13 +5,13 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotBatch
 from ballots.printing import poll_election_hash
 from ballots.verification import verify_ballot
 from candidates.models import CandidateList
-from election.accounts import Role
-from election.errors import RuleViolation
+from core.accounts import Role
+from core.errors import RuleViolation
 from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
 
 

@@ -5,8 +5,8 @@ import io
 
 from openpyxl import load_workbook
 
-from app import db
-from election.accounts import Role
+from extensions import db
+from core.accounts import Role
 from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
 
 
@@ -64,7 +64,7 @@ def test_board_exports_csv_and_xlsx(app, election, make_commune, make_user):
 
 
 def test_board_api_needs_a_token_and_is_scoped(app, election, make_commune):
-    from election.accounts import ApiToken
+    from core.accounts import ApiToken
 
     first, second = two_communes(election, make_commune)
     assert app.test_client().get("/api/v1/board").status_code == 401

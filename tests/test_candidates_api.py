@@ -1,9 +1,9 @@
 """The candidates JSON API: shapes, scope, 422 field errors, the exception workflow by token."""
 from __future__ import annotations
 
-from app import db
+from extensions import db
 from candidates.models import ExceptionRequest, RequestState
-from election.accounts import Role
+from core.accounts import Role
 from tests.factories_candidates import api_headers, approved_exception, draft_list, world  # noqa: F401
 
 DECISION = {"decision": "approve", "decision_number": "15-QĐ/HU", "decision_date": "2022-05-01",

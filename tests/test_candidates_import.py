@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app import db
+from extensions import db
 from candidates.models import Candidacy, CandidateList, ProposedBy
 from candidates.imports import TEMPLATE_HEADERS
-from election.accounts import Role
+from core.accounts import Role
 from tests.factories_candidates import draft_list, world  # noqa: F401
 
 

@@ -5,15 +5,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from app import db
+from extensions import db
 from candidates.access import may_decide_exception
 from candidates.models import (CandidateList, ExceptionRequest, ListState, RemediationPlan, RemedyKind,
                                RequestState, recheck_remediation)
-from candidates.rules import Education, PoliticalTheory
-from election.accounts import Role
-from election.audit import AuditEntry
-from election.errors import RuleViolation
-from election.vietnamese import vietnam_today
+from core.enums import Education, PoliticalTheory
+from core.accounts import Role
+from core.audit import AuditEntry
+from core.errors import RuleViolation
+from core.vietnamese import vietnam_today
 from tests.factories_candidates import approved_exception, draft_list, world  # noqa: F401
 
 
@@ -205,7 +205,7 @@ def test_at_most_two_candidates_per_hamlet(world, make_person, make_user, login,
 
 def test_adding_a_new_person_creates_them_in_the_registry(world, make_user, login, client):
     login(make_user(Role.COMMUNE_COMMITTEE, commune=world.commune))
-    from election.citizen_id import make_citizen_id
+    from core.citizen_id import make_citizen_id
 
     data = {"source": "new", "proposed_by": "front_committee", "p-full_name": "Đinh Văn Thưởng",
             "p-birth_date": "1979-02-03", "p-sex": "male", "p-citizen_id": make_citizen_id("051", date(1979, 2, 3),

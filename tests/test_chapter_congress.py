@@ -6,12 +6,13 @@ from datetime import date
 import pypdfium2 as pdfium
 import pytest
 
-from app import db
-from candidates.rules import PartyMembership
+from extensions import db
+from core.enums import PartyMembership
 from chapters.models import Congress, CongressState, Nominee, NomineeSource
 from chapters.rules import ChapterPost
-from election.accounts import Role
-from election.models import Position, WorkerPost
+from core.accounts import Role
+from core.models import Position
+from core.enums import WorkerPost
 
 CONGRESS_DAY = date(2022, 6, 20)
 
@@ -120,7 +121,7 @@ def test_whole_path_recognised_chief_becomes_secretary_and_dashboard_counts_him(
 
 
 def _token(user) -> str:
-    from election.accounts import ApiToken
+    from core.accounts import ApiToken
 
     row, secret = ApiToken.issue(user, "test")
     db.session.add(row)
@@ -312,7 +313,7 @@ def test_api_records_a_congress_in_one_call(setting, client, make_person):
 
 def test_nominee_shows_an_approved_exception(setting, login, client, make_user):
     from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
-    from candidates.rules import Education
+    from core.enums import Education
 
     _district, term, _commune, hamlet, chief, recorder, _office = setting(official=8)
     chief.education = Education.LOWER_SECONDARY

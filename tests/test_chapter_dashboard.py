@@ -8,10 +8,11 @@ import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 
-from app import db
-from candidates.rules import PartyMembership
-from election.accounts import Role
-from election.models import Position, WorkerPost
+from extensions import db
+from core.enums import PartyMembership
+from core.accounts import Role
+from core.models import Position
+from core.enums import WorkerPost
 
 AS_OF = "2023-01-15"
 
@@ -133,7 +134,7 @@ def test_periodic_report_pdf_reads_as_a_party_report(dataset, login, client):
 
 
 def test_targets_api_gives_district_and_commune_figures(dataset, client):
-    from election.accounts import ApiToken
+    from core.accounts import ApiToken
 
     row, token = ApiToken.issue(dataset["office"], "t")
     db.session.add(row)

@@ -6,32 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from chapters.rules import (
-    DEFAULT_CONGRESS_RULES,
-    Attendance,
-    ChapterFacts,
-    ChapterPost,
-    ChapterRuleError,
-    CongressRuleSet,
-    Exclusions,
-    HamletFacts,
-    RemediationFacts,
-    TallyOutcome,
-    TargetFigure,
-    WorkerFacts,
-    ballot_result,
-    check_candidate_list,
-    committee_target,
-    compute_targets,
-    compute_targets_by_commune,
-    congress_structure,
-    floor_nominee_accepted,
-    max_candidate_surplus,
-    remediation_state,
-    remediation_targets,
-    secretary_round_outcome,
-    vote_base,
-)
+from chapters.rules import DEFAULT_CONGRESS_RULES, Attendance, ChapterFacts, ChapterPost, ChapterRuleError, CongressRuleSet, Exclusions, HamletFacts, RemediationFacts, TallyOutcome, ballot_result, check_candidate_list, committee_target, compute_targets, compute_targets_by_commune, congress_structure, floor_nominee_accepted, max_candidate_surplus, remediation_state, remediation_targets, secretary_round_outcome, vote_base
+from core.targets import RuleInputError, TargetFigure
+from training.rules import WorkerFacts
 
 CEIL = CongressRuleSet(surplus_rounding="ceil")
 FLOOR = CongressRuleSet(surplus_rounding="floor")
@@ -312,7 +289,7 @@ def test_one_short_of_all_is_not_met():
 
 
 def test_numerator_above_denominator_is_refused():
-    with pytest.raises(ChapterRuleError):
+    with pytest.raises(RuleInputError):
         TargetFigure("R-T1", "x", "nhãn", "label", 2, 1)
 
 

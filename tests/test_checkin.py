@@ -1,8 +1,8 @@
 """Election-day check-in: search, mark, undo, live turnout against the quorum (R-V5), and the secret ballot."""
 from __future__ import annotations
 
-from app import db
-from election.accounts import ApiToken, Role
+from extensions import db
+from core.accounts import ApiToken, Role
 from election.voters import CheckIn, VoterEntry
 from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from app import db
+from extensions import db
 from election.counting import (CountEntry, StaleWrite, appoint_acting_chief, choose_entry, poll_entries, poll_result,
                                send_back, start_revote, submit_entry)
-from election.errors import RuleViolation
-from election.models import Position, WorkerPost
+from core.errors import RuleViolation
+from core.models import Position
+from core.enums import WorkerPost
 from election.polls import Poll, PollStatus
 from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
 
@@ -147,8 +148,8 @@ def test_different_entries_show_differences_and_committee_chooses_one(app, elect
 
 
 def test_sending_an_entry_back_lets_it_be_entered_again(app, election, make_user):
-    from election.accounts import Role
-    from election.audit import AuditEntry
+    from core.accounts import Role
+    from core.audit import AuditEntry
 
     setup = election(households=100, present=60)
     submit_entry(setup.poll, setup.team_a, figures(setup, 60, 60, 60, 0, 51, 9))

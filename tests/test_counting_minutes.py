@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import pypdfium2 as pdfium
 
-from app import db
+from extensions import db
 from election.counting import MinutesUpload, poll_recognition, recognition_due
-from election.models import Position, WorkerPost
+from core.models import Position
+from core.enums import WorkerPost
 from election.polls import PollStatus
 from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
 
@@ -114,7 +115,7 @@ def test_polling_team_cannot_recognise(app, election):
 
 
 def test_outcome_api_reports_three_percentages(app, election):
-    from election.accounts import ApiToken
+    from core.accounts import ApiToken
 
     setup = submitted(election, votes=(150, 60))
     record, token = ApiToken.issue(setup.team_a, "thử")

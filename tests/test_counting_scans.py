@@ -5,13 +5,13 @@ import threading
 
 import pytest
 
-from app import db
+from extensions import db
 from ballots.models import Ballot, BallotState
 from ballots.qr import BallotPayload, encode_payload
-from election.accounts import ApiToken
+from core.accounts import ApiToken
 from election.counting import (BallotScan, CountMethod, plan_scan, poll_entries, poll_result, record_scan, scan_poll,
                                write_scan)
-from election.dbapi import request_connection, write_queue
+from core.dbapi import request_connection, write_queue
 from election.polls import PollStatus
 from factories_counting import client_for, election, print_ballots  # noqa: F401
 
@@ -120,7 +120,7 @@ def test_scan_page_renders_for_phones(app, election):
 
 
 def test_a_read_code_is_checked_before_a_name_is_tapped_and_nothing_is_written(app, election):
-    from election.audit import AuditEntry
+    from core.audit import AuditEntry
 
     first = election(households=10, present=8)
     second = election(households=10, present=8, commune=first.hamlet.commune, hamlet_name="Phước Thiện")
@@ -206,7 +206,7 @@ def test_concurrent_scans_of_the_same_ballot_count_it_once(app, election):
     poll_id = setup.poll.id
 
     def scan(i: int) -> int:
-        from election.accounts import User
+        from core.accounts import User
         from election.polls import Poll
 
         client = app.test_client()
@@ -270,7 +270,7 @@ def test_concurrent_second_entries_never_double_count(app, election):
 def test_record_scan_requires_a_key(election):
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 1, issued=1)
-    from election.errors import RuleViolation
+    from core.errors import RuleViolation
 
     with pytest.raises(RuleViolation):
         record_scan(scan_poll(setup.poll.id), setup.team_a, texts[0], setup.ids[0], "", "")
@@ -278,7 +278,7 @@ def test_record_scan_requires_a_key(election):
 
 def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
     """A scan not yet committed when the team finishes scanning is in the entry, never lost from it."""
-    from election.accounts import User
+    from core.accounts import User
     from election.counting import finish_scanning
     from election.polls import Poll
 
@@ -317,7 +317,7 @@ def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
 
 def test_a_scan_arriving_while_scanning_finishes_is_refused_not_lost(app, election):
     """The other order: the entry is being written; the scan waits for it, then finds scanning closed."""
-    from election.accounts import User
+    from core.accounts import User
     from election.counting import finish_scanning
     from election.polls import Poll
 
@@ -379,7 +379,7 @@ def scan_serial(text: str) -> str:
 
 
 def test_a_scan_writes_its_audit_entry_in_the_chain(app, election):
-    from election.audit import AuditEntry, verify_chain
+    from core.audit import AuditEntry, verify_chain
 
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 3, issued=3)
@@ -417,7 +417,7 @@ def test_sqlite_write_queue_orders_writers_and_is_released(app):
 
 
 def test_driver_level_statements_read_and_write_like_the_orm(app, election):
-    """election.dbapi runs Core statements on the DBAPI cursor with the types' own processors: an enum, a
+    """core.dbapi runs Core statements on the DBAPI cursor with the types' own processors: an enum, a
     boolean and a datetime written there read back through the ORM unchanged, and the other way round."""
     from election.counting import scan_by_key
 

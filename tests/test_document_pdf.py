@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from ballots.document import OfficialDocument, Signature, date_line
+from core.documents import OfficialDocument, Signature, date_line
 
 NAMES = ["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước", "Lê Thị Hồng Nhung"]
 

@@ -13,7 +13,7 @@ from candidates.calculator import (
     eligibility_response,
     parse_eligibility_request,
 )
-from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory, Post
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Post
 
 REQUIRED = ("post", "birth_date", "on", "commune_class", "education", "political_theory", "party_member")
 

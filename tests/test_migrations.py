@@ -5,7 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from app import create_app, db
+from app import create_app
+from extensions import db
 
 
 def test_migrations_are_up_to_date_with_the_models(tmp_path):

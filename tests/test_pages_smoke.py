@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from app import db
-from election.accounts import User
-from election.models import Commune, Hamlet, Person
-from election.seed import seed_demo
+from extensions import db
+from core.accounts import User
+from core.models import Commune, Hamlet, Person
+from demo.seed import seed_demo
 
 PASSWORD = "mat-khau-demo-thu"
-SKIP = {"election.logout", "election.set_language", "election.web_font", "static"}
+SKIP = {"core.logout", "core.set_language", "core.web_font", "static"}
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from app import db
-from election.accounts import ApiToken, Role
-from election.citizen_id import citizen_id_problem, make_citizen_id
-from election.models import Person, Sex
-from election.vietnamese import fold, format_date, local_date, local_time
+from extensions import db
+from core.accounts import ApiToken, Role
+from core.citizen_id import citizen_id_problem, make_citizen_id
+from core.models import Person
+from core.enums import Sex
+from core.vietnamese import fold, format_date, local_date, local_time
 
 
 @pytest.mark.parametrize("value, ok", [
@@ -128,7 +129,7 @@ def test_stored_moments_are_shown_in_vietnam_time():
 def test_today_is_vietnam_s_day_whatever_the_server_zone(monkeypatch):
     from datetime import date, datetime, timezone
 
-    import election.vietnamese as vietnamese
+    import core.vietnamese as vietnamese
 
     class Clock(datetime):  # the server's clock at 23:30 UTC on Saturday: 06:30 on Sunday in Vietnam
         @classmethod

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import db
-from election.errors import RuleViolation
+from extensions import db
+from core.errors import RuleViolation
 from election.polls import Poll, PollMode, PollStatus, VotingForm
 from factories_counting import client_for, election  # noqa: F401
 
@@ -123,7 +123,7 @@ def test_stale_meeting_form_answers_409(app, election):
 
 
 def test_other_hamlet_team_cannot_see_the_poll(app, election, make_user, make_hamlet):
-    from election.accounts import Role
+    from core.accounts import Role
 
     setup = election()
     other = make_hamlet("Phước Thiện", setup.hamlet.commune)

@@ -1,4 +1,4 @@
-"""`flask rehearsal`: the demo district's election Sunday under way, one hamlet at each step (election.rehearsal)."""
+"""`flask rehearsal`: the demo district's election Sunday under way, one hamlet at each step (demo.rehearsal)."""
 from __future__ import annotations
 
 import os
@@ -6,15 +6,16 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from app import db
+from extensions import db
 from candidates.models import CandidateList, ListState
-from election.accounts import Role, User
-from election.audit import AuditEntry, verify_chain
+from core.accounts import Role, User
+from core.audit import AuditEntry, verify_chain
 from election.counting import CountEntry, MinutesUpload, minutes_path, poll_recognition, poll_result
-from election.models import District, Hamlet, Position, WorkerPost
+from core.models import District, Hamlet, Position
+from core.enums import WorkerPost
 from election.polls import Poll, PollMode, PollStatus
-from election.rehearsal import STEPS, has_rehearsal, rehearse
-from election.seed import BINH_SON_NAME, seed_demo
+from demo.rehearsal import STEPS, has_rehearsal, rehearse
+from demo.seed import BINH_SON_NAME, seed_demo
 from election.voters import VoterRoll
 
 PASSWORD = "mat-khau-dien-tap"
@@ -40,7 +41,7 @@ def _poll(hamlet_name: str, round_no: int = 1) -> Poll:
 
 def _steps(output: str) -> dict[str, str]:
     """step → hamlet name, from the command's lines «login   Thôn X, Xã Y: label»."""
-    from election.rehearsal import STEP_LABELS
+    from demo.rehearsal import STEP_LABELS
 
     by_label = {label: step for step, label in STEP_LABELS.items()}
     steps = {}

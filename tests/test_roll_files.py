@@ -13,7 +13,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from election.citizen_id import make_citizen_id
+from core.citizen_id import make_citizen_id
 from election.rolls import (
     TEMPLATE_HEADERS,
     RollContext,

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from app import db
-from election.accounts import Role
-from election.audit import AuditEntry
+from extensions import db
+from core.accounts import Role
+from core.audit import AuditEntry
 from election.rolls import roll_fingerprint, short_fingerprint
 from election.voters import CheckIn, VoterEntry, VoterRoll, check_in
 from election.polls import Poll
@@ -164,7 +164,7 @@ def test_template_downloads(ready, login, client):
 
 
 def test_api_import_json_rows_all_or_nothing(ready, make_user, client):
-    from election.accounts import ApiToken
+    from core.accounts import ApiToken
 
     setup = ready()
     record, token = ApiToken.issue(setup.committee, "test")

@@ -6,8 +6,8 @@ from datetime import date
 
 import pypdfium2 as pdfium
 
-from app import db
-from election.citizen_id import make_citizen_id
+from extensions import db
+from core.citizen_id import make_citizen_id
 from election.rolls import roll_fingerprint, short_fingerprint
 from election.voters import VoterEntry, VoterRoll
 from factories_ballots import csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
@@ -97,7 +97,7 @@ def test_printed_roll_carries_title_names_and_fingerprint(ready, login, client):
 
 
 def test_observer_reads_but_cannot_edit(ready, make_user, login, client):
-    from election.accounts import Role
+    from core.accounts import Role
 
     setup = ready()
     observer = make_user(Role.OBSERVER, district=setup.commune.district)

@@ -8,26 +8,17 @@ import click
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, db
-from candidates.rules import CommuneClass, PartyMembership
-from election.accounts import Role, User
-from election.audit import AuditEntry, verify_chain
-from election.citizen_id import citizen_id_problem
-from election.models import (
-    Chapter,
-    Commune,
-    District,
-    Hamlet,
-    Household,
-    Person,
-    Position,
-    Term,
-    WorkerPost,
-    current_term,
-)
-from election.rules import election_day_problem, election_timeline
-from election.seed import seed_demo
-from election.vietnamese import fold
+from app import create_app
+from extensions import db
+from core.enums import CommuneClass, PartyMembership
+from core.accounts import Role, User
+from core.audit import AuditEntry, verify_chain
+from core.citizen_id import citizen_id_problem
+from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
+from core.enums import WorkerPost
+from core.calendar import election_day_problem, election_timeline
+from demo.seed import seed_demo
+from core.vietnamese import fold
 
 PASSWORD = "mat-khau-demo-thu"
 COUNTED = (Commune, Hamlet, Household, Person, Chapter, Position, Term, User)

@@ -5,13 +5,13 @@ from datetime import date
 
 import pytest
 
-from app import db
+from extensions import db
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
-from candidates.rules import Education, PoliticalTheory
-from election.accounts import Role
-from election.audit import AuditEntry
-from election.errors import RuleViolation
-from election.models import WorkerPost
+from core.enums import Education, PoliticalTheory
+from core.accounts import Role
+from core.audit import AuditEntry
+from core.errors import RuleViolation
+from core.enums import WorkerPost
 from tests.factories_training import area, make_course, make_position  # noqa: F401
 from training.models import CourseKind, EnrolFilter, SourcePoolEntry, PoolKind, people_by_filter, training_facts
 

@@ -1,9 +1,10 @@
 """Renames and mergers keep history; the approving authority is configurable per district."""
 from __future__ import annotations
 
-from app import db
-from election.accounts import Role
-from election.models import Hamlet, Household, Person, Position, UnitEvent, WorkerPost
+from extensions import db
+from core.accounts import Role
+from core.models import Hamlet, Household, Person, Position, UnitEvent
+from core.enums import WorkerPost
 
 
 def test_renaming_a_hamlet_records_the_old_name(make_hamlet, make_user, login, client):

@@ -9,9 +9,9 @@ from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from candidates.rules import PoliticalTheory
-from election.forms import REQUIRED, strip_nfc
-from election.models import WORKER_POST_LABELS
+from core.enums import PoliticalTheory
+from core.forms import REQUIRED, strip_nfc
+from core.enums import WORKER_POST_LABELS
 from training.models import COURSE_KIND_LABELS, ENROL_FILTER_LABELS, Audience, PoolKind
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT
 

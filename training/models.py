@@ -14,12 +14,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from app import db
+from extensions import db
 from candidates.models import RemediationPlan, recheck_remediation
-from candidates.rules import PoliticalTheory
-from election.errors import RuleViolation
-from election.models import (WORKER_POST_LABELS, Commune, District, Hamlet, Person, Position, Term, WorkerPost,
-                             enum_column)
+from core.enums import PoliticalTheory
+from core.errors import RuleViolation
+from core.enums import WORKER_POST_LABELS, WorkerPost
+from core.models import Commune, District, Hamlet, Person, Position, Term, enum_column
 from training.rules import (DEFAULT_MIN_ATTENDANCE_PERCENT, Completion, CurrentPost, Holding, TermWindow, completion,
                             newcomers, worker_facts)
 

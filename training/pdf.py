@@ -5,8 +5,8 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ballots.document import OfficialDocument, Signature
-from election.models import Person
+from core.documents import OfficialDocument, Signature
+from core.models import Person
 from training.models import Course, CourseSession, Enrolment
 
 

@@ -1,7 +1,7 @@
 """Pure training rules: course completion, newcomers vs re-elected workers, coverage (R-T4).
 
 Plain values in, frozen dataclasses out; no Flask or database import. The coverage shares themselves
-are computed by `chapters.rules.training_targets` (the targets dashboard's function): this module only
+are computed by `training_targets` below (the targets dashboard uses it too): this module only
 turns holdings and completions into `WorkerFacts`, so the coverage page and the dashboard agree.
 
 Sources: plan 59-KH/HU (Bình Sơn) section II.2 steps 5 and 9 (training before and after the election;
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from chapters.rules import TargetFigure, WorkerFacts, training_targets
+from core.targets import TargetFigure
 
 # A course setting with this default: the plan names no threshold; 80% of the sessions is the usual
 # requirement for a certificate of completion in party and state training (e.g. Hướng dẫn 09-HD/BTGTW
@@ -113,6 +113,41 @@ def newcomers(current: Iterable[Holding], history: Iterable[Holding], previous: 
 # ---------------------------------------------------------------------------------------------------------
 # Coverage (R-T4)
 # ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerFacts:
+    """One non-specialised hamlet worker (one row per person, whatever posts they hold)."""
+
+    person_id: Hashable
+    trained: bool  # R-T4: party work, mass mobilisation and state management training
+    is_chief: bool = False
+    trained_as_chief: bool = False  # R-T4: trained for the hamlet-chief post
+    is_secretary: bool = False
+    trained_as_secretary: bool = False  # R-T4: trained for the chapter-secretary post
+    commune_id: Hashable | None = None
+
+
+def training_targets(workers: Iterable[WorkerFacts]) -> list[TargetFigure]:
+    """R-T4: non-specialised workers trained; chiefs and secretaries trained for their post."""
+    people = trained = chiefs = chiefs_trained = secretaries = secretaries_trained = 0
+    for worker in workers:
+        people += 1
+        trained += worker.trained
+        if worker.is_chief:
+            chiefs += 1
+            chiefs_trained += worker.trained_as_chief
+        if worker.is_secretary:
+            secretaries += 1
+            secretaries_trained += worker.trained_as_secretary
+    return [
+        TargetFigure("R-T4", "worker_trained", "Người hoạt động không chuyên trách ở thôn được bồi dưỡng",
+                     "Non-specialised hamlet workers trained", trained, people),
+        TargetFigure("R-T4", "chief_trained_for_post", "Trưởng thôn được bồi dưỡng nghiệp vụ theo chức danh",
+                     "Hamlet chiefs trained for the post", chiefs_trained, chiefs),
+        TargetFigure("R-T4", "secretary_trained_for_post", "Bí thư chi bộ được bồi dưỡng nghiệp vụ theo chức danh",
+                     "Chapter secretaries trained for the post", secretaries_trained, secretaries),
+    ]
 
 
 class CurrentPost(NamedTuple):

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from election.vietnamese import fold, nfc
+from core.vietnamese import fold, nfc
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 ID_HEADERS = ("so dinh danh", "dinh danh", "cccd", "cmnd", "citizen id", "citizen")

@@ -4,20 +4,20 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app import db
-from election.access import allow, scope_communes, user_district_id
-from election.accounts import Role
-from election.api import people_filter
-from election.audit import describe
-from election.errors import RuleViolation
-from election.models import WORKER_POST_LABELS, Commune, Hamlet, Person, Position, Term, current_term
-from election.vietnamese import vietnam_today
-from training import bp
+from extensions import db
+from core.access import allow, scope_communes, user_district_id
+from core.accounts import Role
+from core.api import people_filter
+from core.audit import describe
+from core.errors import RuleViolation
+from core.enums import WORKER_POST_LABELS
+from core.models import Commune, Hamlet, Person, Position, Term, current_term
+from core.vietnamese import vietnam_today
 from training.forms import (AttendanceImportForm, CloseCourseForm, CourseForm, EnrolFilterForm, SessionForm,
                             SourcePoolForm)
 from training.models import (Audience, Course, CourseKind, CourseSession, EnrolFilter, Enrolment, PoolKind, SourcePoolEntry,
@@ -27,6 +27,8 @@ from training.pdf import certificate as certificate_pdf
 from training.rules import coverage as coverage_of
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT, coverage_by_commune, gaps, percent
 from training.sheets import SheetError, read_attendance, workbook_bytes
+
+bp = Blueprint("training", __name__, url_prefix="/training")
 
 READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.PARTY_COMMITTEE, Role.APPROVING_AUTHORITY,
            Role.OBSERVER)

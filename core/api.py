@@ -11,12 +11,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from app import db
-from candidates.calculator import eligibility_response
-from election.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
-from election.accounts import Role
-from election.models import Chapter, Commune, Hamlet, Household, Person
-from election.vietnamese import fold
+from extensions import db
+from core.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
+from core.accounts import Role
+from core.models import Chapter, Commune, Hamlet, Household, Person
+from core.vietnamese import fold
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable)
@@ -55,36 +54,6 @@ def paginated(stmt, serialise: Callable[[Any], dict]) -> dict:
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
     return {"items": [serialise(item) for item in result.items], "page": page, "per_page": per_page,
             "total": result.total}
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Public calculators (api.md: fixed shape)
-# ---------------------------------------------------------------------------------------------------------
-
-FINDING_SCHEMA = {"type": "object", "properties": {
-    "rule": {"type": "string"}, "ok": {"type": "boolean"},
-    "kind": {"enum": ["hard", "exceptionable", "target"]}, "message": {"type": "string"}}}
-ELIGIBILITY_REQUEST = {"type": "object", "required": [
-    "post", "birth_date", "on", "commune_class", "education", "political_theory", "party_member"], "properties": {
-    "post": {"enum": ["hamlet_chief", "chapter_secretary", "chapter_deputy_secretary", "chapter_committee_member"]},
-    "birth_date": {"type": "string", "format": "date"}, "on": {"type": "string", "format": "date"},
-    "commune_class": {"enum": ["mountain", "plain"]},
-    "education": {"enum": ["primary", "lower_secondary", "upper_secondary"]},
-    "political_theory": {"enum": ["none", "elementary", "intermediate", "advanced"]},
-    "party_member": {"enum": ["none", "probationary", "official"]},
-    "resident": {"type": "boolean", "default": True}, "fit_for_term": {"type": "boolean", "default": True}}}
-ELIGIBILITY_RESPONSE = {"type": "object", "properties": {
-    "status": {"enum": ["eligible", "needs_exception", "ineligible"]},
-    "findings": {"type": "array", "items": FINDING_SCHEMA}}}
-
-
-@api_bp.post("/rules/eligibility")
-@public
-@operation("Đánh giá tiêu chuẩn người ứng cử (R-E1…R-E8); không lưu gì", tag="rules",
-           request_schema=ELIGIBILITY_REQUEST, response_schema=ELIGIBILITY_RESPONSE)
-def rules_eligibility():
-    status, payload = eligibility_response(json_body())
-    return jsonify(payload), status
 
 
 # ---------------------------------------------------------------------------------------------------------

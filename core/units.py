@@ -10,10 +10,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import db
-from election.errors import RuleViolation
-from election.models import Chapter, Commune, Hamlet, HamletKind, Household, Person, UnitEvent
-from election.vietnamese import nfc
+from extensions import db
+from core.errors import RuleViolation
+from core.models import Chapter, Commune, Hamlet, Household, Person, UnitEvent
+from core.enums import HamletKind
+from core.vietnamese import nfc
 
 
 def rename_hamlet(hamlet: Hamlet, new_name: str, on: date, decision: str) -> UnitEvent:

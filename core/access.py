@@ -15,7 +15,7 @@ from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select
 
-from election.accounts import Role, User, user_for_token
+from core.accounts import Role, User, user_for_token
 
 F = TypeVar("F", bound=Callable)
 
@@ -82,7 +82,7 @@ def enforce_declared_access():
             return jsonify({"error": "Cần mã truy cập (Bearer token) hợp lệ."}), 401
         g._login_user = user  # Flask-Login's per-request user
     elif not current_user.is_authenticated:
-        return redirect(url_for("election.login", next=request.full_path))
+        return redirect(url_for("core.login", next=request.full_path))
     user = current_user._get_current_object() if not is_api else g._login_user
     if user.role not in access.roles:
         abort(403)
@@ -147,8 +147,8 @@ def scope_hamlets(stmt: Select, hamlet_cls, commune_cls) -> Select:
 
 def user_district_id() -> int | None:
     """The district the current user works in (admin: the only/first district)."""
-    from app import db
-    from election.models import District
+    from extensions import db
+    from core.models import District
 
     if current_user.district_id is not None:
         return current_user.district_id

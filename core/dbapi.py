@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Flask, g
 
-from app import db
+from extensions import db
 
 try:
     import fcntl

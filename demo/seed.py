@@ -18,29 +18,16 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from app import db
-from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
+from extensions import db
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
 from chapters.rules import elects_committee
-from election.accounts import Role, User
-from election.audit import record, set_actor
-from election.citizen_id import make_citizen_id
-from election.models import (
-    Chapter,
-    Commune,
-    CommuneKind,
-    District,
-    Hamlet,
-    HamletKind,
-    Household,
-    Person,
-    Position,
-    Province,
-    Sex,
-    Term,
-    WorkerPost,
-)
-from election.rules import election_day_problem, election_timeline
-from election.vietnamese import fold
+from core.accounts import Role, User
+from core.audit import record, set_actor
+from core.citizen_id import make_citizen_id
+from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Province, Term
+from core.enums import CommuneKind, HamletKind, Sex, WorkerPost
+from core.calendar import election_day_problem, election_timeline
+from core.vietnamese import fold
 
 CHUNK = 10_000  # rows per Core insert
 PROVINCE_CODE = "51"  # Quảng Ngãi

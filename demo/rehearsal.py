@@ -25,23 +25,23 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from app import db
+from extensions import db
 from ballots.accounting import account_for
 from ballots.models import BallotLayout
 from ballots.printing import print_batch
 from candidates.models import CandidateList, ProposedBy, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
-from election.accounts import Role, User
-from election.audit import AuditEntry, describe, set_actor
+from core.accounts import Role, User
+from core.audit import AuditEntry, describe, set_actor
 from election.counting import (Figures, evaluate, keep_minutes, poll_result, recognise, require_candidates,
                                start_revote, submit_entry, validate_minutes)
-from election.errors import RuleViolation
-from election.models import (Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term,
-                             WorkerPost, current_term)
+from core.errors import RuleViolation
+from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
+from core.enums import WorkerPost
 from election.polls import Poll, VotingForm, hamlet_households
 from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
-from election.seed import BINH_SON_NAME, DEMO_USERS
-from election.vietnamese import VIETNAM_TIME, fold
+from demo.seed import BINH_SON_NAME, DEMO_USERS
+from core.vietnamese import VIETNAM_TIME, fold
 from election.voters import check_roll, replace_roll
 
 # The steps, in the order hamlets are given them; hamlets beyond the list stay "not started".

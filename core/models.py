@@ -5,11 +5,20 @@ import enum
 from datetime import date
 
 import sqlalchemy as sa
+from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import db
-from candidates.rules import CommuneClass, Education, PartyMembership, PoliticalTheory
-from election.vietnamese import fold, nfc
+from extensions import db
+from core.enums import (CommuneClass, CommuneKind, Education, HamletKind,
+                        PartyMembership, PoliticalTheory, Sex, WorkerPost)
+from core.vietnamese import fold, nfc
+
+
+_signals = Namespace()
+# Sent with the person after their education or political theory may have changed (the registry's edit page);
+# a receiver returns what the change settled, e.g. candidates' remediation plans now met (R-X1, R-T5). The kernel
+# does not know its receivers: the feature packages connect to it.
+qualifications_changed = _signals.signal("qualifications-changed")
 
 
 def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Mapped:
@@ -24,64 +33,6 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Mapped:
 def unit_name(kind: enum.Enum, name: str) -> str:
     """A commune's or hamlet's name with its kind: "Xã Bình Hải", "Thôn An Phú"."""
     return f"{kind.label} {name}"
-
-
-class HamletKind(enum.StrEnum):
-    HAMLET = "hamlet"  # thôn
-    RESIDENTIAL_GROUP = "residential_group"  # tổ dân phố
-
-    @property
-    def label(self) -> str:
-        return {"hamlet": "Thôn", "residential_group": "Tổ dân phố"}[self.value]
-
-
-class CommuneKind(enum.StrEnum):
-    COMMUNE = "commune"  # xã
-    TOWN = "town"  # thị trấn
-
-    @property
-    def label(self) -> str:
-        return {"commune": "Xã", "town": "Thị trấn"}[self.value]
-
-
-class Sex(enum.StrEnum):
-    MALE = "male"
-    FEMALE = "female"
-
-    @property
-    def label(self) -> str:
-        return {"male": "Nam", "female": "Nữ"}[self.value]
-
-
-class WorkerPost(enum.StrEnum):
-    """Posts of the non-specialised hamlet workers (những người hoạt động không chuyên trách ở thôn, TDP)."""
-
-    HAMLET_CHIEF = "hamlet_chief"
-    CHAPTER_SECRETARY = "chapter_secretary"
-    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary"
-    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member"
-    FRONT_HEAD = "front_head"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return WORKER_POST_LABELS[self.value]
-
-    @property
-    def is_chapter_post(self) -> bool:
-        return self in CHAPTER_POSTS
-
-
-WORKER_POST_LABELS = {
-    "hamlet_chief": "Trưởng thôn / Tổ trưởng TDP",
-    "chapter_secretary": "Bí thư chi bộ",
-    "chapter_deputy_secretary": "Phó Bí thư chi bộ",
-    "chapter_committee_member": "Chi ủy viên",
-    "front_head": "Trưởng ban công tác Mặt trận",
-    "other": "Người hoạt động không chuyên trách khác",
-}
-CHAPTER_POSTS = frozenset({WorkerPost.CHAPTER_SECRETARY, WorkerPost.CHAPTER_DEPUTY_SECRETARY,
-                           WorkerPost.CHAPTER_COMMITTEE_MEMBER})
 
 
 class Province(db.Model):

@@ -7,13 +7,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app import LANGUAGES, db
-from election import bp
-from election.access import allow, any_user, public, reaches, scope_communes, user_district_id
-from election.accounts import ApiToken, LoginAttempt, Role, User, login_locked
-from election.audit import AuditEntry, describe
-from election.forms import ConfirmForm, LoginForm, UserForm
-from election.models import Commune
+from extensions import LANGUAGES, db
+from core.views import bp
+from core.access import allow, any_user, public, reaches, scope_communes, user_district_id
+from core.accounts import ApiToken, LoginAttempt, Role, User, login_locked
+from core.audit import AuditEntry, describe
+from core.forms import ConfirmForm, LoginForm, UserForm
+from core.models import Commune
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,7 +31,7 @@ def login():
         if login_locked(username, current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]):
             flash(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
                     minutes=current_app.config["LOGIN_LOCK_MINUTES"]), "danger")
-            return render_template("election/login.html", form=form), 429
+            return render_template("core/login.html", form=form), 429
         user = db.session.scalar(db.select(User).where(User.username == username))
         ok = user is not None and user.active and user.check_password(form.password.data)
         db.session.add(LoginAttempt(username=username, remote_addr=request.remote_addr or "", ok=ok))
@@ -42,7 +42,7 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
-    return render_template("election/login.html", form=form)
+    return render_template("core/login.html", form=form)
 
 
 @bp.post("/logout")
@@ -51,7 +51,7 @@ def logout():
     logout_user()
     session.clear()
     flash(_("Đã đăng xuất."), "info")
-    return redirect(url_for("election.login"))
+    return redirect(url_for("core.login"))
 
 
 @bp.get("/lang/<code>")
@@ -95,12 +95,12 @@ def list_users():
             describe(f"Tạo người dùng {username} ({role.label})")
             db.session.commit()
             flash(_("Đã tạo người dùng %(name)s.", name=username), "success")
-            return redirect(url_for("election.list_users"))
+            return redirect(url_for("core.list_users"))
     stmt = db.select(User).order_by(User.role, User.username)
     if current_user.role != Role.ADMIN:
         stmt = stmt.where(User.district_id == district_id)
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("election/list_users.html", page=page, form=form, confirm=ConfirmForm())
+    return render_template("core/list_users.html", page=page, form=form, confirm=ConfirmForm())
 
 
 @bp.post("/users/<int:user_id>/toggle")
@@ -116,7 +116,7 @@ def toggle_user(user_id: int):
     user.active = not user.active
     describe(("Mở khóa" if user.active else "Khóa") + f" người dùng {user.username}")
     db.session.commit()
-    return redirect(url_for("election.list_users"))
+    return redirect(url_for("core.list_users"))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -131,7 +131,7 @@ def api_tokens():
         db.session.commit()
     tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.created_at.desc())).all()
-    return render_template("election/api_tokens.html", form=form, tokens=tokens, new_token=new_token)
+    return render_template("core/api_tokens.html", form=form, tokens=tokens, new_token=new_token)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -154,4 +154,4 @@ def audit_log():
     if record_id := request.args.get("record_id", "").strip():
         stmt = stmt.where(AuditEntry.record_id == record_id)
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("election/audit_log.html", page=page, communes=communes)
+    return render_template("core/audit_log.html", page=page, communes=communes)

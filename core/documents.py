@@ -37,8 +37,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ballots.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
-from ballots.qr import qr_matrix
+from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
+from core.qr import qr_matrix
 
 Motto = Literal["state", "party"]
 

@@ -24,7 +24,8 @@ from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
-from app import db, utcnow
+from extensions import db
+from core.vietnamese import utcnow
 
 GENESIS = "0" * 64
 
@@ -231,7 +232,7 @@ _scope_statements: dict[str, sa.Select] = {}
 
 def _scope_statement(name: str) -> sa.Select:
     if not _scope_statements:
-        from election.models import Commune, Hamlet
+        from core.models import Commune, Hamlet
 
         _scope_statements["hamlet"] = (sa.select(Commune.district_id, Hamlet.commune_id)
                                        .join(Commune, Hamlet.commune_id == Commune.id)
@@ -260,7 +261,7 @@ def _append(connection: sa.Connection, session: Session, pending: list[_Pending]
 
 
 def append_entries(run: Run, actor: tuple[int | None, str], pending: list[_Pending]) -> None:
-    """Chain `pending` onto the log through `run` (a Core connection's execute, or election.dbapi's runner).
+    """Chain `pending` onto the log through `run` (a Core connection's execute, or core.dbapi's runner).
 
     The head row's lock is taken first (a no-op UPDATE that returns the head): writers queue there instead
     of forking the chain. Scopes are resolved before, so the lock is held as briefly as possible.

@@ -1,9 +1,10 @@
-"""Vietnamese text: NFC normalisation and diacritic-insensitive folding for search."""
+"""Vietnamese text and time: NFC normalisation, diacritic-insensitive folding for search, Vietnam's day and hour,
+and the naive UTC timestamps stored in the database."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 _SPACES = re.compile(r"\s+")
 
@@ -59,3 +60,8 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 def long_date(value) -> str:
     """'ngày 22 tháng 5 năm 2022' as administrative documents write it."""
     return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -11,8 +11,9 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import db, login_manager, utcnow
-from election.models import Commune, District, Hamlet, enum_column
+from extensions import db, login_manager
+from core.vietnamese import utcnow
+from core.models import Commune, District, Hamlet, enum_column
 
 
 class Role(enum.StrEnum):
@@ -145,7 +146,7 @@ class ApiToken(db.Model):
 class TokenUser(UserMixin):
     """The user behind a bearer token, read with the token in one Core statement (no ORM load).
 
-    API requests need only these columns for their access and scope checks (election.access) and for the
+    API requests need only these columns for their access and scope checks (core.access) and for the
     audit log; any other attribute (relationships, scope_label…) loads the full User row, once.
     """
 
@@ -180,7 +181,7 @@ _TOKEN_USER: dict[str, sa.Select] = {}
 def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
     """The active user of a valid (unrevoked, unexpired) bearer token; one statement, built once.
 
-    direct: read on the request's DBAPI connection (views marked election.dbapi.direct_db).
+    direct: read on the request's DBAPI connection (views marked core.dbapi.direct_db).
     """
     statement = _TOKEN_USER.get("statement")
     if statement is None:
@@ -191,7 +192,7 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
             .where(ApiToken.token_hash == sa.bindparam("token_hash")))
     params = {"token_hash": ApiToken.hash(token)}
     if direct:
-        from election import dbapi
+        from core import dbapi
 
         row = dbapi.request_runner()(statement, params).first()
     else:

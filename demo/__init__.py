@@ -1,0 +1,1 @@
+"""The demo district: `flask seed` and `flask rehearsal`."""
