@@ -19,26 +19,37 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException
 
-from ballots import api as ballots_api, cli as ballots_cli, views as ballots_views
-from candidates import api as candidates_api, views as candidates_views
+from ballots import (
+    accounting as ballots_accounting,
+    api as ballots_api,
+    cli as ballots_cli,
+    scan_views as ballots_scan_views,
+    views as ballots_views,
+)
+from candidates import api as candidates_api, models as candidates_models, views as candidates_views
 from chapters import api as chapters_api, views as chapters_views
-from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, views as core_views
+from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, dbapi, views as core_views
 from core.access import declared_access, enforce_declared_access
 from core.errors import RuleViolation
 from core.labels import tr
 from core.vietnamese import format_date, local_time
 from demo import cli as demo_cli
-from election import board as election_board, count_api as election_count_api, count_views as election_count_views, views as election_views, voter_api as election_voter_api, voter_views as election_voter_views
-from core import dbapi
+from election import (
+    api as election_api,
+    poll_views as election_poll_views,
+    roll_views as election_roll_views,
+    views as election_views,
+)
 from extensions import LANGUAGES, babel, csrf, db, login_manager, migrate
 from training import api as training_api, views as training_views
 
-# The modules whose decorators register routes (on their package's `bp`, or the API's `api_bp`), CLI commands or,
-# for the audit log, the session listener: imported here, so that create_app() finds everything registered.
-REGISTERING_MODULES = (ballots_api, ballots_cli, ballots_views, candidates_api, candidates_views, chapters_api,
-                       chapters_views, core_api, core_audit, core_auth, core_views, election_board, election_count_api,
-                       election_count_views, election_views, election_voter_api, election_voter_views, training_api,
-                       training_views)
+# The modules whose decorators register something: routes (on their package's `bp`, or the API's `api_bp`), CLI
+# commands, signal receivers (ballots' accounting answers the count, candidates' plans answer a person's changed
+# qualifications) and the audit log's session listener. Imported here, so create_app() finds everything registered.
+REGISTERING_MODULES = (ballots_accounting, ballots_api, ballots_cli, ballots_scan_views, ballots_views, candidates_api,
+                       candidates_models, candidates_views, chapters_api, chapters_views, core_api, core_audit,
+                       core_auth, core_views, election_api, election_poll_views, election_roll_views, election_views,
+                       training_api, training_views)
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 

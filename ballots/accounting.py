@@ -1,17 +1,17 @@
 """The ballot accounting of a poll from the database: printed, issued, spoiled, cancelled, returned.
 
-Contract (used by the count, issue 5): `poll_accounting(poll, returned=None) -> Reconciliation`.
+The count asks for it before accepting an entry (election.models.count_accepting), the roll before it is replaced
+(roll_replacing): both are answered here, so the election never imports ballots.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from extensions import db
 from ballots.models import Ballot, BallotAccount, BallotBatch, BallotState
 from ballots.rules import Reconciliation, reconcile
 from core.errors import RuleViolation
-from election.polls import Poll, PollMode
-from election.voters import CheckIn
+from election.models import CheckIn, Poll, PollMode, count_accepting, roll_replacing
+from extensions import db
 
 
 def printed_count(poll: Poll) -> int:
@@ -80,3 +80,23 @@ def mark_ballots(poll: Poll, serials: list[str], state: BallotState) -> list[str
     for serial in wanted:
         found[serial].state = state
     return wanted
+
+
+@count_accepting.connect
+def accounting_problems(poll: Poll, returned: int) -> list[str]:
+    """R-C3: the ballot accounting of a poll that had printed ballots balances before its count is accepted."""
+    if not printed_count(poll):
+        return []
+    reconciliation = poll_accounting(poll, returned=returned)
+    return [] if reconciliation.balanced else [getattr(p, "message", str(p)) for p in reconciliation.problems]
+
+
+@roll_replacing.connect
+def printed_ballots_lock_the_roll(_term: object, hamlet: object, poll_ids: sa.Select) -> list[str]:
+    """Ballots printed from the roll's household count: the roll is no longer replaced as a whole."""
+    printed = db.session.scalar(db.select(sa.func.count(Ballot.id)).join(BallotBatch)
+                                .where(BallotBatch.poll_id.in_(poll_ids), BallotBatch.test.is_(False)))
+    if printed:
+        return [f"Đã in {printed} phiếu bầu theo số hộ của danh sách này; không thể nhập lại danh sách "
+                "(chỉ sửa từng dòng)."]
+    return []

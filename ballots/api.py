@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_login import current_user
 
-from ballots.verification import Verification, verify_ballot
-from ballots.views import decode_image, scoped
-from core.access import any_user
+from ballots.access import load_scan_poll, scoped
+from ballots.scanning import finish_scanning
+from ballots.service import scan_check_request, scan_request
+from ballots.verification import Verification, decode_image, verify_ballot
+from core.access import allow, any_user
 from core.api import api_bp, field_errors, json_body, operation
+from core.dbapi import direct_db
+from core.transactions import act
+from election.access import TEAM, load_poll
+from election.api import entry_json, poll_json
+from election.calculator import MSG_NOT_OBJECT
 
 VERIFY_RESPONSE = {"type": "object", "properties": {
     "ok": {"type": "boolean"},
@@ -47,3 +55,59 @@ def api_verify_ballot():
             return field_errors({"text": "Cần nội dung mã QR (text)."})
         texts = [text]
     return jsonify({"results": [verification_json(scoped(verify_ballot(t))) for t in texts]})
+
+
+SCAN_REQUEST = {"type": "object", "required": ["text"], "properties": {
+    "text": {"type": "string", "description": "the ballot's QR text"},
+    "choice": {"type": "string", "description": "candidacy id kept, or agree / disagree with one candidate"},
+    "reason": {"type": "string", "description": "R-B1 reason when invalid: extra_marks, no_name_kept, "
+               "too_many_kept, no_box, both_boxes"}}}
+
+
+IDEMPOTENCY = [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"},
+                "description": "unique per ballot scan; a retried request with the same key is replayed"}]
+
+
+@api_bp.post("/polls/<int:poll_id>/scans")
+@allow(*TEAM)
+@direct_db
+@operation("Quét một phiếu bầu (mã QR) và ghi phiếu hợp lệ/không hợp lệ; 201 đã tính, 200 gửi lại, 409 từ chối",
+           tag="counting", request_schema=SCAN_REQUEST, parameters=IDEMPOTENCY)
+def create_scan(poll_id: int):
+    poll = load_scan_poll(poll_id)
+    data = json_body()
+    if not isinstance(data, dict):
+        return field_errors({"body": MSG_NOT_OBJECT})
+    return scan_request(poll, data, request.headers.get("Idempotency-Key", ""))
+
+
+@api_bp.post("/polls/<int:poll_id>/scans/check")
+@allow(*TEAM)
+@direct_db
+@operation("Kiểm tra một phiếu vừa đọc mã (trước khi chọn tên): 200 tính được, 409 từ chối (giả, khác thôn, "
+           "đã tính…); không ghi gì", tag="counting", request_schema={
+               "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}})
+def check_scan(poll_id: int):
+    poll = load_scan_poll(poll_id)
+    data = json_body()
+    if not isinstance(data, dict):
+        return field_errors({"body": MSG_NOT_OBJECT})
+    return scan_check_request(poll, data)
+
+
+@api_bp.post("/polls/<int:poll_id>/scans/finish")
+@allow(*TEAM)
+@operation("Kết thúc quét phiếu: tổng hợp các phiếu đã quét thành một lần nhập", tag="counting",
+           request_schema={"type": "object", "required": ["ballots_issued"], "properties": {
+               "ballots_issued": {"type": "integer"}, "acknowledged": {"type": "boolean"},
+               "version": {"type": "integer"}}})
+def finish_scans(poll_id: int):
+    poll = load_poll(poll_id)
+    data = json_body() or {}
+    issued = data.get("ballots_issued")
+    if type(issued) is not int or issued < 0:
+        return field_errors({"ballots_issued": "Phải là một số nguyên không âm."})
+    entry = act(f"Kết thúc quét phiếu qua API {poll.label}",
+                lambda: finish_scanning(poll, current_user, issued, bool(data.get("acknowledged")),
+                                        data.get("version")))
+    return jsonify({"entry": entry_json(entry), "poll": poll_json(poll)}), 201

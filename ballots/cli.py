@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import click
 
-from extensions import db
-from ballots.views import bp
 from ballots.models import BallotLayout
 from ballots.printing import print_batch, real_batches
+from ballots.views import bp
 from candidates.models import CandidateList, ListState
 from core.errors import RuleViolation
-from core.models import Commune, Hamlet, current_term
-from election.polls import Poll
+from core.models import Commune, District, Hamlet, current_term
+from election.models import Poll
+from extensions import db
 
 
 @bp.cli.command("print")
@@ -23,8 +23,6 @@ from election.polls import Poll
 @click.option("--round", "round_no", type=click.IntRange(1, 2), default=1)
 def print_command(commune_code: str | None, district_code: str | None, layout: str, round_no: int) -> None:
     """In phiếu bầu cho các thôn đã xác nhận danh sách người ứng cử và chưa in."""
-    from core.models import District
-
     if bool(commune_code) == bool(district_code):
         raise click.UsageError("Cần đúng một trong --commune hoặc --district.")
     stmt = db.select(Hamlet).join(Commune).where(Hamlet.ended_on.is_(None)).order_by(Commune.name, Hamlet.name)

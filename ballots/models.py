@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from core.vietnamese import utcnow
 from core.models import enum_column
-from election.polls import Poll
+from core.vietnamese import utcnow
+from election.models import Poll
+from extensions import db
 
 
 def ballot_secret() -> bytes:
@@ -98,3 +98,30 @@ class BallotAccount(db.Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class BallotScan(db.Model):
+    """One paper ballot counted by scanning its QR; nothing links it to a voter (secret ballot)."""
+
+    # The phone's running totals count a poll's valid and invalid scans at every scan: from the index alone.
+    __table_args__ = (sa.Index("ix_ballot_scan_poll_id_valid", "poll_id", "valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"))
+    ballot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ballot.id"), unique=True)
+    serial: Mapped[str] = mapped_column(sa.String(16), unique=True)  # a ballot is counted once, ever
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)  # a retried POST replays
+    valid: Mapped[bool]
+    choice: Mapped[str] = mapped_column(sa.String(20), default="")  # candidacy id, agree or disagree
+    reason: Mapped[str] = mapped_column(sa.String(20), default="valid")  # R-B1 reason code
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        hamlet = self.poll.hamlet if self.poll else None  # loaded with the poll: no query per scan
+        if hamlet is None:
+            return None, None, None
+        return hamlet.commune.district_id, hamlet.commune_id, hamlet.id

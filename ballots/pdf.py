@@ -20,8 +20,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
 from ballots.qr import payload_serial
+from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
 from core.qr import qr_matrix
 
 Layout = Literal["A5", "A6", "A4x2", "A4x4"]

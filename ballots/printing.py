@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from extensions import db
 from ballots.models import Ballot, BallotBatch, BallotLayout, ballot_secret
 from ballots.pdf import BallotSheetSpec, render_ballots
 from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
@@ -21,8 +20,9 @@ from ballots.rules import DEFAULT_SPARE_PERCENT, spare_ballots
 from candidates.models import CandidateList, ListState
 from core.audit import describe, record
 from core.errors import RuleViolation
-from election.polls import Poll
-from election.voters import roll_for
+from election.models import Poll
+from election.service import roll_for
+from extensions import db
 
 MAX_TEST_BALLOTS = 200
 MAX_SUPPLEMENT = 5000

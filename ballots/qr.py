@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-
 VERSION = 1
 PREFIX = "DT"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

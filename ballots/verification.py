@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extensions import db
 from ballots.models import Ballot, BallotState, ballot_secret
+from ballots.printing import poll_election_hash
 from ballots.qr import BallotQRError, decode_payload
-from election.polls import Poll
+from election.models import Poll
+from extensions import db
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "genuine": ("Phiếu bầu thật, chưa kiểm.", "Genuine ballot, not counted yet."),
@@ -73,6 +74,17 @@ def verify_ballot(text: str) -> Verification:
 
 
 def _current_hash(poll: Poll) -> str:
-    from ballots.printing import poll_election_hash
-
     return poll_election_hash(poll)
+
+
+def decode_image(stream) -> list[str]:
+    """QR texts found in an uploaded photo or scan (zxing-cpp)."""
+    import zxingcpp
+    from PIL import Image, ImageOps
+
+    try:
+        image = ImageOps.exif_transpose(Image.open(stream))
+        image.thumbnail((2400, 2400))
+    except Exception:  # not an image at all
+        return []
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]

@@ -27,18 +27,9 @@ import qrcode
 from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen.canvas import Canvas
 
-from core.fonts import REGULAR, register_fonts
-from ballots.pdf import (
-    BOX_H,
-    BOX_W,
-    MARGIN,
-    QR_SIZE,
-    BallotSheetSpec,
-    _draw_static,
-    _qr_literal,
-    render_ballots,
-)
+from ballots.pdf import BOX_H, BOX_W, MARGIN, QR_SIZE, BallotSheetSpec, _draw_static, _qr_literal, render_ballots
 from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
+from core.fonts import REGULAR, register_fonts
 from core.qr import qr_matrix
 
 CANDIDATES = ("Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước")

@@ -20,8 +20,8 @@ if not __package__:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app import create_app  # noqa: E402
-from extensions import db
 from core.vietnamese import vietnam_today  # noqa: E402
+from extensions import db
 
 
 def _time(fn, repeat: int) -> tuple[float, float]:

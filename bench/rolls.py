@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/rolls.py [--rows 100000] [--db sqlite|postgresql+psycopg://...]
 
-- csv / xlsx: the production path of the import page's commit: election.rolls.read_rows, voters.check_roll
-  (validate_roll with the registry context), voters.replace_roll (Core delete + bulk insert, fingerprint,
+- csv / xlsx: the production path of the import page's commit: election.rolls.read_rows, service.check_roll
+  (validate_roll with the registry context), service.replace_roll (Core delete + bulk insert, fingerprint,
   audit summary), commit;
 - bare-insert: the same rows, already built as parameter dicts, inserted with one Core executemany + commit
   (the floor: what the database itself costs).
@@ -25,13 +25,13 @@ if not __package__:  # run as a script: make the project importable
 import sqlalchemy as sa
 
 from app import create_app
-from extensions import db
-from core.enums import CommuneClass
 from core.citizen_id import make_citizen_id
+from core.enums import CommuneClass
 from core.models import Commune, District, Hamlet, Province, Term
+from election import service
+from election.models import VoterEntry
 from election.rolls import read_rows
-from election import voters
-from election.voters import VoterEntry
+from extensions import db
 
 NAMES = ("Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Đức Thắng", "Phạm Thị Ánh Tuyết", "Đặng Văn Ước",
          "Huỳnh Thị Mỹ Lệ", "Võ Quốc Việt", "Bùi Thị Thu Hà")
@@ -100,21 +100,21 @@ def timed_import(term: Term, hamlet: Hamlet, filename: str, data: bytes,
     start = time.perf_counter()
     table = read_rows(filename, data)
     steps["read"] = time.perf_counter() - start
-    preview = voters.check_roll(table, term, hamlet)
+    preview = service.check_roll(table, term, hamlet)
     steps["validate"] = time.perf_counter() - start - steps["read"]
     assert preview.ok, preview.problems[:3]
     mark = time.perf_counter()
-    voters.replace_roll(term, hamlet, preview, filename)
+    service.replace_roll(term, hamlet, preview, filename)
     db.session.commit()
     steps["insert"] = time.perf_counter() - mark
     return time.perf_counter() - start, steps
 
 
 def bare_insert(term: Term, hamlet: Hamlet, data: bytes) -> float:
-    roll = voters.roll_for(term, hamlet)
-    preview = voters.check_roll(read_rows("x.csv", data), term, hamlet)
-    params = [dict(zip(voters.ENTRY_COLUMNS, row))  # built before the clock starts
-              for row in voters.entry_rows(roll.id, preview.rows)]
+    roll = service.roll_for(term, hamlet)
+    preview = service.check_roll(read_rows("x.csv", data), term, hamlet)
+    params = [dict(zip(service.ENTRY_COLUMNS, row))  # built before the clock starts
+              for row in service.entry_rows(roll.id, preview.rows)]
     db.session.execute(sa.delete(VoterEntry))
     db.session.commit()
     start = time.perf_counter()

@@ -31,11 +31,11 @@ def floor_app():
     from flask import jsonify, request
 
     from app import create_app
-    from extensions import csrf
-    from core.vietnamese import utcnow
     from ballots.models import ballot_secret
     from ballots.qr import decode_payload
     from core.access import public
+    from core.vietnamese import utcnow
+    from extensions import csrf
 
     app = create_app()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -43,17 +43,16 @@ SECRET = "bench-secret-key"
 def seed(uri: str, ballots: int) -> dict:
     """A small district on a fresh schema; returns the ids, tokens and ballot texts the clients need."""
     from app import create_app
-    from extensions import db
     from ballots.models import Ballot, BallotBatch, ballot_secret
     from ballots.printing import poll_election_hash
     from ballots.qr import BallotPayload, encode_payload, new_serial
     from candidates.models import CandidateList, ProposedBy
-    from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
     from core.accounts import ApiToken, Role, User
     from core.citizen_id import make_citizen_id
+    from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Sex
     from core.models import Commune, District, Hamlet, Household, Person, Province, Term
-    from core.enums import Sex
-    from election.polls import Poll, VotingForm
+    from election.models import Poll, VotingForm
+    from extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
     with app.app_context():

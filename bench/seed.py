@@ -17,8 +17,8 @@ if not __package__:  # run as a script: make the repository root importable
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app import create_app  # noqa: E402
-from extensions import db
 from demo.seed import seed_demo  # noqa: E402
+from extensions import db
 
 TARGET_SECONDS = {"district": 15, "province": 120}
 

@@ -10,18 +10,26 @@ from datetime import date
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from extensions import db
-from candidates.calculator import eligibility_response
 from candidates.access import FILERS, LIST_EDITORS, READERS, may_decide_exception, may_edit_list, may_file_exception
-from candidates.models import (Candidacy, CandidateList, ExceptionRequest, ListState, ProposedBy, RemediationPlan,
-                               RemedyKind, RequestState)
+from candidates.calculator import eligibility_response
+from candidates.models import (
+    Candidacy,
+    CandidateList,
+    ExceptionRequest,
+    ListState,
+    ProposedBy,
+    RemediationPlan,
+    RemedyKind,
+    RequestState,
+)
 from candidates.rules import Assessment
-from core.access import allow, public, authorise_hamlet, scope_hamlets, user_district_id
+from core.access import allow, authorise_hamlet, public, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
 from core.audit import describe
 from core.models import Commune, Hamlet, Person, Term, current_term
 from core.vietnamese import vietnam_today
+from extensions import db
 
 TAG = "candidates"
 

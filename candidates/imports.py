@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from extensions import db
 from candidates.models import CandidateList, ProposedBy
 from candidates.rules import get_rule_set
 from core.models import Commune, Hamlet, Person, Term
 from core.vietnamese import fold, nfc
+from extensions import db
 
 TEMPLATE_HEADERS = ("Mã hoặc tên thôn/TDP", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh (dd/mm/yyyy)",
                     "Người giới thiệu")

@@ -11,12 +11,21 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from core.vietnamese import utcnow
-from candidates.rules import Assessment, CandidateFacts, DualAssessment, RuleSet, assess_both, exception_possible, get_rule_set, remediation_met
+from candidates.rules import (
+    Assessment,
+    CandidateFacts,
+    DualAssessment,
+    RuleSet,
+    assess_both,
+    exception_possible,
+    get_rule_set,
+    remediation_met,
+)
 from core.enums import Education, PartyMembership, PoliticalTheory
 from core.errors import RuleViolation
-from core.models import qualifications_changed, Hamlet, Person, Term, enum_column
+from core.models import Hamlet, Person, Term, enum_column, qualifications_changed
+from core.vietnamese import utcnow
+from extensions import db
 
 
 class ListState(enum.StrEnum):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from core.documents import OfficialDocument, Signature
 from candidates.models import CandidateList, ExceptionRequest, RequestState
 from candidates.rules import RULE_KINDS
 from core.calendar import election_timeline
+from core.documents import OfficialDocument, Signature
 from core.vietnamese import local_date, vietnam_today
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core.enums import (CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post)
+from core.enums import CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post
 
 # ---------------------------------------------------------------------------------------------------------
 # Reference values

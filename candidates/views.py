@@ -7,24 +7,38 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from extensions import db
-from candidates.access import (FILERS, LIST_EDITORS, MONITORS, READERS, may_decide_exception, may_edit_list,
-                               may_file_exception)
+from candidates.access import (
+    FILERS,
+    LIST_EDITORS,
+    MONITORS,
+    READERS,
+    may_decide_exception,
+    may_edit_list,
+    may_file_exception,
+)
 from candidates.forms import CandidacyForm, DecisionForm, ExceptionRequestForm, ImportForm, MetForm, ReasonForm
 from candidates.imports import ImportFileError, apply_rows, check_rows, read_sheet, template_xlsx
-from candidates.models import (Candidacy, CandidateList, ExceptionRequest, ListState, ProposedBy, RemediationPlan,
-                               RemedyKind, RequestState)
+from candidates.models import (
+    Candidacy,
+    CandidateList,
+    ExceptionRequest,
+    ListState,
+    ProposedBy,
+    RemediationPlan,
+    RemedyKind,
+    RequestState,
+)
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf, posting_deadline
-from core.enums import Education, PartyMembership, PoliticalTheory
 from core.access import allow, authorise_commune, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.api import people_filter
 from core.audit import describe
+from core.enums import Education, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
 from core.forms import PersonForm
 from core.models import Commune, Hamlet, Person, Term, current_term
-from core.enums import Sex
 from core.vietnamese import fold, vietnam_today
+from extensions import db
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 

@@ -6,18 +6,25 @@ from datetime import date
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from extensions import db
+from chapters.access import DASHBOARD_READERS, READERS, RECORDERS
 from chapters.models import EXCLUSION_FIELDS, Congress, NomineeSource
 from chapters.rules import ChapterPost
-from core.targets import TargetFigure
 from chapters.targets import load_facts
-from chapters.views import DASHBOARD_READERS, READERS, RECORDERS, _term_for
-from core.access import allow, authorise_district, authorise_hamlet, scope_hamlets, user_district_id
+from core.access import (
+    allow,
+    authorise_district,
+    authorise_hamlet,
+    current_term_or_404,
+    scope_hamlets,
+    user_district_id,
+)
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, page_args
 from core.audit import describe
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, Hamlet, Person
+from core.targets import TargetFigure
 from core.vietnamese import vietnam_today
+from extensions import db
 
 FIGURE_SCHEMA = {"type": "object", "properties": {
     "rule": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
@@ -79,7 +86,7 @@ def list_chapter_congresses():
     district_id = user_district_id()
     if district_id is None:
         abort(404)
-    term = _term_for(district_id)
+    term = current_term_or_404(district_id)
     stmt = (db.select(Chapter, Congress).join(Hamlet, Chapter.hamlet_id == Hamlet.id).join(Commune)
             .outerjoin(Congress, (Congress.chapter_id == Chapter.id) & (Congress.term_id == term.id))
             .where(Commune.district_id == district_id))
@@ -104,7 +111,7 @@ def list_chapter_congresses():
 def _chapter_and_term(chapter_id: int):
     chapter = db.get_or_404(Chapter, chapter_id)
     authorise_hamlet(chapter.hamlet)
-    term = _term_for(chapter.hamlet.commune.district_id)
+    term = current_term_or_404(chapter.hamlet.commune.district_id)
     congress = db.session.scalar(db.select(Congress).where(Congress.chapter_id == chapter.id,
                                                            Congress.term_id == term.id))
     return chapter, term, congress
@@ -182,7 +189,7 @@ def get_targets():
         abort(404)
     if current_user.commune_id is None:
         authorise_district(district_id)
-    term = _term_for(district_id)
+    term = current_term_or_404(district_id)
     try:
         as_of = date.fromisoformat(request.args["as_of"]) if request.args.get("as_of") else vietnam_today()
     except ValueError:

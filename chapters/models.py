@@ -16,16 +16,29 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from core.vietnamese import utcnow
+from candidates.models import Candidacy, ExceptionRequest, RequestState
 from candidates.rules import Assessment, CandidateFacts, assess, get_rule_set
-from core.enums import CommuneClass, Post
-from chapters.rules import (DEFAULT_CONGRESS_RULES, POST_LABELS, Attendance, BallotResult, ChapterPost,
-                            ChapterRuleError, Exclusions, Structure, ballot_result, check_candidate_list,
-                            congress_structure, floor_nominee_accepted, secretary_round_outcome, vote_base)
+from chapters.rules import (
+    DEFAULT_CONGRESS_RULES,
+    POST_LABELS,
+    Attendance,
+    BallotResult,
+    ChapterPost,
+    ChapterRuleError,
+    Exclusions,
+    Structure,
+    ballot_result,
+    check_candidate_list,
+    congress_structure,
+    floor_nominee_accepted,
+    secretary_round_outcome,
+    vote_base,
+)
+from core.enums import CommuneClass, Post, WorkerPost
 from core.errors import RuleViolation
 from core.models import Chapter, Hamlet, Person, Position, Term, enum_column
-from core.enums import WorkerPost
+from core.vietnamese import utcnow
+from extensions import db
 
 RULES = DEFAULT_CONGRESS_RULES
 
@@ -500,8 +513,6 @@ class Nominee(db.Model):
 
     def approved_exceptions(self) -> list:
         """Approved exception requests (R-X1) of this person, with their decision and remediation."""
-        from candidates.models import Candidacy, ExceptionRequest, RequestState
-
         return db.session.scalars(
             db.select(ExceptionRequest).join(Candidacy)
             .where(Candidacy.person_id == self.person_id, ExceptionRequest.state == RequestState.APPROVED)

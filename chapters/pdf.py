@@ -4,12 +4,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from core.documents import OfficialDocument, Signature
 from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState, post_label
-from core.targets import TargetFigure
 from chapters.rules import votes_needed
 from chapters.targets import Facts
+from core.documents import OfficialDocument, Signature
 from core.models import District
+from core.targets import TargetFigure
 from core.vietnamese import vietnam_today
 
 

@@ -20,13 +20,23 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from extensions import db
-from chapters.rules import DEFAULT_CONGRESS_RULES, POST_LABELS, ChapterFacts, ChapterPost, HamletFacts, RemediationFacts, compute_targets, compute_targets_by_commune
-from core.targets import TargetFigure
-from training.rules import WorkerFacts
-from core.enums import PartyMembership
+from candidates.models import RemediationPlan
+from chapters.rules import (
+    DEFAULT_CONGRESS_RULES,
+    POST_LABELS,
+    ChapterFacts,
+    ChapterPost,
+    HamletFacts,
+    RemediationFacts,
+    compute_targets,
+    compute_targets_by_commune,
+)
+from core.enums import PartyMembership, WorkerPost
 from core.models import Chapter, Commune, Hamlet, Person, Position, Term
-from core.enums import WorkerPost
+from core.targets import TargetFigure
+from extensions import db
+from training.models import training_facts
+from training.rules import WorkerFacts
 
 COUNTED_POSTS = (WorkerPost.HAMLET_CHIEF, WorkerPost.FRONT_HEAD, WorkerPost.CHAPTER_SECRETARY,
                  WorkerPost.CHAPTER_DEPUTY_SECRETARY, WorkerPost.CHAPTER_COMMITTEE_MEMBER)
@@ -245,7 +255,6 @@ def load_facts(district_id: int, term: Term, as_of: date, commune_id: int | None
                     .join(Hamlet, Chapter.hamlet_id == Hamlet.id).where(*in_area))
     chapters = [tuple(row) for row in db.session.execute(chapter_stmt) if row[1] in hamlets]
 
-    from candidates.models import RemediationPlan
 
     plan_stmt = (db.select(RemediationPlan.id, RemediationPlan.deadline, RemediationPlan.met_on, RemediationPlan.rule,
                            Person.full_name, Person.hamlet_id)
@@ -263,10 +272,6 @@ def load_facts(district_id: int, term: Term, as_of: date, commune_id: int | None
 
 
 def _training_facts(district_id: int, term: Term, commune_id: int | None) -> tuple[list[WorkerFacts], str]:
-    """R-T4 from the training package (issue 7); an empty list and a note if it is not there."""
-    try:
-        from training.models import training_facts
-    except ImportError:
-        return [], NO_TRAINING_NOTE
+    """R-T4 from the training records; an empty list and a note when nobody's training is recorded yet."""
     workers = list(training_facts(district_id, term, commune_id))
     return workers, "" if workers else NO_TRAINING_NOTE

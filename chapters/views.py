@@ -8,53 +8,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from extensions import db
+from chapters.access import APPROVERS, DASHBOARD_READERS, READERS, RECORDERS, load_chapter, load_congress
 from chapters.forms import POST_CHOICES, AppointmentForm, ApprovalForm, AttendanceForm, NomineeForm, OpenCongressForm
 from chapters.models import EXCLUSION_FIELDS, Congress, CongressState, Nominee, NomineeSource, current_chief, post_label
+from chapters.pdf import congress_minutes_pdf, period_end, targets_report_pdf
 from chapters.rules import ChapterPost
 from chapters.targets import CHART_KEYS, load_facts
-from core.access import allow, authorise_district, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
+from chapters.workbook import targets_workbook
+from core.access import allow, authorise_district, current_term_or_404, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.audit import describe
+from core.enums import PartyMembership, WorkerPost
 from core.errors import RuleViolation
-from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term, current_term
-from core.enums import WorkerPost
+from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term
 from core.vietnamese import fold, vietnam_today
-from core.enums import PartyMembership
+from extensions import db
 
 bp = Blueprint("chapters", __name__, url_prefix="/chapters")
-
-RECORDERS = (Role.PARTY_COMMITTEE,)  # the chapter / commune party committee records the congress
-APPROVERS = (Role.DISTRICT_OFFICE,)  # R-P5: the higher committee's approval, entered by the district office
-READERS = (Role.PARTY_COMMITTEE, Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER)
-
-
-def _term_for(district_id: int) -> Term:
-    term = current_term(district_id)
-    if term is None:
-        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành."))
-    return term
-
-
-def _load_chapter(chapter_id: int) -> Chapter:
-    chapter = db.get_or_404(Chapter, chapter_id)
-    authorise_hamlet(chapter.hamlet)
-    return chapter
-
-
-def _load_congress(congress_id: int) -> Congress:
-    congress = db.get_or_404(Congress, congress_id)
-    authorise_hamlet(congress.chapter.hamlet)
-    return congress
 
 
 def _back(congress: Congress):
     return redirect(url_for("chapters.congress", chapter_id=congress.chapter_id))
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Chapters of the term
-# ---------------------------------------------------------------------------------------------------------
 
 @bp.get("/")
 @allow(*READERS)
@@ -62,7 +37,7 @@ def index():
     district_id = user_district_id()
     if district_id is None:
         abort(404)
-    term = _term_for(district_id)
+    term = current_term_or_404(district_id)
     chief = (db.select(Position.hamlet_id.label("hamlet_id"), db.func.max(Position.person_id).label("person_id"))
              .where(Position.post == WorkerPost.HAMLET_CHIEF, Position.term_id == term.id,
                     Position.ended_on.is_(None)).group_by(Position.hamlet_id).subquery())
@@ -100,15 +75,11 @@ def index():
                            proposed=proposed, states=CongressState)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# A chapter's congress
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.get("/<int:chapter_id>/congress")
 @allow(*READERS)
 def congress(chapter_id: int):
-    chapter = _load_chapter(chapter_id)
-    term = _term_for(chapter.hamlet.commune.district_id)
+    chapter = load_chapter(chapter_id)
+    term = current_term_or_404(chapter.hamlet.commune.district_id)
     record = db.session.scalar(db.select(Congress).where(Congress.chapter_id == chapter.id,
                                                          Congress.term_id == term.id))
     chief = current_chief(chapter.hamlet_id, term.id)
@@ -139,8 +110,8 @@ def congress(chapter_id: int):
 @bp.post("/<int:chapter_id>/congress/open")
 @allow(*RECORDERS)
 def open_congress(chapter_id: int):
-    chapter = _load_chapter(chapter_id)
-    term = _term_for(chapter.hamlet.commune.district_id)
+    chapter = load_chapter(chapter_id)
+    term = current_term_or_404(chapter.hamlet.commune.district_id)
     form = OpenCongressForm()
     if not form.validate_on_submit():
         flash(_("Ngày đại hội không hợp lệ."), "danger")
@@ -166,7 +137,7 @@ def open_congress(chapter_id: int):
 
 def _act(congress_id: int, summary: str, action) -> Response:
     """Load → authorise → act (a model method raising RuleViolation) → describe → commit → back."""
-    record = _load_congress(congress_id)
+    record = load_congress(congress_id)
     try:
         action(record)
     except RuleViolation as error:
@@ -184,7 +155,7 @@ def _act(congress_id: int, summary: str, action) -> Response:
 def record_attendance(congress_id: int):
     form = AttendanceForm()
     if not form.validate_on_submit():
-        record = _load_congress(congress_id)
+        record = load_congress(congress_id)
         flash(_("Số liệu không hợp lệ: ") + "; ".join(f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items()),
               "danger")
         return _back(record)
@@ -208,7 +179,7 @@ def propose_chief(congress_id: int):
 @bp.post("/congresses/<int:congress_id>/nominees")
 @allow(*RECORDERS)
 def add_nominee(congress_id: int):
-    record = _load_congress(congress_id)
+    record = load_congress(congress_id)
     form = NomineeForm()
     form.person_id.choices = None  # validated by the model (same hamlet), not by a preloaded list
     person = db.session.get(Person, request.form.get("person_id", type=int) or 0)
@@ -251,7 +222,7 @@ def record_ballot(congress_id: int):
     votes = {int(key.removeprefix("votes_")): int(value) for key, value in request.form.items()
              if key.startswith("votes_") and key[6:].isdigit() and value.strip().isdigit()}
     if valid is None or invalid is None:
-        record = _load_congress(congress_id)
+        record = load_congress(congress_id)
         flash(_("Cần ghi số phiếu hợp lệ và không hợp lệ."), "danger")
         return _back(record)
     return _act(congress_id, f"Ghi kết quả bầu {post}",
@@ -267,7 +238,7 @@ def delete_last_ballot(congress_id: int):
 @bp.post("/congresses/<int:congress_id>/appointment")
 @allow(*RECORDERS)
 def record_appointment(congress_id: int):
-    record = _load_congress(congress_id)
+    record = load_congress(congress_id)
     form = AppointmentForm()
     form.person_id.choices = None
     person = db.session.get(Person, request.form.get("person_id", type=int) or 0)
@@ -293,7 +264,7 @@ def reopen_congress(congress_id: int):
 @bp.post("/congresses/<int:congress_id>/approve")
 @allow(*APPROVERS)
 def approve_congress(congress_id: int):
-    record = _load_congress(congress_id)
+    record = load_congress(congress_id)
     form = ApprovalForm()
     if not form.validate_on_submit():
         flash(_("Cần số và ngày quyết định chuẩn y."), "danger")
@@ -305,21 +276,12 @@ def approve_congress(congress_id: int):
 @bp.get("/congresses/<int:congress_id>/minutes.pdf")
 @allow(*READERS)
 def congress_minutes(congress_id: int):
-    from chapters.pdf import congress_minutes_pdf
-
-    record = _load_congress(congress_id)
+    record = load_congress(congress_id)
     if not record.official_members_convened:
         abort(404, _("Chưa có số liệu đại hội để in biên bản."))
     data = congress_minutes_pdf(record)
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="bien-ban-dai-hoi-chi-bo-{record.id}.pdf"'})
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Targets dashboard (R-T1…R-T5)
-# ---------------------------------------------------------------------------------------------------------
-
-DASHBOARD_READERS = (Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER, Role.PARTY_COMMITTEE)
 
 
 def _dashboard_scope() -> tuple[District, Term, int | None]:
@@ -334,7 +296,7 @@ def _dashboard_scope() -> tuple[District, Term, int | None]:
     commune_id = current_user.commune_id
     if commune_id is None and (wanted := request.args.get("commune_id", type=int)):
         commune_id = wanted
-    return district, _term_for(district.id), commune_id
+    return district, current_term_or_404(district.id), commune_id
 
 
 def _as_of() -> date:
@@ -402,8 +364,6 @@ def dashboard_list():
 @bp.get("/dashboard.xlsx")
 @allow(*DASHBOARD_READERS)
 def dashboard_xlsx():
-    from chapters.workbook import targets_workbook
-
     district, term, _commune_id = _dashboard_scope()
     as_of = _as_of()
     facts = load_facts(district.id, term, as_of, current_user.commune_id, with_names=True)
@@ -415,8 +375,6 @@ def dashboard_xlsx():
 @bp.get("/dashboard/report.pdf")
 @allow(*DASHBOARD_READERS)
 def dashboard_report():
-    from chapters.pdf import period_end, targets_report_pdf
-
     district, term, _commune_id = _dashboard_scope()
     period = request.args.get("period", "half")
     if period not in ("half", "year"):

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select
 
 from core.accounts import Role, User, user_for_token
+from core.models import District, Term, current_term
+from extensions import db
 
 F = TypeVar("F", bound=Callable)
 
@@ -147,9 +150,15 @@ def scope_hamlets(stmt: Select, hamlet_cls, commune_cls) -> Select:
 
 def user_district_id() -> int | None:
     """The district the current user works in (admin: the only/first district)."""
-    from extensions import db
-    from core.models import District
 
     if current_user.district_id is not None:
         return current_user.district_id
     return db.session.scalar(db.select(District.id).order_by(District.id).limit(1))
+
+
+def current_term_or_404(district_id: int) -> Term:
+    """The district's current term; a page about the current term answers 404 without one."""
+    term = current_term(district_id)
+    if term is None:
+        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành."))
+    return term

@@ -11,9 +11,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from extensions import db, login_manager
-from core.vietnamese import utcnow
+from core import dbapi
 from core.models import Commune, District, Hamlet, enum_column
+from core.vietnamese import utcnow
+from extensions import db, login_manager
 
 
 class Role(enum.StrEnum):
@@ -192,8 +193,6 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
             .where(ApiToken.token_hash == sa.bindparam("token_hash")))
     params = {"token_hash": ApiToken.hash(token)}
     if direct:
-        from core import dbapi
-
         row = dbapi.request_runner()(statement, params).first()
     else:
         row = db.session.connection().execute(statement, params).first()

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from extensions import db
 from core.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
 from core.accounts import Role
 from core.models import Chapter, Commune, Hamlet, Household, Person
 from core.vietnamese import fold
+from extensions import db
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable)
@@ -247,3 +247,9 @@ def build_openapi() -> dict:
         },
     }
 
+
+@api_bp.get("/health")
+@public
+@operation("Kiểm tra ứng dụng đang chạy", tag="system")
+def health():
+    return jsonify({"ok": True})

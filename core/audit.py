@@ -13,10 +13,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,8 +24,9 @@ from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
-from extensions import db
+from core.models import Commune, Hamlet
 from core.vietnamese import utcnow
+from extensions import db
 
 GENESIS = "0" * 64
 
@@ -232,8 +233,6 @@ _scope_statements: dict[str, sa.Select] = {}
 
 def _scope_statement(name: str) -> sa.Select:
     if not _scope_statements:
-        from core.models import Commune, Hamlet
-
         _scope_statements["hamlet"] = (sa.select(Commune.district_id, Hamlet.commune_id)
                                        .join(Commune, Hamlet.commune_id == Commune.id)
                                        .where(Hamlet.id == sa.bindparam("unit_id")))

@@ -7,13 +7,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from extensions import LANGUAGES, db
-from core.views import bp
 from core.access import allow, any_user, public, reaches, scope_communes, user_district_id
 from core.accounts import ApiToken, LoginAttempt, Role, User, login_locked
 from core.audit import AuditEntry, describe
 from core.forms import ConfirmForm, LoginForm, UserForm
 from core.models import Commune
+from core.views import bp
+from extensions import LANGUAGES, db
 
 
 def _safe_next(target: str | None) -> str:

@@ -7,9 +7,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from extensions import db
 from core.accounts import Role, User
 from core.audit import describe, set_actor, verify_chain
+from extensions import db
 
 users_cli = AppGroup("users", help="Người dùng.")
 audit_cli = AppGroup("audit", help="Nhật ký thay đổi.")

@@ -7,3 +7,9 @@ class RuleViolation(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class StaleWrite(Exception):
+    """Someone changed the poll since the page was loaded: answer 409."""
+
+    message = "Số liệu của cuộc bầu này vừa được người khác thay đổi. Vui lòng tải lại trang và nhập lại."

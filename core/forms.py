@@ -6,10 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
 from core.accounts import Role
 from core.citizen_id import citizen_id_problem
-from core.enums import Sex
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Sex
 from core.vietnamese import nfc, vietnam_today
 
 REQUIRED = _l("Vui lòng nhập mục này.")

@@ -8,11 +8,18 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from core.enums import (CommuneClass, CommuneKind, Education, HamletKind,
-                        PartyMembership, PoliticalTheory, Sex, WorkerPost)
+from core.enums import (
+    CommuneClass,
+    CommuneKind,
+    Education,
+    HamletKind,
+    PartyMembership,
+    PoliticalTheory,
+    Sex,
+    WorkerPost,
+)
 from core.vietnamese import fold, nfc
-
+from extensions import db
 
 _signals = Namespace()
 # Sent with the person after their education or political theory may have changed (the registry's edit page);
@@ -247,3 +254,8 @@ def current_term(district_id: int) -> Term | None:
     return db.session.scalar(
         db.select(Term).where(Term.district_id == district_id, Term.is_current.is_(True)).limit(1)
     )
+
+
+def term_for(hamlet: Hamlet) -> Term | None:
+    """The current term of the hamlet's district (rolls, check-in and ballots are per current term)."""
+    return current_term(hamlet.commune.district_id)

@@ -10,11 +10,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from extensions import db
+from core.enums import HamletKind
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, Hamlet, Household, Person, UnitEvent
-from core.enums import HamletKind
 from core.vietnamese import nfc
+from extensions import db
 
 
 def rename_hamlet(hamlet: Hamlet, new_name: str, on: date, decision: str) -> UnitEvent:

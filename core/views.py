@@ -7,19 +7,38 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from extensions import db
-from core.fonts import font_bytes
-from core.access import allow, any_user, authorise_commune, authorise_district, authorise_hamlet, public, scope_communes, scope_hamlets, user_district_id
+from core import units
+from core.access import (
+    allow,
+    any_user,
+    authorise_commune,
+    authorise_district,
+    authorise_hamlet,
+    public,
+    scope_communes,
+    scope_hamlets,
+    user_district_id,
+)
 from core.accounts import Role
 from core.api import people_filter
-from core import units
 from core.audit import describe, record
+from core.enums import Education, HamletKind, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
+from core.fonts import font_bytes
 from core.forms import CommuneForm, DistrictForm, MergeForm, PersonForm, RenameForm
-from core.enums import Education, PartyMembership, PoliticalTheory
-from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, UnitEvent, qualifications_changed
-from core.enums import HamletKind, Sex
-from core.vietnamese import vietnam_today
+from core.models import (
+    Chapter,
+    Commune,
+    District,
+    Hamlet,
+    Household,
+    Person,
+    Position,
+    UnitEvent,
+    qualifications_changed,
+)
+from core.vietnamese import fold, vietnam_today
+from extensions import db
 
 bp = Blueprint("core", __name__)
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
@@ -30,8 +49,6 @@ EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
 def list_communes():
     stmt = scope_communes(db.select(Commune).order_by(Commune.name), Commune)
     if q := request.args.get("q", "").strip():
-        from core.vietnamese import fold
-
         ids = [c.id for c in db.session.scalars(stmt) if fold(q) in fold(c.name)]
         stmt = stmt.where(Commune.id.in_(ids))
     if cls := request.args.get("class"):

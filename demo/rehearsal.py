@@ -25,7 +25,6 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from extensions import db
 from ballots.accounting import account_for
 from ballots.models import BallotLayout
 from ballots.printing import print_batch
@@ -33,16 +32,18 @@ from candidates.models import CandidateList, ProposedBy, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
 from core.accounts import Role, User
 from core.audit import AuditEntry, describe, set_actor
-from election.counting import (Figures, evaluate, keep_minutes, poll_result, recognise, require_candidates,
-                               start_revote, submit_entry, validate_minutes)
+from core.enums import WorkerPost
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
-from core.enums import WorkerPost
-from election.polls import Poll, VotingForm, hamlet_households
-from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
-from demo.seed import BINH_SON_NAME, DEMO_USERS
 from core.vietnamese import VIETNAM_TIME, fold
-from election.voters import check_roll, replace_roll
+from demo.seed import BINH_SON_NAME, DEMO_USERS
+from election.counting import evaluate, poll_result, require_candidates, submit_entry
+from election.models import Figures, Poll, VotingForm, hamlet_households
+from election.pdf import counting_minutes_pdf
+from election.recognition import keep_minutes, recognise, start_revote, validate_minutes
+from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
+from election.service import check_roll, poll_roll_fingerprint, replace_roll, verification_url
+from extensions import db
 
 # The steps, in the order hamlets are given them; hamlets beyond the list stay "not started".
 STEPS: tuple[str, ...] = ("ready", "scanning", "voting", "first_entry", "differences", "submitted", "validated",
@@ -310,10 +311,8 @@ def _miscounted(figures: Figures) -> Figures:
 
 def _keep_minutes(poll: Poll, team: User) -> None:
     """The team's scan of the signed minutes: here the app's own printed minutes, as if signed and scanned."""
-    from election.count_views import roll_fingerprint, verification_url
-    from election.pdf import counting_minutes_pdf
 
-    data = counting_minutes_pdf(poll, poll_result(poll), verification_url(poll), roll_fingerprint(poll))
+    data = counting_minutes_pdf(poll, poll_result(poll), verification_url(poll), poll_roll_fingerprint(poll))
     db.session.add(keep_minutes(poll, data, f"bien-ban-kiem-phieu-{poll.hamlet.code}-da-ky.pdf", team.id))
     db.session.flush()
 

@@ -18,16 +18,24 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from extensions import db
-from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
 from chapters.rules import elects_committee
 from core.accounts import Role, User
 from core.audit import record, set_actor
-from core.citizen_id import make_citizen_id
-from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Province, Term
-from core.enums import CommuneKind, HamletKind, Sex, WorkerPost
 from core.calendar import election_day_problem, election_timeline
+from core.citizen_id import make_citizen_id
+from core.enums import (
+    CommuneClass,
+    CommuneKind,
+    Education,
+    HamletKind,
+    PartyMembership,
+    PoliticalTheory,
+    Sex,
+    WorkerPost,
+)
+from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Province, Term
 from core.vietnamese import fold
+from extensions import db
 
 CHUNK = 10_000  # rows per Core insert
 PROVINCE_CODE = "51"  # Quảng Ngãi

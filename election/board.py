@@ -1,33 +1,27 @@
-"""The district's live board on election Sunday: every hamlet's status, turnout, result and overdue steps.
-
-One JSON shape (`board_data`) feeds the page (refreshed by fetch every 15 s), the API and the exports; it
-is built from a handful of grouped queries so the board stays fast with hundreds of hamlets.
-"""
+"""TODO."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from datetime import date
 
-from flask import Response, render_template, request, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from extensions import db
+from candidates.models import Candidacy
+from core.access import scope_communes, scope_hamlets, user_district_id
 from core.labels import tr
-from election.views import bp
-from core.access import allow, scope_communes, scope_hamlets, user_district_id
-from election.calculator import rounded_share
-from election.count_views import VIEWERS
-from election.counting import OUTCOME_LABELS, CountResult, MinutesUpload, revote_due
 from core.models import Commune, Hamlet, Household, Person, current_term
-from election.polls import Poll, PollStatus, households_for_quorum
-from election.rules import quorum_met, recognition_deadline
 from core.vietnamese import format_date, local_date, vietnam_today
+from election.calculator import rounded_share
+from election.counting import OUTCOME_LABELS
+from election.models import CheckIn, CountResult, MinutesUpload, Poll, PollStatus, households_for_quorum
+from election.recognition import revote_due
+from election.rules import quorum_met, recognition_deadline
+from extensions import db
 
 REFRESH_SECONDS = 15
+
+
 EXPORT_COLUMNS = [  # (key, Vietnamese header)
     ("commune", "Xã"), ("hamlet", "Thôn, TDP"), ("round_no", "Vòng"), ("status_label", "Trạng thái"),
     ("mode_label", "Hình thức"), ("total_households", "Tổng số hộ"), ("households_present", "Số hộ có mặt"),
@@ -45,8 +39,6 @@ def _ratio(part: int | None, whole: int | None) -> float | None:
 
 def board_data(commune_id: int | None = None, today: date | None = None) -> dict:
     """The board for the current user's scope (optionally one commune)."""
-    from candidates.models import Candidacy
-    from election.voters import CheckIn
 
     today = today or vietnam_today()
     district_id = user_district_id()
@@ -157,21 +149,6 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
             "commune_filter": [{"id": c.id, "name": c.name} for c in communes], "refresh_seconds": REFRESH_SECONDS}
 
 
-@bp.get("/board")
-@allow(*VIEWERS)
-def board():
-    commune_id = request.args.get("commune_id", type=int)
-    return render_template("election/board.html", data=board_data(commune_id), commune_id=commune_id)
-
-
-@bp.get("/board.json")
-@allow(*VIEWERS)
-def board_json():
-    from flask import jsonify
-
-    return jsonify(board_data(request.args.get("commune_id", type=int)))
-
-
 def _export_rows(data: dict) -> list[list]:
     rows = []
     for r in data["rows"]:
@@ -181,36 +158,3 @@ def _export_rows(data: dict) -> list[list]:
             line.append("" if value is None else value)
         rows.append(line)
     return rows
-
-
-@bp.get("/board.csv")
-@allow(*VIEWERS)
-def board_csv():
-    data = board_data(request.args.get("commune_id", type=int))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for _key, header in EXPORT_COLUMNS])
-    writer.writerows(_export_rows(data))
-    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.csv"'})
-
-
-@bp.get("/board.xlsx")
-@allow(*VIEWERS)
-def board_xlsx():
-    data = board_data(request.args.get("commune_id", type=int))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Kết quả"
-    sheet.append([header for _key, header in EXPORT_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in _export_rows(data):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.xlsx"'})

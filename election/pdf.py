@@ -4,9 +4,9 @@ from __future__ import annotations
 import io
 
 from core.documents import OfficialDocument, Signature
-from election.counting import OUTCOME_LABELS, CountResult, Recognition, result_rows
-from election.polls import Poll, PollMode
 from core.vietnamese import local_date, long_date
+from election.counting import OUTCOME_LABELS, result_rows
+from election.models import CountResult, Poll, PollMode, Recognition
 
 
 def percent(share: float | None) -> str:

@@ -15,13 +15,13 @@ import csv
 import gc
 import hashlib
 import io
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import NamedTuple
 

@@ -1,18 +1,25 @@
 """The home page (the term's election timeline) and the terms of the district."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
-from extensions import db
 from core.access import allow, any_user, authorise_district, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.audit import describe
-from election.forms import TermForm
-from core.models import Commune, District, Hamlet, Term, current_term
 from core.calendar import election_timeline, milestone_state
+from core.models import Commune, District, Hamlet, Term, current_term
 from core.vietnamese import vietnam_today
+from election.access import VIEWERS
+from election.board import EXPORT_COLUMNS, _export_rows, board_data
+from election.forms import TermForm
+from extensions import db
 
 bp = Blueprint("election", __name__)
 
@@ -77,3 +84,49 @@ def edit_term(term_id: int | None):
     return render_template("election/edit_term.html", form=form, term=term)
 
 
+@bp.get("/board")
+@allow(*VIEWERS)
+def board():
+    commune_id = request.args.get("commune_id", type=int)
+    return render_template("election/board.html", data=board_data(commune_id), commune_id=commune_id)
+
+
+@bp.get("/board.json")
+@allow(*VIEWERS)
+def board_json():
+    from flask import jsonify
+
+    return jsonify(board_data(request.args.get("commune_id", type=int)))
+
+
+@bp.get("/board.csv")
+@allow(*VIEWERS)
+def board_csv():
+    data = board_data(request.args.get("commune_id", type=int))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for _key, header in EXPORT_COLUMNS])
+    writer.writerows(_export_rows(data))
+    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.csv"'})
+
+
+@bp.get("/board.xlsx")
+@allow(*VIEWERS)
+def board_xlsx():
+    data = board_data(request.args.get("commune_id", type=int))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kết quả"
+    sheet.append([header for _key, header in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _export_rows(data):
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.xlsx"'})

@@ -14,13 +14,15 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from extensions import db
-from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory
 from core.accounts import Role, User
 from core.citizen_id import make_citizen_id
 from core.dbapi import release_request_connection
+from core.enums import CommuneClass, Education, HamletKind, PartyMembership, PoliticalTheory, Sex
 from core.models import Chapter, Commune, District, Hamlet, Household, Person, Province, Term
-from core.enums import HamletKind, Sex
+from extensions import db
+
+# The feature factories: fixtures shared by several test modules, registered once for the whole suite.
+pytest_plugins = ["factories_ballots", "factories_candidates", "factories_counting", "factories_training"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "mat-khau-thu-nghiem"

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from conftest import PASSWORD
 
-from extensions import db
 from candidates.models import CandidateList, ProposedBy
 from core.accounts import Role, User
 from core.citizen_id import make_citizen_id
 from core.models import Commune, Hamlet, Term
-from conftest import PASSWORD
+from extensions import db
 
 HEADERS_VI = ["STT", "Số hộ", "Họ và tên", "Số CCCD", "Ngày sinh", "Giới tính", "Địa chỉ"]
 HEADERS_ASCII = ["STT", "So ho", "Ho va ten", "So CCCD", "Ngay sinh", "Gioi tinh", "Dia chi"]

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from extensions import db
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
-from core.enums import Education, PoliticalTheory
 from core.accounts import ApiToken, Role, User
+from core.enums import Education, PoliticalTheory
 from core.models import Commune, District, Hamlet, Person, Term
+from extensions import db
 
 ELECTION_DAY = date(2022, 5, 22)
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import PASSWORD
 from flask import g
 
-from extensions import db
 from ballots.models import Ballot, BallotAccount, BallotBatch, ballot_secret
 from ballots.printing import poll_election_hash
 from ballots.qr import BallotPayload, encode_payload, new_serial
 from candidates.models import CandidateList, ProposedBy
 from core.accounts import Role, User
-from election.counting import Figures, submit_entry
 from core.models import Hamlet, Term, current_term
-from election.polls import Poll, VotingForm, hamlet_households
-from conftest import PASSWORD
+from election.counting import submit_entry
+from election.models import Figures, Poll, VotingForm, hamlet_households
+from extensions import db
 
 
 @dataclass

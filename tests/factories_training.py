@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from extensions import db
-from core.models import Position
 from core.enums import WorkerPost
+from core.models import Position
+from extensions import db
 from training.models import Course, CourseKind
 
 

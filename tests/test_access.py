@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from extensions import db
 from core.access import BUILTIN_PUBLIC
 from core.accounts import ApiToken, Role
+from extensions import db
 
 
 def test_every_route_declares_access(app):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app import DEFAULT_SECRET, create_app
-from extensions import db
 from core.accounts import LoginAttempt, Role, User
+from extensions import db
 
 
 def test_production_refuses_the_default_secret():

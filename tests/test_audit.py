@@ -5,9 +5,9 @@ import json
 
 import sqlalchemy as sa
 
-from extensions import db
 from core.accounts import Role
 from core.audit import AuditEntry, verify_chain
+from extensions import db
 
 
 def entries(record_type: str | None = None) -> list[AuditEntry]:
@@ -90,8 +90,8 @@ def test_entries_chain_to_each_other(make_person):
 def test_audit_page_is_scoped_to_the_commune(make_person, make_commune, make_user, login, client):
     mine = make_person("Người Xã Mình")
     other_commune = make_commune("Bình Trị", district=mine.hamlet.commune.district)
-    from core.models import Hamlet
     from core.enums import HamletKind
+    from core.models import Hamlet
 
     other_hamlet = Hamlet(commune=other_commune, code="HX9", name="Xa Lạ", kind=HamletKind.HAMLET)
     db.session.add(other_hamlet)
@@ -122,10 +122,9 @@ def test_rows_deleted_by_a_cascade_are_audited(make_hamlet, make_person, make_te
 def test_a_column_left_empty_at_insert_then_set_in_the_same_transaction_is_audited(make_hamlet):
     from datetime import date
 
-    from core.enums import Education
     from core.citizen_id import make_citizen_id
+    from core.enums import Education, Sex
     from core.models import Person
-    from core.enums import Sex
 
     hamlet = make_hamlet()
     person = Person(birth_date=date(1980, 1, 1), sex=Sex.MALE, hamlet_id=hamlet.id, education=Education.PRIMARY,

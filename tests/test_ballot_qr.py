@@ -9,7 +9,18 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ballots.qr import CROCKFORD, BallotPayload, BallotQRError, check_payload, decode_payload, election_definition, election_hash, encode_payload, new_serial, payload_serial
+from ballots.qr import (
+    CROCKFORD,
+    BallotPayload,
+    BallotQRError,
+    check_payload,
+    decode_payload,
+    election_definition,
+    election_hash,
+    encode_payload,
+    new_serial,
+    payload_serial,
+)
 from core.qr import qr_matrix
 
 SECRET = b"server-secret-for-tests"

@@ -1,14 +1,15 @@
 """Ballot accounting: printed = issued + spoiled + cancelled, returned ≤ issued (R-C3)."""
 from __future__ import annotations
 
-from extensions import db
+from factories_ballots import client_for, csv_bytes, import_through_pages, roll_rows
+
 from ballots.accounting import poll_accounting
 from ballots.models import Ballot, BallotLayout
 from ballots.printing import print_batch
 from ballots.rules import reconcile, spare_ballots
-from election.polls import Poll
-from election.voters import VoterEntry, check_in
-from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+from election.models import Poll, VoterEntry
+from election.service import check_in
+from extensions import db
 
 
 def test_reconcile_balances_and_cites_rc3():

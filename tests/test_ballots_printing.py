@@ -4,15 +4,15 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from factories_ballots import client_for, csv_bytes, import_through_pages, roll_rows
 
-from extensions import db
 from ballots.models import Ballot, BallotBatch
 from ballots.printing import poll_election_hash
 from ballots.verification import verify_ballot
 from candidates.models import CandidateList
 from core.accounts import Role
 from core.errors import RuleViolation
-from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+from extensions import db
 
 
 def _scan(pdf_bytes: bytes) -> list[str]:

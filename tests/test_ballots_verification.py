@@ -5,16 +5,15 @@ import io
 
 import pypdfium2 as pdfium
 import pytest
+from factories_ballots import client_for, csv_bytes, import_through_pages, roll_rows
 
-from extensions import db
-from ballots.models import Ballot, BallotBatch, BallotState, ballot_secret
+from ballots.models import Ballot, BallotBatch, BallotLayout, BallotState, ballot_secret
 from ballots.printing import batch_payloads, print_batch
 from ballots.qr import BallotPayload, encode_payload, new_serial
 from ballots.verification import verify_ballot
-from ballots.models import BallotLayout
 from core.accounts import ApiToken, Role
-from election.polls import Poll
-from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+from election.models import Poll
+from extensions import db
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import io
 
+from factories_counting import client_for, enter_twice, figures
 from openpyxl import load_workbook
 
-from extensions import db
 from core.accounts import Role
-from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
+from extensions import db
 
 
 def two_communes(election, make_commune):

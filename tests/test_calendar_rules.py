@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from election.rules import add_working_days, recognition_deadline
 from core.calendar import election_day_problem, election_timeline, milestone_state
+from election.rules import add_working_days, recognition_deadline
 
 ELECTION_DAY = date(2022, 5, 22)  # a Sunday
 

@@ -7,7 +7,23 @@ from datetime import date
 
 import pytest
 
-from candidates.rules import BINH_SON_59, RULE_SETS, CandidateFacts, RuleKind, RuleSet, Status, applicable_rules, assess, assess_both, check_max_age, check_min_age, exception_possible, full_years, get_rule_set, remediation_met
+from candidates.rules import (
+    BINH_SON_59,
+    RULE_SETS,
+    CandidateFacts,
+    RuleKind,
+    RuleSet,
+    Status,
+    applicable_rules,
+    assess,
+    assess_both,
+    check_max_age,
+    check_min_age,
+    exception_possible,
+    full_years,
+    get_rule_set,
+    remediation_met,
+)
 from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Post, at_least
 
 ELECTION_DAY = date(2022, 5, 22)  # the Bình Sơn election Sunday

@@ -1,10 +1,9 @@
 """The candidates JSON API: shapes, scope, 422 field errors, the exception workflow by token."""
 from __future__ import annotations
 
-from extensions import db
 from candidates.models import ExceptionRequest, RequestState
 from core.accounts import Role
-from tests.factories_candidates import api_headers, approved_exception, draft_list, world  # noqa: F401
+from extensions import db
 
 DECISION = {"decision": "approve", "decision_number": "15-QĐ/HU", "decision_date": "2022-05-01",
             "signer": "Nguyễn Văn Bình", "notes": "",

@@ -7,11 +7,10 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from extensions import db
-from candidates.models import Candidacy, CandidateList, ProposedBy
 from candidates.imports import TEMPLATE_HEADERS
+from candidates.models import Candidacy, CandidateList, ProposedBy
 from core.accounts import Role
-from tests.factories_candidates import draft_list, world  # noqa: F401
+from extensions import db
 
 
 def _xlsx(rows: list[list], headers=TEMPLATE_HEADERS, title: str | None = None) -> bytes:

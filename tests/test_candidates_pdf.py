@@ -6,11 +6,10 @@ from datetime import date
 import pypdfium2 as pdfium
 import pytest
 
-from extensions import db
 from candidates.models import ExceptionRequest
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf
 from core.accounts import Role
-from tests.factories_candidates import approved_exception, draft_list, world  # noqa: F401
+from extensions import db
 
 
 def _text(data: bytes) -> str:

@@ -5,16 +5,22 @@ from datetime import date, timedelta
 
 import pytest
 
-from extensions import db
 from candidates.access import may_decide_exception
-from candidates.models import (CandidateList, ExceptionRequest, ListState, RemediationPlan, RemedyKind,
-                               RequestState, recheck_remediation)
-from core.enums import Education, PoliticalTheory
+from candidates.models import (
+    CandidateList,
+    ExceptionRequest,
+    ListState,
+    RemediationPlan,
+    RemedyKind,
+    RequestState,
+    recheck_remediation,
+)
 from core.accounts import Role
 from core.audit import AuditEntry
+from core.enums import Education, PoliticalTheory
 from core.errors import RuleViolation
 from core.vietnamese import vietnam_today
-from tests.factories_candidates import approved_exception, draft_list, world  # noqa: F401
+from extensions import db
 
 
 def _list(world) -> CandidateList | None:

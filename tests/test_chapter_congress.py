@@ -6,13 +6,12 @@ from datetime import date
 import pypdfium2 as pdfium
 import pytest
 
-from extensions import db
-from core.enums import PartyMembership
 from chapters.models import Congress, CongressState, Nominee, NomineeSource
 from chapters.rules import ChapterPost
 from core.accounts import Role
+from core.enums import PartyMembership, WorkerPost
 from core.models import Position
-from core.enums import WorkerPost
+from extensions import db
 
 CONGRESS_DAY = date(2022, 6, 20)
 

@@ -8,11 +8,10 @@ import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 
-from extensions import db
-from core.enums import PartyMembership
 from core.accounts import Role
+from core.enums import PartyMembership, WorkerPost
 from core.models import Position
-from core.enums import WorkerPost
+from extensions import db
 
 AS_OF = "2023-01-15"
 

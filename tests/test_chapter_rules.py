@@ -6,7 +6,30 @@ from datetime import date, timedelta
 
 import pytest
 
-from chapters.rules import DEFAULT_CONGRESS_RULES, Attendance, ChapterFacts, ChapterPost, ChapterRuleError, CongressRuleSet, Exclusions, HamletFacts, RemediationFacts, TallyOutcome, ballot_result, check_candidate_list, committee_target, compute_targets, compute_targets_by_commune, congress_structure, floor_nominee_accepted, max_candidate_surplus, remediation_state, remediation_targets, secretary_round_outcome, vote_base
+from chapters.rules import (
+    DEFAULT_CONGRESS_RULES,
+    Attendance,
+    ChapterFacts,
+    ChapterPost,
+    ChapterRuleError,
+    CongressRuleSet,
+    Exclusions,
+    HamletFacts,
+    RemediationFacts,
+    TallyOutcome,
+    ballot_result,
+    check_candidate_list,
+    committee_target,
+    compute_targets,
+    compute_targets_by_commune,
+    congress_structure,
+    floor_nominee_accepted,
+    max_candidate_surplus,
+    remediation_state,
+    remediation_targets,
+    secretary_round_outcome,
+    vote_base,
+)
 from core.targets import RuleInputError, TargetFigure
 from training.rules import WorkerFacts
 

@@ -1,10 +1,11 @@
 """Election-day check-in: search, mark, undo, live turnout against the quorum (R-V5), and the secret ballot."""
 from __future__ import annotations
 
-from extensions import db
+from factories_ballots import client_for, csv_bytes, import_through_pages, roll_rows
+
 from core.accounts import ApiToken, Role
-from election.voters import CheckIn, VoterEntry
-from factories_ballots import client_for, csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+from election.models import CheckIn, VoterEntry
+from extensions import db
 
 
 def _setup(ready, app, households: int = 10):

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import pytest
+from factories_counting import client_for, enter_twice, figures
 
-from extensions import db
-from election.counting import (CountEntry, StaleWrite, appoint_acting_chief, choose_entry, poll_entries, poll_result,
-                               send_back, start_revote, submit_entry)
-from core.errors import RuleViolation
-from core.models import Position
 from core.enums import WorkerPost
-from election.polls import Poll, PollStatus
-from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
+from core.errors import RuleViolation, StaleWrite
+from core.models import Position
+from election.counting import choose_entry, poll_entries, poll_result, send_back, submit_entry
+from election.models import CountEntry, Poll, PollStatus
+from election.recognition import appoint_acting_chief, start_revote
+from extensions import db
 
 
 def form_data(setup, issued, returned, valid, invalid, *votes, against=None, ack=False):
@@ -198,7 +198,7 @@ def test_revote_round_then_acting_chief(app, election, make_person):
     revote.start_counting()
     db.session.commit()
     ids = [str(c.id) for c in candidates]
-    from election.counting import Figures
+    from election.models import Figures
 
     fig = Figures(70, 70, 70, 0, dict(zip(ids, [40, 30])))
     submit_entry(revote, setup.team_a, fig)

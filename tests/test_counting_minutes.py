@@ -6,13 +6,13 @@ import re
 from datetime import date, datetime
 
 import pypdfium2 as pdfium
+from factories_counting import client_for, enter_twice, figures
 
-from extensions import db
-from election.counting import MinutesUpload, poll_recognition, recognition_due
-from core.models import Position
 from core.enums import WorkerPost
-from election.polls import PollStatus
-from factories_counting import client_for, election, enter_twice, figures  # noqa: F401
+from core.models import Position
+from election.models import MinutesUpload, PollStatus
+from election.recognition import poll_recognition, recognition_due
+from extensions import db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 
@@ -39,7 +39,7 @@ def test_minutes_pdf_shows_board_witnesses_figures_and_three_percentages(app, el
 
 
 def test_verification_page_is_public_and_shows_server_figures(app, election):
-    from election.count_views import verification_token
+    from election.service import verification_token
 
     setup = submitted(election)
     token = verification_token(setup.poll)

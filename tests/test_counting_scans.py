@@ -4,16 +4,16 @@ from __future__ import annotations
 import threading
 
 import pytest
+from factories_counting import client_for, print_ballots
 
-from extensions import db
-from ballots.models import Ballot, BallotState
+from ballots.models import Ballot, BallotScan, BallotState
 from ballots.qr import BallotPayload, encode_payload
+from ballots.scanning import plan_scan, record_scan, scan_poll, write_scan
 from core.accounts import ApiToken
-from election.counting import (BallotScan, CountMethod, plan_scan, poll_entries, poll_result, record_scan, scan_poll,
-                               write_scan)
 from core.dbapi import request_connection, write_queue
-from election.polls import PollStatus
-from factories_counting import client_for, election, print_ballots  # noqa: F401
+from election.counting import poll_entries, poll_result
+from election.models import CountMethod, PollStatus
+from extensions import db
 
 
 def post_scan(client, poll, text, choice="", reason="", key="k1"):
@@ -207,7 +207,7 @@ def test_concurrent_scans_of_the_same_ballot_count_it_once(app, election):
 
     def scan(i: int) -> int:
         from core.accounts import User
-        from election.polls import Poll
+        from election.models import Poll
 
         client = app.test_client()
         with client.session_transaction() as session:
@@ -241,7 +241,8 @@ def test_concurrent_retries_with_one_key_count_once(app, election):
 
 
 def test_concurrent_second_entries_never_double_count(app, election):
-    from election.counting import Figures, submit_entry
+    from election.counting import submit_entry
+    from election.models import Figures
 
     setup = election(households=100, present=60)
     fig = Figures(60, 60, 60, 0, {setup.ids[0]: 51, setup.ids[1]: 9})
@@ -278,9 +279,9 @@ def test_record_scan_requires_a_key(election):
 
 def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
     """A scan not yet committed when the team finishes scanning is in the entry, never lost from it."""
+    from ballots.scanning import finish_scanning
     from core.accounts import User
-    from election.counting import finish_scanning
-    from election.polls import Poll
+    from election.models import Poll
 
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 10, issued=8)
@@ -317,9 +318,9 @@ def test_finishing_waits_for_a_scan_in_flight_and_counts_it(app, election):
 
 def test_a_scan_arriving_while_scanning_finishes_is_refused_not_lost(app, election):
     """The other order: the entry is being written; the scan waits for it, then finds scanning closed."""
+    from ballots.scanning import finish_scanning
     from core.accounts import User
-    from election.counting import finish_scanning
-    from election.polls import Poll
+    from election.models import Poll
 
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 10, issued=8)
@@ -419,7 +420,7 @@ def test_sqlite_write_queue_orders_writers_and_is_released(app):
 def test_driver_level_statements_read_and_write_like_the_orm(app, election):
     """core.dbapi runs Core statements on the DBAPI cursor with the types' own processors: an enum, a
     boolean and a datetime written there read back through the ORM unchanged, and the other way round."""
-    from election.counting import scan_by_key
+    from ballots.scanning import scan_by_key
 
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 2, issued=2)

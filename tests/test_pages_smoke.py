@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from extensions import db
 from core.accounts import User
 from core.models import Commune, Hamlet, Person
 from demo.seed import seed_demo
+from extensions import db
 
 PASSWORD = "mat-khau-demo-thu"
 SKIP = {"core.logout", "core.set_language", "core.web_font", "static"}

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from extensions import db
 from core.accounts import ApiToken, Role
 from core.citizen_id import citizen_id_problem, make_citizen_id
-from core.models import Person
 from core.enums import Sex
+from core.models import Person
 from core.vietnamese import fold, format_date, local_date, local_time
+from extensions import db
 
 
 @pytest.mark.parametrize("value, ok", [

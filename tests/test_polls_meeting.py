@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from factories_counting import client_for
 
-from extensions import db
 from core.errors import RuleViolation
-from election.polls import Poll, PollMode, PollStatus, VotingForm
-from factories_counting import client_for, election  # noqa: F401
+from election.models import Poll, PollMode, PollStatus, VotingForm
+from extensions import db
 
 BOARD = "Trần Văn Bình\nLê Thị Hồng Nhung\nPhạm Đức Thắng"
 
@@ -97,8 +97,9 @@ def test_distribution_is_refused_when_the_meeting_has_quorum(election):
 
 
 def test_present_from_check_in_count_when_not_typed(app, election):
-    from election.voters import CheckIn, VoterEntry, VoterRoll
     from datetime import date
+
+    from election.models import CheckIn, VoterEntry, VoterRoll
 
     setup = election(households=10, present=None, counting=False)
     roll = VoterRoll(term=setup.term, hamlet=setup.hamlet, entry_count=10)

@@ -6,17 +6,17 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from extensions import db
 from candidates.models import CandidateList, ListState
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
-from election.counting import CountEntry, MinutesUpload, minutes_path, poll_recognition, poll_result
-from core.models import District, Hamlet, Position
 from core.enums import WorkerPost
-from election.polls import Poll, PollMode, PollStatus
+from core.models import District, Hamlet, Position
 from demo.rehearsal import STEPS, has_rehearsal, rehearse
 from demo.seed import BINH_SON_NAME, seed_demo
-from election.voters import VoterRoll
+from election.counting import poll_result
+from election.models import CountEntry, MinutesUpload, Poll, PollMode, PollStatus, VoterRoll
+from election.recognition import minutes_path, poll_recognition
+from extensions import db
 
 PASSWORD = "mat-khau-dien-tap"
 # The first-round poll's status each step leaves.

@@ -4,15 +4,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from factories_ballots import HEADERS_ASCII, csv_bytes, import_through_pages, roll_rows, upload, xlsx_bytes
 
-from extensions import db
 from core.accounts import Role
 from core.audit import AuditEntry
+from election.models import CheckIn, Poll, VoterEntry, VoterRoll
 from election.rolls import roll_fingerprint, short_fingerprint
-from election.voters import CheckIn, VoterEntry, VoterRoll, check_in
-from election.polls import Poll
-from factories_ballots import (HEADERS_ASCII, csv_bytes, import_through_pages, ready, roll_rows,  # noqa: F401
-                               upload, xlsx_bytes)
+from election.service import check_in
+from extensions import db
 
 
 def _entries(hamlet) -> list[VoterEntry]:

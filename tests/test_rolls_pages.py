@@ -5,12 +5,12 @@ import io
 from datetime import date
 
 import pypdfium2 as pdfium
+from factories_ballots import csv_bytes, import_through_pages, roll_rows
 
-from extensions import db
 from core.citizen_id import make_citizen_id
+from election.models import VoterEntry, VoterRoll
 from election.rolls import roll_fingerprint, short_fingerprint
-from election.voters import VoterEntry, VoterRoll
-from factories_ballots import csv_bytes, import_through_pages, ready, roll_rows  # noqa: F401
+from extensions import db
 
 
 def _roll() -> VoterRoll:

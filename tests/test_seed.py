@@ -8,17 +8,15 @@ import click
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from extensions import db
-from core.enums import CommuneClass, PartyMembership
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
-from core.citizen_id import citizen_id_problem
-from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
-from core.enums import WorkerPost
 from core.calendar import election_day_problem, election_timeline
-from demo.seed import seed_demo
+from core.citizen_id import citizen_id_problem
+from core.enums import CommuneClass, PartyMembership, WorkerPost
+from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
 from core.vietnamese import fold
+from demo.seed import seed_demo
+from extensions import db
 
 PASSWORD = "mat-khau-demo-thu"
 COUNTED = (Commune, Hamlet, Household, Person, Chapter, Position, Term, User)

@@ -1,9 +1,9 @@
 """Terms: the election day must be a Sunday (R-V4); the R-V2 timeline."""
 from __future__ import annotations
 
-from extensions import db
 from core.accounts import Role
 from core.models import Term
+from extensions import db
 
 
 def _form(**changes) -> dict:

@@ -5,15 +5,13 @@ from datetime import date
 
 import pytest
 
-from extensions import db
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
-from core.enums import Education, PoliticalTheory
 from core.accounts import Role
 from core.audit import AuditEntry
+from core.enums import Education, PoliticalTheory, WorkerPost
 from core.errors import RuleViolation
-from core.enums import WorkerPost
-from tests.factories_training import area, make_course, make_position  # noqa: F401
-from training.models import CourseKind, EnrolFilter, SourcePoolEntry, PoolKind, people_by_filter, training_facts
+from extensions import db
+from training.models import CourseKind, EnrolFilter, PoolKind, SourcePoolEntry, people_by_filter, training_facts
 
 TODAY = date(2022, 6, 1)
 

@@ -5,8 +5,20 @@ from datetime import date
 
 import pytest
 
-from training.rules import (Coverage, CurrentPost, Holding, TermWindow, TrainingRuleError, completion, coverage,
-                            coverage_by_commune, gaps, newcomers, percent, worker_facts)
+from training.rules import (
+    Coverage,
+    CurrentPost,
+    Holding,
+    TermWindow,
+    TrainingRuleError,
+    completion,
+    coverage,
+    coverage_by_commune,
+    gaps,
+    newcomers,
+    percent,
+    worker_facts,
+)
 
 
 def test_four_of_five_sessions_completes_at_eighty_percent():

@@ -8,12 +8,11 @@ import pypdfium2 as pdfium
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from extensions import db
 from core.accounts import ApiToken, Role
 from core.audit import AuditEntry
-from core.models import Person
 from core.enums import WorkerPost
-from tests.factories_training import area, make_course, make_position  # noqa: F401
+from core.models import Person
+from extensions import db
 from training.models import Attendance, Course, Enrolment, SourcePoolEntry
 
 

@@ -1,10 +1,10 @@
 """Renames and mergers keep history; the approving authority is configurable per district."""
 from __future__ import annotations
 
-from extensions import db
 from core.accounts import Role
-from core.models import Hamlet, Household, Person, Position, UnitEvent
 from core.enums import WorkerPost
+from core.models import Hamlet, Household, Person, Position, UnitEvent
+from extensions import db
 
 
 def test_renaming_a_hamlet_records_the_old_name(make_hamlet, make_user, login, client):

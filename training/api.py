@@ -4,16 +4,23 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from extensions import db
 from core.access import allow
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated
 from core.audit import describe
 from core.models import Person, Term, current_term
 from core.vietnamese import vietnam_today
+from extensions import db
+from training.access import (
+    EDITORS,
+    READERS,
+    home_district_id,
+    load_course,
+    load_session,
+    scope_courses,
+    visible_enrolments,
+)
 from training.models import Course, CourseKind, CourseSession, EnrolFilter, people_by_filter, training_facts
 from training.rules import coverage, coverage_by_commune, gaps
-from training.views import (EDITORS, READERS, home_district_id, load_course, load_session, scope_courses,
-                            visible_enrolments)
 
 
 def course_json(course: Course, enrolled: int | None = None) -> dict:

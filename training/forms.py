@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import PoliticalTheory
+from core.enums import WORKER_POST_LABELS, PoliticalTheory
 from core.forms import REQUIRED, strip_nfc
-from core.enums import WORKER_POST_LABELS
 from training.models import COURSE_KIND_LABELS, ENROL_FILTER_LABELS, Audience, PoolKind
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT
 

@@ -14,14 +14,21 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from extensions import db
 from candidates.models import RemediationPlan, recheck_remediation
-from core.enums import PoliticalTheory
+from core.enums import WORKER_POST_LABELS, PoliticalTheory, WorkerPost
 from core.errors import RuleViolation
-from core.enums import WORKER_POST_LABELS, WorkerPost
 from core.models import Commune, District, Hamlet, Person, Position, Term, enum_column
-from training.rules import (DEFAULT_MIN_ATTENDANCE_PERCENT, Completion, CurrentPost, Holding, TermWindow, completion,
-                            newcomers, worker_facts)
+from extensions import db
+from training.rules import (
+    DEFAULT_MIN_ATTENDANCE_PERCENT,
+    Completion,
+    CurrentPost,
+    Holding,
+    TermWindow,
+    completion,
+    newcomers,
+    worker_facts,
+)
 
 
 class CourseKind(enum.StrEnum):

@@ -9,91 +9,50 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from extensions import db
-from core.access import allow, scope_communes, user_district_id
+from core.access import allow, scope_communes
 from core.accounts import Role
 from core.api import people_filter
 from core.audit import describe
-from core.errors import RuleViolation
 from core.enums import WORKER_POST_LABELS
+from core.errors import RuleViolation
 from core.models import Commune, Hamlet, Person, Position, Term, current_term
 from core.vietnamese import vietnam_today
-from training.forms import (AttendanceImportForm, CloseCourseForm, CourseForm, EnrolFilterForm, SessionForm,
-                            SourcePoolForm)
-from training.models import (Audience, Course, CourseKind, CourseSession, EnrolFilter, Enrolment, PoolKind, SourcePoolEntry,
-                             people_by_filter, training_facts)
-from training.pdf import attendance_sheet as attendance_sheet_pdf
-from training.pdf import certificate as certificate_pdf
-from training.rules import coverage as coverage_of
-from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT, coverage_by_commune, gaps, percent
+from extensions import db
+from training.access import (
+    EDITORS,
+    READERS,
+    home_district_id,
+    load_course,
+    load_session,
+    may_edit,
+    reaches_person,
+    scope_courses,
+    visible_enrolments,
+)
+from training.forms import (
+    AttendanceImportForm,
+    CloseCourseForm,
+    CourseForm,
+    EnrolFilterForm,
+    SessionForm,
+    SourcePoolForm,
+)
+from training.models import (
+    Audience,
+    Course,
+    CourseKind,
+    EnrolFilter,
+    Enrolment,
+    PoolKind,
+    SourcePoolEntry,
+    people_by_filter,
+    training_facts,
+)
+from training.pdf import attendance_sheet as attendance_sheet_pdf, certificate as certificate_pdf
+from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT, coverage as coverage_of, coverage_by_commune, gaps, percent
 from training.sheets import SheetError, read_attendance, workbook_bytes
 
 bp = Blueprint("training", __name__, url_prefix="/training")
-
-READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.PARTY_COMMITTEE, Role.APPROVING_AUTHORITY,
-           Role.OBSERVER)
-EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Scope: district courses are seen by the whole district; a commune's courses by the district and that commune
-# ---------------------------------------------------------------------------------------------------------
-
-def home_district_id() -> int | None:
-    if current_user.commune_id is not None:
-        return db.session.get(Commune, current_user.commune_id).district_id
-    return user_district_id()
-
-
-def scope_courses(stmt):
-    if current_user.role == Role.ADMIN:
-        return stmt
-    stmt = stmt.where(Course.district_id == home_district_id())
-    if current_user.commune_id is not None:
-        stmt = stmt.where(Course.commune_id.is_(None) | (Course.commune_id == current_user.commune_id))
-    return stmt
-
-
-def course_visible(course: Course) -> bool:
-    if current_user.role == Role.ADMIN:
-        return True
-    if course.district_id != home_district_id():
-        return False
-    return current_user.commune_id is None or course.commune_id in (None, current_user.commune_id)
-
-
-def may_edit(course: Course) -> bool:
-    """District office: its district's courses; commune committee: its commune's courses."""
-    if current_user.role == Role.ADMIN:
-        return True
-    if current_user.role == Role.DISTRICT_OFFICE:
-        return course.district_id == current_user.district_id
-    return current_user.role == Role.COMMUNE_COMMITTEE and course.commune_id == current_user.commune_id
-
-
-def load_course(course_id: int, edit: bool = False) -> Course:
-    course = db.get_or_404(Course, course_id)
-    if not course_visible(course):
-        abort(404)
-    if edit and not may_edit(course):
-        abort(403, _("Khóa học do cấp huyện tổ chức: chỉ Cơ quan Tổ chức – Nội vụ được thay đổi."))
-    return course
-
-
-def load_session(session_id: int, edit: bool = False) -> CourseSession:
-    session = db.get_or_404(CourseSession, session_id)
-    load_course(session.course_id, edit)
-    return session
-
-
-def visible_enrolments(course: Course) -> list[Enrolment]:
-    """A commune user looking at a district course sees its own commune's trainees only."""
-    stmt = (db.select(Enrolment).join(Person).join(Hamlet, Person.hamlet_id == Hamlet.id)
-            .where(Enrolment.course_id == course.id).options(joinedload(Enrolment.person).joinedload(Person.hamlet))
-            .order_by(Person.name_folded, Person.id))
-    if current_user.commune_id is not None:
-        stmt = stmt.where(Hamlet.commune_id == current_user.commune_id)
-    return list(db.session.scalars(stmt).unique())
 
 
 def post_labels(person_ids) -> dict[int, str]:
@@ -114,10 +73,6 @@ def _communes() -> list[Commune]:
 def _back(course: Course):
     return redirect(url_for("training.show_course", course_id=course.id))
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Courses
-# ---------------------------------------------------------------------------------------------------------
 
 @bp.get("/")
 @allow(*READERS)
@@ -247,10 +202,6 @@ def close_course(course_id: int):
     return _back(course)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Sessions
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.post("/courses/<int:course_id>/sessions")
 @allow(*EDITORS)
 def add_session(course_id: int):
@@ -296,10 +247,6 @@ def delete_session(session_id: int):
     flash(_("Đã xóa buổi học và điểm danh của buổi đó."), "success")
     return _back(course)
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Enrolment
-# ---------------------------------------------------------------------------------------------------------
 
 def _filter_communes(course: Course) -> list[tuple[int, str]]:
     if course.commune_id is not None:
@@ -388,10 +335,6 @@ def withdraw(enrolment_id: int):
     return _back(course)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Attendance: on a phone, one tap per person; or imported from a sheet
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.get("/sessions/<int:session_id>/attendance")
 @allow(*READERS)
 def attendance(session_id: int):
@@ -472,10 +415,6 @@ def import_attendance(session_id: int):
                            errors=errors)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Printouts and exports
-# ---------------------------------------------------------------------------------------------------------
-
 def _pdf(data: bytes, filename: str) -> Response:
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -526,10 +465,6 @@ def export_enrolments(course_id: int):
                "Kết quả"]
     return _xlsx(workbook_bytes([("Học viên", headers, rows)]), f"hoc-vien-khoa-{course.id}.xlsx")
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Coverage (R-T4)
-# ---------------------------------------------------------------------------------------------------------
 
 def _coverage_data():
     """Term, commune filter, communes in view, per-commune and total coverage, gaps for the filter."""
@@ -606,10 +541,6 @@ def export_coverage():
     return _xlsx(book, f"bao-phu-boi-duong-{data.term.id}.xlsx")
 
 
-# ---------------------------------------------------------------------------------------------------------
-# The long-term source pool
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.route("/source-pool", methods=["GET", "POST"])
 @allow(*READERS)
 def source_pool():
@@ -620,7 +551,7 @@ def source_pool():
             abort(403)
         if form.validate_on_submit():
             person = db.session.scalar(db.select(Person).where(Person.citizen_id == form.citizen_id.data))
-            if person is None or not _reaches_person(person):
+            if person is None or not reaches_person(person):
                 form.citizen_id.errors.append(_("Không tìm thấy người có số định danh này trong phạm vi của bạn."))
             elif db.session.scalar(db.select(SourcePoolEntry.id).where(SourcePoolEntry.person_id == person.id,
                                                                        SourcePoolEntry.kind == form.kind.data)):
@@ -646,20 +577,11 @@ def source_pool():
     return render_template("training/source_pool.html", form=form, page=page, editable=editable, q=q)
 
 
-def _reaches_person(person: Person) -> bool:
-    commune = person.hamlet.commune
-    if current_user.role == Role.ADMIN:
-        return True
-    if current_user.commune_id is not None:
-        return commune.id == current_user.commune_id
-    return commune.district_id == current_user.district_id
-
-
 @bp.post("/source-pool/<int:entry_id>/delete")
 @allow(*EDITORS)
 def remove_from_pool(entry_id: int):
     entry = db.get_or_404(SourcePoolEntry, entry_id)
-    if not _reaches_person(entry.person):
+    if not reaches_person(entry.person):
         abort(404)
     db.session.delete(entry)
     describe(f"Xóa {entry.person.full_name} khỏi nguồn cán bộ ({entry.kind.label})")

@@ -1,21 +1,111 @@
-"""The vote of one hamlet in one round (Poll): the thread that ties roll, check-in, ballots, count and result."""
+"""The election's tables and their guarded lifecycles: voter rolls and check-ins, the poll of a hamlet in a round
+(the thread that ties roll, check-in, ballots, count and result), the two count entries and the result, the
+signed minutes, recognition and acting chiefs."""
 from __future__ import annotations
 
 import enum
 import math
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-from core.vietnamese import utcnow
 from core.errors import RuleViolation
-from core.models import Hamlet, Household, Term, enum_column
-from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, quorum_met
+from core.models import Hamlet, Household, Person, Term, enum_column
+from core.vietnamese import utcnow
+from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, next_step_after, quorum_met
+from extensions import db
+
+_signals = Namespace()
+# The election does not import the packages that print and account for ballots (they come after it); they answer
+# these questions when asked, each receiver returning a list of problems (empty: nothing against).
+# Before a count is accepted (poll, returned=ballots returned): ballots answers whether its accounting balances (R-C3).
+count_accepting = _signals.signal("count-accepting")
+# Before a roll is replaced as a whole (term, hamlet, poll_ids): ballots answers whether official ballots were printed.
+roll_replacing = _signals.signal("roll-replacing")
+
+
+def problems_from(answers: list[tuple[object, list[str]]]) -> list[str]:
+    """The problems that the receivers of a signal answered, in one list."""
+    return [problem for _, problems in answers for problem in problems]
+
+
+
+class VoterRoll(db.Model):
+    """The roll of one hamlet for one term (the re-vote uses the same roll)."""
+
+    __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", name="uq_voter_roll_term_hamlet"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"), index=True)
+    hamlet_id: Mapped[int] = mapped_column(sa.ForeignKey("hamlet.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")  # election.rolls.roll_fingerprint
+    entry_count: Mapped[int] = mapped_column(default=0)  # kept with the fingerprint, recomputed on every change
+    source_filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    term: Mapped[Term] = relationship()
+    hamlet: Mapped[Hamlet] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.hamlet_id
+
+
+class VoterEntry(db.Model):
+    """One household and its representative voter."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("roll_id", "household_no", name="uq_voter_entry_household"),
+        sa.UniqueConstraint("roll_id", "citizen_id", name="uq_voter_entry_citizen"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No separate index on roll_id: the unique (roll_id, household_no) index serves lookups by roll.
+    roll_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_roll.id", ondelete="CASCADE"))
+    household_no: Mapped[str] = mapped_column(sa.String(20))
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    name_folded: Mapped[str] = mapped_column(sa.String(120))  # searched with LIKE '%…%': an index would not help
+    citizen_id: Mapped[str] = mapped_column(sa.String(12))
+    birth_date: Mapped[date | None]  # None when the roll gives only the birth year
+    birth_year: Mapped[int | None]
+    sex: Mapped[str] = mapped_column(sa.String(8), default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    roll: Mapped[VoterRoll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.roll.hamlet_id if self.roll else None
+
+
+class CheckIn(db.Model):
+    """The representative of a household received a ballot in this poll (no serial: secret ballot)."""
+
+    __table_args__ = (sa.UniqueConstraint("poll_id", "entry_id", name="uq_check_in_poll_entry"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_entry.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    entry: Mapped[VoterEntry] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.entry.roll.hamlet_id if self.entry else None
+
 
 # R-V6: the counting board has 3 to 5 members; 2 household representatives witness the count.
 BOARD_MIN, BOARD_MAX = 3, 5
+
+
 WITNESSES = 2
 
 
@@ -128,8 +218,7 @@ class Poll(db.Model):
 
     # -- figures of the meeting ---------------------------------------------------------------------
     def checked_in(self) -> int:
-        from election.voters import CheckIn
-
+        
         return db.session.scalar(db.select(db.func.count(CheckIn.id)).where(CheckIn.poll_id == self.id)) or 0
 
     @property
@@ -271,10 +360,162 @@ def households_for_quorum(total_households: int, rules: ElectionRuleSet = DEFAUL
 
 def hamlet_households(hamlet_id: int, term_id: int) -> int:
     """The hamlet's total households: the voter roll (one entry per household, R-V1), else the register."""
-    from election.voters import VoterRoll
-
+    
     roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term_id,
                                                         VoterRoll.hamlet_id == hamlet_id))
     if roll is not None and roll.entry_count:
         return roll.entry_count
     return db.session.scalar(db.select(db.func.count(Household.id)).where(Household.hamlet_id == hamlet_id)) or 0
+
+
+class CountMethod(enum.StrEnum):
+    AGGREGATE = "aggregate"
+    PER_BALLOT = "per_ballot"
+
+    @property
+    def label(self) -> str:
+        return {"aggregate": "Nhập tổng hợp", "per_ballot": "Quét từng phiếu"}[self.value]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One count as the paper tally gives it; votes keyed by candidacy id (as a string)."""
+
+    ballots_issued: int
+    ballots_returned: int
+    valid_ballots: int
+    invalid_ballots: int
+    votes: dict[str, int] = field(default_factory=dict)
+    against: int = 0  # "Không đồng ý" with a single candidate
+
+    def key(self) -> tuple:
+        return (self.ballots_issued, self.ballots_returned, self.valid_ballots, self.invalid_ballots,
+                tuple(sorted(self.votes.items())), self.against)
+
+    def differences(self, other: Figures) -> set[str]:
+        names = {"ballots_issued", "ballots_returned", "valid_ballots", "invalid_ballots", "against"}
+        diff = {n for n in names if getattr(self, n) != getattr(other, n)}
+        diff |= {f"votes.{k}" for k in set(self.votes) | set(other.votes) if self.votes.get(k) != other.votes.get(k)}
+        return diff
+
+
+class TallyFigures:
+    """The figures of a count, shared by an entry and the accepted result."""
+
+    ballots_issued: Mapped[int]
+    ballots_returned: Mapped[int]
+    valid_ballots: Mapped[int]
+    invalid_ballots: Mapped[int]
+    against: Mapped[int] = mapped_column(default=0)
+    votes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    warnings_acknowledged: Mapped[bool] = mapped_column(default=False)  # R-C6
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+    @property
+    def figures(self) -> Figures:
+        return Figures(self.ballots_issued, self.ballots_returned, self.valid_ballots, self.invalid_ballots,
+                       {str(k): int(v) for k, v in (self.votes or {}).items()}, self.against)
+
+
+class CountEntry(TallyFigures, db.Model):
+    """One of the two independent entries of a poll's count (slot 1 and slot 2, by different users)."""
+
+    __table_args__ = (sa.UniqueConstraint("poll_id", "slot", name="uq_count_entry_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    slot: Mapped[int]  # 1 or 2
+    method: Mapped[CountMethod] = enum_column(CountMethod, default=CountMethod.AGGREGATE)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    households_present: Mapped[int | None]  # as the meeting record said when the entry was made
+
+    poll: Mapped[Poll] = relationship()
+    user = relationship("User")
+
+
+class CountResult(TallyFigures, db.Model):
+    """The accepted count of a poll and its outcome (R-V5, R-V7); one per poll."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), unique=True)
+    entry_id: Mapped[int | None]  # the entry it came from (entries may later be deleted: no foreign key)
+    method: Mapped[CountMethod] = enum_column(CountMethod, default=CountMethod.AGGREGATE)
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    total_households: Mapped[int]
+    households_present: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(sa.String(16))  # elected | no_winner | no_quorum
+    winner_candidacy_id: Mapped[int | None]
+    denominator: Mapped[str] = mapped_column(sa.String(20))
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def next_step(self) -> str:
+        return next_step_after(self.outcome, self.poll.round_no, self.poll.rules)  # type: ignore[arg-type]
+
+
+class MinutesUpload(db.Model):
+    """A photo or scan of the signed paper minutes (the file lives in the instance folder)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(120))
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    validated_at: Mapped[datetime | None]
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class Recognition(db.Model):
+    """The commune people's committee's decision recognising the elected hamlet chief (R-V9)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), unique=True)
+    decision_no: Mapped[str] = mapped_column(sa.String(60))
+    decided_on: Mapped[date]
+    signer_name: Mapped[str] = mapped_column(sa.String(120))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("position.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    poll: Mapped[Poll] = relationship()
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class ActingAppointment(db.Model):
+    """R-V8: nobody elected after the last round: the commune chairman appoints an acting chief."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    decision_no: Mapped[str] = mapped_column(sa.String(60))
+    decided_on: Mapped[date]
+    signer_name: Mapped[str] = mapped_column(sa.String(120))
+    position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("position.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    poll: Mapped[Poll] = relationship()
+    person: Mapped[Person] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None

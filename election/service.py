@@ -1,8 +1,5 @@
-"""Household voter rolls (R-V1: one representative per household) and election-day check-in.
-
-Secret ballot: a check-in records only that a household's representative received a ballot (and when);
-nothing here or anywhere else links a household or voter to a ballot serial.
-"""
+"""What the election's pages, API and CLI share: the voter roll's import (all or nothing), the uploads kept
+between preview and commit, check-in and turnout (R-V1, R-V5), a hamlet's polls, the minutes' verification link."""
 from __future__ import annotations
 
 import gc
@@ -14,98 +11,30 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask import current_app, url_for
+from flask_login import current_user
+from itsdangerous import URLSafeSerializer
 
-from extensions import db
-from core.vietnamese import utcnow
 from core.audit import describe, record
 from core.errors import RuleViolation
-from core.models import Hamlet, Term
+from core.models import Commune, Hamlet, Person, Term, current_term
+from core.vietnamese import fold, utcnow
+from election.access import load_entry, load_hamlet_term
+from election.models import CheckIn, Poll, VoterEntry, VoterRoll, problems_from, roll_replacing
 from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
-from core.vietnamese import fold
-
-
-class VoterRoll(db.Model):
-    """The roll of one hamlet for one term (the re-vote uses the same roll)."""
-
-    __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", name="uq_voter_roll_term_hamlet"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"), index=True)
-    hamlet_id: Mapped[int] = mapped_column(sa.ForeignKey("hamlet.id"), index=True)
-    fingerprint: Mapped[str] = mapped_column(sa.String(64), default="")  # election.rolls.roll_fingerprint
-    entry_count: Mapped[int] = mapped_column(default=0)  # kept with the fingerprint, recomputed on every change
-    source_filename: Mapped[str] = mapped_column(sa.String(200), default="")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
-
-    term: Mapped[Term] = relationship()
-    hamlet: Mapped[Hamlet] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
-        return None, None, self.hamlet_id
-
-
-class VoterEntry(db.Model):
-    """One household and its representative voter."""
-
-    __table_args__ = (
-        sa.UniqueConstraint("roll_id", "household_no", name="uq_voter_entry_household"),
-        sa.UniqueConstraint("roll_id", "citizen_id", name="uq_voter_entry_citizen"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # No separate index on roll_id: the unique (roll_id, household_no) index serves lookups by roll.
-    roll_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_roll.id", ondelete="CASCADE"))
-    household_no: Mapped[str] = mapped_column(sa.String(20))
-    full_name: Mapped[str] = mapped_column(sa.String(120))
-    name_folded: Mapped[str] = mapped_column(sa.String(120))  # searched with LIKE '%…%': an index would not help
-    citizen_id: Mapped[str] = mapped_column(sa.String(12))
-    birth_date: Mapped[date | None]  # None when the roll gives only the birth year
-    birth_year: Mapped[int | None]
-    sex: Mapped[str] = mapped_column(sa.String(8), default="")
-    address: Mapped[str] = mapped_column(sa.String(200), default="")
-
-    roll: Mapped[VoterRoll] = relationship()
-
-    @property
-    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
-        return None, None, self.roll.hamlet_id if self.roll else None
-
-
-class CheckIn(db.Model):
-    """The representative of a household received a ballot in this poll (no serial: secret ballot)."""
-
-    __table_args__ = (sa.UniqueConstraint("poll_id", "entry_id", name="uq_check_in_poll_entry"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_entry.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-
-    entry: Mapped[VoterEntry] = relationship()
-
-    @property
-    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
-        return None, None, self.entry.roll.hamlet_id if self.entry else None
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Import: the file is checked by election.rolls (pure); this stores it all or nothing.
-# ---------------------------------------------------------------------------------------------------------
+from election.rules import quorum_met
+from extensions import db
 
 # Column sizes the pure validator does not know about (it checks content, not storage).
 _MAX_HOUSEHOLD_NO = 20
+
+
 _MAX_NAME = 120
+
+
 _MAX_ADDRESS = 200
 
 
@@ -130,18 +59,9 @@ def roll_for(term: Term, hamlet: Hamlet, create: bool = False) -> VoterRoll | No
     return roll
 
 
-def term_for(hamlet: Hamlet) -> Term | None:
-    """The current term of the hamlet's district (rolls, check-in and ballots are per current term)."""
-    from core.models import current_term
-
-    return current_term(hamlet.commune.district_id)
-
-
 def registered_elsewhere(term: Term, hamlet: Hamlet) -> dict[str, str]:
     """citizen ID -> the other hamlet where the person is registered (people registry of the district, then
     the other hamlets' rolls of the term): a household representative votes in one hamlet only (R-V1)."""
-    from core.models import Commune, Person
-
     def label(name: str, commune: str) -> str:
         return f"{name} ({commune})"
 
@@ -189,24 +109,16 @@ def check_roll(table: RawTable, term: Term, hamlet: Hamlet) -> RollPreview:
 
 def import_lock_reason(term: Term, hamlet: Hamlet) -> str | None:
     """Why the roll can no longer be replaced as a whole (None = it can)."""
-    from ballots.models import Ballot, BallotBatch
-
     poll_ids = select_poll_ids(term, hamlet)
     checked_in = db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id.in_(poll_ids)))
     if checked_in:
         return (f"Đã có {checked_in} hộ nhận phiếu bầu theo danh sách này; không thể nhập lại danh sách "
                 "(chỉ sửa từng dòng).")
-    printed = db.session.scalar(db.select(sa.func.count(Ballot.id)).join(BallotBatch)
-                                .where(BallotBatch.poll_id.in_(poll_ids), BallotBatch.test.is_(False)))
-    if printed:
-        return (f"Đã in {printed} phiếu bầu theo số hộ của danh sách này; không thể nhập lại danh sách "
-                "(chỉ sửa từng dòng).")
-    return None
+    problems = problems_from(roll_replacing.send(term, hamlet=hamlet, poll_ids=poll_ids))
+    return problems[0] if problems else None
 
 
 def select_poll_ids(term: Term, hamlet: Hamlet):
-    from election.polls import Poll
-
     return db.select(Poll.id).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id).scalar_subquery()
 
 
@@ -306,11 +218,9 @@ def entry_search(stmt, q: str):
                              VoterEntry.household_no.ilike(f"{q}%")))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Upload kept between the preview and the commit (server side, never the client's copy)
-# ---------------------------------------------------------------------------------------------------------
-
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
 UPLOAD_MAX_AGE_SECONDS = 6 * 3600
 
 
@@ -367,10 +277,6 @@ def _sweep(folder: Path) -> None:
             pass
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Check-in and turnout (R-V5)
-# ---------------------------------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Turnout:
     total: int  # households on the roll
@@ -388,8 +294,6 @@ class Turnout:
 
 
 def turnout(poll, roll: VoterRoll | None) -> Turnout:
-    from election.rules import quorum_met
-
     total = roll.entry_count if roll else 0
     present = 0
     if poll is not None and poll.id is not None:
@@ -421,3 +325,78 @@ def undo_check_in(poll, entry: VoterEntry) -> bool:
         return False
     db.session.delete(existing)
     return True
+
+
+def hamlet_polls(hamlet: Hamlet) -> tuple[object, list[Poll]]:
+    term = current_term(hamlet.commune.district_id)
+    if term is None:
+        return None, []
+    polls = db.session.scalars(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id)
+                               .order_by(Poll.round_no)).all()
+    return term, list(polls)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="minutes-verification")
+
+
+def verification_token(poll: Poll) -> str:
+    return _serializer().dumps({"poll": poll.id})
+
+
+def verification_url(poll: Poll) -> str:
+    return url_for("election.verify_minutes", token=verification_token(poll), _external=True)
+
+
+def poll_roll_fingerprint(poll: Poll) -> str:
+    roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == poll.term_id,
+                                                        VoterRoll.hamlet_id == poll.hamlet_id))
+    return roll.fingerprint if roll else ""
+
+
+def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | None:
+    if create:
+        return Poll.get_or_create(term, hamlet, round_no)
+    return db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
+                                                   Poll.round_no == round_no))
+
+
+def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
+    """Check a household in (page and API): idempotent, audited, committed; the JSON answer."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
+    poll = poll_of(term, hamlet, round_no, create=True)
+    db.session.flush()
+    _record, created = check_in(poll, entry, current_user.id)
+    db.session.commit()
+    return {"entry": entry_json(entry, True), "created": created, "turnout": turnout(poll, roll).as_dict()}
+
+
+def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
+    """Undo a mistaken check-in (page and API), audited and committed; the JSON answer."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll, entry = load_entry(hamlet, term, entry_id)
+    poll = poll_of(term, hamlet, round_no, create=False)
+    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
+    removed = poll is not None and undo_check_in(poll, entry)
+    db.session.commit()
+    return {"entry": entry_json(entry, False), "removed": removed, "turnout": turnout(poll, roll).as_dict()}
+
+
+def entry_json(entry: VoterEntry, checked_in: bool) -> dict:
+    return {"id": entry.id, "household_no": entry.household_no, "full_name": entry.full_name,
+            "birth_year": entry.birth_date.year if entry.birth_date else entry.birth_year,
+            "citizen_id_tail": entry.citizen_id[-4:], "address": entry.address, "checked_in": checked_in}
+
+
+def search_entries(roll: VoterRoll | None, poll: Poll | None, q: str, limit: int = 20) -> list[dict]:
+    if roll is None or not q.strip():
+        return []
+    stmt = entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
+    entries = list(db.session.scalars(stmt.order_by(VoterEntry.household_no, VoterEntry.id).limit(limit)))
+    done: set[int] = set()
+    if poll is not None and poll.id is not None and entries:
+        done = set(db.session.scalars(db.select(CheckIn.entry_id).where(
+            CheckIn.poll_id == poll.id, CheckIn.entry_id.in_([e.id for e in entries]))))
+    return [entry_json(e, e.id in done) for e in entries]

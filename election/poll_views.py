@@ -1,159 +1,62 @@
-"""Election-day pages of a hamlet: meeting record, counting (typed or scanned), differences, minutes, recognition.
-
-Each view: load → authorise → validate → act (election.counting / Poll methods) → describe → commit → respond.
-A stale write (poll version changed, unique slot or serial taken by a concurrent request) answers 409.
-"""
+"""Election-day pages of a hamlet: meeting record, typed counting, differences, minutes, recognition, re-vote."""
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TypeVar
 
-from flask import (Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from itsdangerous import BadSignature
 
-from extensions import db
-from core import dbapi
-from election.views import bp
-from core.access import allow, authorise_hamlet, public, reaches
-from core.accounts import Role
-from core.audit import describe
-from election.counting import (COUNTED_ELSEWHERE, INVALID_REASONS, MINUTES_MAX_BYTES, NEXT_STEP_LABELS,
-                               OUTCOME_LABELS, CountEntry, Figures, ScanPoll, ScanRefused, StaleWrite,
-                               appoint_acting_chief, check_scanned_ballot, check_version, choose_entry,
-                               finish_scanning, keep_minutes, latest_minutes, minutes_kind, minutes_path, poll_acting,
-                               poll_candidates,
-                               poll_entries, poll_recognition, poll_result, recognise, recognition_due, record_scan,
-                               result_rows, revote_due, scan_by_key, scan_figures, scan_json, scan_open, scan_poll,
-                               scan_totals, send_back, start_revote, submit_entry, validate_minutes)
-from core.dbapi import direct_db
+from candidates.models import CandidateList
+from core.access import allow, authorise_hamlet, public
 from core.errors import RuleViolation
-from core.models import Hamlet, Person, current_term
-from election.polls import BOARD_MAX, BOARD_MIN, Poll, PollMode, PollStatus, VotingForm, hamlet_households
+from core.models import Hamlet, Person
+from core.transactions import act, expected_version
 from core.vietnamese import nfc, vietnam_today
-
-T = TypeVar("T")
-TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count
-COMMITTEE = (Role.COMMUNE_COMMITTEE,)  # resolve, validate, recognise, re-vote, acting chief
-VIEWERS = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE, Role.DISTRICT_OFFICE, Role.OBSERVER, Role.APPROVING_AUTHORITY,
-           Role.PARTY_COMMITTEE)
-STALE_ERRORS = (StaleWrite, StaleDataError, IntegrityError, OperationalError)
-
-
-def act(summary: str, work: Callable[[], T]) -> T:
-    """Run a change and commit it with its audit summary; a concurrent change answers 409."""
-    describe(summary)
-    try:
-        value = work()
-        db.session.commit()
-    except STALE_ERRORS as error:
-        db.session.rollback()
-        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
-            raise
-        abort(409, StaleWrite.message)
-    return value
-
-
-def load_poll(poll_id: int) -> Poll:
-    poll = db.session.scalar(db.select(Poll).where(Poll.id == poll_id)
-                             .options(joinedload(Poll.hamlet).joinedload(Hamlet.commune)))
-    if poll is None:
-        abort(404)
-    authorise_hamlet(poll.hamlet)
-    return poll
-
-
-def back(poll: Poll):
-    return redirect(url_for("election.show_poll", poll_id=poll.id))
-
-
-def expected_version() -> int | None:
-    return request.form.get("version", type=int)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Forms
-# ---------------------------------------------------------------------------------------------------------
-
-class MeetingForm(FlaskForm):
-    version = HiddenField()
-    households_present = IntegerField(_l("Số hộ có mặt (để trống: lấy theo số hộ đã điểm danh)"),
-                                      validators=[Optional(), NumberRange(min=0)])
-    voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=[(v.value, _l(v.label)) for v in VotingForm])
-    board = TextAreaField(_l("Ban kiểm phiếu (3–5 người, mỗi dòng một họ tên)"), validators=[DataRequired()],
-                          render_kw={"rows": 5})
-    witness_1 = StringField(_l("Cử tri chứng kiến thứ nhất"), validators=[DataRequired(), Length(max=120)])
-    witness_2 = StringField(_l("Cử tri chứng kiến thứ hai"), validators=[DataRequired(), Length(max=120)])
-    submit = SubmitField(_l("Lưu biên bản hội nghị"))
-
-
-class MinutesUploadForm(FlaskForm):
-    file = FileField(_l("Ảnh chụp hoặc bản quét biên bản đã ký (JPG, PNG, PDF; tối đa 10 MB)"))
-    submit = SubmitField(_l("Tải lên"))
-
-
-class RecognitionForm(FlaskForm):
-    version = HiddenField()
-    decision_no = StringField(_l("Số quyết định"), validators=[DataRequired(), Length(max=60)])
-    decided_on = DateField(_l("Ngày quyết định"), validators=[DataRequired()])
-    signer_name = StringField(_l("Người ký (Chủ tịch UBND xã)"), validators=[DataRequired(), Length(max=120)])
-    submit = SubmitField(_l("Ghi quyết định công nhận"))
-
-
-class ActingChiefForm(RecognitionForm):
-    person_id = SelectField(_l("Người được chỉ định làm trưởng thôn lâm thời"), coerce=int)
-    submit = SubmitField(_l("Ghi quyết định chỉ định"))
-
-
-def count_form_class(candidates: list) -> type[FlaskForm]:
-    """The aggregate entry form: the four ballot figures and one vote field per candidate."""
-    counts = [InputRequired(_l("Vui lòng nhập số.")), NumberRange(min=0, message=_l("Không được âm."))]
-
-    class CountForm(FlaskForm):
-        version = HiddenField()
-        ballots_issued = IntegerField(_l("Số phiếu phát ra"), validators=counts)
-        ballots_returned = IntegerField(_l("Số phiếu thu vào"), validators=counts)
-        valid_ballots = IntegerField(_l("Số phiếu hợp lệ"), validators=counts)
-        invalid_ballots = IntegerField(_l("Số phiếu không hợp lệ"), validators=counts)
-        acknowledged = BooleanField(_l("Đã kiểm tra lại các cảnh báo R-C6 và xác nhận số liệu đúng"))
-        submit = SubmitField(_l("Lưu lần nhập"))
-
-    for c in candidates:
-        label = _("Đồng ý") + f" – {c.person.full_name}" if len(candidates) == 1 else c.person.full_name
-        setattr(CountForm, f"votes_{c.id}", IntegerField(label, validators=counts))
-    if len(candidates) == 1:
-        CountForm.against = IntegerField(_l("Không đồng ý"), validators=counts)
-    return CountForm
-
-
-def form_figures(form: FlaskForm, candidates: list) -> Figures:
-    against = form.against.data if len(candidates) == 1 else 0
-    return Figures(form.ballots_issued.data, form.ballots_returned.data, form.valid_ballots.data,
-                   form.invalid_ballots.data, {str(c.id): getattr(form, f"votes_{c.id}").data for c in candidates},
-                   against or 0)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The hamlet's election page
-# ---------------------------------------------------------------------------------------------------------
-
-def hamlet_polls(hamlet: Hamlet) -> tuple[object, list[Poll]]:
-    term = current_term(hamlet.commune.district_id)
-    if term is None:
-        return None, []
-    polls = db.session.scalars(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id)
-                               .order_by(Poll.round_no)).all()
-    return term, list(polls)
+from election.access import COMMITTEE, TEAM, VIEWERS, back, load_poll
+from election.counting import (
+    NEXT_STEP_LABELS,
+    OUTCOME_LABELS,
+    check_version,
+    choose_entry,
+    poll_candidates,
+    poll_entries,
+    poll_result,
+    result_rows,
+    scan_open,
+    send_back,
+    submit_entry,
+)
+from election.forms import (
+    ActingChiefForm,
+    MeetingForm,
+    MinutesUploadForm,
+    RecognitionForm,
+    count_form_class,
+    form_figures,
+)
+from election.models import BOARD_MAX, BOARD_MIN, CountEntry, Poll, PollMode, PollStatus, VotingForm, hamlet_households
+from election.pdf import counting_minutes_pdf, recognition_decision_pdf
+from election.recognition import (
+    MINUTES_MAX_BYTES,
+    appoint_acting_chief,
+    keep_minutes,
+    latest_minutes,
+    minutes_kind,
+    minutes_path,
+    poll_acting,
+    poll_recognition,
+    recognise,
+    recognition_due,
+    revote_due,
+    start_revote,
+    validate_minutes,
+)
+from election.service import _serializer, hamlet_polls, poll_roll_fingerprint, verification_url
+from election.views import bp
+from extensions import db
 
 
 @bp.get("/hamlets/<int:hamlet_id>/election")
@@ -268,10 +171,6 @@ def start_counting(poll_id: int):
     return _lifecycle(poll_id, _("Bắt đầu kiểm phiếu {p}"), Poll.start_counting, _("Đã bắt đầu kiểm phiếu."))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Counting: aggregate entry, per-ballot scans, differences
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.route("/polls/<int:poll_id>/count", methods=["GET", "POST"])
 @allow(*TEAM)
 def enter_count(poll_id: int):
@@ -297,105 +196,6 @@ def enter_count(poll_id: int):
             return back(poll)
     return render_template("election/count_entry.html", poll=poll, form=form, candidates=candidates,
                            entries=poll_entries(poll))
-
-
-@bp.get("/polls/<int:poll_id>/scan")
-@allow(*TEAM)
-def scan_ballots(poll_id: int):
-    poll = load_poll(poll_id)
-    candidates = poll_candidates(poll)
-    figures = scan_figures(poll, poll.checked_in()) if candidates else None
-    return render_template("election/count_scan.html", poll=poll, candidates=candidates, figures=figures,
-                           reasons=INVALID_REASONS, scan_open=scan_open(poll), checked_in=poll.checked_in())
-
-
-def load_scan_poll(poll_id: int) -> ScanPoll:
-    """The poll a scan is for (the lean read of record_scan's path), authorised like load_poll."""
-    poll = scan_poll(poll_id)
-    if poll is None or not reaches(current_user._get_current_object(), district_id=poll.district_id,
-                                   commune_id=poll.commune_id, hamlet_id=poll.hamlet_id):
-        abort(404)
-    return poll
-
-
-def scan_request(poll: ScanPoll, data: dict, key: str):
-    """Shared by the phone page and the API: 201 counted, 200 replayed, 409 refused, 422 bad input.
-
-    The scan commits itself on the request's DBAPI connection (election.counting.record_scan).
-    """
-    try:
-        scan, replayed = record_scan(poll, current_user._get_current_object(), str(data.get("text", "")),
-                                     str(data.get("choice", "")), str(data.get("reason", "")), key)
-    except ScanRefused as refused:
-        return jsonify({"error": refused.message, "code": refused.code}), 409
-    except RuleViolation as error:
-        return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    except dbapi.driver_errors() as error:  # a concurrent twin: replay when its key landed, else counted
-        if not dbapi.is_conflict(error):
-            raise
-        try:
-            scan = scan_by_key(poll.id, key.strip()[:80])
-        except RuleViolation as reused:
-            return jsonify({"errors": {reused.field: reused.message}}), 422
-        if scan is not None:
-            return jsonify(scan_json(scan, True)), 200
-        return jsonify({"error": COUNTED_ELSEWHERE, "code": "already_counted"}), 409
-    body = scan_json(scan, replayed)
-    body["totals"] = scan["totals"] if not replayed else scan_totals(poll.id)
-    return jsonify(body), 200 if replayed else 201
-
-
-@bp.post("/polls/<int:poll_id>/scan")
-@allow(*TEAM)
-@direct_db
-def record_scan_page(poll_id: int):
-    poll = load_scan_poll(poll_id)
-    data = request.get_json(silent=True) or request.form.to_dict()
-    key = request.headers.get("Idempotency-Key") or str(data.get("idempotency_key", ""))
-    return scan_request(poll, data, key)
-
-
-def scan_check_request(poll: ScanPoll, data: dict):
-    """Shared by the phone page and the API: 200 {ok, serial} when the ballot can be counted, 409 refused
-    (forged, foreign, already counted…), 422 scanning closed. Writes nothing."""
-    try:
-        serial = check_scanned_ballot(poll, str(data.get("text", "")))
-    except ScanRefused as refused:
-        return jsonify({"ok": False, "error": refused.message, "code": refused.code}), 409
-    except RuleViolation as error:
-        return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    finally:
-        dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
-    return jsonify({"ok": True, "serial": serial}), 200
-
-
-@bp.post("/polls/<int:poll_id>/scan/check")
-@allow(*TEAM)
-@direct_db
-def check_scan_page(poll_id: int):
-    """The phone asks as soon as a code is read, so a refused ballot is refused before a name is tapped."""
-    poll = load_scan_poll(poll_id)
-    return scan_check_request(poll, request.get_json(silent=True) or request.form.to_dict())
-
-
-@bp.post("/polls/<int:poll_id>/scan/finish")
-@allow(*TEAM)
-def finish_scan(poll_id: int):
-    poll = load_poll(poll_id)
-    issued = request.form.get("ballots_issued", type=int)
-    if issued is None or issued < 0:
-        flash(_("Nhập số phiếu phát ra."), "danger")
-        return redirect(url_for("election.scan_ballots", poll_id=poll.id))
-    acknowledged = request.form.get("acknowledged") in ("y", "1", "on", "true")
-    try:
-        entry = act(_("Kết thúc quét phiếu %(p)s", p=poll.label),
-                    lambda: finish_scanning(poll, current_user, issued, acknowledged, expected_version()))
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("election.scan_ballots", poll_id=poll.id))
-    flash(_("Đã lưu kết quả quét phiếu làm lần nhập thứ %(n)s.", n=entry.slot), "success")
-    return back(poll)
 
 
 @bp.get("/polls/<int:poll_id>/differences")
@@ -448,42 +248,16 @@ def send_back_entry(poll_id: int, entry_id: int):
     return back(poll)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Minutes: PDF, public verification, signed copy, validation
-# ---------------------------------------------------------------------------------------------------------
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="minutes-verification")
-
-
-def verification_token(poll: Poll) -> str:
-    return _serializer().dumps({"poll": poll.id})
-
-
-def verification_url(poll: Poll) -> str:
-    return url_for("election.verify_minutes", token=verification_token(poll), _external=True)
-
-
 @bp.get("/polls/<int:poll_id>/minutes.pdf")
 @allow(*VIEWERS)
 def minutes_pdf(poll_id: int):
-    from election.pdf import counting_minutes_pdf
-
     poll = load_poll(poll_id)
     result = poll_result(poll)
     if result is None:
         abort(404, _("Chưa có kết quả kiểm phiếu được chốt."))
-    data = counting_minutes_pdf(poll, result, verification_url(poll), roll_fingerprint(poll))
+    data = counting_minutes_pdf(poll, result, verification_url(poll), poll_roll_fingerprint(poll))
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bien-ban-kiem-phieu-{poll.id}.pdf"'})
-
-
-def roll_fingerprint(poll: Poll) -> str:
-    from election.voters import VoterRoll
-
-    roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == poll.term_id,
-                                                        VoterRoll.hamlet_id == poll.hamlet_id))
-    return roll.fingerprint if roll else ""
 
 
 @bp.get("/minutes/verify/<token>")
@@ -499,7 +273,7 @@ def verify_minutes(token: str):
     result = poll_result(poll)
     rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
     return render_template("election/minutes_verify.html", poll=poll, result=result, rows=rows,
-                           fingerprint=roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
+                           fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
                            recognition=poll_recognition(poll))
 
 
@@ -567,10 +341,6 @@ def validate_poll_minutes(poll_id: int):
                            minutes=latest_minutes(poll), outcome_labels=OUTCOME_LABELS)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Recognition, re-vote, acting chief
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.route("/polls/<int:poll_id>/recognise", methods=["GET", "POST"])
 @allow(*COMMITTEE)
 def recognise_poll(poll_id: int):
@@ -603,8 +373,6 @@ def recognise_poll(poll_id: int):
 @bp.get("/polls/<int:poll_id>/recognition.pdf")
 @allow(*VIEWERS)
 def recognition_pdf(poll_id: int):
-    from election.pdf import recognition_decision_pdf
-
     poll = load_poll(poll_id)
     recognition = poll_recognition(poll)
     if recognition is None:
@@ -638,8 +406,6 @@ def order_revote(poll_id: int):
 @bp.post("/polls/<int:poll_id>/revote/confirm-list")
 @allow(*COMMITTEE)
 def confirm_revote_list(poll_id: int):
-    from candidates.models import CandidateList
-
     poll = load_poll(poll_id)
     lst = db.session.scalar(db.select(CandidateList).where(
         CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
@@ -688,4 +454,3 @@ def appoint_acting(poll_id: int):
             flash(_("Đã ghi quyết định chỉ định trưởng thôn lâm thời."), "success")
             return back(poll)
     return render_template("election/poll_acting.html", poll=poll, form=form)
-

@@ -6,96 +6,62 @@ from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from extensions import db
-from election.views import bp
-from core.access import allow, authorise_hamlet
+from core.access import allow
 from core.accounts import Role
 from core.audit import describe
 from core.citizen_id import citizen_id_problem
+from core.documents import OfficialDocument, Signature
 from core.errors import RuleViolation
-from core.models import Hamlet, Term
-from election.polls import Poll
-from election.rolls import FIELD_LABELS, TEMPLATE_HEADERS, RollFileError, full_years, read_rows, short_fingerprint
-from election.rolls import write_csv_template
+from core.models import Term
 from core.vietnamese import nfc, vietnam_today
-from election import voters
-from election.voters import CheckIn, VoterEntry, VoterRoll
+from election import service
+from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, round_param
+from election.forms import EntryForm, RollUploadForm
+from election.models import CheckIn, VoterEntry, VoterRoll
+from election.rolls import (
+    FIELD_LABELS,
+    TEMPLATE_HEADERS,
+    RollFileError,
+    RollRules,
+    full_years,
+    read_rows,
+    short_fingerprint,
+    write_csv_template,
+)
+from election.service import mark_checked_in, poll_of, search_entries, undo_checked_in
+from election.views import bp
+from extensions import db
 
-ROLL_EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
-ROLL_READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER,
-                Role.APPROVING_AUTHORITY)
-CHECKIN_ROLES = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)
 PREVIEW_PROBLEMS_SHOWN = 2000  # the page lists this many; the count says how many more there are
+
+
 SEX_LABELS = {"male": "Nam", "female": "Nữ", "": ""}
 
-
-class RollUploadForm(FlaskForm):
-    file = FileField(_l("Tệp danh sách (CSV hoặc Excel)"), validators=[FileRequired(_l("Hãy chọn tệp."))])
-    submit = SubmitField(_l("Kiểm tra tệp"))
-
-
-class EntryForm(FlaskForm):
-    household_no = StringField(_l("Số hộ"), validators=[DataRequired(_l("Bắt buộc.")), Length(max=20)])
-    full_name = StringField(_l("Họ và tên người đại diện hộ"), validators=[DataRequired(_l("Bắt buộc.")),
-                                                                         Length(max=120)])
-    citizen_id = StringField(_l("Số định danh cá nhân (CCCD)"), validators=[DataRequired(_l("Bắt buộc."))])
-    birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
-    birth_year = IntegerField(_l("Năm sinh (nếu không rõ ngày)"), validators=[Optional(), NumberRange(1900, 2100)])
-    sex = SelectField(_l("Giới tính"), choices=[("", "—"), ("male", "Nam"), ("female", "Nữ")], validate_choice=False)
-    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
-    submit = SubmitField(_l("Lưu"))
-
-
-def load_hamlet_term(hamlet_id: int) -> tuple[Hamlet, Term]:
-    hamlet = db.get_or_404(Hamlet, hamlet_id)
-    authorise_hamlet(hamlet)
-    term = voters.term_for(hamlet)
-    if term is None:
-        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành; hãy tạo nhiệm kỳ trước."))
-    return hamlet, term
-
-
-def _round() -> int:
-    return 2 if request.args.get("round", type=int) == 2 else 1
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Roll list
-# ---------------------------------------------------------------------------------------------------------
 
 @bp.get("/hamlets/<int:hamlet_id>/roll")
 @allow(*ROLL_READERS)
 def roll_show(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    roll = voters.roll_for(term, hamlet)
+    roll = service.roll_for(term, hamlet)
     q = request.args.get("q", "").strip()
     page = None
     if roll is not None:
-        stmt = voters.entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
+        stmt = service.entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
         page = db.paginate(stmt.order_by(VoterEntry.household_no, VoterEntry.id),
                            per_page=current_app.config["PER_PAGE"], error_out=False)
-    lock = voters.import_lock_reason(term, hamlet) if roll else None
+    lock = service.import_lock_reason(term, hamlet) if roll else None
     return render_template("election/roll_show.html", hamlet=hamlet, term=term, roll=roll, page=page, q=q,
                            lock=lock, short=short_fingerprint, sex_labels=SEX_LABELS,
                            can_edit=current_user.role in (*ROLL_EDITORS, Role.ADMIN))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Import: upload -> preview (every problem by row) -> commit all or nothing
-# ---------------------------------------------------------------------------------------------------------
-
 @bp.route("/hamlets/<int:hamlet_id>/roll/import", methods=["GET", "POST"])
 @allow(*ROLL_EDITORS)
 def roll_import(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    lock = voters.import_lock_reason(term, hamlet)
+    lock = service.import_lock_reason(term, hamlet)
     form = RollUploadForm()
     if lock is None and form.validate_on_submit():
         upload = form.file.data
@@ -105,8 +71,8 @@ def roll_import(hamlet_id: int):
         except RollFileError as error:
             form.file.errors.append(error.message)
         else:
-            preview = voters.check_roll(table, term, hamlet)
-            token = voters.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+            preview = service.check_roll(table, term, hamlet)
+            token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
             return _render_preview(hamlet, term, table, preview, token, filename)
     return render_template("election/roll_import.html", hamlet=hamlet, term=term, form=form, lock=lock,
                            headers=TEMPLATE_HEADERS, labels=FIELD_LABELS)
@@ -125,21 +91,21 @@ def _render_preview(hamlet, term, table, preview, token, filename):
 @allow(*ROLL_EDITORS)
 def roll_commit(hamlet_id: int, token: str):
     hamlet, term = load_hamlet_term(hamlet_id)
-    kept = voters.load_upload(token, hamlet.id, current_user.id)
+    kept = service.load_upload(token, hamlet.id, current_user.id)
     if kept is None or kept[2] != term.id:
         flash(_("Tệp đã tải lên không còn (quá hạn hoặc đã nhập); hãy tải lên lại."), "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
     data, filename, _term_id = kept
     try:
         # Checked again on the server from the kept bytes: nothing from the browser is trusted.
-        preview = voters.check_roll(read_rows(filename, data), term, hamlet)
-        roll = voters.replace_roll(term, hamlet, preview, filename)
+        preview = service.check_roll(read_rows(filename, data), term, hamlet)
+        roll = service.replace_roll(term, hamlet, preview, filename)
     except (RollFileError, RuleViolation) as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
     db.session.commit()
-    voters.drop_upload(token)
+    service.drop_upload(token)
     flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
             f=short_fingerprint(roll.fingerprint)), "success")
     return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
@@ -191,7 +157,7 @@ def _birth(entry: VoterEntry) -> str:
 @allow(*ROLL_READERS)
 def roll_export(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    roll = voters.roll_for(term, hamlet) or abort(404)
+    roll = service.roll_for(term, hamlet) or abort(404)
     rows: list[list] = [["Số hộ", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh", "Giới tính",
                          "Thôn/Tổ dân phố", "Địa chỉ"]]
     # Text cells (the citizen ID keeps its leading zero); re-importing the export gives the same roll.
@@ -203,10 +169,8 @@ def roll_export(hamlet_id: int):
 @bp.get("/hamlets/<int:hamlet_id>/roll.pdf")
 @allow(*ROLL_READERS)
 def roll_pdf(hamlet_id: int):
-    from core.documents import OfficialDocument, Signature
-
     hamlet, term = load_hamlet_term(hamlet_id)
-    roll = voters.roll_for(term, hamlet) or abort(404)
+    roll = service.roll_for(term, hamlet) or abort(404)
     commune = hamlet.commune
     doc = OfficialDocument(
         issuer_lines=[f"ỦY BAN NHÂN DÂN {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"],
@@ -231,14 +195,8 @@ def roll_pdf(hamlet_id: int):
     return send_file(buffer, mimetype="application/pdf", download_name=f"danh-sach-cu-tri-{hamlet.code}.pdf")
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Entries: add, edit, delete (fingerprint and count recomputed in the same transaction)
-# ---------------------------------------------------------------------------------------------------------
-
 def _entry_problems(form: EntryForm, roll: VoterRoll, term: Term, entry_id: int | None) -> bool:
     """Field errors for one entry (the same checks as the import, for one row); True when clean."""
-    from election.rolls import RollRules
-
     citizen_id = (form.citizen_id.data or "").strip()
     born = form.birth_date.data
     problem = citizen_id_problem(citizen_id, born or (date(form.birth_year.data, 1, 1) if form.birth_year.data
@@ -265,7 +223,7 @@ def _entry_problems(form: EntryForm, roll: VoterRoll, term: Term, entry_id: int 
 def _copy(form: EntryForm, entry: VoterEntry) -> None:
     entry.household_no = nfc(form.household_no.data)
     entry.full_name = nfc(form.full_name.data)
-    entry.name_folded = voters.fast_fold(entry.full_name)
+    entry.name_folded = service.fast_fold(entry.full_name)
     entry.citizen_id = form.citizen_id.data.strip()
     entry.birth_date = form.birth_date.data
     entry.birth_year = form.birth_date.data.year if form.birth_date.data else form.birth_year.data
@@ -279,24 +237,17 @@ def roll_add_entry(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
     form = EntryForm()
     if form.validate_on_submit():
-        roll = voters.roll_for(term, hamlet, create=True)
+        roll = service.roll_for(term, hamlet, create=True)
         if _entry_problems(form, roll, term, None):
             entry = VoterEntry(roll=roll)
             _copy(form, entry)
             describe(f"Thêm hộ {entry.household_no} ({entry.full_name}) vào danh sách cử tri {hamlet.full_name}")
             db.session.add(entry)
-            voters.refresh_roll(roll)
+            service.refresh_roll(roll)
             db.session.commit()
             flash(_("Đã thêm."), "success")
             return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
     return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=None)
-
-
-def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, VoterEntry]:
-    entry = db.get_or_404(VoterEntry, entry_id)
-    if entry.roll.hamlet_id != hamlet.id or entry.roll.term_id != term.id:
-        abort(404)
-    return entry.roll, entry
 
 
 @bp.route("/hamlets/<int:hamlet_id>/roll/entries/<int:entry_id>", methods=["GET", "POST"])
@@ -308,7 +259,7 @@ def roll_edit_entry(hamlet_id: int, entry_id: int):
     if form.validate_on_submit() and _entry_problems(form, roll, term, entry.id):
         _copy(form, entry)
         describe(f"Sửa hộ {entry.household_no} trong danh sách cử tri {hamlet.full_name}")
-        voters.refresh_roll(roll)
+        service.refresh_roll(roll)
         db.session.commit()
         flash(_("Đã lưu."), "success")
         return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
@@ -325,84 +276,28 @@ def roll_delete_entry(hamlet_id: int, entry_id: int):
         return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
     describe(f"Xóa hộ {entry.household_no} ({entry.full_name}) khỏi danh sách cử tri {hamlet.full_name}")
     db.session.delete(entry)
-    voters.refresh_roll(roll)
+    service.refresh_roll(roll)
     db.session.commit()
     flash(_("Đã xóa."), "success")
     return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Check-in on election day (phone page + small JSON endpoints it calls with fetch)
-# ---------------------------------------------------------------------------------------------------------
-
-def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | None:
-    if create:
-        return Poll.get_or_create(term, hamlet, round_no)
-    return db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
-                                                   Poll.round_no == round_no))
-
-
-def _poll(term: Term, hamlet: Hamlet, create: bool) -> Poll | None:
-    return poll_of(term, hamlet, _round(), create)
-
-
-def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
-    """Check a household in (page and API): idempotent, audited, committed; the JSON answer."""
-    hamlet, term = load_hamlet_term(hamlet_id)
-    roll, entry = load_entry(hamlet, term, entry_id)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
-    poll = poll_of(term, hamlet, round_no, create=True)
-    db.session.flush()
-    _record, created = voters.check_in(poll, entry, current_user.id)
-    db.session.commit()
-    return {"entry": entry_json(entry, True), "created": created, "turnout": voters.turnout(poll, roll).as_dict()}
-
-
-def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
-    """Undo a mistaken check-in (page and API), audited and committed; the JSON answer."""
-    hamlet, term = load_hamlet_term(hamlet_id)
-    roll, entry = load_entry(hamlet, term, entry_id)
-    poll = poll_of(term, hamlet, round_no, create=False)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
-    removed = poll is not None and voters.undo_check_in(poll, entry)
-    db.session.commit()
-    return {"entry": entry_json(entry, False), "removed": removed, "turnout": voters.turnout(poll, roll).as_dict()}
 
 
 @bp.get("/hamlets/<int:hamlet_id>/checkin")
 @allow(*CHECKIN_ROLES)
 def checkin(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    roll = voters.roll_for(term, hamlet)
-    poll = _poll(term, hamlet, create=False)
-    return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=_round(),
-                           turnout=voters.turnout(poll, roll))
-
-
-def entry_json(entry: VoterEntry, checked_in: bool) -> dict:
-    return {"id": entry.id, "household_no": entry.household_no, "full_name": entry.full_name,
-            "birth_year": entry.birth_date.year if entry.birth_date else entry.birth_year,
-            "citizen_id_tail": entry.citizen_id[-4:], "address": entry.address, "checked_in": checked_in}
-
-
-def search_entries(roll: VoterRoll | None, poll: Poll | None, q: str, limit: int = 20) -> list[dict]:
-    if roll is None or not q.strip():
-        return []
-    stmt = voters.entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)
-    entries = list(db.session.scalars(stmt.order_by(VoterEntry.household_no, VoterEntry.id).limit(limit)))
-    done: set[int] = set()
-    if poll is not None and poll.id is not None and entries:
-        done = set(db.session.scalars(db.select(CheckIn.entry_id).where(
-            CheckIn.poll_id == poll.id, CheckIn.entry_id.in_([e.id for e in entries]))))
-    return [entry_json(e, e.id in done) for e in entries]
+    roll = service.roll_for(term, hamlet)
+    poll = poll_of(term, hamlet, round_param(), create=False)
+    return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=round_param(),
+                           turnout=service.turnout(poll, roll))
 
 
 @bp.get("/hamlets/<int:hamlet_id>/checkin/search")
 @allow(*CHECKIN_ROLES)
 def checkin_search(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    roll = voters.roll_for(term, hamlet)
-    poll = _poll(term, hamlet, create=False)
+    roll = service.roll_for(term, hamlet)
+    poll = poll_of(term, hamlet, round_param(), create=False)
     return jsonify({"items": search_entries(roll, poll, request.args.get("q", ""))})
 
 
@@ -410,16 +305,16 @@ def checkin_search(hamlet_id: int):
 @allow(*CHECKIN_ROLES)
 def checkin_turnout(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    return jsonify(voters.turnout(_poll(term, hamlet, create=False), voters.roll_for(term, hamlet)).as_dict())
+    return jsonify(service.turnout(poll_of(term, hamlet, round_param(), create=False), service.roll_for(term, hamlet)).as_dict())
 
 
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
 @allow(*CHECKIN_ROLES)
 def checkin_mark(hamlet_id: int, entry_id: int):
-    return jsonify(mark_checked_in(hamlet_id, entry_id, _round()))
+    return jsonify(mark_checked_in(hamlet_id, entry_id, round_param()))
 
 
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
 @allow(*CHECKIN_ROLES)
 def checkin_undo(hamlet_id: int, entry_id: int):
-    return jsonify(undo_checked_in(hamlet_id, entry_id, _round()))
+    return jsonify(undo_checked_in(hamlet_id, entry_id, round_param()))

@@ -1,0 +1,371 @@
+"""Counting by scanning the printed ballots (per-ballot mode): each ballot's signed QR read and its choice tapped,
+the running totals, and the tally that enters the count as one of the two entries (election.counting).
+
+A scan runs on the request's own DBAPI connection (core.dbapi) and commits itself, with its audit entry.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, ballot_secret
+from ballots.pdf import AGREE, DISAGREE
+from ballots.qr import BallotQRError, decode_payload
+from ballots.verification import verify_ballot
+from candidates.models import Candidacy, CandidateList, ListState
+from core import dbapi
+from core.audit import append_entries, created
+from core.errors import RuleViolation
+from core.models import Commune, Hamlet, unit_name
+from core.vietnamese import utcnow
+from election.counting import INVALID_REASONS, SCANNING, SEATS, require_candidates, scan_open, submit_entry
+from election.models import CountEntry, CountMethod, Figures, Poll, PollStatus, poll_label
+from election.rules import ballot_validity
+from extensions import db
+
+
+class ScanRefused(RuleViolation):
+    """A scanned ballot refused on the spot (forged, foreign, test, already scanned…)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, "ballot")
+        self.code = code
+
+
+def _verify(text: str):
+    """ballots.verification.verify_ballot (issue 4), imported late so this module loads without it."""
+    return verify_ballot(text)
+
+
+def candidate_ids(poll: Poll) -> list[str]:
+    """The candidacy ids of the poll's confirmed list, in ballot order (one query, cached once ballots exist)."""
+    # Per app: poll id → ids, only for lists locked for good (ballots printed), which never change again.
+    cache = current_app.extensions.setdefault("locked_candidate_ids", {})
+    if poll.id in cache:
+        return cache[poll.id]
+    rows = db.session.execute(db.select(Candidacy.id, CandidateList.ballots_printed)
+                              .join(CandidateList, Candidacy.list_id == CandidateList.id)
+                              .where(CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
+                                     CandidateList.round_no == poll.round_no,
+                                     CandidateList.state == ListState.CONFIRMED)
+                              .order_by(Candidacy.position)).all()
+    if not rows:
+        raise RuleViolation("Danh sách người ứng cử của cuộc bầu này chưa được xác nhận (R-V3).")
+    ids = [str(row.id) for row in rows]
+    if rows[0].ballots_printed:
+        cache[poll.id] = ids
+    return ids
+
+
+def _validity(ids: list[str], choice: str, reason: str):
+    """R-B1 for what the board member tapped: a kept name, agree/disagree, or invalid with a reason."""
+    single = len(ids) == 1
+    if reason and reason != "valid":
+        if reason not in INVALID_REASONS:
+            raise RuleViolation("Lý do phiếu không hợp lệ không đúng.", "reason")
+        if single and reason in ("no_name_kept", "too_many_kept"):
+            raise RuleViolation("Lý do này chỉ dùng khi có từ hai người ứng cử.", "reason")
+        if not single and reason in ("no_box", "both_boxes"):
+            raise RuleViolation("Lý do này chỉ dùng khi có một người ứng cử.", "reason")
+        marks = {"no_box": "none", "both_boxes": "both"}
+        kept = {"no_name_kept": [], "too_many_kept": ids}.get(reason, ids[:1])
+        return ballot_validity(ids, kept, SEATS, single_candidate_mark=marks.get(reason, AGREE) if single else None,
+                               extra_marks=reason == "extra_marks")
+    if single:
+        if choice not in (AGREE, DISAGREE):
+            raise RuleViolation("Chọn “Đồng ý”, “Không đồng ý” hoặc “Không hợp lệ”.", "choice")
+        return ballot_validity(ids, [], SEATS, single_candidate_mark=choice)
+    if choice not in ids:
+        raise RuleViolation("Chọn người được giữ lại tên trên phiếu, hoặc “Không hợp lệ”.", "choice")
+    return ballot_validity(ids, [choice], SEATS)
+
+
+# A scan is the busiest write of election Sunday (every ballot of every hamlet): its statements are built
+# once and run on the request's own DBAPI connection (core.dbapi), with no ORM object, its audit entry
+# chained in the same transaction. bench/scans.py measures it.
+_scan_sql: dict[str, dict[str, sa.Executable]] = {}  # per dialect name: statement name → statement
+
+
+# PostgreSQL advisory locks of the poll's scans (namespace, poll id): scans share it, finish_scanning takes it
+# alone. In memory, unlike a row lock shared by concurrent scans (a MultiXact written per scan).
+SCAN_LOCKS = 0x5CA9
+
+
+COUNTED_ELSEWHERE = "Phiếu này vừa được quét trên một máy khác: không tính lần nữa."
+
+
+def _scan_statement(name: str) -> sa.Executable:
+    dialect = db.engine.dialect.name
+    if dialect not in _scan_sql:
+        _scan_sql[dialect] = _scan_statements(dialect)
+    return _scan_sql[dialect][name]
+
+
+def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
+
+    scan = BallotScan.__table__
+    ballot = Ballot.__table__
+    closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
+                                CountEntry.method == CountMethod.PER_BALLOT))
+    written = ("poll_id", "ballot_id", "serial", "idempotency_key", "valid", "choice", "reason", "by_user_id", "at")
+    return dict(
+        # On PostgreSQL the scan takes the poll's scan lock, shared: scans never wait for each other, but
+        # hold off finish_scanning's tally until they commit. SQLite serialises writers anyway.
+        poll=(sa.select(Poll.id, Poll.term_id, Poll.hamlet_id, Poll.round_no, Poll.status, Hamlet.kind,
+                        Hamlet.name, Hamlet.commune_id, Commune.district_id,
+                        *([sa.func.pg_advisory_xact_lock_shared(SCAN_LOCKS, Poll.id).label("scan_lock")]
+                          if dialect == "postgresql" else []))
+              .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
+              .where(Poll.id == sa.bindparam("poll_id"))),
+        # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
+        ballot=(sa.select(ballot.c.id, ballot.c.serial, ballot.c.poll_id, ballot.c.state,
+                          BallotBatch.election_hash, BallotBatch.test, *_totals_columns(scan))
+                .join(BallotBatch, ballot.c.batch_id == BallotBatch.id)
+                .where(ballot.c.serial == sa.bindparam("serial"))),
+        insert=sa.insert(scan).values({name: sa.bindparam(name) for name in written}).returning(scan.c.id),
+        # Guarded: a ballot moves printed → counted once, and never after the scans became an entry.
+        count=(sa.update(ballot).where(ballot.c.id == sa.bindparam("ballot_id"),
+                                       ballot.c.state == BallotState.PRINTED, ~closed)
+               .values(state=BallotState.COUNTED)),
+        closed=sa.select(closed),
+        by_key=sa.select(scan).where(scan.c.idempotency_key == sa.bindparam("key")),
+        totals=sa.select(*_totals_columns(scan)),
+    )
+
+
+def _totals_columns(scan: sa.Table) -> tuple:
+    def count(valid: bool):
+        return (sa.select(sa.func.count(scan.c.id)).where(scan.c.poll_id == sa.bindparam("for_poll"),
+                                                          scan.c.valid.is_(valid))
+                .scalar_subquery().label("valid_so_far" if valid else "invalid_so_far"))
+
+    return count(True), count(False)
+
+
+def _run(name: str, params: dict | None = None) -> dbapi.Rows:
+    return dbapi.request_runner()(_scan_statement(name), params)
+
+
+@dataclass(frozen=True)
+class ScanPoll:
+    """What a scan needs of its poll and the poll's units, read in one statement."""
+
+    id: int
+    term_id: int
+    hamlet_id: int
+    round_no: int
+    status: PollStatus
+    hamlet_name: str
+    commune_id: int
+    district_id: int
+
+    @property
+    def label(self) -> str:
+        return poll_label(self.hamlet_name, self.round_no)
+
+    @property
+    def scope(self) -> tuple[int, int, int]:
+        return self.district_id, self.commune_id, self.hamlet_id
+
+
+def scan_poll(poll_id: int) -> ScanPoll | None:
+    row = _run("poll", {"poll_id": poll_id}).first()
+    if row is None:
+        return None
+    return ScanPoll(row.id, row.term_id, row.hamlet_id, row.round_no, row.status, unit_name(row.kind, row.name),
+                    row.commune_id, row.district_id)
+
+
+def scan_json(scan: dict, replayed: bool = False) -> dict:
+    """A scan as the API returns it."""
+    return {"id": scan["id"], "serial": scan["serial"], "valid": scan["valid"], "choice": scan["choice"],
+            "reason": scan["reason"], "replayed": replayed}
+
+
+def scan_by_key(poll_id: int, key: str) -> dict | None:
+    """The scan an Idempotency-Key already made in this poll (a retried request), if any."""
+    row = _run("by_key", {"key": key}).first()
+    if row is None:
+        return None
+    if row.poll_id != poll_id:
+        raise RuleViolation("Mã chống gửi trùng đã dùng cho một cuộc bầu khác.", "idempotency_key")
+    return row._asdict()
+
+
+def scan_totals(poll_id: int) -> dict[str, int]:
+    valid, invalid = _run("totals", {"for_poll": poll_id}).first()
+    return {"valid": valid, "invalid": invalid}
+
+
+def _scan_closed_message(poll: ScanPoll) -> str:
+    return (f"Không quét phiếu: cuộc bầu đang ở trạng thái “{poll.status.label}” hoặc việc quét phiếu đã "
+            "kết thúc.")
+
+
+@dataclass(frozen=True)
+class PlannedScan:
+    """A genuine, printed ballot of the poll and the verdict on what was tapped: ready to write."""
+
+    poll: ScanPoll
+    key: str
+    text: str
+    ballot_id: int
+    serial: str
+    valid: bool
+    choice: str
+    reason: str
+    totals: dict[str, int]  # the poll's scans so far, this one included
+
+
+def _printed_ballot(poll: ScanPoll, text: str):
+    """The ballot row (with the poll's scan totals) when `text` is a genuine, still uncounted ballot of the poll."""
+
+    try:
+        payload = decode_payload(text, ballot_secret())
+        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
+    except BallotQRError:
+        return None
+    genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
+               and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
+    return ballot if genuine and ballot.state == BallotState.PRINTED else None
+
+
+def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
+    """Before anything is tapped: the ballot's serial when it can be counted in this poll now, else raises
+    ScanRefused (forged, foreign, already counted…) or RuleViolation (scanning closed). Writes nothing: the
+    scan itself checks again (another phone may count the ballot in between)."""
+    if poll.status not in SCANNING or _run("closed", {"for_poll": poll.id}).scalar():
+        raise RuleViolation(_scan_closed_message(poll))
+    text = (text or "").strip()
+    ballot = _printed_ballot(poll, text)
+    if ballot is None:
+        raise _refusal(text, genuine=False)
+    return ballot.serial
+
+
+def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = ""
+              ) -> PlannedScan | dict:
+    """Read and check a scanned ballot: the scan to write, or the earlier scan a retried key replays.
+
+    Raises RuleViolation (bad input, scanning closed) or ScanRefused (forged, foreign, already counted…).
+    """
+    key = (idempotency_key or "").strip()[:80]
+    if not key:
+        raise RuleViolation("Thiếu mã chống gửi trùng (Idempotency-Key).", "idempotency_key")
+    if poll.status not in SCANNING:
+        earlier = scan_by_key(poll.id, key)  # the retry of a scan counted before the poll moved on
+        if earlier is None:
+            raise RuleViolation(_scan_closed_message(poll))
+        return earlier
+    ids = candidate_ids(poll)
+    text = (text or "").strip()
+    ballot = _printed_ballot(poll, text)
+    if ballot is None:
+        return refused_scan(poll, key, text, genuine=False)
+    verdict = _validity(ids, choice, reason)
+    return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
+                       verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
+                                        "invalid": ballot.invalid_so_far + (not verdict.valid)})
+
+
+def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
+    """Count the planned ballot and chain its audit entry, in the request connection's transaction (the
+    caller commits); (scan, replayed) as record_scan. A ballot is counted once: the scan's serial is unique,
+    and the ballot row only moves printed → counted, in the same statement that checks the scans have not
+    yet become a count entry. Nothing written refers to a voter or household (secret ballot).
+    """
+    # The guarded move first: when it moves nothing (counted on another device, or the scans closed in the
+    # meantime), nothing has been written yet.
+    if _run("count", {"ballot_id": plan.ballot_id, "for_poll": plan.poll.id}).rowcount != 1:
+        return refused_scan(plan.poll, plan.key, plan.text, genuine=True), True
+    values = {"poll_id": plan.poll.id, "ballot_id": plan.ballot_id, "serial": plan.serial,
+              "idempotency_key": plan.key, "valid": plan.valid, "choice": plan.choice, "reason": plan.reason,
+              "by_user_id": user.id, "at": utcnow()}
+    scan = {"id": _run("insert", values).scalar(), **values}
+    append_entries(dbapi.request_runner(), (user.id, user.username), [
+        created("BallotScan", scan["id"], scan, summary=f"Quét phiếu bầu {plan.poll.label}", scope=plan.poll.scope)])
+    return scan, False
+
+
+def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
+    """Why a scan is not counted (raises) — unless it is a retry whose first try was counted: that scan."""
+    earlier = scan_by_key(poll.id, key)
+    if earlier is not None:
+        return earlier
+    if _run("closed", {"for_poll": poll.id}).scalar():
+        raise RuleViolation(_scan_closed_message(poll))
+    raise _refusal(text, genuine)
+
+
+def _refusal(text: str, genuine: bool) -> ScanRefused:
+    """Why a ballot that is not a printed ballot of the poll cannot be counted."""
+    verification = _verify(text)  # ballots.verification (issue 4) says exactly why: forged, counted, spoiled…
+    if not verification.ok:
+        return ScanRefused(verification.code, verification.message)
+    if genuine:  # printed when read, counted by the time it was moved
+        return ScanRefused("already_counted", COUNTED_ELSEWHERE)
+    return ScanRefused("foreign", "Phiếu này không thuộc cuộc bầu đang kiểm (khác thôn hoặc khác vòng bầu).")
+
+
+def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
+                idempotency_key: str = "") -> tuple[dict, bool]:
+    """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays.
+
+    The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
+    """
+    connection = dbapi.request_connection()
+    with dbapi.rolled_back_on_error(connection):
+        plan = plan_scan(poll, text, choice, reason, idempotency_key)
+    if not isinstance(plan, PlannedScan):
+        connection.commit()  # a replay: this ends its reads (and the poll's shared scan lock)
+        return plan, True
+    # SQLite's writers one at a time; the commit (or rollback) before leaving the queue.
+    with dbapi.write_queue(), dbapi.rolled_back_on_error(connection):
+        scan, replayed = write_scan(plan, user)
+        connection.commit()
+    return (scan if replayed else {**scan, "totals": plan.totals}), replayed
+
+
+def scan_tally(poll: Poll) -> tuple[int, int, Counter]:
+    """(valid, invalid, votes by choice) of the scans so far, counted by the database."""
+    rows = db.session.execute(db.select(BallotScan.valid, BallotScan.choice, db.func.count(BallotScan.id))
+                              .where(BallotScan.poll_id == poll.id)
+                              .group_by(BallotScan.valid, BallotScan.choice)).all()
+    valid = sum(n for ok, _, n in rows if ok)
+    invalid = sum(n for ok, _, n in rows if not ok)
+    return valid, invalid, Counter({choice: n for ok, choice, n in rows if ok})
+
+
+def scan_figures(poll: Poll, ballots_issued: int) -> Figures:
+    """The aggregate derived from the scans (returned = ballots scanned)."""
+    candidates = require_candidates(poll)
+    valid, invalid, choices = scan_tally(poll)
+    ids = [str(c.id) for c in candidates]
+    if len(ids) == 1:
+        votes, against = {ids[0]: choices.get(AGREE, 0)}, choices.get(DISAGREE, 0)
+    else:
+        votes, against = {i: choices.get(i, 0) for i in ids}, 0
+    return Figures(ballots_issued, valid + invalid, valid, invalid, votes, against)
+
+
+def _hold_off_scans(poll: Poll) -> None:
+    """Let the scans in flight commit, and keep new ones out until this transaction ends, so the tally read
+    next is final: scans that commit later find the per-ballot entry and are refused (record_scan)."""
+    table = Poll.__table__
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":  # one writer at a time: take the write lock now, with a no-op write
+        connection.execute(sa.update(table).where(table.c.id == poll.id).values(version=table.c.version))
+    else:  # scans hold the poll's scan lock, shared, until they commit
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCKS, poll.id)))
+
+
+def finish_scanning(poll: Poll, user, ballots_issued: int, acknowledged: bool = False,
+                    expected_version: int | None = None) -> CountEntry:
+    _hold_off_scans(poll)
+    if not scan_open(poll):
+        raise RuleViolation("Việc quét phiếu đã kết thúc hoặc cuộc bầu chưa ở bước kiểm phiếu.")
+    return submit_entry(poll, user, scan_figures(poll, ballots_issued), acknowledged=acknowledged,
+                        method=CountMethod.PER_BALLOT, expected_version=expected_version)

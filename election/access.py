@@ -1,0 +1,65 @@
+"""Who may use the election's pages, and the loaders that check a record is within the user's scope."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from core.access import authorise_hamlet
+from core.accounts import Role
+from core.models import Hamlet, Term, term_for
+from election.models import Poll, VoterEntry, VoterRoll
+from extensions import db
+
+TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count
+
+
+COMMITTEE = (Role.COMMUNE_COMMITTEE,)  # resolve, validate, recognise, re-vote, acting chief
+
+
+VIEWERS = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE, Role.DISTRICT_OFFICE, Role.OBSERVER, Role.APPROVING_AUTHORITY,
+           Role.PARTY_COMMITTEE)
+
+
+def load_poll(poll_id: int) -> Poll:
+    poll = db.session.scalar(db.select(Poll).where(Poll.id == poll_id)
+                             .options(joinedload(Poll.hamlet).joinedload(Hamlet.commune)))
+    if poll is None:
+        abort(404)
+    authorise_hamlet(poll.hamlet)
+    return poll
+
+
+ROLL_EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
+
+
+ROLL_READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER,
+                Role.APPROVING_AUTHORITY)
+
+
+CHECKIN_ROLES = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)
+
+
+def load_hamlet_term(hamlet_id: int) -> tuple[Hamlet, Term]:
+    hamlet = db.get_or_404(Hamlet, hamlet_id)
+    authorise_hamlet(hamlet)
+    term = term_for(hamlet)
+    if term is None:
+        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành; hãy tạo nhiệm kỳ trước."))
+    return hamlet, term
+
+
+def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, VoterEntry]:
+    entry = db.get_or_404(VoterEntry, entry_id)
+    if entry.roll.hamlet_id != hamlet.id or entry.roll.term_id != term.id:
+        abort(404)
+    return entry.roll, entry
+
+
+def round_param() -> int:
+    """The round a page is about (?round=2 for a re-vote's pages; 1 otherwise)."""
+    return 2 if request.args.get("round", type=int) == 2 else 1
+
+
+def back(poll: Poll):
+    return redirect(url_for("election.show_poll", poll_id=poll.id))

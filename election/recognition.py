@@ -1,0 +1,180 @@
+"""After the count: the signed minutes (files, validation), recognition by the commune (R-V9), the acting chief,
+and the re-vote. Functions change the session but never commit."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app
+
+from candidates.models import CandidateList
+from core.enums import WorkerPost
+from core.errors import RuleViolation
+from core.models import Person, Position
+from core.vietnamese import local_date, utcnow
+from election.counting import poll_candidates, poll_result
+from election.models import ActingAppointment, MinutesUpload, Poll, Recognition
+from election.rules import recognition_deadline, revote_deadline
+from extensions import db
+
+# What a photo or scan of the signed minutes may be, by its first bytes: (content type, file extension).
+MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
+
+
+MINUTES_MAX_BYTES = 10 * 1024 * 1024
+
+
+def minutes_folder() -> str:
+    folder = os.path.join(current_app.instance_path, "minutes")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def minutes_kind(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an accepted minutes file, None for anything else."""
+    return next((kind for magic, kind in MINUTES_TYPES.items() if data.startswith(magic)), None)
+
+
+def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | None) -> MinutesUpload:
+    """Store the file of the signed minutes and return its row, for the caller to add in its audited change
+    (and to remove the file, minutes_path, if that fails). The caller has checked the kind (minutes_kind)."""
+    kind = minutes_kind(data)
+    if kind is None:
+        raise ValueError("the signed minutes must be a JPG, PNG or PDF file")
+    content_type, ext = kind
+    stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
+    with open(os.path.join(minutes_folder(), stored), "wb") as out:
+        out.write(data)
+    upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
+                           content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                           uploaded_by_id=user_id)
+    return upload
+
+
+def minutes_path(upload: MinutesUpload) -> str:
+    return os.path.join(minutes_folder(), upload.stored_name)
+
+
+def latest_minutes(poll: Poll) -> MinutesUpload | None:
+    return db.session.scalar(db.select(MinutesUpload).where(MinutesUpload.poll_id == poll.id)
+                             .order_by(MinutesUpload.id.desc()).limit(1))
+
+
+def minutes_received_on(poll: Poll) -> date | None:
+    """R-V9 counts from the day the commune received the minutes (first upload, else the submitted count)."""
+    first = db.session.scalar(db.select(db.func.min(MinutesUpload.uploaded_at)).where(MinutesUpload.poll_id == poll.id))
+    when = first or poll.submitted_at
+    return local_date(when) if when else None
+
+
+def recognition_due(poll: Poll) -> date | None:
+    received = minutes_received_on(poll)
+    return recognition_deadline(received) if received else None
+
+
+def validate_minutes(poll: Poll, user) -> MinutesUpload:
+    upload = latest_minutes(poll)
+    if upload is None:
+        raise RuleViolation("Chưa có bản chụp biên bản kiểm phiếu đã ký để đối chiếu.")
+    poll.validate_minutes()
+    upload.validated_by_id = user.id
+    upload.validated_at = utcnow()
+    return upload
+
+
+def _take_office(poll: Poll, person: Person, started_on: date, acting: bool) -> Position:
+    """End the current hamlet chief's position the day before and start the new one."""
+    current = db.session.scalars(db.select(Position).where(
+        Position.hamlet_id == poll.hamlet_id, Position.post == WorkerPost.HAMLET_CHIEF,
+        Position.ended_on.is_(None))).all()
+    for position in current:
+        position.ended_on = max(position.started_on, started_on - timedelta(days=1))
+    position = Position(hamlet_id=poll.hamlet_id, person=person, post=WorkerPost.HAMLET_CHIEF, term_id=poll.term_id,
+                        started_on=started_on, acting=acting)
+    db.session.add(position)
+    return position
+
+
+def recognise(poll: Poll, user, decision_no: str, decided_on: date, signer_name: str) -> Recognition:
+    """R-V9: record the recognition; only now does the winner take office."""
+    result = poll_result(poll)
+    if result is None or result.outcome != "elected" or result.winner_candidacy_id is None:
+        raise RuleViolation("Chỉ công nhận khi có người trúng cử.")
+    if not decision_no.strip() or not signer_name.strip():
+        raise RuleViolation("Cần số quyết định và người ký.")
+    if decided_on < poll.election_day:
+        raise RuleViolation("Ngày quyết định không thể trước ngày bầu cử.", "decided_on")
+    winner = next((c for c in poll_candidates(poll) if c.id == result.winner_candidacy_id), None)
+    if winner is None:
+        raise RuleViolation("Không tìm thấy người trúng cử trong danh sách ứng cử.")
+    poll.recognise()
+    position = _take_office(poll, winner.person, decided_on, acting=False)
+    db.session.flush()
+    recognition = Recognition(poll=poll, decision_no=decision_no.strip(), decided_on=decided_on,
+                              signer_name=signer_name.strip(), person=winner.person, position_id=position.id,
+                              recorded_by_id=user.id)
+    db.session.add(recognition)
+    return recognition
+
+
+def poll_recognition(poll: Poll) -> Recognition | None:
+    return db.session.scalar(db.select(Recognition).where(Recognition.poll_id == poll.id))
+
+
+def appoint_acting_chief(poll: Poll, user, person: Person, decision_no: str, decided_on: date,
+                         signer_name: str) -> ActingAppointment:
+    result = poll_result(poll)
+    if result is None or result.next_step != "appoint_acting_chief":
+        raise RuleViolation("Chỉ chỉ định trưởng thôn lâm thời khi bầu lại vẫn không có người trúng cử (R-V8).")
+    if person.hamlet_id != poll.hamlet_id:
+        raise RuleViolation(f"{person.full_name} không cư trú tại {poll.hamlet.full_name}.", "person")
+    if not decision_no.strip() or not signer_name.strip():
+        raise RuleViolation("Cần số quyết định và người ký.")
+    poll.record_acting_chief()
+    position = _take_office(poll, person, decided_on, acting=True)
+    db.session.flush()
+    appointment = ActingAppointment(poll=poll, person=person, decision_no=decision_no.strip(), decided_on=decided_on,
+                                    signer_name=signer_name.strip(), position_id=position.id, recorded_by_id=user.id)
+    db.session.add(appointment)
+    return appointment
+
+
+def poll_acting(poll: Poll) -> ActingAppointment | None:
+    return db.session.scalar(db.select(ActingAppointment).where(ActingAppointment.poll_id == poll.id))
+
+
+def start_revote(poll: Poll, user) -> Poll:
+    """R-V8: nobody elected: a new round with its own candidate list (a draft copy to confirm), ballots, count."""
+    result = poll_result(poll)
+    if result is None or result.next_step != "revote":
+        raise RuleViolation("Chỉ tổ chức bầu lại khi vòng bầu này không có người trúng cử (R-V8).")
+    poll.order_revote()
+    new_round = poll.round_no + 1
+    revote = Poll.get_or_create(poll.term, poll.hamlet, new_round)
+    exists = db.session.scalar(db.select(CandidateList).where(
+        CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
+        CandidateList.round_no == new_round))
+    if exists is None:
+        old = db.session.scalar(db.select(CandidateList).where(
+            CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
+            CandidateList.round_no == poll.round_no))
+        copy = CandidateList(term=poll.term, hamlet=poll.hamlet, term_id=poll.term_id, hamlet_id=poll.hamlet_id,
+                             round_no=new_round)
+        db.session.add(copy)
+        if old is not None:
+            for c in old.candidacies:
+                copy.add(c.person, c.proposed_by, c.proposal_note)
+    return revote
+
+
+def revote_due(poll: Poll) -> date | None:
+    """R-V8: the day by which a re-vote round is held."""
+    return revote_deadline(poll.election_day, poll.rules) if poll.round_no > 1 else None
+
+
+def latest_polls(term_id: int) -> dict[int, Poll]:
+    """hamlet id → the poll of its latest round in the term."""
+    polls = db.session.scalars(db.select(Poll).where(Poll.term_id == term_id).order_by(Poll.round_no)).all()
+    return {p.hamlet_id: p for p in polls}
