@@ -170,13 +170,11 @@ def render_batch_pdf(batch: BallotBatch, serials: list[str] | None, spec: Ballot
 
 
 def batch_pdf_path(batch: BallotBatch) -> Path:
-    """The stored PDF; re-rendered from the stored serials when the file is missing."""
+    """The stored PDF; re-rendered from the stored serials when the file is missing (the caller commits the\nbatch's new file name)."""
     if batch.pdf_file:
         path = _pdf_dir() / batch.pdf_file
         if path.exists():
             return path
     candidate_list = candidate_list_of(batch.poll)
     spec = sheet_spec(batch.poll, candidate_list, batch.layout, batch.test)
-    path = render_batch_pdf(batch, None, spec)
-    db.session.commit()
-    return path
+    return render_batch_pdf(batch, None, spec)

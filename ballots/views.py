@@ -13,12 +13,12 @@ from ballots.printing import batch_pdf_path, candidate_list_of, planned_count, p
 from ballots.rules import DEFAULT_SPARE_PERCENT
 from ballots.verification import Verification, decode_image, verify_ballot
 from candidates.models import CandidateList
-from core.access import allow, any_user, authorise_hamlet, scope_hamlets, user_district_id
+from core.access import allow, any_user, authorise_hamlet, round_param, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.audit import describe
 from core.errors import RuleViolation
 from core.models import Commune, Hamlet, current_term, term_for
-from election.access import round_param
+from core.transactions import commit
 from election.models import Poll, VoterRoll
 from extensions import db
 
@@ -85,10 +85,10 @@ def print_ballots(hamlet_id: int):
             except RuleViolation as error:
                 db.session.rollback()
                 flash(error.message, "danger")
-                return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round=round_param()))
-            db.session.commit()
+                return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=round_param()))
+            commit()
             flash(_("Đã in %(n)s phiếu (%(p)s trang).", n=batch.count, p=batch.total_pages), "success")
-            return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round=round_param()))
+            return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=round_param()))
     # Before the first print the poll may not exist yet: plan with an unsaved one (never added to the session).
     poll_for_plan = poll or Poll(term=term_for(hamlet), hamlet=hamlet, round_no=round_param())
     households, spare = planned_count(poll_for_plan, form.spare_percent.data)
@@ -114,7 +114,10 @@ def download_batch(batch_id: int):
     batch = _load_batch(batch_id)
     hamlet = batch.poll.hamlet
     name = f"phieu-bau-{hamlet.code}-vong{batch.poll.round_no}-{'thu-' if batch.test else ''}{batch.id}.pdf"
-    return send_file(batch_pdf_path(batch), mimetype="application/pdf", download_name=name)
+    path = batch_pdf_path(batch)
+    if db.session.dirty:  # the file was missing and was drawn again from the stored serials
+        commit(f"Dựng lại tệp PDF của đợt in phiếu {batch.id} ({hamlet.full_name})")
+    return send_file(path, mimetype="application/pdf", download_name=name)
 
 
 @bp.get("/ballots/batches/<int:batch_id>/progress")
@@ -150,9 +153,9 @@ def accounting_figures(hamlet_id: int):
         account = account_for(poll, create=True)
         for name in ("issued", "spoiled", "cancelled", "returned"):
             setattr(account, name, getattr(form, name).data)
-        db.session.commit()
+        commit()
         flash(_("Đã lưu."), "success")
-    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round=round_param()))
+    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=round_param()))
 
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/mark")
@@ -171,9 +174,9 @@ def accounting_mark(hamlet_id: int):
         db.session.rollback()
         flash(error.message, "danger")
     else:
-        db.session.commit()
+        commit()
         flash(_("Đã đánh dấu %(n)s phiếu.", n=len(marked)), "success")
-    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round=round_param()))
+    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=round_param()))
 
 
 def _serial_of(line: str) -> str:

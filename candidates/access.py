@@ -46,3 +46,7 @@ def may_edit_list(user: User, commune: Commune) -> bool:
     if user.role == Role.ADMIN:
         return True
     return user.role == Role.COMMUNE_COMMITTEE and user.commune_id == commune.id
+
+# Candidate lists exist for up to three rounds: a district's rule set may allow a third vote
+# (election.rules.ElectionRuleSet.voting_rounds; two by default).
+CANDIDATE_LIST_ROUNDS = 3

@@ -10,7 +10,15 @@ from datetime import date
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from candidates.access import FILERS, LIST_EDITORS, READERS, may_decide_exception, may_edit_list, may_file_exception
+from candidates.access import (
+    CANDIDATE_LIST_ROUNDS,
+    FILERS,
+    LIST_EDITORS,
+    READERS,
+    may_decide_exception,
+    may_edit_list,
+    may_file_exception,
+)
 from candidates.calculator import eligibility_response
 from candidates.models import (
     Candidacy,
@@ -26,8 +34,8 @@ from candidates.rules import Assessment
 from core.access import allow, authorise_hamlet, public, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
-from core.audit import describe
 from core.models import Commune, Hamlet, Person, Term, current_term
+from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
 
@@ -238,14 +246,13 @@ def api_add_candidacy(hamlet_id: int):
         errors["proposed_by"] = "Chọn một trong: " + ", ".join(p.value for p in ProposedBy) + "."
     note = _text(data, "proposal_note", errors, required=False)
     round_no = data.get("round_no", 1)
-    if type(round_no) is not int or not 1 <= round_no <= 3:
+    if type(round_no) is not int or not 1 <= round_no <= CANDIDATE_LIST_ROUNDS:
         errors["round_no"] = "Vòng bầu phải là 1, 2 hoặc 3."
     if errors:
         return field_errors(errors)
     candidate_list = CandidateList.for_hamlet(_term(), hamlet, round_no, create=True)
     candidate_list.add(person, proposed_by, note[:500])
-    describe(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name} (API)")
-    db.session.commit()
+    commit(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name} (API)")
     return jsonify(list_json(candidate_list, full=True)), 201
 
 
@@ -258,8 +265,7 @@ def api_confirm_candidate_list(list_id: int):
     if not may_edit_list(current_user, candidate_list.hamlet.commune):
         abort(403, "Chỉ Ban chỉ đạo bầu cử của xã mới xác nhận danh sách.")
     candidate_list.confirm(current_user.id)
-    describe(f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} (API)")
-    db.session.commit()
+    commit(f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} (API)")
     return jsonify(list_json(candidate_list, full=True))
 
 
@@ -308,8 +314,7 @@ def api_file_exception_request(candidacy_id: int):
         return field_errors(errors)
     exception_request = ExceptionRequest.file(candidacy, reason, current_user.id)
     db.session.add(exception_request)
-    describe(f"Đề nghị ngoại lệ {exception_request.rules} cho {candidacy.person.full_name} (API)")
-    db.session.commit()
+    commit(f"Đề nghị ngoại lệ {exception_request.rules} cho {candidacy.person.full_name} (API)")
     return jsonify(request_json(exception_request)), 201
 
 
@@ -364,9 +369,8 @@ def api_decide_exception_request(request_id: int):
                                   plans=plans)
     else:
         exception_request.reject(user_id=current_user.id, number=number, on=on, signer=signer, notes=notes)
-    describe(f"Quyết định {number}: {exception_request.state.label} ngoại lệ {exception_request.rules} cho "
+    commit(f"Quyết định {number}: {exception_request.state.label} ngoại lệ {exception_request.rules} cho "
              f"{exception_request.candidacy.person.full_name} (API)")
-    db.session.commit()
     return jsonify(request_json(exception_request))
 
 

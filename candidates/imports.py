@@ -2,11 +2,10 @@
 
 Columns (header names matched without diacritics, in any order): hamlet code or name, full name, citizen ID,
 birth date, proposer. Every person must already be in the registry of that hamlet (matched by citizen ID).
-`read_sheet` → `check_rows` (every problem, one Vietnamese message per row) → `apply_rows` only when none.
+`read_candidate_sheet` → `check_rows` (every problem, one Vietnamese message per row) → `apply_rows` only when none.
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import date, datetime
 from candidates.models import CandidateList, ProposedBy
 from candidates.rules import get_rule_set
 from core.models import Commune, Hamlet, Person, Term
+from core.spreadsheets import SheetFileError, SheetSpec, read_sheet, workbook_bytes
 from core.vietnamese import fold, nfc
 from extensions import db
 
@@ -75,14 +75,14 @@ def _map_header(cells: list[object]) -> dict[str, int]:
     return columns
 
 
-def read_sheet(data: bytes) -> list[SheetRow]:
+def read_candidate_sheet(filename: str, data: bytes) -> list[SheetRow]:
     """The non-blank rows under the header row of the first sheet."""
-    from python_calamine import CalamineWorkbook
-
     try:
-        rows = list(CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows())
-    except Exception as exc:  # calamine raises several error types for damaged files
-        raise ImportFileError("Không đọc được tệp Excel (tệp hỏng, có mật khẩu hoặc không phải tệp Excel).") from exc
+        sheet = read_sheet(filename, data)
+    except SheetFileError as error:
+        raise ImportFileError(error.message) from error
+    lines = [raw.line for raw in sheet.rows]
+    rows = [list(raw.cells) for raw in sheet.rows]
     for header_index, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         columns = _map_header(list(cells))
         if len(columns) >= 2:
@@ -93,11 +93,11 @@ def read_sheet(data: bytes) -> list[SheetRow]:
     if missing:
         raise ImportFileError("Thiếu cột: " + ", ".join(missing) + ".")
     out = []
-    for index, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
+    for line, cells in zip(lines[header_index + 1:], rows[header_index + 1:], strict=True):
         values = {name: cells[col] if col < len(cells) else None for name, col in columns.items()}
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
-        out.append(SheetRow(index, values))
+        out.append(SheetRow(line, values))
     return out
 
 
@@ -248,33 +248,16 @@ def apply_rows(result: CheckResult, term: Term, round_no: int = 1) -> int:
 
 
 def template_xlsx(commune: Commune | None = None) -> bytes:
-    """An empty template with the headers, an example row and, when known, the commune's hamlets."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Danh sách ứng cử"
-    sheet.append(list(TEMPLATE_HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for col, width in zip("ABCDE", (22, 28, 26, 20, 28)):
-        sheet.column_dimensions[col].width = width
-    sheet.column_dimensions["C"].number_format = "@"
-    choice = DataValidation(type="list", formula1='"Ban công tác Mặt trận,Đề cử tại hội nghị"', allow_blank=True)
-    sheet.add_data_validation(choice)
-    choice.add("E2:E500")
-    notes = book.create_sheet("Hướng dẫn")
-    for line in ("Mỗi dòng một người ứng cử; người phải có trong sổ đăng ký của thôn (so theo số định danh).",
-                 "Người giới thiệu: «Ban công tác Mặt trận» (để trống cũng hiểu như vậy) hoặc «Đề cử tại hội nghị».",
-                 "Tệp có lỗi ở bất kỳ dòng nào thì không dòng nào được nhập."):
-        notes.append([line])
+    """An empty template with the headers, a drop-down for the proposer, notes and, when known, the commune's hamlets."""
+    sheets = [
+        SheetSpec("Danh sách ứng cử", TEMPLATE_HEADERS, [], text_columns=(2,),
+                  choices={4: ("Ban công tác Mặt trận", "Đề cử tại hội nghị")}),
+        SheetSpec("Hướng dẫn", ["Hướng dẫn"], [
+            ["Mỗi dòng một người ứng cử; người phải có trong sổ đăng ký của thôn (so theo số định danh)."],
+            ["Người giới thiệu: «Ban công tác Mặt trận» (để trống cũng hiểu như vậy) hoặc «Đề cử tại hội nghị»."],
+            ["Tệp có lỗi ở bất kỳ dòng nào thì không dòng nào được nhập."]]),
+    ]
     if commune is not None:
-        ref = book.create_sheet("Thôn, TDP")
-        ref.append(["Mã", "Tên", "Xã"])
-        for hamlet in commune.hamlets:
-            ref.append([hamlet.code, hamlet.full_name, commune.full_name])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheets.append(SheetSpec("Thôn, TDP", ["Mã", "Tên", "Xã"],
+                                [[hamlet.code, hamlet.full_name, commune.full_name] for hamlet in commune.hamlets]))
+    return workbook_bytes(sheets)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from candidates.access import (
+    CANDIDATE_LIST_ROUNDS,
     FILERS,
     LIST_EDITORS,
     MONITORS,
@@ -17,7 +18,7 @@ from candidates.access import (
     may_file_exception,
 )
 from candidates.forms import CandidacyForm, DecisionForm, ExceptionRequestForm, ImportForm, MetForm, ReasonForm
-from candidates.imports import ImportFileError, apply_rows, check_rows, read_sheet, template_xlsx
+from candidates.imports import ImportFileError, apply_rows, check_rows, read_candidate_sheet, template_xlsx
 from candidates.models import (
     Candidacy,
     CandidateList,
@@ -29,7 +30,15 @@ from candidates.models import (
     RequestState,
 )
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf, posting_deadline
-from core.access import allow, authorise_commune, authorise_hamlet, scope_communes, scope_hamlets, user_district_id
+from core.access import (
+    allow,
+    authorise_commune,
+    authorise_hamlet,
+    round_param,
+    scope_communes,
+    scope_hamlets,
+    user_district_id,
+)
 from core.accounts import Role
 from core.api import people_filter
 from core.audit import describe
@@ -37,6 +46,7 @@ from core.enums import Education, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
 from core.forms import PersonForm
 from core.models import Commune, Hamlet, Person, Term, current_term
+from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
 
@@ -83,10 +93,6 @@ def _request(request_id: int) -> ExceptionRequest:
 def _ensure_list_editor(commune: Commune) -> None:
     if not may_edit_list(current_user, commune):
         abort(403, _("Chỉ Ban chỉ đạo bầu cử của xã mới lập danh sách người ứng cử của xã mình."))
-
-
-def _round_no() -> int:
-    return max(1, min(request.args.get("round_no", 1, type=int) or 1, 3))
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -146,13 +152,13 @@ def _pending_count() -> int:
 def show_list(hamlet_id: int):
     hamlet = _hamlet(hamlet_id)
     term = _term()
-    candidate_list = CandidateList.for_hamlet(term, hamlet, _round_no())
+    candidate_list = CandidateList.for_hamlet(term, hamlet, round_param(CANDIDATE_LIST_ROUNDS))
     commune = hamlet.commune
     return render_template(
         "candidates/show_list.html", hamlet=hamlet, term=term, candidate_list=candidate_list,
         problems=candidate_list.blocking_problems() if candidate_list else [],
         can_edit=may_edit_list(current_user, commune), can_file=may_file_exception(current_user, commune),
-        deadline=posting_deadline(candidate_list) if candidate_list else None, round_no=_round_no())
+        deadline=posting_deadline(candidate_list) if candidate_list else None, round_no=round_param(CANDIDATE_LIST_ROUNDS))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ def add_candidate(hamlet_id: int):
     hamlet = _hamlet(hamlet_id)
     _ensure_list_editor(hamlet.commune)
     term = _term()
-    round_no = _round_no()
+    round_no = round_param(CANDIDATE_LIST_ROUNDS)
     candidate_list = CandidateList.for_hamlet(term, hamlet, round_no)
     if candidate_list is not None and candidate_list.locked:
         flash(_("Danh sách đã được xác nhận và khóa; cần mở lại trước khi sửa."), "danger")
@@ -223,8 +229,7 @@ def add_candidate(hamlet_id: int):
                 flash(error.message, "danger")
             else:
                 status = candidacy.chief_assessment.status
-                describe(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name}")
-                db.session.commit()
+                commit(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name}")
                 flash(_("Đã thêm %(name)s (%(status)s).", name=person.full_name, status=status.label_vi),
                       "success" if status.value == "eligible" else "warning")
                 return redirect(url_for("candidates.show_list", hamlet_id=hamlet.id, round_no=round_no))
@@ -244,8 +249,7 @@ def remove_candidate(candidacy_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
     else:
-        describe(f"Xóa {name} khỏi danh sách ứng cử {candidate_list.hamlet.full_name}")
-        db.session.commit()
+        commit(f"Xóa {name} khỏi danh sách ứng cử {candidate_list.hamlet.full_name}")
         flash(_("Đã xóa %(name)s khỏi danh sách.", name=name), "success")
     return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                             round_no=candidate_list.round_no))
@@ -264,7 +268,7 @@ def confirm_list(list_id: int):
     else:
         describe(f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} "
                  f"({len(candidate_list.candidacies)} người)")
-        db.session.commit()
+        commit()
         flash(_("Đã xác nhận danh sách chính thức; danh sách đã được khóa."), "success")
     return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                             round_no=candidate_list.round_no))
@@ -283,8 +287,7 @@ def reopen_list(list_id: int):
         except RuleViolation as error:
             flash(error.message, "danger")
         else:
-            describe(f"Mở lại danh sách người ứng cử {candidate_list.hamlet.full_name}. Lý do: {form.reason.data}")
-            db.session.commit()
+            commit(f"Mở lại danh sách người ứng cử {candidate_list.hamlet.full_name}. Lý do: {form.reason.data}")
             flash(_("Đã mở lại danh sách; cần xác nhận lại sau khi sửa."), "warning")
             return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                                     round_no=candidate_list.round_no))
@@ -310,9 +313,8 @@ def file_exception(candidacy_id: int):
             flash(error.message, "danger")
         else:
             db.session.add(exception_request)
-            describe(f"Đề nghị ngoại lệ {exception_request.rules} cho {candidacy.person.full_name}, "
+            commit(f"Đề nghị ngoại lệ {exception_request.rules} cho {candidacy.person.full_name}, "
                      f"{hamlet.full_name}")
-            db.session.commit()
             flash(_("Đã gửi đề nghị ngoại lệ tới %(who)s.", who=hamlet.commune.district.approver_name), "success")
             return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
     return render_template("candidates/file_exception.html", form=form, candidacy=candidacy, hamlet=hamlet,
@@ -385,9 +387,8 @@ def decide_exception(request_id: int):
             db.session.rollback()
             flash(error.message, "danger")
         else:
-            describe(f"Quyết định {exception_request.decision_number}: {exception_request.state.label} ngoại lệ "
+            commit(f"Quyết định {exception_request.decision_number}: {exception_request.state.label} ngoại lệ "
                      f"{exception_request.rules} cho {name}")
-            db.session.commit()
             flash(_("Đã ghi quyết định: %(state)s.", state=_(exception_request.state.label)), "success")
             return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
     return render_template("candidates/show_exception.html", req=exception_request, form=form, can_decide=True,
@@ -405,8 +406,7 @@ def withdraw_exception(request_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
     else:
-        describe(f"Rút đề nghị ngoại lệ cho {exception_request.candidacy.person.full_name}")
-        db.session.commit()
+        commit(f"Rút đề nghị ngoại lệ cho {exception_request.candidacy.person.full_name}")
         flash(_("Đã rút đề nghị."), "success")
     return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
 
@@ -459,8 +459,7 @@ def recheck_plans():
                                .where(RemediationPlan.met_on.is_(None))).all()
     met = [plan for plan in plans if plan.check_met(today)]
     if met:
-        describe(f"Kiểm tra lại kế hoạch khắc phục: {len(met)} kế hoạch đã đạt chuẩn")
-        db.session.commit()
+        commit(f"Kiểm tra lại kế hoạch khắc phục: {len(met)} kế hoạch đã đạt chuẩn")
     flash(_("Đã kiểm tra %(n)s kế hoạch; %(m)s kế hoạch đạt chuẩn theo trình độ đã cập nhật.", n=len(plans),
             m=len(met)), "success" if met else "info")
     return redirect(url_for("candidates.list_remediation", **request.args))
@@ -480,8 +479,7 @@ def mark_plan_met(plan_id: int):
         except RuleViolation as error:
             flash(error.message, "danger")
         else:
-            describe(f"Ghi nhận đạt kế hoạch khắc phục {plan.rule} của {plan.person.full_name}")
-            db.session.commit()
+            commit(f"Ghi nhận đạt kế hoạch khắc phục {plan.rule} của {plan.person.full_name}")
             flash(_("Đã ghi nhận kế hoạch đã đạt."), "success")
     return redirect(url_for("candidates.list_remediation"))
 
@@ -537,7 +535,7 @@ def import_lists():
     errors: list[tuple[int, str]] = []
     if form.validate_on_submit():
         try:
-            rows = read_sheet(form.file.data.read())
+            rows = read_candidate_sheet(form.file.data.filename or "", form.file.data.read())
         except ImportFileError as error:
             errors = [(0, str(error))]
         else:
@@ -550,8 +548,7 @@ def import_lists():
                     db.session.rollback()
                     errors = [(0, error.message)]
                 else:
-                    describe(f"Nhập danh sách người ứng cử từ Excel: {added} người, {commune.full_name}")
-                    db.session.commit()
+                    commit(f"Nhập danh sách người ứng cử từ Excel: {added} người, {commune.full_name}")
                     flash(_("Đã nhập %(n)s người ứng cử.", n=added), "success")
                     return redirect(url_for("candidates.index", commune_id=commune.id))
         db.session.rollback()  # all or nothing: nothing of a file with errors stays in the session

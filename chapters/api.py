@@ -19,10 +19,10 @@ from core.access import (
     user_district_id,
 )
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, page_args
-from core.audit import describe
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, Hamlet, Person
 from core.targets import TargetFigure
+from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
 
@@ -174,8 +174,7 @@ def record_congress(chapter_id: int):
     except (KeyError, TypeError, ValueError) as error:
         db.session.rollback()
         return field_errors({"body": f"Dữ liệu không hợp lệ: {error}"})
-    describe(f"Ghi đại hội {chapter.name} qua API")
-    db.session.commit()
+    commit(f"Ghi đại hội {chapter.name} qua API")
     return jsonify(congress_json(congress))
 
 

@@ -17,10 +17,10 @@ from chapters.targets import CHART_KEYS, load_facts
 from chapters.workbook import targets_workbook
 from core.access import allow, authorise_district, current_term_or_404, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
-from core.audit import describe
 from core.enums import PartyMembership, WorkerPost
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term
+from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
 
@@ -125,8 +125,7 @@ def open_congress(chapter_id: int):
         flash(error.message, "danger")
         return redirect(url_for("chapters.congress", chapter_id=chapter.id))
     db.session.add(record)
-    describe(f"Mở hồ sơ đại hội {chapter.name}, nhiệm kỳ {term.name}")
-    db.session.commit()
+    commit(f"Mở hồ sơ đại hội {chapter.name}, nhiệm kỳ {term.name}")
     if record.chief_nominee is None:
         flash(_("Chưa có trưởng thôn được công nhận trong nhiệm kỳ: chưa thể tự động giới thiệu."), "warning")
     else:
@@ -144,8 +143,7 @@ def _act(congress_id: int, summary: str, action) -> Response:
         db.session.rollback()
         flash(error.message, "danger")
         return _back(record)
-    describe(f"{summary}: {record.chapter.name}")
-    db.session.commit()
+    commit(f"{summary}: {record.chapter.name}")
     flash(_("Đã lưu."), "success")
     return _back(record)
 

@@ -162,3 +162,17 @@ def current_term_or_404(district_id: int) -> Term:
     if term is None:
         abort(404, _("Huyện chưa có nhiệm kỳ hiện hành."))
     return term
+
+
+VOTING_ROUNDS = 2  # a first vote and one re-vote (R-V8, election.rules.ElectionRuleSet.voting_rounds)
+
+
+def round_param(rounds: int = VOTING_ROUNDS) -> int:
+    """The one round parameter of pages and the API: `round_no` in the query (or the JSON body), 1 by default.
+    A round outside 1…rounds is refused (404), never taken for round 1."""
+    body = request.get_json(silent=True) if request.is_json else None
+    value = body.get("round_no") if isinstance(body, dict) and "round_no" in body else \
+        request.args.get("round_no", 1, type=int)
+    if type(value) is not int or not 1 <= value <= rounds:
+        abort(404, _("Không có vòng bầu này."))
+    return value

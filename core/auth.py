@@ -9,9 +9,10 @@ from flask_login import current_user, login_user, logout_user
 
 from core.access import allow, any_user, public, reaches, scope_communes, user_district_id
 from core.accounts import ApiToken, LoginAttempt, Role, User, login_locked
-from core.audit import AuditEntry, describe
+from core.audit import AuditEntry
 from core.forms import ConfirmForm, LoginForm, UserForm
 from core.models import Commune
+from core.transactions import commit
 from core.views import bp
 from extensions import LANGUAGES, db
 
@@ -35,7 +36,7 @@ def login():
         user = db.session.scalar(db.select(User).where(User.username == username))
         ok = user is not None and user.active and user.check_password(form.password.data)
         db.session.add(LoginAttempt(username=username, remote_addr=request.remote_addr or "", ok=ok))
-        db.session.commit()
+        commit()
         if ok:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
@@ -92,8 +93,7 @@ def list_users():
                         commune_id=commune_id if keeps_commune else None)
             user.set_password(form.password.data)
             db.session.add(user)
-            describe(f"Tạo người dùng {username} ({role.label})")
-            db.session.commit()
+            commit(f"Tạo người dùng {username} ({role.label})")
             flash(_("Đã tạo người dùng %(name)s.", name=username), "success")
             return redirect(url_for("core.list_users"))
     stmt = db.select(User).order_by(User.role, User.username)
@@ -114,8 +114,7 @@ def toggle_user(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user.active = not user.active
-    describe(("Mở khóa" if user.active else "Khóa") + f" người dùng {user.username}")
-    db.session.commit()
+    commit(("Mở khóa" if user.active else "Khóa") + f" người dùng {user.username}")
     return redirect(url_for("core.list_users"))
 
 
@@ -127,8 +126,7 @@ def api_tokens():
     if form.validate_on_submit():
         record, new_token = ApiToken.issue(current_user, name=request.form.get("name", "").strip()[:80] or "API")
         db.session.add(record)
-        describe(f"Cấp mã truy cập API cho {current_user.username}")
-        db.session.commit()
+        commit(f"Cấp mã truy cập API cho {current_user.username}")
     tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.created_at.desc())).all()
     return render_template("core/api_tokens.html", form=form, tokens=tokens, new_token=new_token)

@@ -18,17 +18,32 @@ T = TypeVar("T")
 STALE_ERRORS = (StaleWrite, StaleDataError, IntegrityError, OperationalError)
 
 
-def act(summary: str, work: Callable[[], T]) -> T:
-    """Run a change and commit it with its audit summary; a concurrent change answers 409."""
-    describe(summary)
+def commit(summary: str | None = None) -> None:
+    """Commit the session's change with its audit summary (None: the one a service already gave, or the entries
+    written by record()); a concurrent change (a stale version, a lost race on a unique key, a locked database)
+    rolls back and answers 409."""
+    if summary is not None:
+        describe(summary)
     try:
-        value = work()
         db.session.commit()
     except STALE_ERRORS as error:
         db.session.rollback()
         if isinstance(error, OperationalError) and "locked" not in str(error).lower():
             raise
         abort(409, StaleWrite.message)
+
+
+def act(summary: str, work: Callable[[], T]) -> T:
+    """Run a change (a guarded model method, a service function) and commit it with its audit summary."""
+    describe(summary)
+    try:
+        value = work()
+    except STALE_ERRORS as error:
+        db.session.rollback()
+        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
+            raise
+        abort(409, StaleWrite.message)
+    commit(summary)
     return value
 
 

@@ -37,6 +37,7 @@ from core.models import (
     UnitEvent,
     qualifications_changed,
 )
+from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
 
@@ -85,8 +86,7 @@ def edit_commune(commune_id: int):
     form = CommuneForm(obj=commune)
     if form.validate_on_submit():
         form.populate_obj(commune)
-        describe(f"Sửa thông tin {commune.full_name}")
-        db.session.commit()
+        commit(f"Sửa thông tin {commune.full_name}")
         flash(_("Đã lưu."), "success")
         return redirect(url_for("core.show_commune", commune_id=commune.id))
     return render_template("core/edit_commune.html", form=form, commune=commune)
@@ -169,8 +169,7 @@ def create_person():
     person = Person()
     if form.validate_on_submit() and _save_person(person, form):
         db.session.add(person)
-        describe(f"Thêm {person.full_name} vào sổ đăng ký")
-        db.session.commit()
+        commit(f"Thêm {person.full_name} vào sổ đăng ký")
         flash(_("Đã thêm %(name)s.", name=person.full_name), "success")
         return redirect(url_for("core.show_person", person_id=person.id))
     return render_template("core/edit_person.html", form=form, person=None)
@@ -196,8 +195,7 @@ def edit_person(person_id: int):
     if form.validate_on_submit() and _save_person(person, form):
         # A raised education or theory level may meet a remediation plan of an exception (R-X1, R-T5).
         met = [item for _, settled in qualifications_changed.send(person, on=vietnam_today()) for item in settled]
-        describe(f"Sửa hồ sơ {person.full_name}" + (f"; đạt {len(met)} kế hoạch khắc phục" if met else ""))
-        db.session.commit()
+        commit(f"Sửa hồ sơ {person.full_name}" + (f"; đạt {len(met)} kế hoạch khắc phục" if met else ""))
         flash(_("Đã lưu."), "success")
         if met:
             flash(_("Đã đạt chuẩn: %(n)s kế hoạch khắc phục được ghi nhận hoàn thành.", n=len(met)), "success")
@@ -232,8 +230,7 @@ def edit_district():
     form = DistrictForm(obj=district)
     if form.validate_on_submit():
         form.populate_obj(district)
-        describe(f"Cấu hình cấp phê duyệt ngoại lệ: {district.approver_name}")
-        db.session.commit()
+        commit(f"Cấu hình cấp phê duyệt ngoại lệ: {district.approver_name}")
         flash(_("Đã lưu."), "success")
         return redirect(url_for("core.edit_district"))
     events = db.session.scalars(db.select(UnitEvent).join(Commune, UnitEvent.commune_id == Commune.id)
@@ -255,8 +252,7 @@ def rename_hamlet(hamlet_id: int):
         except RuleViolation as error:
             form.new_name.errors.append(error.message)
         else:
-            describe(f"Đổi tên {old_name} thành {hamlet.name}")
-            db.session.commit()
+            commit(f"Đổi tên {old_name} thành {hamlet.name}")
             flash(_("Đã đổi tên."), "success")
             return redirect(url_for("core.show_hamlet", hamlet_id=hamlet.id))
     return render_template("core/rename_hamlet.html", form=form, hamlet=hamlet)
@@ -283,7 +279,7 @@ def merge_hamlets(commune_id: int):
             record("event", "Hamlet", target.id, summary=summary + " (chuyển hộ gia đình và nhân khẩu)",
                    scope=(commune.district_id, commune.id, target.id),
                    after={"sources": [h.id for h in sources], "target": target.id})
-            db.session.commit()
+            commit()
             flash(_("Đã sáp nhập."), "success")
             return redirect(url_for("core.show_hamlet", hamlet_id=target.id))
     return render_template("core/merge_hamlets.html", form=form, commune=commune)

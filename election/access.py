@@ -1,7 +1,7 @@
 """Who may use the election's pages, and the loaders that check a record is within the user's scope."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -54,11 +54,6 @@ def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, Vo
     if entry.roll.hamlet_id != hamlet.id or entry.roll.term_id != term.id:
         abort(404)
     return entry.roll, entry
-
-
-def round_param() -> int:
-    """The round a page is about (?round=2 for a re-vote's pages; 1 otherwise)."""
-    return 2 if request.args.get("round", type=int) == 2 else 1
 
 
 def back(poll: Poll):

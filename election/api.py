@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from core.access import allow, public
+from core.access import allow, public, round_param
 from core.api import api_bp, field_errors, json_body, operation, paginated
-from core.transactions import act
+from core.spreadsheets import RawRow
+from core.transactions import act, commit
 from election import service
 from election.access import (
     CHECKIN_ROLES,
@@ -33,7 +34,7 @@ from election.counting import (
 )
 from election.models import CountEntry, Figures, Poll, VoterEntry
 from election.recognition import recognition_due
-from election.rolls import REQUIRED_FIELDS, RawRow, RawTable, RollFileError, read_rows, short_fingerprint
+from election.rolls import REQUIRED_FIELDS, RawTable, RollFileError, read_rows, short_fingerprint
 from election.service import mark_checked_in, poll_of, undo_checked_in
 from extensions import db
 
@@ -231,15 +232,8 @@ TURNOUT_SCHEMA = {"type": "object", "properties": {
 ROUND_PARAM = {"name": "round_no", "in": "query", "schema": {"type": "integer", "enum": [1, 2], "default": 1}}
 
 
-def _round_no() -> int:
-    body = json_body() if request.is_json else None
-    value = (body or {}).get("round_no") if isinstance(body, dict) else None
-    value = value or request.args.get("round_no", type=int)
-    return 2 if value == 2 else 1
-
-
 def _poll(term, hamlet, create: bool) -> Poll | None:
-    return poll_of(term, hamlet, _round_no(), create)
+    return poll_of(term, hamlet, round_param(), create)
 
 
 def roll_json(roll) -> dict:
@@ -317,7 +311,7 @@ def api_import_roll(hamlet_id: int):
     if dry_run:
         return jsonify(result)
     roll = service.replace_roll(term, hamlet, preview, filename)  # RuleViolation -> 422 by the app handler
-    db.session.commit()
+    commit()
     result.update(imported=True, fingerprint=roll.fingerprint, short_fingerprint=short_fingerprint(roll.fingerprint))
     return jsonify(result)
 
@@ -344,7 +338,9 @@ def api_check_in(hamlet_id: int):
     entry_id = body.get("entry_id") if isinstance(body, dict) else None
     if not isinstance(entry_id, int):
         return field_errors({"entry_id": "Cần entry_id (số nguyên)."})
-    return jsonify(mark_checked_in(hamlet.id, entry_id, _round_no()))
+    answer = mark_checked_in(hamlet.id, entry_id, round_param())
+    commit()
+    return jsonify(answer)
 
 
 @api_bp.delete("/hamlets/<int:hamlet_id>/checkins/<int:entry_id>")
@@ -353,4 +349,6 @@ def api_check_in(hamlet_id: int):
            response_schema={"type": "object", "properties": {"removed": {"type": "boolean"},
                                                              "turnout": TURNOUT_SCHEMA}})
 def api_undo_check_in(hamlet_id: int, entry_id: int):
-    return jsonify(undo_checked_in(hamlet_id, entry_id, _round_no()))
+    answer = undo_checked_in(hamlet_id, entry_id, round_param())
+    commit()
+    return jsonify(answer)

@@ -8,16 +8,18 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.access import allow
+from core.access import allow, round_param
 from core.accounts import Role
 from core.audit import describe
 from core.citizen_id import citizen_id_problem
 from core.documents import OfficialDocument, Signature
 from core.errors import RuleViolation
 from core.models import Term
+from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
+from core.transactions import commit
 from core.vietnamese import nfc, vietnam_today
 from election import service
-from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, round_param
+from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term
 from election.forms import EntryForm, RollUploadForm
 from election.models import CheckIn, VoterEntry, VoterRoll
 from election.rolls import (
@@ -104,7 +106,7 @@ def roll_commit(hamlet_id: int, token: str):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
-    db.session.commit()
+    commit()
     service.drop_upload(token)
     flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
             f=short_fingerprint(roll.fingerprint)), "success")
@@ -118,28 +120,14 @@ def roll_template(fmt: str):
         return send_file(io.BytesIO(write_csv_template()), mimetype="text/csv", as_attachment=True,
                          download_name="mau-danh-sach-cu-tri.csv")
     if fmt == "xlsx":
-        return _xlsx_response([list(TEMPLATE_HEADERS)], "mau-danh-sach-cu-tri.xlsx", title="Danh sách cử tri")
+        return _xlsx_response(list(TEMPLATE_HEADERS), [], "mau-danh-sach-cu-tri.xlsx", title="Danh sách cử tri")
     abort(404)
 
 
-def _xlsx_response(rows: list[list], filename: str, title: str):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDEFGH", (10, 28, 18, 14, 10, 18, 30, 14)):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=filename,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def _xlsx_response(headers: list[str], rows: list[list], filename: str, title: str):
+    # Citizen IDs as text: the leading zero stays; re-importing the export gives the same roll.
+    data = workbook_bytes([SheetSpec(title, headers, rows, text_columns=(2,))])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=filename, mimetype=XLSX_MIMETYPE)
 
 
 def _entries(roll: VoterRoll) -> list[VoterEntry]:
@@ -158,12 +146,11 @@ def _birth(entry: VoterEntry) -> str:
 def roll_export(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
     roll = service.roll_for(term, hamlet) or abort(404)
-    rows: list[list] = [["Số hộ", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh", "Giới tính",
-                         "Thôn/Tổ dân phố", "Địa chỉ"]]
-    # Text cells (the citizen ID keeps its leading zero); re-importing the export gives the same roll.
-    rows += [[e.household_no, e.full_name, e.citizen_id, _birth(e), SEX_LABELS.get(e.sex, ""), hamlet.name,
+    headers = ["Số hộ", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh", "Giới tính", "Thôn/Tổ dân phố",
+               "Địa chỉ"]
+    rows = [[e.household_no, e.full_name, e.citizen_id, _birth(e), SEX_LABELS.get(e.sex, ""), hamlet.name,
               e.address] for e in _entries(roll)]
-    return _xlsx_response(rows, f"danh-sach-cu-tri-{hamlet.code}.xlsx", title="Danh sách cử tri")
+    return _xlsx_response(headers, rows, f"danh-sach-cu-tri-{hamlet.code}.xlsx", title="Danh sách cử tri")
 
 
 @bp.get("/hamlets/<int:hamlet_id>/roll.pdf")
@@ -244,7 +231,7 @@ def roll_add_entry(hamlet_id: int):
             describe(f"Thêm hộ {entry.household_no} ({entry.full_name}) vào danh sách cử tri {hamlet.full_name}")
             db.session.add(entry)
             service.refresh_roll(roll)
-            db.session.commit()
+            commit()
             flash(_("Đã thêm."), "success")
             return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
     return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=None)
@@ -260,7 +247,7 @@ def roll_edit_entry(hamlet_id: int, entry_id: int):
         _copy(form, entry)
         describe(f"Sửa hộ {entry.household_no} trong danh sách cử tri {hamlet.full_name}")
         service.refresh_roll(roll)
-        db.session.commit()
+        commit()
         flash(_("Đã lưu."), "success")
         return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
     return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=entry)
@@ -277,7 +264,7 @@ def roll_delete_entry(hamlet_id: int, entry_id: int):
     describe(f"Xóa hộ {entry.household_no} ({entry.full_name}) khỏi danh sách cử tri {hamlet.full_name}")
     db.session.delete(entry)
     service.refresh_roll(roll)
-    db.session.commit()
+    commit()
     flash(_("Đã xóa."), "success")
     return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
 
@@ -311,10 +298,14 @@ def checkin_turnout(hamlet_id: int):
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
 @allow(*CHECKIN_ROLES)
 def checkin_mark(hamlet_id: int, entry_id: int):
-    return jsonify(mark_checked_in(hamlet_id, entry_id, round_param()))
+    answer = mark_checked_in(hamlet_id, entry_id, round_param())
+    commit()
+    return jsonify(answer)
 
 
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
 @allow(*CHECKIN_ROLES)
 def checkin_undo(hamlet_id: int, entry_id: int):
-    return jsonify(undo_checked_in(hamlet_id, entry_id, round_param()))
+    answer = undo_checked_in(hamlet_id, entry_id, round_param())
+    commit()
+    return jsonify(answer)

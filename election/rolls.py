@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -26,10 +24,8 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from core.citizen_id import citizen_id_problem
+from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, read_sheet, without_gc
 from core.vietnamese import fold, nfc
-
-Cell = str | float | int | bool | date | datetime | None
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Settings
@@ -135,7 +131,7 @@ def header_key(text: str) -> str:
 
 def _map_headers(cells: Iterable[Cell]) -> dict[str, int]:
     """Canonical field -> column index for one candidate header row (exact aliases first, then keywords)."""
-    keys = [header_key(_text(cell)) for cell in cells]
+    keys = [header_key(cell_text(cell)) for cell in cells]
     columns: dict[str, int] = {}
     for index, key in enumerate(keys):
         name = _EXACT_HEADERS.get(key)
@@ -157,22 +153,6 @@ def _map_headers(cells: Iterable[Cell]) -> dict[str, int]:
 # Reading
 # ---------------------------------------------------------------------------------------------------------
 
-class RollFileError(Exception):
-    """The file cannot be used at all (unreadable, no header, a required column missing)."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_en = message_en
-
-
-class RawRow(NamedTuple):
-    """One non-blank line of the file (a named tuple, not a dataclass: a roll has up to ~100k of them)."""
-
-    line: int  # the line (CSV) or row (spreadsheet) number the user sees
-    cells: tuple[Cell, ...] | list[Cell]
-
-
 @dataclass(frozen=True)
 class RawTable:
     """The cells of a roll file below its header row, with the header mapped to canonical fields."""
@@ -192,122 +172,17 @@ class RawTable:
         return tuple(h for i, h in enumerate(self.headers) if i not in used and h)
 
 
-_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx / .ods
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls; calamine reads it too
-_DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_LINES = 30
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while ~100k row tuples are built.
-
-    Building them triggers repeated collections that walk every surviving row (about a third of the run
-    time); rows hold no reference cycles, so nothing is lost by collecting once afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+class RollFileError(SheetFileError):
+    """The file cannot be used as a roll (unreadable, no header, a required column missing)."""
 
 
 def read_rows(filename: str, data: bytes) -> RawTable:
     """Read a CSV or spreadsheet roll file; raise RollFileError when it cannot be used."""
-    with _bulk():
-        return _read_rows(filename, data)
-
-
-def _read_rows(filename: str, data: bytes) -> RawTable:
-    if not data.strip():
-        raise RollFileError("Tệp rỗng.", "The file is empty.")
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
-        return _table("spreadsheet", _spreadsheet_rows(data))
-    if filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
-        raise RollFileError("Tệp Excel bị hỏng hoặc không phải tệp Excel.",
-                            "The Excel file is damaged or is not an Excel file.")
-    text, encoding = _decode(data)
-    delimiter = _sniff_delimiter(text)
-    return _table("csv", _csv_rows(text, delimiter), encoding=encoding, delimiter=delimiter)
-
-
-def _spreadsheet_rows(data: bytes) -> list[RawRow]:
-    from python_calamine import CalamineWorkbook  # imported here: CSV-only callers need not load it
-
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        # iter_rows starts at the sheet's first row (row 1 even when blank), so index + 1 is the row
-        # number Excel shows; it is faster than to_python().
-        return [RawRow(index + 1, cells) for index, cells in enumerate(sheet.iter_rows())
-                if not _is_blank(cells)]
-    except Exception as exc:  # calamine raises several error types for damaged files
-        raise RollFileError("Không đọc được tệp Excel (tệp hỏng hoặc có mật khẩu).",
-                            f"Cannot read the Excel file (damaged or password-protected): {exc}") from exc
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: BOM first, then strict UTF-8, then Windows-1258 (older Vietnamese Excel)."""
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in data[:200]:  # UTF-16 without a BOM: ASCII characters leave a zero byte beside them
-        encoding = "utf-16-le" if data[1:200:2].count(0) > data[0:200:2].count(0) else "utf-16-be"
-    else:
-        try:
-            return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1258"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise RollFileError("Không nhận ra bảng mã của tệp; hãy lưu lại dưới dạng CSV UTF-8 hoặc Excel.",
-                            "Unrecognised text encoding; save the file as CSV UTF-8 or Excel.") from exc
-    if "\x00" in text:
-        raise RollFileError("Tệp không phải văn bản CSV.", "The file is not CSV text.")
-    # cp1258 yields base letter + combining tone mark; NFC once here so every later comparison works.
-    return unicodedata.normalize("NFC", text), encoding
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits most of the first lines into the same number (≥ 2) of fields."""
-    sample = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
-    best, best_score = ",", (0, 0)
-    for delimiter in _DELIMITERS:
-        counts: dict[int, int] = {}
-        for fields in csv.reader(sample, delimiter=delimiter):
-            if len(fields) > 1:
-                counts[len(fields)] = counts.get(len(fields), 0) + 1
-        if counts:
-            width, lines = max(counts.items(), key=lambda item: (item[1], item[0]))
-            if (lines, width) > best_score:
-                best, best_score = delimiter, (lines, width)
-    return best
-
-
-def _csv_rows(text: str, delimiter: str) -> list[RawRow]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[RawRow] = []
-    next_line = 1
-    try:
-        for cells in reader:
-            if "".join(cells).strip():
-                rows.append(RawRow(next_line, cells))
-            next_line = reader.line_num + 1  # a quoted cell may span lines; report where the record starts
-    except csv.Error as exc:
-        raise RollFileError(f"Tệp CSV lỗi ở dòng {reader.line_num}.",
-                            f"Malformed CSV at line {reader.line_num}: {exc}") from exc
-    return rows
-
-
-def _is_blank(cells: Iterable[Cell]) -> bool:
-    for cell in cells:
-        if cell is None or cell == "" or (isinstance(cell, str) and cell.isspace()):
-            continue
-        return False
-    return True
+        sheet = read_sheet(filename, data)
+    except SheetFileError as error:
+        raise RollFileError(error.message, error.message_en) from error
+    return _table(sheet.source, sheet.rows, encoding=sheet.encoding, delimiter=sheet.delimiter)
 
 
 def _table(source: str, rows: list[RawRow], encoding: str | None = None, delimiter: str | None = None) -> RawTable:
@@ -332,22 +207,9 @@ def _table(source: str, rows: list[RawRow], encoding: str | None = None, delimit
     if position + 1 == len(rows):
         raise RollFileError("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
                             "The file has no data rows below the header row.")
-    return RawTable(source=source, headers=tuple(nfc(_text(cell)) for cell in header.cells),
+    return RawTable(source=source, headers=tuple(nfc(cell_text(cell)) for cell in header.cells),
                     header_line=header.line, columns=columns, rows=tuple(rows[position + 1:]),
                     encoding=encoding, delimiter=delimiter)
-
-
-def _text(cell: Cell) -> str:
-    """A cell as text: 12.0 -> "12" (spreadsheets store integers as floats)."""
-    if isinstance(cell, str):
-        return cell
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, datetime):
-        return cell.date().isoformat() if cell.time() == datetime.min.time() else cell.isoformat(sep=" ")
-    return str(cell)
 
 
 _new_tuple = tuple.__new__
@@ -357,7 +219,7 @@ _normalize = unicodedata.normalize
 
 def _clean(cell: Cell) -> str:
     """Same result as vietnamese.nfc() on the cell's text, with a fast path for text already in NFC."""
-    text = _text(cell)
+    text = cell_text(cell)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())  # str.split() and nfc()'s \s+ agree on what white space is
@@ -423,7 +285,7 @@ _YEAR_ONLY = range(1800, 2200)  # a bare number in this range is a year ("Năm s
 
 def validate_roll(table: RawTable, ctx: RollContext) -> RollPreview:
     """Check every row of the roll for the target hamlet (problems in Vietnamese and English, by line)."""
-    with _bulk():
+    with without_gc():
         return _validate(table, ctx)
 
 
@@ -569,7 +431,7 @@ def _other_lines(group: list[int], line: int) -> str:
 
 def _clean_all(values: list[Cell]) -> list[str]:
     """_clean() over a column using only C-level calls per cell (a Python call per cell is the bottleneck)."""
-    texts = [value if value.__class__ is str else _text(value) for value in values]
+    texts = [value if value.__class__ is str else cell_text(value) for value in values]
     texts = [text if text.isascii() or _is_nfc("NFC", text) else _normalize("NFC", text) for text in texts]
     return list(map(" ".join, map(str.split, texts)))
 

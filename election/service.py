@@ -362,25 +362,23 @@ def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | N
 
 
 def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
-    """Check a household in (page and API): idempotent, audited, committed; the JSON answer."""
+    """Check a household in (page and API): idempotent and audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
     describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
     poll = poll_of(term, hamlet, round_no, create=True)
     db.session.flush()
     _record, created = check_in(poll, entry, current_user.id)
-    db.session.commit()
     return {"entry": entry_json(entry, True), "created": created, "turnout": turnout(poll, roll).as_dict()}
 
 
 def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
-    """Undo a mistaken check-in (page and API), audited and committed; the JSON answer."""
+    """Undo a mistaken check-in (page and API), audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
     poll = poll_of(term, hamlet, round_no, create=False)
     describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
     removed = poll is not None and undo_check_in(poll, entry)
-    db.session.commit()
     return {"entry": entry_json(entry, False), "removed": removed, "turnout": turnout(poll, roll).as_dict()}
 
 

@@ -7,14 +7,13 @@ import io
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from core.access import allow, any_user, authorise_district, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
-from core.audit import describe
 from core.calendar import election_timeline, milestone_state
 from core.models import Commune, District, Hamlet, Term, current_term
+from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
+from core.transactions import commit
 from core.vietnamese import vietnam_today
 from election.access import VIEWERS
 from election.board import EXPORT_COLUMNS, _export_rows, board_data
@@ -77,8 +76,7 @@ def edit_term(term_id: int | None):
                 if other is not term:
                     other.is_current = False
         db.session.add(term)
-        describe(f"Lưu nhiệm kỳ {term.name}")
-        db.session.commit()
+        commit(f"Lưu nhiệm kỳ {term.name}")
         flash(_("Đã lưu nhiệm kỳ."), "success")
         return redirect(url_for("election.list_terms"))
     return render_template("election/edit_term.html", form=form, term=term)
@@ -115,18 +113,7 @@ def board_csv():
 @bp.get("/board.xlsx")
 @allow(*VIEWERS)
 def board_xlsx():
-    data = board_data(request.args.get("commune_id", type=int))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Kết quả"
-    sheet.append([header for _key, header in EXPORT_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in _export_rows(data):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    rows = _export_rows(board_data(request.args.get("commune_id", type=int)))
+    data = workbook_bytes([SheetSpec("Kết quả", [header for _key, header in EXPORT_COLUMNS], rows)])
+    return Response(data, mimetype=XLSX_MIMETYPE,
                     headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.xlsx"'})

@@ -95,7 +95,7 @@ def test_too_many_candidates_and_a_confirmed_list_are_refused(world, draft_list,
 
 
 def test_unreadable_file_and_missing_columns(world, committee, client):
-    assert "Không đọc được tệp Excel" in _upload(client, b"not an excel file").get_data(as_text=True)
+    assert "Tệp Excel bị hỏng hoặc không phải tệp Excel" in _upload(client, b"not an excel file").get_data(as_text=True)
     page = _upload(client, _xlsx([["x"]], headers=["Họ và tên", "Ghi chú"])).get_data(as_text=True)
     assert "Không tìm thấy dòng tiêu đề" in page or "Thiếu cột" in page
 

@@ -8,6 +8,7 @@ from core.access import allow
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated
 from core.audit import describe
 from core.models import Person, Term, current_term
+from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
 from training.access import (
@@ -110,7 +111,7 @@ def api_enrol(course_id: int):
         added, skipped = course.enrol_many(people_by_filter(course, key, commune_id), vietnam_today(),
                                            source=key.label[:120])
         describe(f"Ghi danh {len(added)} người vào khóa «{course.name}» theo nhóm: {key.label}")
-    db.session.commit()
+    commit()
     return jsonify({"added": [e.person_id for e in added], "already_enrolled": skipped})
 
 
@@ -138,8 +139,7 @@ def api_attendance(session_id: int):
         return field_errors(errors)
     for item in items:
         session.mark(enrolments[item["enrolment_id"]], item["present"])
-    describe(f"Điểm danh buổi {session.held_on:%d/%m/%Y} khóa «{session.course.name}» ({len(items)} học viên)")
-    db.session.commit()
+    commit(f"Điểm danh buổi {session.held_on:%d/%m/%Y} khóa «{session.course.name}» ({len(items)} học viên)")
     return jsonify({"present_count": len(session.present_ids())})
 
 

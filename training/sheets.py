@@ -1,16 +1,11 @@
-"""Spreadsheets of the training package: reading an attendance sheet, writing XLSX exports."""
+"""The attendance sheet of a training session: which citizen IDs were present (read with core.spreadsheets)."""
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-
+from core.spreadsheets import SheetFileError, read_sheet
 from core.vietnamese import fold, nfc
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -47,28 +42,11 @@ def _text(cell: Any) -> str:
 
 
 def _raw_rows(filename: str, data: bytes) -> list[tuple[int, list[Any]]]:
-    if not data.strip():
-        raise SheetError("Tệp rỗng.")
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        except Exception as exc:  # openpyxl raises several error types for damaged files
-            raise SheetError("Không đọc được tệp Excel (tệp hỏng hoặc có mật khẩu).") from exc
-    if filename.lower().endswith(".xlsx"):
-        raise SheetError("Tệp Excel bị hỏng hoặc không phải tệp Excel.")
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes nearly anything
-        raise SheetError("Không nhận ra bảng mã; hãy lưu lại dưới dạng CSV UTF-8.")
-    first = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, row) for row in reader]
+    try:
+        sheet = read_sheet(filename, data)
+    except SheetFileError as error:
+        raise SheetError(error.message) from error
+    return [(row.line, list(row.cells)) for row in sheet.rows]
 
 
 def read_attendance(filename: str, data: bytes) -> list[SheetRow]:
@@ -97,24 +75,3 @@ def read_attendance(filename: str, data: bytes) -> list[SheetRow]:
             present = False if value and value in NO else None
         out.append(SheetRow(line, citizen_id, present))
     return out
-
-
-def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """An XLSX file with one sheet per (title, headers, rows); bold headers, widened columns."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(headers))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        widths = [len(h) for h in headers]
-        for row in rows:
-            sheet.append(list(row))
-            widths = [max(w, len(str(v or ""))) for w, v in zip(widths, row, strict=False)]
-        for i, width in enumerate(widths, start=1):
-            sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(width + 2, 60)
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -16,6 +16,8 @@ from core.audit import describe
 from core.enums import WORKER_POST_LABELS
 from core.errors import RuleViolation
 from core.models import Commune, Hamlet, Person, Position, Term, current_term
+from core.spreadsheets import workbook_bytes
+from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
 from training.access import (
@@ -50,7 +52,7 @@ from training.models import (
 )
 from training.pdf import attendance_sheet as attendance_sheet_pdf, certificate as certificate_pdf
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT, coverage as coverage_of, coverage_by_commune, gaps, percent
-from training.sheets import SheetError, read_attendance, workbook_bytes
+from training.sheets import SheetError, read_attendance
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
@@ -157,8 +159,7 @@ def edit_course(course_id: int | None):
             course.posts = form.posts.data or []
             course.raises_theory_to = form.raises_theory_to.data or None
             db.session.add(course)
-            describe(f"Lưu khóa bồi dưỡng «{course.name}»")
-            db.session.commit()
+            commit(f"Lưu khóa bồi dưỡng «{course.name}»")
             flash(_("Đã lưu khóa học."), "success")
             return _back(course)
     return render_template("training/edit_course.html", form=form, course=course)
@@ -196,8 +197,7 @@ def close_course(course_id: int):
     summary = (f"Kết thúc khóa «{course.name}»: {len(result.completed)}/{len(course.enrolments)} học viên hoàn thành")
     if result.raised:
         summary += f"; nâng trình độ LLCT {len(result.raised)} người; {len(result.plans_met)} kế hoạch khắc phục đạt"
-    describe(summary)
-    db.session.commit()
+    commit(summary)
     flash(summary + ".", "success")
     return _back(course)
 
@@ -215,8 +215,7 @@ def add_session(course_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
         return _back(course)
-    describe(f"Thêm buổi học ngày {form.held_on.data:%d/%m/%Y} vào khóa «{course.name}»")
-    db.session.commit()
+    commit(f"Thêm buổi học ngày {form.held_on.data:%d/%m/%Y} vào khóa «{course.name}»")
     flash(_("Đã thêm buổi học."), "success")
     return _back(course)
 
@@ -229,8 +228,7 @@ def edit_session(session_id: int):
     form = SessionForm(obj=session)
     if form.validate_on_submit():
         form.populate_obj(session)
-        describe(f"Sửa buổi học ngày {session.held_on:%d/%m/%Y} của khóa «{session.course.name}»")
-        db.session.commit()
+        commit(f"Sửa buổi học ngày {session.held_on:%d/%m/%Y} của khóa «{session.course.name}»")
         flash(_("Đã lưu buổi học."), "success")
         return _back(session.course)
     return render_template("training/edit_session.html", form=form, session=session)
@@ -242,8 +240,7 @@ def delete_session(session_id: int):
     session = load_session(session_id, edit=True)
     course = session.course
     course.remove_session(session)
-    describe(f"Xóa buổi học ngày {session.held_on:%d/%m/%Y} của khóa «{course.name}»")
-    db.session.commit()
+    commit(f"Xóa buổi học ngày {session.held_on:%d/%m/%Y} của khóa «{course.name}»")
     flash(_("Đã xóa buổi học và điểm danh của buổi đó."), "success")
     return _back(course)
 
@@ -286,8 +283,7 @@ def enrol_person(course_id: int, person_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
         return redirect(url_for("training.enrol", course_id=course.id, q=request.form.get("q", "")))
-    describe(f"Ghi danh {person.full_name} vào khóa «{course.name}»")
-    db.session.commit()
+    commit(f"Ghi danh {person.full_name} vào khóa «{course.name}»")
     flash(_("Đã ghi danh %(name)s.", name=person.full_name), "success")
     return redirect(url_for("training.enrol", course_id=course.id, q=request.form.get("q", "")))
 
@@ -308,8 +304,7 @@ def enrol_filter(course_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
         return _back(course)
-    describe(f"Ghi danh {len(added)} người vào khóa «{course.name}» theo nhóm: {key.label}")
-    db.session.commit()
+    commit(f"Ghi danh {len(added)} người vào khóa «{course.name}» theo nhóm: {key.label}")
     message = _("Đã ghi danh %(n)s người.", n=len(added))
     if skipped:
         message += " " + _("%(n)s người đã có trong khóa học.", n=skipped)
@@ -329,8 +324,7 @@ def withdraw(enrolment_id: int):
     except RuleViolation as error:
         flash(error.message, "danger")
         return _back(course)
-    describe(f"Rút {enrolment.person.full_name} khỏi khóa «{course.name}»")
-    db.session.commit()
+    commit(f"Rút {enrolment.person.full_name} khỏi khóa «{course.name}»")
     flash(_("Đã rút tên khỏi khóa học."), "success")
     return _back(course)
 
@@ -360,8 +354,7 @@ def mark_attendance(session_id: int, enrolment_id: int):
         flash(error.message, "danger")
         return redirect(url_for("training.attendance", session_id=session.id))
     state = _("có mặt") if present else _("vắng")
-    describe(f"Điểm danh {enrolment.person.full_name} {state}, buổi {session.held_on:%d/%m/%Y}")
-    db.session.commit()
+    commit(f"Điểm danh {enrolment.person.full_name} {state}, buổi {session.held_on:%d/%m/%Y}")
     if wants_json:
         return jsonify({"enrolment_id": enrolment.id, "present": present, "present_count": len(session.present_ids())})
     return redirect(url_for("training.attendance", session_id=session.id) + f"#e{enrolment.id}")
@@ -408,7 +401,7 @@ def import_attendance(session_id: int):
                 return _back(course)
             describe(f"Nhập điểm danh buổi {session.held_on:%d/%m/%Y} khóa «{course.name}» từ tệp "
                      f"({len(marks)} dòng)")
-            db.session.commit()
+            commit()
             flash(_("Đã nhập điểm danh %(n)s học viên.", n=len(marks)), "success")
             return redirect(url_for("training.attendance", session_id=session.id))
     return render_template("training/import_attendance.html", form=form, session=session, course=course,
@@ -562,8 +555,7 @@ def source_pool():
                                                recorded_on=vietnam_today()))
                 if kind != PoolKind.OTHER:
                     person.source_pool = kind.value
-                describe(f"Thêm {person.full_name} vào nguồn cán bộ ({kind.label})")
-                db.session.commit()
+                commit(f"Thêm {person.full_name} vào nguồn cán bộ ({kind.label})")
                 flash(_("Đã thêm %(name)s vào nguồn.", name=person.full_name), "success")
                 return redirect(url_for("training.source_pool"))
     stmt = (db.select(SourcePoolEntry).join(Person).join(Hamlet, Person.hamlet_id == Hamlet.id).join(Commune)
@@ -584,7 +576,6 @@ def remove_from_pool(entry_id: int):
     if not reaches_person(entry.person):
         abort(404)
     db.session.delete(entry)
-    describe(f"Xóa {entry.person.full_name} khỏi nguồn cán bộ ({entry.kind.label})")
-    db.session.commit()
+    commit(f"Xóa {entry.person.full_name} khỏi nguồn cán bộ ({entry.kind.label})")
     flash(_("Đã xóa khỏi nguồn."), "success")
     return redirect(url_for("training.source_pool"))
