@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.models import enum_column
 from core.vietnamese import utcnow
 from election.models import Poll
-from extensions import db
+from extensions import Model
 
 
 def ballot_secret() -> bytes:
@@ -36,7 +36,7 @@ class BallotLayout(enum.StrEnum):
     A4X4 = "A4x4"
 
 
-class BallotBatch(db.Model):
+class BallotBatch(Model):
     """One print run for a poll: `count` ballots (households + spare), or a batch of test ballots."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class BallotState(enum.StrEnum):
     COUNTED = "counted"  # scanned in a per-ballot count
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("ballot_batch.id"), index=True)
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
@@ -81,7 +81,7 @@ class Ballot(db.Model):
         return None, None, self.batch.poll.hamlet_id if self.batch else None
 
 
-class BallotAccount(db.Model):
+class BallotAccount(Model):
     """The figures of a poll's ballot accounting that are typed rather than derived (None = derive them:
     issued from the check-ins, spoiled and cancelled from the ballots marked by serial)."""
 
@@ -100,7 +100,7 @@ class BallotAccount(db.Model):
         return None, None, self.poll.hamlet_id if self.poll else None
 
 
-class BallotScan(db.Model):
+class BallotScan(Model):
     """One paper ballot counted by scanning its QR; nothing links it to a voter (secret ballot)."""
 
     # The phone's running totals count a poll's valid and invalid scans at every scan: from the index alone.

@@ -83,7 +83,7 @@ def read_candidate_sheet(filename: str, data: bytes) -> list[SheetRow]:
         raise ImportFileError(error.message) from error
     lines = [raw.line for raw in sheet.rows]
     rows = [list(raw.cells) for raw in sheet.rows]
-    for header_index, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+    for header_index, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):  # noqa: B007 (the header row found is used below)
         columns = _map_header(list(cells))
         if len(columns) >= 2:
             break

@@ -25,7 +25,7 @@ from core.enums import Education, PartyMembership, PoliticalTheory
 from core.errors import RuleViolation
 from core.models import Hamlet, Person, Term, enum_column, qualifications_changed
 from core.vietnamese import utcnow
-from extensions import db
+from extensions import Model, db
 
 
 class ListState(enum.StrEnum):
@@ -47,7 +47,7 @@ class ProposedBy(enum.StrEnum):
                 "floor": "Đề cử tại hội nghị"}[self.value]
 
 
-class CandidateList(db.Model):
+class CandidateList(Model):
     """The hamlet-chief candidates of one hamlet for one term and voting round."""
 
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_candidate_list_round"),)
@@ -179,7 +179,7 @@ def person_facts(p: Person, hamlet_id: int) -> CandidateFacts:
                           fit_for_term=bool(p.fit_for_term))
 
 
-class Candidacy(db.Model):
+class Candidacy(Model):
     """A person on a hamlet's candidate list."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -275,7 +275,7 @@ class RequestState(enum.StrEnum):
                 "withdrawn": "Đã rút"}[self.value]
 
 
-class ExceptionRequest(db.Model):
+class ExceptionRequest(Model):
     """R-X1: the commune party committee asks the approving authority to let a candidate stand."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -384,7 +384,7 @@ class RemedyKind(enum.StrEnum):
         return {"training": "Cử đi đào tạo, bồi dưỡng", "replacement": "Tìm người thay thế"}[self.value]
 
 
-class RemediationPlan(db.Model):
+class RemediationPlan(Model):
     """How an excepted standard will be met by the end of the term (59-KH/HU II.2.3; R-T5)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

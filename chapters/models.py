@@ -38,7 +38,7 @@ from core.enums import CommuneClass, Post, WorkerPost
 from core.errors import RuleViolation
 from core.models import Chapter, Hamlet, Person, Position, Term, enum_column
 from core.vietnamese import utcnow
-from extensions import db
+from extensions import Model, db
 
 RULES = DEFAULT_CONGRESS_RULES
 
@@ -100,7 +100,7 @@ def current_chief(hamlet_id: int, term_id: int) -> Position | None:
         .order_by(Position.started_on.desc(), Position.id.desc()).limit(1))
 
 
-class Congress(db.Model):
+class Congress(Model):
     """One chapter's congress in one term."""
 
     __table_args__ = (sa.UniqueConstraint("chapter_id", "term_id", name="uq_congress_chapter_term"),)
@@ -465,7 +465,7 @@ class Congress(db.Model):
         return created
 
 
-class Nominee(db.Model):
+class Nominee(Model):
     """A person introduced to the congress for a chapter post."""
 
     __table_args__ = (sa.UniqueConstraint("congress_id", "person_id", name="uq_nominee_congress_person"),)
@@ -528,7 +528,7 @@ class Nominee(db.Model):
         return None
 
 
-class CongressBallot(db.Model):
+class CongressBallot(Model):
     """One secret ballot of the congress (one post, one round)."""
 
     __table_args__ = (sa.UniqueConstraint("congress_id", "post", "round_no", name="uq_congress_ballot_round"),)

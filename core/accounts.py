@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core import dbapi
 from core.models import Commune, District, Hamlet, enum_column
 from core.vietnamese import utcnow
-from extensions import db, login_manager
+from extensions import Model, db, login_manager
 
 
 class Role(enum.StrEnum):
@@ -46,7 +46,7 @@ DISTRICT_WIDE = frozenset({Role.ADMIN, Role.DISTRICT_OFFICE, Role.APPROVING_AUTH
 EVERY_ROLE = frozenset(Role)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
@@ -92,7 +92,7 @@ class User(UserMixin, db.Model):
     audit_exclude = frozenset({"password_hash"})
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed and successful logins, for throttling (not audited: not a record change)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +114,7 @@ def login_locked(username: str, max_failures: int, lock_minutes: int) -> bool:
     return len(recent) >= max_failures and not any(recent)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its hash is stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

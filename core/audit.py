@@ -26,12 +26,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from core.models import Commune, Hamlet
 from core.vietnamese import utcnow
-from extensions import db
+from extensions import Model, db
 
 GENESIS = "0" * 64
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     # The indexes the audit page filters by (election.auth.audit_log: always the district, then perhaps a
     # commune; a record's history by type and id), two columns each: every audited write of election Sunday
     # (a ballot scan above all) updates each index, so there are no more of them than the page needs.
@@ -70,7 +70,7 @@ def hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """One row: the last sequence number and hash of the chain."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,7 +187,7 @@ def _capture(session: Session, _flush_context: Any, _instances: Any) -> None:
     session.info["audit_new"] = [obj for obj in session.new if _is_audited(obj)]
 
 
-@event.listens_for(db.Model, "after_delete", propagate=True)
+@event.listens_for(Model, "after_delete", propagate=True)
 def _capture_delete(_mapper: Any, _connection: sa.Connection, target: Any) -> None:
     """Deletes are taken per row as the flush runs, so rows removed by a delete-orphan cascade count too."""
     session = object_session(target)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import threading
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from reportlab.lib.fonts import addMapping
@@ -37,7 +37,7 @@ _lock = threading.Lock()
 _registered = False
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_bytes(style: FontStyle = "regular") -> bytes:
     """The raw TTF bytes of one Noto Sans style (also served to browsers as a web font)."""
     if style not in _FONTS:

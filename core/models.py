@@ -19,7 +19,7 @@ from core.enums import (
     WorkerPost,
 )
 from core.vietnamese import fold, nfc
-from extensions import db
+from extensions import Model, db
 
 _signals = Namespace()
 # Sent with the person after their education or political theory may have changed (the registry's edit page);
@@ -42,13 +42,13 @@ def unit_name(kind: enum.Enum, name: str) -> str:
     return f"{kind.label} {name}"
 
 
-class Province(db.Model):
+class Province(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
 
 
-class District(db.Model):
+class District(Model):
     """The level that runs the single election Sunday (a 'district' before the 2025 reform)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +68,7 @@ class District(db.Model):
         return self.id, None, None
 
 
-class Commune(db.Model):
+class Commune(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(8), unique=True)
@@ -94,7 +94,7 @@ class Commune(db.Model):
         return self.district_id, self.id, None
 
 
-class Hamlet(db.Model):
+class Hamlet(Model):
     """A thôn or tổ dân phố: the unit that elects a head."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +117,7 @@ class Hamlet(db.Model):
         return None, self.commune_id, None
 
 
-class UnitEvent(db.Model):
+class UnitEvent(Model):
     """A rename or merger of a commune or hamlet, with the decision that made it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,7 +136,7 @@ class UnitEvent(db.Model):
         return None, self.commune_id, None
 
 
-class Household(db.Model):
+class Household(Model):
     __table_args__ = (sa.UniqueConstraint("hamlet_id", "number", name="uq_household_hamlet_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +151,7 @@ class Household(db.Model):
         return None, None, self.hamlet_id
 
 
-class Chapter(db.Model):
+class Chapter(Model):
     """The party chapter (chi bộ) of a hamlet: one per hamlet."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,7 +167,7 @@ class Chapter(db.Model):
         return None, None, self.hamlet_id
 
 
-class Person(db.Model):
+class Person(Model):
     """The people registry: residents who stand, hold posts, represent households or train."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,7 +199,7 @@ class Person(db.Model):
         return None, None, self.hamlet_id
 
 
-class Term(db.Model):
+class Term(Model):
     """A hamlet-chief term with the district's single election Sunday (R-V4, R-V10)."""
 
     __table_args__ = (sa.UniqueConstraint("district_id", "name", name="uq_term_district_name"),)
@@ -225,7 +225,7 @@ class Term(db.Model):
         return self.district_id, None, None
 
 
-class Position(db.Model):
+class Position(Model):
     """A post held by a person in a hamlet for a stretch of time (non-specialised hamlet worker)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

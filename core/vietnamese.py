@@ -38,13 +38,13 @@ VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam: UTC+7 all year (n
 
 def in_vietnam(value: datetime) -> datetime:
     """A stored moment (naive UTC, as app.utcnow writes them) as Vietnam's clock shows it."""
-    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM_TIME)
+    return value.replace(tzinfo=UTC).astimezone(VIETNAM_TIME)
 
 
 def vietnam_today(now: datetime | None = None) -> date:
     """Today in Vietnam (or the day of `now`, a naive UTC moment), whatever the server's clock zone: on a UTC
     server election Sunday begins at 17:00 on Saturday, and date.today() would say Saturday until 07:00."""
-    return local_date(now or datetime.now(timezone.utc).replace(tzinfo=None))
+    return local_date(now or datetime.now(UTC).replace(tzinfo=None))
 
 
 def local_date(value: datetime) -> date:

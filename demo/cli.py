@@ -25,7 +25,7 @@ def seed(scale: str, random_seed: int, password: str, quiet: bool, if_empty: boo
         logins = [(u.username, u.role.label, u.scope_label) for u in users]
     else:
         logins = seed_demo(scale=scale, random_seed=random_seed, password=password, progress=not quiet)
-    click.echo("\nTài khoản mẫu (mật khẩu: %s):" % password)
+    click.echo(f"\nTài khoản mẫu (mật khẩu: {password}):")
     for username, role_label, scope in logins:
         click.echo(f"  {username:<22} {role_label} – {scope}")
 

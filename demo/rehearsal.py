@@ -19,7 +19,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import click
 import sqlalchemy as sa
@@ -226,7 +226,7 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
 
 def _on_election_day(term: Term, at: time) -> datetime:
     """A moment of election Sunday in Vietnam's time, stored as naive UTC."""
-    return datetime.combine(term.election_day, at, tzinfo=VIETNAM_TIME).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(term.election_day, at, tzinfo=VIETNAM_TIME).astimezone(UTC).replace(tzinfo=None)
 
 
 def _residents(hamlet: Hamlet) -> list[Person]:

@@ -16,7 +16,7 @@ from core.errors import RuleViolation
 from core.models import Hamlet, Household, Person, Term, enum_column
 from core.vietnamese import utcnow
 from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, next_step_after, quorum_met
-from extensions import db
+from extensions import Model, db
 
 _signals = Namespace()
 # The election does not import the packages that print and account for ballots (they come after it); they answer
@@ -33,7 +33,7 @@ def problems_from(answers: list[tuple[object, list[str]]]) -> list[str]:
 
 
 
-class VoterRoll(db.Model):
+class VoterRoll(Model):
     """The roll of one hamlet for one term (the re-vote uses the same roll)."""
 
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", name="uq_voter_roll_term_hamlet"),)
@@ -57,7 +57,7 @@ class VoterRoll(db.Model):
         return None, None, self.hamlet_id
 
 
-class VoterEntry(db.Model):
+class VoterEntry(Model):
     """One household and its representative voter."""
 
     __table_args__ = (
@@ -84,7 +84,7 @@ class VoterEntry(db.Model):
         return None, None, self.roll.hamlet_id if self.roll else None
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """The representative of a household received a ballot in this poll (no serial: secret ballot)."""
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "entry_id", name="uq_check_in_poll_entry"),)
@@ -160,7 +160,7 @@ def poll_label(hamlet_name: str, round_no: int) -> str:
     return f"{hamlet_name} – bầu lại (vòng {round_no})" if round_no > 1 else hamlet_name
 
 
-class Poll(db.Model):
+class Poll(Model):
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_poll_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -218,7 +218,7 @@ class Poll(db.Model):
 
     # -- figures of the meeting ---------------------------------------------------------------------
     def checked_in(self) -> int:
-        
+
         return db.session.scalar(db.select(db.func.count(CheckIn.id)).where(CheckIn.poll_id == self.id)) or 0
 
     @property
@@ -360,7 +360,7 @@ def households_for_quorum(total_households: int, rules: ElectionRuleSet = DEFAUL
 
 def hamlet_households(hamlet_id: int, term_id: int) -> int:
     """The hamlet's total households: the voter roll (one entry per household, R-V1), else the register."""
-    
+
     roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term_id,
                                                         VoterRoll.hamlet_id == hamlet_id))
     if roll is not None and roll.entry_count:
@@ -421,7 +421,7 @@ class TallyFigures:
                        {str(k): int(v) for k, v in (self.votes or {}).items()}, self.against)
 
 
-class CountEntry(TallyFigures, db.Model):
+class CountEntry(TallyFigures, Model):
     """One of the two independent entries of a poll's count (slot 1 and slot 2, by different users)."""
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "slot", name="uq_count_entry_slot"),)
@@ -437,7 +437,7 @@ class CountEntry(TallyFigures, db.Model):
     user = relationship("User")
 
 
-class CountResult(TallyFigures, db.Model):
+class CountResult(TallyFigures, Model):
     """The accepted count of a poll and its outcome (R-V5, R-V7); one per poll."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -458,7 +458,7 @@ class CountResult(TallyFigures, db.Model):
         return next_step_after(self.outcome, self.poll.round_no, self.poll.rules)  # type: ignore[arg-type]
 
 
-class MinutesUpload(db.Model):
+class MinutesUpload(Model):
     """A photo or scan of the signed paper minutes (the file lives in the instance folder)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -480,7 +480,7 @@ class MinutesUpload(db.Model):
         return None, None, self.poll.hamlet_id if self.poll else None
 
 
-class Recognition(db.Model):
+class Recognition(Model):
     """The commune people's committee's decision recognising the elected hamlet chief (R-V9)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -501,7 +501,7 @@ class Recognition(db.Model):
         return None, None, self.poll.hamlet_id if self.poll else None
 
 
-class ActingAppointment(db.Model):
+class ActingAppointment(Model):
     """R-V8: nobody elected after the last round: the commune chairman appoints an acting chief."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -67,7 +67,7 @@ def hamlet_election(hamlet_id: int):
     term, polls = hamlet_polls(hamlet)
     if polls:
         return redirect(url_for("election.show_poll", poll_id=polls[-1].id))
-    return render_template("election/poll_start.html", hamlet=hamlet, term=term)
+    return render_template("election/hamlet_election.html", hamlet=hamlet, term=term)
 
 
 @bp.post("/hamlets/<int:hamlet_id>/election/open")
@@ -100,7 +100,7 @@ def show_poll(poll_id: int):
     polls = db.session.scalars(db.select(Poll).where(Poll.term_id == poll.term_id, Poll.hamlet_id == poll.hamlet_id)
                                .order_by(Poll.round_no)).all()
     return render_template(
-        "election/poll_show.html", poll=poll, result=result, rows=rows, entries=poll_entries(poll),
+        "election/show_poll.html", poll=poll, result=result, rows=rows, entries=poll_entries(poll),
         candidates=poll_candidates(poll), minutes=latest_minutes(poll), recognition=poll_recognition(poll),
         acting=poll_acting(poll), due=recognition_due(poll), revote_due=revote_due(poll), polls=polls,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
@@ -136,7 +136,7 @@ def record_meeting(poll_id: int):
         else:
             flash(_("Đã lưu biên bản hội nghị."), "success")
             return back(poll)
-    return render_template("election/poll_meeting.html", poll=poll, form=form, checked_in=poll.checked_in(),
+    return render_template("election/record_meeting.html", poll=poll, form=form, checked_in=poll.checked_in(),
                            board_min=BOARD_MIN, board_max=BOARD_MAX)
 
 
@@ -194,7 +194,7 @@ def enter_count(poll_id: int):
         else:
             flash(_("Đã lưu lần nhập thứ %(n)s. Trạng thái: %(s)s.", n=entry.slot, s=_(poll.status.label)), "success")
             return back(poll)
-    return render_template("election/count_entry.html", poll=poll, form=form, candidates=candidates,
+    return render_template("election/enter_count.html", poll=poll, form=form, candidates=candidates,
                            entries=poll_entries(poll))
 
 
@@ -204,7 +204,7 @@ def show_differences(poll_id: int):
     poll = load_poll(poll_id)
     entries = poll_entries(poll)
     diff = entries[0].figures.differences(entries[1].figures) if len(entries) == 2 else set()
-    return render_template("election/count_differences.html", poll=poll, entries=entries, diff=diff,
+    return render_template("election/show_differences.html", poll=poll, entries=entries, diff=diff,
                            candidates=poll_candidates(poll))
 
 
@@ -272,7 +272,7 @@ def verify_minutes(token: str):
         abort(404)
     result = poll_result(poll)
     rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
-    return render_template("election/minutes_verify.html", poll=poll, result=result, rows=rows,
+    return render_template("election/verify_minutes.html", poll=poll, result=result, rows=rows,
                            fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
                            recognition=poll_recognition(poll))
 
@@ -303,7 +303,7 @@ def upload_minutes(poll_id: int):
                 raise
             flash(_("Đã tải lên biên bản đã ký."), "success")
             return back(poll)
-    return render_template("election/minutes_upload.html", poll=poll, form=form)
+    return render_template("election/upload_minutes.html", poll=poll, form=form)
 
 
 @bp.get("/polls/<int:poll_id>/minutes/file")
@@ -337,7 +337,7 @@ def validate_poll_minutes(poll_id: int):
             flash(_("Đã xác nhận biên bản khớp với số liệu đã nhập."), "success")
             return back(poll)
     rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
-    return render_template("election/minutes_validate.html", poll=poll, result=result, rows=rows,
+    return render_template("election/validate_poll_minutes.html", poll=poll, result=result, rows=rows,
                            minutes=latest_minutes(poll), outcome_labels=OUTCOME_LABELS)
 
 
@@ -366,7 +366,7 @@ def recognise_poll(poll_id: int):
         else:
             flash(_("Đã ghi quyết định công nhận; người trúng cử nhận nhiệm vụ từ ngày quyết định."), "success")
             return back(poll)
-    return render_template("election/poll_recognise.html", poll=poll, form=form, due=recognition_due(poll),
+    return render_template("election/recognise_poll.html", poll=poll, form=form, due=recognition_due(poll),
                            result=poll_result(poll), today=vietnam_today())
 
 
@@ -453,4 +453,4 @@ def appoint_acting(poll_id: int):
         else:
             flash(_("Đã ghi quyết định chỉ định trưởng thôn lâm thời."), "success")
             return back(poll)
-    return render_template("election/poll_acting.html", poll=poll, form=form)
+    return render_template("election/appoint_acting.html", poll=poll, form=form)

@@ -83,7 +83,7 @@ def roll_import(hamlet_id: int):
 def _render_preview(hamlet, term, table, preview, token, filename):
     problems = preview.problems[:PREVIEW_PROBLEMS_SHOWN]
     lines_with_problems = len({p.line for p in preview.problems})
-    return render_template("election/roll_preview.html", hamlet=hamlet, term=term, table=table,
+    return render_template("election/roll_import_preview.html", hamlet=hamlet, term=term, table=table,
                            preview=preview, problems=problems, hidden=len(preview.problems) - len(problems),
                            lines_with_problems=lines_with_problems, token=token, filename=filename,
                            sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS)
@@ -234,7 +234,7 @@ def roll_add_entry(hamlet_id: int):
             commit()
             flash(_("Đã thêm."), "success")
             return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
-    return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=None)
+    return render_template("election/roll_edit_entry.html", hamlet=hamlet, form=form, entry=None)
 
 
 @bp.route("/hamlets/<int:hamlet_id>/roll/entries/<int:entry_id>", methods=["GET", "POST"])
@@ -250,7 +250,7 @@ def roll_edit_entry(hamlet_id: int, entry_id: int):
         commit()
         flash(_("Đã lưu."), "success")
         return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
-    return render_template("election/roll_entry.html", hamlet=hamlet, form=form, entry=entry)
+    return render_template("election/roll_edit_entry.html", hamlet=hamlet, form=form, entry=entry)
 
 
 @bp.post("/hamlets/<int:hamlet_id>/roll/entries/<int:entry_id>/delete")

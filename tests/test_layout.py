@@ -95,3 +95,18 @@ def test_no_project_import_inside_a_function_without_a_reason():
             if inside and "#" not in lines[line - 1]:
                 hidden.append(f"{module}:{line} imports {target}")
     assert hidden == []
+
+
+def test_templates_are_named_after_their_endpoint(app):
+    """templates/<package>/<endpoint>.html (or <endpoint>_<variant>.html, or _<partial>.html for includes): from a
+    page one finds its view, and from a view its page."""
+    endpoints = set(app.view_functions)
+    misnamed = []
+    for path in sorted((ROOT / "templates").glob("*/*.html")):
+        package, name = path.parent.name, path.stem
+        if name.startswith("_"):
+            continue
+        if not any(f"{package}.{name}" == endpoint or name.startswith(endpoint.split(".", 1)[1] + "_")
+                   for endpoint in endpoints if endpoint.startswith(package + ".")):
+            misnamed.append(f"{package}/{name}.html")
+    assert misnamed == []

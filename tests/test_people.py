@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -127,14 +127,14 @@ def test_stored_moments_are_shown_in_vietnam_time():
 
 
 def test_today_is_vietnam_s_day_whatever_the_server_zone(monkeypatch):
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     import core.vietnamese as vietnamese
 
     class Clock(datetime):  # the server's clock at 23:30 UTC on Saturday: 06:30 on Sunday in Vietnam
         @classmethod
         def now(cls, tz=None):
-            moment = datetime(2026, 11, 28, 23, 30, tzinfo=timezone.utc)
+            moment = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
             return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
 
     monkeypatch.setattr(vietnamese, "datetime", Clock)

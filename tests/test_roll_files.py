@@ -211,7 +211,7 @@ def test_missing_required_column_names_it_in_vietnamese():
 
 def test_file_without_a_header_row_is_refused():
     with pytest.raises(RollFileError) as error:
-        read_rows("roll.csv", "a,b,c\n1,2,3\n".encode("utf-8"))
+        read_rows("roll.csv", b"a,b,c\n1,2,3\n")
     assert "tiêu đề" in error.value.message
 
 
@@ -469,7 +469,7 @@ def test_fingerprint_of_validated_rows_needs_no_second_cleaning():
 
     data = ("Số hộ,Họ và tên,Số CCCD,Ngày sinh\n"
             f"  7 ,{ud.normalize('NFD', 'Nguyễn   Văn Ước')},{make_citizen_id('051', date(1970, 1, 2), 'male', 9)},02/01/1970\n"
-            ).encode("utf-8")
+            ).encode()
     preview = validate_roll(read_rows("r.csv", data), RollContext("An Phú", election_day=date(2025, 6, 8)))
     assert preview.ok, preview.problems
     triples = [(r.household_no, r.full_name, r.citizen_id) for r in preview.rows]

@@ -18,7 +18,7 @@ from candidates.models import RemediationPlan, recheck_remediation
 from core.enums import WORKER_POST_LABELS, PoliticalTheory, WorkerPost
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, Person, Position, Term, enum_column
-from extensions import db
+from extensions import Model, db
 from training.rules import (
     DEFAULT_MIN_ATTENDANCE_PERCENT,
     Completion,
@@ -78,7 +78,7 @@ class PoolKind(enum.StrEnum):
                 "graduate": "Sinh viên tốt nghiệp về địa phương", "other": "Khác"}[self.value]
 
 
-class Course(db.Model):
+class Course(Model):
     """A training course planned by the district office (commune_id None) or by one commune."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -259,7 +259,7 @@ class CloseResult:
     plans_met: list = field(default_factory=list)  # candidates.models.RemediationPlan
 
 
-class CourseSession(db.Model):
+class CourseSession(Model):
     """One session (buổi học) of a course."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -301,7 +301,7 @@ class CourseSession(db.Model):
             Attendance.session_id == self.id, Attendance.present.is_(True))))
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __table_args__ = (sa.UniqueConstraint("course_id", "person_id", name="uq_enrolment_course_person"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -320,7 +320,7 @@ class Enrolment(db.Model):
         return None, None, self.person.hamlet_id if self.person else None
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "enrolment_id", name="uq_attendance_session_enrolment"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,7 +336,7 @@ class Attendance(db.Model):
         return None, None, self.enrolment.person.hamlet_id if self.enrolment else None
 
 
-class SourcePoolEntry(db.Model):
+class SourcePoolEntry(Model):
     """A person of the long-term source pool (veterans, graduates) whom communes prepare early."""
 
     __table_args__ = (sa.UniqueConstraint("person_id", "kind", name="uq_source_pool_entry_person_kind"),)

@@ -52,7 +52,7 @@ def _raw_rows(filename: str, data: bytes) -> list[tuple[int, list[Any]]]:
 def read_attendance(filename: str, data: bytes) -> list[SheetRow]:
     """Rows of (citizen ID, present) below the header row that names both columns."""
     rows = _raw_rows(filename, data)
-    for index, (_, cells) in enumerate(rows[:20]):
+    for index, (_, cells) in enumerate(rows[:20]):  # noqa: B007 (the header row found is used below)
         keys = [_key(c) for c in cells]
         id_col = next((i for i, k in enumerate(keys) if any(h in k for h in ID_HEADERS)), None)
         present_col = next((i for i, k in enumerate(keys) if any(h in k for h in PRESENT_HEADERS)), None)
