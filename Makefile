@@ -1,10 +1,11 @@
-# Dân tin: `make run` sets up and starts the demo; `make test` runs the whole suite.
+# Dân tin: `make run` sets up and starts the demo; `make test` runs the whole suite (with the browser journeys
+# of tests/e2e, which need Debian's chromium); `make test-fast` runs it without them.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: setup run test translations messages demo-db clean
+.PHONY: setup run test test-fast translations messages demo-db clean
 
 setup: $(VENV)/.installed translations
 
@@ -33,6 +34,9 @@ run: demo-db
 
 test: setup
 	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not e2e"
 
 clean:
 	rm -rf $(VENV) instance
