@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: setup run test test-fast translations messages demo-db clean
+.PHONY: setup run test test-fast lint mypy-baseline translations messages demo-db clean
 
 setup: $(VENV)/.installed translations
 
@@ -32,11 +32,19 @@ run: demo-db
 	@echo "Dân tin: http://127.0.0.1:5000  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup lint
 	$(BIN)/pytest
 
-test-fast: setup
+test-fast: setup lint
 	$(BIN)/pytest -m "not e2e"
+
+# ruff (pyproject.toml); mypy runs inside the suite as a ratchet (tests/test_types.py).
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+# After fixing mypy findings: record the smaller baseline.
+mypy-baseline: $(VENV)/.installed
+	$(BIN)/python tests/test_types.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -1,10 +1,12 @@
-"""mypy over the application, as a ratchet: no finding beyond the recorded baseline (tests/mypy-baseline.txt), and the
-baseline holds nothing mypy no longer finds, so it only shrinks. After fixing findings: `make mypy-baseline`."""
+"""mypy over the application, as a ratchet: no finding beyond the recorded baseline (tests/mypy-baseline.txt). Findings
+fixed since are reported as a warning: record the smaller baseline with `make mypy-baseline`. (A warning rather than a
+failure: a library's new stubs may settle a finding on another machine.)"""
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -31,12 +33,14 @@ def baseline() -> Counter[str]:
     return Counter(line for line in lines if line.strip())
 
 
-def test_mypy_finds_nothing_beyond_the_baseline_and_the_baseline_is_not_stale():
+def test_mypy_finds_nothing_beyond_the_baseline():
     found, allowed = mypy_findings(), baseline()
     new = sorted((found - allowed).elements())
     fixed = sorted((allowed - found).elements())
     assert new == [], "new mypy findings (fix them):\n" + "\n".join(new)
-    assert fixed == [], "fixed findings still in tests/mypy-baseline.txt (run `make mypy-baseline`):\n" + "\n".join(fixed)
+    if fixed:
+        warnings.warn("fixed mypy findings still in tests/mypy-baseline.txt (run `make mypy-baseline`):\n"
+                      + "\n".join(fixed), stacklevel=1)
 
 
 if __name__ == "__main__":  # make mypy-baseline
