@@ -210,7 +210,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["page_url"] = page_url
 
-    # Package pages shown in the main menu once their issue has built them: (endpoint, label, prefix).
+    # The packages' pages in the main menu, shown to the roles that may use them: (endpoint, label, prefix).
     package_menu = (
         ("candidates.index", _l("Ứng cử"), "candidates."),
         ("election.board", _l("Ngày bầu cử"), "election.board"),

@@ -1,4 +1,5 @@
-"""JSON API for ballots: verification of a scanned QR (text, or a photo decoded on the server)."""
+"""JSON API for ballots: verification of a scanned QR (text, or a photo decoded on the server), and counting by
+scanning (a scan, a check before a name is tapped, finishing into a count entry)."""
 from __future__ import annotations
 
 from flask import jsonify, request

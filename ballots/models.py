@@ -1,4 +1,4 @@
-"""Printed ballot batches and their serials, and the per-poll ballot accounting.
+"""Printed ballot batches and their serials, the per-poll ballot accounting, and the scans of a per-ballot count.
 
 A Ballot row knows its poll and batch, never a voter or household (secret ballot). Its serial is random
 and non-sequential (ballots/qr.new_serial); the QR carries the serial, the poll's election hash, the

@@ -35,11 +35,6 @@ class ScanRefused(RuleViolation):
         self.code = code
 
 
-def _verify(text: str):
-    """ballots.verification.verify_ballot (issue 4), imported late so this module loads without it."""
-    return verify_ballot(text)
-
-
 def candidate_ids(poll: Poll) -> list[str]:
     """The candidacy ids of the poll's confirmed list, in ballot order (one query, cached once ballots exist)."""
     # Per app: poll id → ids, only for lists locked for good (ballots printed), which never change again.
@@ -302,7 +297,7 @@ def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
 
 def _refusal(text: str, genuine: bool) -> ScanRefused:
     """Why a ballot that is not a printed ballot of the poll cannot be counted."""
-    verification = _verify(text)  # ballots.verification (issue 4) says exactly why: forged, counted, spoiled…
+    verification = verify_ballot(text)  # says exactly why: forged, counted, spoiled…
     if not verification.ok:
         return ScanRefused(verification.code, verification.message)
     if genuine:  # printed when read, counted by the time it was moved

@@ -1,6 +1,6 @@
 """Reading a scanned ballot QR: genuine or not, which poll, test, already counted, spoiled or cancelled.
 
-Contract (used by the per-ballot count, issue 5): `verify_ballot(text) -> Verification`. `ok` is True only for
+`verify_ballot(text) -> Verification` (the verification page and the per-ballot count): `ok` is True only for
 a genuine, real, printed-and-not-yet-counted ballot of the election it claims; otherwise `code` says why, and
 `ballot` / `poll` are filled whenever the serial is known (a test ballot: ok False, code "test_ballot").
 """

@@ -93,7 +93,7 @@ class NomineeSource(enum.StrEnum):
 
 
 def current_chief(hamlet_id: int, term_id: int) -> Position | None:
-    """The hamlet chief of the term now in office (the recognised winner; issue 5 creates the Position)."""
+    """The hamlet chief of the term now in office (the recognised winner; recognition creates the Position)."""
     return db.session.scalar(
         db.select(Position).where(Position.hamlet_id == hamlet_id, Position.term_id == term_id,
                                   Position.post == WorkerPost.HAMLET_CHIEF, Position.ended_on.is_(None))

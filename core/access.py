@@ -1,4 +1,5 @@
-"""Access declared on every route, and the unit scope of each user.
+"""Access declared on every route, the unit scope of each user, and the loaders every package shares (the current
+term, the round).
 
 Every view function carries an `Access` (set by @public or @allow); a before-request hook refuses any
 endpoint without one, so a forgotten declaration fails closed (and tests/test_access.py walks url_map).

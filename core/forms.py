@@ -1,4 +1,4 @@
-"""Forms of the election package (CSRF on every one through Flask-WTF)."""
+"""Forms of the organisation pages and login (CSRF on every one through Flask-WTF)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

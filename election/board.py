@@ -1,4 +1,8 @@
-"""TODO."""
+"""The district's live board on election Sunday: every hamlet's status, turnout, result and overdue steps.
+
+One JSON shape (`board_data`) feeds the page (refreshed by fetch every 15 s), the API and the exports; it
+is built from a handful of grouped queries so the board stays fast with hundreds of hamlets.
+"""
 from __future__ import annotations
 
 from collections import Counter

@@ -166,8 +166,7 @@ def send_back(poll: Poll, entry: CountEntry, expected_version: int | None = None
         raise RuleViolation("Chỉ trả lại để nhập lại khi hai lần nhập lệch nhau.")
     remaining = {e.slot for e in poll_entries(poll) if e.id != entry.id}
     db.session.delete(entry)
-    poll.status = PollStatus.COUNTING  # entered() below sets first/second entry
-    poll.entered(remaining)
+    poll.entry_sent_back(remaining)
     db.session.flush()
 
 

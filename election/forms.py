@@ -1,4 +1,5 @@
-"""Forms of the election's own pages: the term and its election day."""
+"""Forms of the election's pages: the term and its election day, the voter roll, the meeting, the count, minutes,
+recognition and the acting chief."""
 from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext as _l

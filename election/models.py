@@ -110,7 +110,7 @@ WITNESSES = 2
 
 
 class PollStatus(enum.StrEnum):
-    """The district board's statuses (issue 5), in workflow order."""
+    """The district board's statuses, in workflow order."""
 
     NOT_STARTED = "not_started"
     VOTING = "voting"
@@ -160,6 +160,10 @@ def poll_label(hamlet_name: str, round_no: int) -> str:
     return f"{hamlet_name} – bầu lại (vòng {round_no})" if round_no > 1 else hamlet_name
 
 
+# The statuses in which a count entry may be saved.
+ENTERING = (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY)
+
+
 class Poll(Model):
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_poll_round"),)
 
@@ -172,7 +176,7 @@ class Poll(Model):
     voting_form: Mapped[VotingForm] = enum_column(VotingForm, default=VotingForm.SECRET_BALLOT)
     held_on: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)  # optimistic lock: a stale write gets 409
-    # The meeting record (issue 5). total_households is frozen when the poll opens (R-V1: one vote per
+    # The meeting record. total_households is frozen when the poll opens (R-V1: one vote per
     # household), so later edits of the household list do not move the quorum or the R-V7 denominator.
     total_households: Mapped[int | None]
     households_present_typed: Mapped[int | None]  # None: taken from the check-in count (election.voters)
@@ -313,7 +317,11 @@ class Poll(Model):
         self.status = PollStatus.COUNTING
 
     def entered(self, slots: set[int]) -> None:
-        """Status after an entry was saved or sent back: which of the two entries now stand."""
+        """Status after an entry was saved: which one of the two entries now stands."""
+        self._require(*ENTERING, action="ghi kết quả kiểm phiếu")
+        self._stand(slots)
+
+    def _stand(self, slots: set[int]) -> None:
         if slots == {1}:
             self.status = PollStatus.FIRST_ENTRY
         elif slots == {2}:
@@ -322,7 +330,14 @@ class Poll(Model):
             self.status = PollStatus.COUNTING
 
     def mark_differences(self) -> None:
+        """The second entry differs from the first: the commune committee decides (R-C1)."""
+        self._require(*ENTERING, action="ghi hai lần nhập lệch nhau")
         self.status = PollStatus.DIFFERENCES
+
+    def entry_sent_back(self, remaining: set[int]) -> None:
+        """One of two differing entries was sent back to be entered again: the other one stands."""
+        self._require(PollStatus.DIFFERENCES, action="trả lại lần nhập")
+        self._stand(remaining)
 
     def submit(self) -> None:
         """Both entries agree (or the commune chose one): the result stands."""

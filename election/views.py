@@ -1,4 +1,5 @@
-"""The home page (the term's election timeline) and the terms of the district."""
+"""The home page (the term's election timeline), the terms of the district, and the district's live board with its
+exports."""
 from __future__ import annotations
 
 import csv

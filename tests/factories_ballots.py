@@ -1,4 +1,4 @@
-"""Factories for the voter-roll, check-in and ballot tests (issue 4): roll files, a ready hamlet, page imports."""
+"""Factories for the voter-roll, check-in and ballot tests: roll files, a ready hamlet, page imports."""
 from __future__ import annotations
 
 import codecs

@@ -1,4 +1,4 @@
-"""Factories for the election-day tests (issue 5): a hamlet with a confirmed list, an open poll, users, ballots."""
+"""Factories for the election-day tests: a hamlet with a confirmed list, an open poll, users, ballots."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

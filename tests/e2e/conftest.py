@@ -31,8 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import BrowserContext, Error as PlaywrightError, Page, expect
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout these tests belong to (cwd of every subprocess)
