@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from app import create_app
 from core.accounts import Role, User
@@ -50,21 +53,27 @@ def _pg_schema():
     yield PG_URL
 
 
-@pytest.fixture
-def app(tmp_path, _pg_schema):
-    uri = _pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}"
+@contextmanager
+def fresh_app(uri: str, pg: bool) -> Iterator[Flask]:
+    """An application on a fresh schema, in an app context; emptied again afterwards on PostgreSQL."""
     application = create_app(_config(uri))
     with application.app_context():
-        if not _pg_schema:
+        if not pg:
             db.create_all()
         yield application
         db.session.remove()
         release_request_connection()  # a test that called core.dbapi's helpers outside a request
-        if _pg_schema:
+        if pg:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
                 connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, _pg_schema):
+    with fresh_app(_pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}", bool(_pg_schema)) as application:
+        yield application
 
 
 @pytest.fixture

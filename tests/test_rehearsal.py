@@ -5,6 +5,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from conftest import fresh_app
 
 from candidates.models import CandidateList, ListState
 from core.accounts import Role, User
@@ -26,12 +27,21 @@ STATUS = {"ready": PollStatus.NOT_STARTED, "scanning": PollStatus.COUNTING, "vot
           "revote": PollStatus.REVOTE, "distribution": PollStatus.VOTING}
 
 
+@pytest.fixture(scope="module")
+def rehearsed_app(tmp_path_factory, _pg_schema):
+    """One seeded and rehearsed demo district for the module's tests that only read it (seeding and rehearsing take
+    most of a minute: once, not once per test). Its own database; on PostgreSQL emptied when the module ends."""
+    uri = _pg_schema or f"sqlite:///{tmp_path_factory.mktemp('rehearsal') / 'test.sqlite'}"
+    with fresh_app(uri, bool(_pg_schema)) as application:
+        seed_demo(scale="district", password=PASSWORD, progress=False)
+        result = application.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", PASSWORD])
+        assert result.exit_code == 0, result.output
+        yield application, result.output
+
+
 @pytest.fixture
-def rehearsed(app):
-    seed_demo(scale="district", password=PASSWORD, progress=False)
-    result = app.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    return result.output
+def rehearsed(rehearsed_app):
+    return rehearsed_app[1]
 
 
 def _poll(hamlet_name: str, round_no: int = 1) -> Poll:
@@ -86,7 +96,8 @@ def test_each_step_leaves_its_hamlet_where_the_workflow_puts_it(rehearsed):
     assert [p.person_id for p in chiefs] == [poll_recognition(recognised).person_id]
 
 
-def test_the_board_shows_every_status_each_hamlet_has_its_team_and_the_log_holds(app, rehearsed):
+def test_the_board_shows_every_status_each_hamlet_has_its_team_and_the_log_holds(rehearsed_app, rehearsed):
+    app = rehearsed_app[0]
     client = app.test_client()
     assert client.post("/login", data={"username": "tcnv.binhson", "password": PASSWORD}).status_code == 302
     rows = {row["hamlet_id"]: row for row in client.get("/board.json").get_json()["rows"]}
