@@ -333,7 +333,7 @@ def list_exceptions():
     page = db.paginate(stmt.order_by(ExceptionRequest.state != RequestState.PENDING, ExceptionRequest.id.desc()),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     counts = dict(db.session.execute(_scoped_requests(
-        db.select(ExceptionRequest.state, db.func.count(ExceptionRequest.id))).group_by(ExceptionRequest.state)).all())
+        db.select(ExceptionRequest.state, db.func.count(ExceptionRequest.id))).group_by(ExceptionRequest.state)).tuples().all())
     communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
     return render_template("candidates/list_exceptions.html", page=page, state=state, counts=counts,
                            states=list(RequestState), communes=communes)

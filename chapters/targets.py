@@ -267,7 +267,7 @@ def load_facts(district_id: int, term: Term, as_of: date, commune_id: int | None
     facts = Facts(term, as_of, hamlets, communes, chapters, posts, remediations, workers, note)
     if with_names and workers:
         ids = [w.person_id for w in workers]
-        facts.people = dict(db.session.execute(db.select(Person.id, Person.full_name).where(Person.id.in_(ids))).all())
+        facts.people = dict(db.session.execute(db.select(Person.id, Person.full_name).where(Person.id.in_(ids))).tuples().all())
     return facts
 
 

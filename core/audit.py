@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, scoped_session
 
 from core.models import Commune, Hamlet
 from core.vietnamese import utcnow
@@ -146,7 +146,7 @@ def _actor(session: Session) -> tuple[int | None, str]:
     return None, "system"
 
 
-def set_actor(session: Session, user_id: int | None, name: str) -> None:
+def set_actor(session: Session | scoped_session, user_id: int | None, name: str) -> None:
     """For CLI commands and background work: who the entries are attributed to."""
     session.info["actor"] = (user_id, name)
 

@@ -57,10 +57,10 @@ def list_communes():
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
     ids = [c.id for c in page.items]
     hamlets = dict(db.session.execute(db.select(Hamlet.commune_id, db.func.count(Hamlet.id))
-                                      .where(Hamlet.commune_id.in_(ids)).group_by(Hamlet.commune_id)).all())
+                                      .where(Hamlet.commune_id.in_(ids)).group_by(Hamlet.commune_id)).tuples().all())
     households = dict(db.session.execute(
         db.select(Hamlet.commune_id, db.func.count(Household.id)).join(Household, Household.hamlet_id == Hamlet.id)
-        .where(Hamlet.commune_id.in_(ids)).group_by(Hamlet.commune_id)).all())
+        .where(Hamlet.commune_id.in_(ids)).group_by(Hamlet.commune_id)).tuples().all())
     return render_template("core/list_communes.html", page=page, hamlets=hamlets, households=households)
 
 

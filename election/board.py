@@ -67,15 +67,15 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
         db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id.in_(hamlet_ids)).order_by(Poll.round_no))}
     poll_ids = [p.id for p in polls.values()]
     households = dict(db.session.execute(db.select(Household.hamlet_id, db.func.count(Household.id))
-                                         .where(Household.hamlet_id.in_(hamlet_ids)).group_by(Household.hamlet_id)).all())
+                                         .where(Household.hamlet_id.in_(hamlet_ids)).group_by(Household.hamlet_id)).tuples().all())
     checked_in = dict(db.session.execute(db.select(CheckIn.poll_id, db.func.count(CheckIn.id))
-                                         .where(CheckIn.poll_id.in_(poll_ids)).group_by(CheckIn.poll_id)).all())
+                                         .where(CheckIn.poll_id.in_(poll_ids)).group_by(CheckIn.poll_id)).tuples().all())
     results = {r.poll_id: r for r in db.session.scalars(db.select(CountResult).where(CountResult.poll_id.in_(poll_ids)))}
     received = dict(db.session.execute(db.select(MinutesUpload.poll_id, db.func.min(MinutesUpload.uploaded_at))
-                                       .where(MinutesUpload.poll_id.in_(poll_ids)).group_by(MinutesUpload.poll_id)).all())
+                                       .where(MinutesUpload.poll_id.in_(poll_ids)).group_by(MinutesUpload.poll_id)).tuples().all())
     winner_ids = [r.winner_candidacy_id for r in results.values() if r.winner_candidacy_id]
     winners = dict(db.session.execute(db.select(Candidacy.id, Person.full_name).join(Person)
-                                      .where(Candidacy.id.in_(winner_ids))).all()) if winner_ids else {}
+                                      .where(Candidacy.id.in_(winner_ids))).tuples().all()) if winner_ids else {}
 
     rows = []
     for hamlet, commune in hamlets:

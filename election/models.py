@@ -7,6 +7,7 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -27,7 +28,7 @@ count_accepting = _signals.signal("count-accepting")
 roll_replacing = _signals.signal("roll-replacing")
 
 
-def problems_from(answers: list[tuple[object, list[str]]]) -> list[str]:
+def problems_from(answers: list[tuple[Any, list[str]]]) -> list[str]:
     """The problems that the receivers of a signal answered, in one list."""
     return [problem for _, problems in answers for problem in problems]
 

@@ -35,7 +35,7 @@ def index():
     communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
     counts = dict(db.session.execute(
         scope_hamlets(db.select(Hamlet.commune_id, db.func.count(Hamlet.id)).join(Commune), Hamlet, Commune)
-        .group_by(Hamlet.commune_id)).all())
+        .group_by(Hamlet.commune_id)).tuples().all())
     timeline = _timeline(term) if term else []
     # A polling team works for one hamlet: its election pages first, one tap away on the phone.
     own_hamlet = db.session.get(Hamlet, current_user.hamlet_id) if current_user.hamlet_id else None

@@ -93,7 +93,7 @@ def index():
     page = db.paginate(stmt.order_by(Course.id.desc()), per_page=current_app.config["PER_PAGE"], error_out=False)
     ids = [c.id for c in page.items]
     enrolled = dict(db.session.execute(db.select(Enrolment.course_id, db.func.count(Enrolment.id))
-                                       .where(Enrolment.course_id.in_(ids)).group_by(Enrolment.course_id)).all())
+                                       .where(Enrolment.course_id.in_(ids)).group_by(Enrolment.course_id)).tuples().all())
     terms = db.session.scalars(db.select(Term).where(Term.district_id == home_district_id())
                                .order_by(Term.starts_on.desc())).all()
     return render_template("training/index.html", page=page, enrolled=enrolled, terms=terms, communes=_communes(),
