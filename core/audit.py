@@ -302,12 +302,6 @@ def _reset(session: Session) -> None:
         session.info.pop(key, None)
 
 
-def flush_explicit_entries() -> None:
-    """Write the entries given to record() even when no ORM object changed (called before commit)."""
-    if db.session.info.get("audit_pending"):
-        _append(db.session.connection(), db.session, db.session.info.pop("audit_pending"))
-
-
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     session.flush()

@@ -108,18 +108,6 @@ def date_line(place: str, day: Date) -> str:
     return f"{place}, {when}" if place else when[0].upper() + when[1:]
 
 
-class _QRFlowable(Flowable):
-    """A QR code drawn as vector rectangles."""
-
-    def __init__(self, text: str, size: float) -> None:
-        super().__init__()
-        self.matrix = qr_matrix(text)
-        self.width = self.height = size
-
-    def draw(self) -> None:
-        draw_qr(self.canv, self.matrix, 0, 0, self.width)
-
-
 def draw_qr(c: Canvas, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
     """Fill the dark modules of `matrix` into the square (x, y, size), one rect per run."""
     module = size / len(matrix)
@@ -178,10 +166,6 @@ class OfficialDocument:
     def paragraph(self, text: str, style: str = "body", markup: bool = False) -> OfficialDocument:
         """Add a paragraph; style is body | plain | heading | note; `markup` allows <b>/<i> tags."""
         self._story.append(_p(text, self.styles[style], markup))
-        return self
-
-    def spacer(self, height_mm: float = 5) -> OfficialDocument:
-        self._story.append(Spacer(1, height_mm * mm))
         return self
 
     def table(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from core.enums import HamletKind
 from core.errors import RuleViolation
-from core.models import Chapter, Commune, Hamlet, Household, Person, UnitEvent
+from core.models import Chapter, Hamlet, Household, Person, UnitEvent
 from core.vietnamese import nfc
 from extensions import db
 
@@ -26,17 +26,6 @@ def rename_hamlet(hamlet: Hamlet, new_name: str, on: date, decision: str) -> Uni
     event = UnitEvent(unit_type="hamlet", unit_id=hamlet.id, kind="rename", old_name=hamlet.name, new_name=new_name,
                       effective_on=on, decision=nfc(decision), commune_id=hamlet.commune_id)
     hamlet.name = new_name
-    db.session.add(event)
-    return event
-
-
-def rename_commune(commune: Commune, new_name: str, on: date, decision: str) -> UnitEvent:
-    new_name = nfc(new_name)
-    if not new_name or new_name == commune.name:
-        raise RuleViolation("Tên mới phải khác tên hiện tại.", field="new_name")
-    event = UnitEvent(unit_type="commune", unit_id=commune.id, kind="rename", old_name=commune.name,
-                      new_name=new_name, effective_on=on, decision=nfc(decision), commune_id=commune.id)
-    commune.name = new_name
     db.session.add(event)
     return event
 

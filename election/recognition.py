@@ -174,7 +174,3 @@ def revote_due(poll: Poll) -> date | None:
     return revote_deadline(poll.election_day, poll.rules) if poll.round_no > 1 else None
 
 
-def latest_polls(term_id: int) -> dict[int, Poll]:
-    """hamlet id → the poll of its latest round in the term."""
-    polls = db.session.scalars(db.select(Poll).where(Poll.term_id == term_id).order_by(Poll.round_no)).all()
-    return {p.hamlet_id: p for p in polls}
