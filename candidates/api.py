@@ -31,10 +31,10 @@ from candidates.models import (
     RequestState,
 )
 from candidates.rules import Assessment
-from core.access import allow, authorise_hamlet, public, scope_hamlets, user_district_id
+from core.access import allow, authorise_hamlet, current_term_or_404, public, scope_hamlets
 from core.accounts import Role
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
-from core.models import Commune, Hamlet, Person, Term, current_term
+from core.models import Commune, Hamlet, Person
 from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
@@ -146,14 +146,6 @@ DECISION = {"type": "object", "required": ["decision", "decision_number", "decis
 # Helpers
 # ---------------------------------------------------------------------------------------------------------
 
-def _term() -> Term:
-    district_id = user_district_id()
-    term = current_term(district_id) if district_id else None
-    if term is None:
-        abort(404, "Chưa có nhiệm kỳ hiện hành.")
-    return term
-
-
 def _date(value, field: str, errors: dict[str, str]) -> date | None:
     if not isinstance(value, str):
         errors[field] = "Phải là một ngày dạng YYYY-MM-DD."
@@ -200,7 +192,7 @@ def _load_request(request_id: int) -> ExceptionRequest:
                                      {"name": "state", "in": "query", "schema": {"enum": ["draft", "confirmed"]}}],
            response_schema=PAGE_SCHEMA)
 def api_list_candidate_lists():
-    term = _term()
+    term = current_term_or_404()
     stmt = scope_hamlets(db.select(CandidateList).join(Hamlet, CandidateList.hamlet_id == Hamlet.id).join(Commune),
                          Hamlet, Commune).where(CandidateList.term_id == term.id)
     if commune_id := request.args.get("commune_id", type=int):
@@ -250,7 +242,7 @@ def api_add_candidacy(hamlet_id: int):
         errors["round_no"] = "Vòng bầu phải là 1, 2 hoặc 3."
     if errors:
         return field_errors(errors)
-    candidate_list = CandidateList.for_hamlet(_term(), hamlet, round_no, create=True)
+    candidate_list = CandidateList.for_hamlet(current_term_or_404(), hamlet, round_no, create=True)
     candidate_list.add(person, proposed_by, note[:500])
     commit(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name} (API)")
     return jsonify(list_json(candidate_list, full=True)), 201

@@ -34,10 +34,10 @@ from core.access import (
     allow,
     authorise_commune,
     authorise_hamlet,
+    current_term_or_404,
     round_param,
     scope_communes,
     scope_hamlets,
-    user_district_id,
 )
 from core.accounts import Role
 from core.api import people_filter
@@ -45,7 +45,7 @@ from core.audit import describe
 from core.enums import Education, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
 from core.forms import PersonForm
-from core.models import Commune, Hamlet, Person, Term, current_term
+from core.models import Commune, Hamlet, Person
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
@@ -62,14 +62,6 @@ LIST_STATES = {
     "confirmed": (_l("Đã xác nhận"), "ok"),
 }
 PLAN_STATES = {"due": (_l("Đang thực hiện"), "warn"), "met": (_l("Đã đạt"), "ok"), "overdue": (_l("Quá hạn"), "bad")}
-
-
-def _term() -> Term:
-    district_id = user_district_id()
-    term = current_term(district_id) if district_id else None
-    if term is None:
-        abort(404, _("Chưa có nhiệm kỳ hiện hành: Cơ quan Tổ chức – Nội vụ cần khai báo nhiệm kỳ trước."))
-    return term
 
 
 def _hamlet(hamlet_id: int) -> Hamlet:
@@ -108,7 +100,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.get("/")
 @allow(*READERS)
 def index():
-    term = _term()
+    term = current_term_or_404()
     stmt = scope_hamlets(db.select(Hamlet).join(Commune), Hamlet, Commune).where(Hamlet.ended_on.is_(None))
     commune_id = request.args.get("commune_id", type=int)
     if commune_id:
@@ -151,7 +143,7 @@ def _pending_count() -> int:
 @allow(*READERS)
 def show_list(hamlet_id: int):
     hamlet = _hamlet(hamlet_id)
-    term = _term()
+    term = current_term_or_404()
     candidate_list = CandidateList.for_hamlet(term, hamlet, round_param(CANDIDATE_LIST_ROUNDS))
     commune = hamlet.commune
     return render_template(
@@ -195,7 +187,7 @@ def _new_person(form: PersonForm, hamlet: Hamlet) -> Person | None:
 def add_candidate(hamlet_id: int):
     hamlet = _hamlet(hamlet_id)
     _ensure_list_editor(hamlet.commune)
-    term = _term()
+    term = current_term_or_404()
     round_no = round_param(CANDIDATE_LIST_ROUNDS)
     candidate_list = CandidateList.for_hamlet(term, hamlet, round_no)
     if candidate_list is not None and candidate_list.locked:
@@ -530,7 +522,7 @@ def _import_commune() -> Commune:
 @allow(*LIST_EDITORS)
 def import_lists():
     commune = _import_commune()
-    term = _term()
+    term = current_term_or_404()
     form = ImportForm()
     errors: list[tuple[int, str]] = []
     if form.validate_on_submit():

@@ -157,11 +157,13 @@ def user_district_id() -> int | None:
     return db.session.scalar(db.select(District.id).order_by(District.id).limit(1))
 
 
-def current_term_or_404(district_id: int) -> Term:
-    """The district's current term; a page about the current term answers 404 without one."""
-    term = current_term(district_id)
+def current_term_or_404(district_id: int | None = None) -> Term:
+    """The current term of `district_id` (by default the user's district); a page about the current term answers
+    404 without one."""
+    district_id = district_id if district_id is not None else user_district_id()
+    term = current_term(district_id) if district_id else None
     if term is None:
-        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành."))
+        abort(404, _("Chưa có nhiệm kỳ hiện hành: Cơ quan Tổ chức – Nội vụ cần khai báo nhiệm kỳ trước."))
     return term
 
 

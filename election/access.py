@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import abort, redirect, url_for
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from core.access import authorise_hamlet
+from core.access import authorise_hamlet, current_term_or_404
 from core.accounts import Role
-from core.models import Hamlet, Term, term_for
+from core.models import Hamlet, Term
 from election.models import Poll, VoterEntry, VoterRoll
 from extensions import db
 
@@ -43,10 +42,7 @@ CHECKIN_ROLES = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)
 def load_hamlet_term(hamlet_id: int) -> tuple[Hamlet, Term]:
     hamlet = db.get_or_404(Hamlet, hamlet_id)
     authorise_hamlet(hamlet)
-    term = term_for(hamlet)
-    if term is None:
-        abort(404, _("Huyện chưa có nhiệm kỳ hiện hành; hãy tạo nhiệm kỳ trước."))
-    return hamlet, term
+    return hamlet, current_term_or_404(hamlet.commune.district_id)
 
 
 def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, VoterEntry]:
