@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from candidates.models import CandidateList, ListState
 from core.errors import RuleViolation, StaleWrite
+from core.labels import N_
 from election.calculator import rounded_share
 from election.models import (
     CountEntry,
@@ -28,11 +29,11 @@ AGREE, DISAGREE = "agree", "disagree"
 
 
 INVALID_REASONS = {  # R-B1 reasons a board member can pick for an invalid ballot
-    "extra_marks": "Ghi thêm tên người hoặc nội dung khác",
-    "no_name_kept": "Gạch hết tên tất cả người ứng cử",
-    "too_many_kept": "Để lại nhiều tên hơn số người được bầu",
-    "no_box": "Không đánh dấu ô nào",
-    "both_boxes": "Đánh dấu cả hai ô",
+    "extra_marks": N_("Ghi thêm tên người hoặc nội dung khác"),
+    "no_name_kept": N_("Gạch hết tên tất cả người ứng cử"),
+    "too_many_kept": N_("Để lại nhiều tên hơn số người được bầu"),
+    "no_box": N_("Không đánh dấu ô nào"),
+    "both_boxes": N_("Đánh dấu cả hai ô"),
 }
 
 
@@ -171,16 +172,20 @@ def send_back(poll: Poll, entry: CountEntry, expected_version: int | None = None
     db.session.flush()
 
 
-OUTCOME_LABELS = {"elected": "Có người trúng cử", "no_winner": "Không ai trúng cử", "no_quorum": "Không đủ số hộ",
-                  "inconsistent": "Số liệu không khớp"}
+OUTCOME_LABELS = {
+    "elected": N_("Có người trúng cử"),
+    "no_winner": N_("Không ai trúng cử"),
+    "no_quorum": N_("Không đủ số hộ"),
+    "inconsistent": N_("Số liệu không khớp"),
+}
 
 
 NEXT_STEP_LABELS = {
-    "recognise": "Chờ UBND xã công nhận kết quả (R-V9)",
-    "revote": "Bầu lại (R-V8)",
-    "appoint_acting_chief": "Chủ tịch UBND xã chỉ định trưởng thôn lâm thời (R-V8)",
-    "fix_count": "Kiểm tra lại số liệu",
-    "distribute": "Phát phiếu đến từng hộ (R-V5)",
+    "recognise": N_("Chờ UBND xã công nhận kết quả (R-V9)"),
+    "revote": N_("Bầu lại (R-V8)"),
+    "appoint_acting_chief": N_("Chủ tịch UBND xã chỉ định trưởng thôn lâm thời (R-V8)"),
+    "fix_count": N_("Kiểm tra lại số liệu"),
+    "distribute": N_("Phát phiếu đến từng hộ (R-V5)"),
 }
 
 
