@@ -19,9 +19,14 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations > /dev/null
 
 # Developers: refresh the English catalogue after changing user-visible strings, then translate the new ones.
+# Idempotent (tests/test_translations.py runs the same two commands): no source locations and messages sorted, so
+# moving code does not churn the catalogue; the POT's creation date is not copied into the catalogue's header.
+BABEL_EXTRACT := extract -F babel.cfg -k _l -k lazy_gettext -k N_ --ignore-dirs=".venv tests bench" --no-location --sort-output
+BABEL_UPDATE := update -l en --no-fuzzy-matching --ignore-pot-creation-date
+
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --ignore-dirs=".venv tests bench" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel $(BABEL_EXTRACT) -o translations/messages.pot .
+	$(BIN)/pybabel $(BABEL_UPDATE) -i translations/messages.pot -d translations
 
 demo-db: setup
 	$(BIN)/flask db upgrade

@@ -31,7 +31,7 @@ from chapters import api as chapters_api, views as chapters_views
 from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, dbapi, views as core_views
 from core.access import declared_access, enforce_declared_access
 from core.errors import RuleViolation
-from core.labels import tr
+from core.i18n import tr
 from core.vietnamese import format_date, local_time
 from demo import cli as demo_cli
 from election import (

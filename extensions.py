@@ -38,9 +38,3 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-
-
-def N_(text: str) -> str:
-    """Marks a label for pybabel's extraction (`make messages`) without translating it here: labels stay
-    Vietnamese in code (PDFs and the audit log need them so) and pages translate them with `tr`."""
-    return text

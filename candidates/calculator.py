@@ -11,19 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from candidates.rules import BINH_SON_59, CandidateFacts, RuleSet, assess
-from core.enums import CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post
+from candidates.rules import ASSESSED_POSTS, BINH_SON_59, CandidateFacts, RuleSet, assess
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Post
+from core.labels import LabelledEnum
 
 BODY_FIELD = "body"  # the error key used when the body itself is not a JSON object
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # date.fromisoformat alone would also take "20220522"
 
-_CODE_FIELDS: dict[str, type[LabelledEnum]] = {
-    "post": Post,
-    "commune_class": CommuneClass,
-    "education": Education,
-    "political_theory": PoliticalTheory,
-    "party_member": PartyMembership,
+_CODE_FIELDS: dict[str, tuple[LabelledEnum, ...]] = {  # the codes each field accepts, in the order they are listed
+    "post": ASSESSED_POSTS,
+    "commune_class": tuple(CommuneClass),
+    "education": tuple(Education),
+    "political_theory": tuple(PoliticalTheory),
+    "party_member": tuple(PartyMembership),
 }
 _DATE_FIELDS = ("birth_date", "on")
 _FLAG_FIELDS = ("resident", "fit_for_term")  # optional, default true (api.md)
@@ -48,14 +49,14 @@ def _shown(value: str) -> str:
     return value if len(value) <= 40 else value[:40] + "…"
 
 
-def _parse_code(value: Any, enum: type[LabelledEnum]) -> tuple[LabelledEnum | None, str | None]:
+def _parse_code(value: Any, members: tuple[LabelledEnum, ...]) -> tuple[LabelledEnum | None, str | None]:
     if not isinstance(value, str):
         return None, MSG_NOT_STRING
-    try:
-        return enum(value), None
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        return None, f"Mã “{_shown(value)}” không hợp lệ; chọn một trong: {allowed}."
+    for member in members:
+        if member.value == value:
+            return member, None
+    allowed = ", ".join(member.value for member in members)
+    return None, f"Mã “{_shown(value)}” không hợp lệ; chọn một trong: {allowed}."
 
 
 def _parse_date(value: Any) -> tuple[date | None, str | None]:
@@ -76,11 +77,11 @@ def parse_eligibility_request(data: object) -> tuple[EligibilityRequest | None, 
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
 
-    for field, enum in _CODE_FIELDS.items():
+    for field, members in _CODE_FIELDS.items():
         if data.get(field) is None:
             errors[field] = MSG_MISSING
             continue
-        values[field], error = _parse_code(data[field], enum)
+        values[field], error = _parse_code(data[field], members)
         if error:
             errors[field] = error
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from candidates.models import ProposedBy, RemedyKind
 from core.forms import REQUIRED, strip_nfc
+from core.i18n import choices
 
 SOURCES = [("registry", _l("Chọn người trong sổ đăng ký")), ("new", _l("Nhập người mới"))]
 
@@ -30,7 +31,7 @@ class CandidacyForm(FlaskForm):
 
     source = RadioField(_l("Người ứng cử"), choices=SOURCES, default="registry")
     person_id = IntegerField(_l("Người trong sổ đăng ký"), validators=[Optional()])
-    proposed_by = SelectField(_l("Người giới thiệu"), choices=[(p.value, _l(p.label)) for p in ProposedBy])
+    proposed_by = SelectField(_l("Người giới thiệu"), choices=choices(ProposedBy))
     proposal_note = StringField(_l("Ghi chú (biên bản hội nghị, số văn bản…)"),
                                 validators=[Optional(), Length(max=500)], filters=[strip_nfc])
     submit = SubmitField(_l("Thêm vào danh sách"))
@@ -54,7 +55,7 @@ class PlanForm(Form):
     """One remediation plan (per excepted rule); a plain sub-form (the outer form carries the CSRF token)."""
 
     rule = HiddenField()
-    kind = SelectField(_l("Biện pháp"), choices=[(k.value, _l(k.label)) for k in RemedyKind])
+    kind = SelectField(_l("Biện pháp"), choices=choices(RemedyKind))
     # Not "description": a FormField has its own `description` attribute that would shadow the sub-field.
     details = StringField(_l("Nội dung (khóa học, người thay thế…)"),
                           validators=[DataRequired(REQUIRED), Length(max=500)], filters=[strip_nfc])

@@ -5,7 +5,6 @@ so an illegal transition is impossible from any caller (page, API, CLI). Only vi
 """
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -23,28 +22,21 @@ from candidates.rules import (
 )
 from core.enums import Education, PartyMembership, PoliticalTheory
 from core.errors import RuleViolation
+from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Person, Term, enum_column, qualifications_changed
 from core.vietnamese import utcnow
 from extensions import Model, db
 
 
-class ListState(enum.StrEnum):
-    DRAFT = "draft"
-    CONFIRMED = "confirmed"  # the official candidate list: locked
-
-    @property
-    def label(self) -> str:
-        return {"draft": "Đang lập", "confirmed": "Đã xác nhận (khóa)"}[self.value]
+class ListState(LabelledEnum):
+    DRAFT = "draft", N_("Đang lập")
+    CONFIRMED = "confirmed", N_("Đã xác nhận (khóa)")  # the official candidate list: locked
 
 
-class ProposedBy(enum.StrEnum):
-    FRONT_COMMITTEE = "front_committee"  # Ban công tác Mặt trận, after consulting the chapter
-    FLOOR = "floor"  # nomination from the floor (hamlet meeting)
-
-    @property
-    def label(self) -> str:
-        return {"front_committee": "Ban công tác Mặt trận (sau khi thống nhất với chi bộ)",
-                "floor": "Đề cử tại hội nghị"}[self.value]
+class ProposedBy(LabelledEnum):
+    # Ban công tác Mặt trận, after consulting the chapter
+    FRONT_COMMITTEE = "front_committee", N_("Ban công tác Mặt trận (sau khi thống nhất với chi bộ)")
+    FLOOR = "floor", N_("Đề cử tại hội nghị")  # nomination from the floor (hamlet meeting)
 
 
 class CandidateList(Model):
@@ -263,16 +255,11 @@ class Candidacy(Model):
         return self.standing_problem is None
 
 
-class RequestState(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return {"pending": "Chờ quyết định", "approved": "Đã chấp thuận", "rejected": "Không chấp thuận",
-                "withdrawn": "Đã rút"}[self.value]
+class RequestState(LabelledEnum):
+    PENDING = "pending", N_("Chờ quyết định")
+    APPROVED = "approved", N_("Đã chấp thuận")
+    REJECTED = "rejected", N_("Không chấp thuận")
+    WITHDRAWN = "withdrawn", N_("Đã rút")
 
 
 class ExceptionRequest(Model):
@@ -375,13 +362,9 @@ class ExceptionRequest(Model):
         self.decision_notes = notes.strip()
 
 
-class RemedyKind(enum.StrEnum):
-    TRAINING = "training"  # send the person to a course that reaches the standard
-    REPLACEMENT = "replacement"  # find a replacement by the end of the term
-
-    @property
-    def label(self) -> str:
-        return {"training": "Cử đi đào tạo, bồi dưỡng", "replacement": "Tìm người thay thế"}[self.value]
+class RemedyKind(LabelledEnum):
+    TRAINING = "training", N_("Cử đi đào tạo, bồi dưỡng")  # send the person to a course that reaches the standard
+    REPLACEMENT = "replacement", N_("Tìm người thay thế")  # find a replacement by the end of the term
 
 
 class RemediationPlan(Model):

@@ -60,7 +60,7 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
     for candidacy in candidate_list.candidacies:
         person = candidacy.person
         rows.append([candidacy.position, person.full_name, f"{person.birth_date:%d/%m/%Y}", person.sex.label,
-                     person.education.label_vi, person.political_theory.label_vi, person.party_member.label_vi,
+                     person.education.label, person.political_theory.label, person.party_member.label,
                      candidacy.proposed_by.label])
     doc.table(["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Học vấn", "Lý luận chính trị", "Đảng viên",
                "Người giới thiệu"], rows, col_widths=[0.6, 2.6, 1.5, 1, 1.4, 1.4, 1.6, 2.4],
@@ -89,8 +89,8 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
                   f"«Dân tin – Đảng cử», Đảng ủy {commune.full_name} đề nghị cho phép ngoại lệ tiêu chuẩn đối với "
                   f"người ứng cử sau:")
     doc.table(["Họ và tên", "Ngày sinh", "Thôn, TDP", "Học vấn", "Lý luận chính trị", "Đảng viên"],
-              [[person.full_name, f"{person.birth_date:%d/%m/%Y}", hamlet.full_name, person.education.label_vi,
-                person.political_theory.label_vi, person.party_member.label_vi]],
+              [[person.full_name, f"{person.birth_date:%d/%m/%Y}", hamlet.full_name, person.education.label,
+                person.political_theory.label, person.party_member.label]],
               col_widths=[2.6, 1.5, 1.8, 1.4, 1.4, 1.6])
     doc.paragraph("Tiêu chuẩn chưa đạt, đề nghị ngoại lệ:", style="heading")
     for line in _finding_lines(candidacy, request.rule_ids):
@@ -129,7 +129,7 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
     doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.full_name} ngày {request.filed_at:%d/%m/%Y} về việc đề nghị "
                   f"cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
                   f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.full_name}, nhiệm kỳ {term.name}.")
-    rules = ", ".join(f"{r} ({RULE_KINDS[r].label_vi.lower()})" for r in request.rule_ids)
+    rules = ", ".join(f"{r} ({RULE_KINDS[r].label.lower()})" for r in request.rule_ids)
     if approved:
         doc.paragraph(f"Điều 1. Chấp thuận ngoại lệ các tiêu chuẩn {rules} đối với đồng chí {person.full_name}.",
                       style="plain")

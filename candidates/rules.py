@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core.enums import CommuneClass, Education, LabelledEnum, PartyMembership, PoliticalTheory, Post
+from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Post
+from core.labels import N_, LabelledEnum
 
 # ---------------------------------------------------------------------------------------------------------
 # Reference values
@@ -19,15 +20,15 @@ from core.enums import CommuneClass, Education, LabelledEnum, PartyMembership, P
 
 
 class RuleKind(LabelledEnum):
-    HARD = "hard", "Bắt buộc", "Hard"
-    EXCEPTIONABLE = "exceptionable", "Có thể xin ngoại lệ", "Exceptionable"
-    TARGET = "target", "Chỉ tiêu", "Target"
+    HARD = "hard", N_("Bắt buộc")
+    EXCEPTIONABLE = "exceptionable", N_("Có thể xin ngoại lệ")
+    TARGET = "target", N_("Chỉ tiêu")
 
 
 class Status(LabelledEnum):
-    ELIGIBLE = "eligible", "Đủ tiêu chuẩn", "Eligible"
-    NEEDS_EXCEPTION = "needs_exception", "Cần ngoại lệ", "Needs an exception"
-    INELIGIBLE = "ineligible", "Không đủ tiêu chuẩn", "Ineligible"
+    ELIGIBLE = "eligible", N_("Đủ tiêu chuẩn")
+    NEEDS_EXCEPTION = "needs_exception", N_("Cần ngoại lệ")
+    INELIGIBLE = "ineligible", N_("Không đủ tiêu chuẩn")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -126,6 +127,12 @@ def _d(day: date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def _en(level: LabelledEnum) -> str:
+    """A level named in an English message by its code ("lower_secondary" → "lower secondary"): the English labels
+    live in the catalogue, which a pure rule does not read."""
+    return level.value.replace("_", " ")
+
+
 def check_resident(resident: bool) -> Finding:
     """R-E1 (TT 04/2012/TT-BNV): a hamlet chief lives permanently in the hamlet."""
     if resident:
@@ -158,15 +165,15 @@ def check_education(education: Education, commune_class: CommuneClass,
                     rule_set: RuleSet = BINH_SON_59) -> Finding:
     """R-E4 (59-KH/HU): THCS or above in a mountain commune, THPT in a plain commune."""
     minimum = rule_set.min_education(commune_class)
-    place_vi = f"xã {commune_class.label_vi.lower()}"
-    place_en = f"{commune_class.label_en.lower()} commune"
+    place_vi = f"xã {commune_class.label.lower()}"
+    place_en = f"{_en(commune_class)} commune"
     if education.at_least(minimum):
         return _finding("R-E4", True,
-                        f"Trình độ học vấn: {education.label_vi}, đạt yêu cầu {minimum.label_vi} trở lên ở {place_vi}",
-                        f"Education: {education.label_en}, meets {minimum.label_en} or above in a {place_en}")
+                        f"Trình độ học vấn: {education.label}, đạt yêu cầu {minimum.label} trở lên ở {place_vi}",
+                        f"Education: {_en(education)}, meets {_en(minimum)} or above in a {place_en}")
     return _finding("R-E4", False,
-                    f"Trình độ học vấn: {education.label_vi}, chưa đạt {minimum.label_vi} trở lên ở {place_vi}",
-                    f"Education: {education.label_en}, below {minimum.label_en} required in a {place_en}")
+                    f"Trình độ học vấn: {education.label}, chưa đạt {minimum.label} trở lên ở {place_vi}",
+                    f"Education: {_en(education)}, below {_en(minimum)} required in a {place_en}")
 
 
 def check_political_theory(theory: PoliticalTheory, rule_set: RuleSet = BINH_SON_59) -> Finding:
@@ -174,11 +181,11 @@ def check_political_theory(theory: PoliticalTheory, rule_set: RuleSet = BINH_SON
     minimum = rule_set.min_theory_chapter
     if theory.at_least(minimum):
         return _finding("R-E5", True,
-                        f"Lý luận chính trị: {theory.label_vi}, đạt yêu cầu {minimum.label_vi.lower()} trở lên",
-                        f"Political theory: {theory.label_en}, meets {minimum.label_en.lower()} or above")
+                        f"Lý luận chính trị: {theory.label}, đạt yêu cầu {minimum.label.lower()} trở lên",
+                        f"Political theory: {_en(theory)}, meets {_en(minimum)} or above")
     return _finding("R-E5", False,
-                    f"Lý luận chính trị: {theory.label_vi}, chưa đạt {minimum.label_vi.lower()} trở lên",
-                    f"Political theory: {theory.label_en}, below {minimum.label_en.lower()}")
+                    f"Lý luận chính trị: {theory.label}, chưa đạt {minimum.label.lower()} trở lên",
+                    f"Political theory: {_en(theory)}, below {_en(minimum)}")
 
 
 def check_official_member(party_member: PartyMembership) -> Finding:
@@ -186,15 +193,15 @@ def check_official_member(party_member: PartyMembership) -> Finding:
     if party_member is PartyMembership.OFFICIAL:
         return _finding("R-E6", True, "Là đảng viên chính thức", "An official party member")
     return _finding("R-E6", False,
-                    f"{party_member.label_vi}; chức vụ chi bộ phải là đảng viên chính thức",
-                    f"{party_member.label_en}; chapter posts need an official party member")
+                    f"{party_member.label}; chức vụ chi bộ phải là đảng viên chính thức",
+                    f"Party membership: {_en(party_member)}; chapter posts need an official party member")
 
 
 def check_party_member_target(party_member: PartyMembership) -> Finding:
     """R-E7 (59-KH/HU target, R-T1): a hamlet chief who is a party member; never blocks a candidacy."""
     if party_member is not PartyMembership.NONE:
-        return _finding("R-E7", True, f"{party_member.label_vi}, đạt chỉ tiêu trưởng thôn là đảng viên",
-                        f"{party_member.label_en}, meets the party-member target")
+        return _finding("R-E7", True, f"{party_member.label}, đạt chỉ tiêu trưởng thôn là đảng viên",
+                        f"Party membership: {_en(party_member)}, meets the party-member target")
     return _finding("R-E7", False,
                     "Không phải đảng viên; không phải điều kiện bắt buộc nhưng chưa đạt chỉ tiêu 100% "
                     "trưởng thôn là đảng viên",
@@ -224,13 +231,18 @@ class CandidateFacts:
     fit_for_term: bool = True
 
 
+# rules.md §1: the posts the candidate standards apply to (a Front head or another worker is not assessed).
+ASSESSED_POSTS = (Post.HAMLET_CHIEF, Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY,
+                  Post.CHAPTER_COMMITTEE_MEMBER)
 # rules.md §1 table: which rules apply to which post, in rule-id order.
 _HAMLET_CHIEF_RULES = ("R-E1", "R-E2", "R-E3", "R-E4", "R-E7", "R-E8")
 _CHAPTER_RULES = ("R-E3", "R-E4", "R-E5", "R-E6", "R-E8")
 
 
 def applicable_rules(post: Post) -> tuple[str, ...]:
-    """The rule ids that apply to `post`, in rule-id order (rules.md §1)."""
+    """The rule ids that apply to `post`, in rule-id order (rules.md §1); ValueError for a post not assessed."""
+    if post not in ASSESSED_POSTS:
+        raise ValueError(f"no candidate standards for the post {post!r}")
     return _CHAPTER_RULES if post.is_chapter_post else _HAMLET_CHIEF_RULES
 
 

@@ -30,6 +30,7 @@ from candidates.models import (
     RequestState,
 )
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf, posting_deadline
+from candidates.rules import Status
 from core.access import (
     allow,
     authorise_commune,
@@ -45,6 +46,7 @@ from core.audit import describe
 from core.enums import Education, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
 from core.forms import PersonForm
+from core.i18n import tr
 from core.models import Commune, Hamlet, Person
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
@@ -222,11 +224,12 @@ def add_candidate(hamlet_id: int):
             else:
                 status = candidacy.chief_assessment.status
                 commit(f"Thêm {person.full_name} vào danh sách ứng cử {hamlet.full_name}")
-                flash(_("Đã thêm %(name)s (%(status)s).", name=person.full_name, status=status.label_vi),
+                flash(_("Đã thêm %(name)s (%(status)s).", name=person.full_name, status=tr(status.label)),
                       "success" if status.value == "eligible" else "warning")
                 return redirect(url_for("candidates.show_list", hamlet_id=hamlet.id, round_no=round_no))
     return render_template("candidates/add_candidate.html", hamlet=hamlet, term=term, form=form,
-                           person_form=person_form, people=people, q=q, round_no=round_no)
+                           person_form=person_form, people=people, q=q, round_no=round_no,
+                           statuses={status.value: tr(status.label) for status in Status})
 
 
 @bp.post("/candidacies/<int:candidacy_id>/remove")
@@ -381,7 +384,7 @@ def decide_exception(request_id: int):
         else:
             commit(f"Quyết định {exception_request.decision_number}: {exception_request.state.label} ngoại lệ "
                      f"{exception_request.rules} cho {name}")
-            flash(_("Đã ghi quyết định: %(state)s.", state=_(exception_request.state.label)), "success")
+            flash(_("Đã ghi quyết định: %(state)s.", state=tr(exception_request.state.label)), "success")
             return redirect(url_for("candidates.show_exception", request_id=exception_request.id))
     return render_template("candidates/show_exception.html", req=exception_request, form=form, can_decide=True,
                            can_withdraw=False, today=vietnam_today()), 422

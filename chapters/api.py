@@ -7,8 +7,7 @@ from flask import abort, jsonify, request
 from flask_login import current_user
 
 from chapters.access import DASHBOARD_READERS, READERS, RECORDERS
-from chapters.models import EXCLUSION_FIELDS, Congress, NomineeSource
-from chapters.rules import ChapterPost
+from chapters.models import EXCLUSION_FIELDS, Congress, NomineeSource, chapter_post
 from chapters.targets import load_facts
 from core.access import (
     allow,
@@ -19,6 +18,7 @@ from core.access import (
     user_district_id,
 )
 from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, page_args
+from core.enums import CHAPTER_POSTS, Post
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, Hamlet, Person
 from core.targets import TargetFigure
@@ -26,6 +26,11 @@ from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
 
+# Until the posts became one enum (core.enums.Post) the API named the chapter posts "secretary", "deputy_secretary"
+# and "committee_member"; requests with those names are still understood.
+LEGACY_POSTS = {"secretary": Post.CHAPTER_SECRETARY, "deputy_secretary": Post.CHAPTER_DEPUTY_SECRETARY,
+                "committee_member": Post.CHAPTER_COMMITTEE_MEMBER}
+POST_NAMES = [p.value for p in CHAPTER_POSTS] + list(LEGACY_POSTS)
 FIGURE_SCHEMA = {"type": "object", "properties": {
     "rule": {"type": "string"}, "key": {"type": "string"}, "label": {"type": "string"},
     "numerator": {"type": "integer"}, "denominator": {"type": "integer"}, "share": {"type": ["number", "null"]},
@@ -37,18 +42,22 @@ CONGRESS_REQUEST = {"type": "object", "properties": {
         "committee_seats": {"type": ["integer", "null"]},
         **{name: {"type": "integer"} for name in EXCLUSION_FIELDS}}},
     "nominees": {"type": "array", "items": {"type": "object", "required": ["person_id"], "properties": {
-        "person_id": {"type": "integer"}, "post": {"enum": [p.value for p in ChapterPost]},
+        "person_id": {"type": "integer"}, "post": {"enum": POST_NAMES},
         "source": {"enum": ["chapter", "floor"]}, "agreeing": {"type": "integer"}}}},
     "ballots": {"type": "array", "items": {"type": "object", "required": ["post", "valid", "invalid", "votes"],
                                            "properties": {
-        "post": {"enum": [p.value for p in ChapterPost]}, "valid": {"type": "integer"},
+        "post": {"enum": POST_NAMES}, "valid": {"type": "integer"},
         "invalid": {"type": "integer"},
         "votes": {"type": "object", "description": "person id → votes", "additionalProperties": {"type": "integer"}}}}},
     "finish": {"type": "boolean"}}}
 
 
+def _post(value: str) -> Post:
+    return chapter_post(LEGACY_POSTS.get(value, value))
+
+
 def figure_json(f: TargetFigure) -> dict:
-    return {"rule": f.rule, "key": f.key, "label": f.label_vi, "numerator": f.numerator,
+    return {"rule": f.rule, "key": f.key, "label": f.label_text, "numerator": f.numerator,
             "denominator": f.denominator, "share": f.share, "target_share": f.target_share, "met": f.met}
 
 
@@ -158,7 +167,7 @@ def record_congress(chapter_id: int):
                                     int(attendance.get("present", 0)), attendance.get("committee_seats"))
         for item in body.get("nominees", []):
             source = NomineeSource(item.get("source", "chapter"))
-            congress.add_nominee(_person(item.get("person_id")), ChapterPost(item.get("post", "secretary")), source,
+            congress.add_nominee(_person(item.get("person_id")), _post(item.get("post", Post.CHAPTER_SECRETARY.value)), source,
                                  item.get("agreeing"))
         db.session.flush()
         for item in body.get("ballots", []):
@@ -168,7 +177,7 @@ def record_congress(chapter_id: int):
                 if not str(person_id).isdigit() or int(person_id) not in by_person:
                     raise RuleViolation(f"Người {person_id} không có trong danh sách giới thiệu.", "votes")
                 votes[by_person[int(person_id)]] = int(count)
-            congress.record_ballot(ChapterPost(item["post"]), int(item["valid"]), int(item["invalid"]), votes)
+            congress.record_ballot(_post(item["post"]), int(item["valid"]), int(item["invalid"]), votes)
         if body.get("finish"):
             congress.finish()
     except (KeyError, TypeError, ValueError) as error:

@@ -7,13 +7,17 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from chapters.models import EXCLUSION_LABELS, NomineeSource
-from chapters.rules import POST_LABELS, ChapterPost
+from core.enums import Post
+from core.i18n import choices
 
-POST_CHOICES = [(p.value, POST_LABELS[p][0]) for p in (ChapterPost.SECRETARY, ChapterPost.DEPUTY_SECRETARY,
-                                                        ChapterPost.COMMITTEE_MEMBER)]
-SOURCE_CHOICES = [(NomineeSource.CHAPTER.value, _l(NomineeSource.CHAPTER.label)),
-                  (NomineeSource.FLOOR.value, _l(NomineeSource.FLOOR.label))]
+POST_CHOICES = choices(Post, (Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY, Post.CHAPTER_COMMITTEE_MEMBER))
+SOURCE_CHOICES = choices(NomineeSource, (NomineeSource.CHAPTER, NomineeSource.FLOOR))
 COUNT = [InputRequired(), NumberRange(min=0, max=10000)]
+
+
+def _excluded(name: str) -> IntegerField:
+    """One of the five exclusions from the vote base (R-P2), labelled as the minutes label it."""
+    return IntegerField(_l(EXCLUSION_LABELS[name]), default=0, validators=COUNT)
 
 
 class OpenCongressForm(FlaskForm):
@@ -23,14 +27,11 @@ class OpenCongressForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     official_members_convened = IntegerField(_l("Đảng viên chính thức được triệu tập"), validators=COUNT)
-    temporarily_transferred_out = IntegerField(_l(EXCLUSION_LABELS["temporarily_transferred_out"]), default=0,
-                                               validators=COUNT)
-    exempted_and_absent = IntegerField(_l(EXCLUSION_LABELS["exempted_and_absent"]), default=0, validators=COUNT)
-    suspended = IntegerField(_l(EXCLUSION_LABELS["suspended"]), default=0, validators=COUNT)
-    prosecuted_or_detained = IntegerField(_l(EXCLUSION_LABELS["prosecuted_or_detained"]), default=0,
-                                          validators=COUNT)
-    absent_with_approved_reason = IntegerField(_l(EXCLUSION_LABELS["absent_with_approved_reason"]), default=0,
-                                               validators=COUNT)
+    temporarily_transferred_out = _excluded("temporarily_transferred_out")
+    exempted_and_absent = _excluded("exempted_and_absent")
+    suspended = _excluded("suspended")
+    prosecuted_or_detained = _excluded("prosecuted_or_detained")
+    absent_with_approved_reason = _excluded("absent_with_approved_reason")
     present = IntegerField(_l("Đảng viên có mặt, biểu quyết"), validators=COUNT)
     committee_seats = IntegerField(_l("Số lượng chi ủy viên cần bầu (chi bộ từ 9 đảng viên chính thức)"),
                                    validators=[Optional(), NumberRange(min=1, max=7)])
@@ -39,7 +40,7 @@ class AttendanceForm(FlaskForm):
 
 class NomineeForm(FlaskForm):
     person_id = SelectField(_l("Đảng viên"), coerce=int, validators=[DataRequired()])
-    post = SelectField(_l("Giới thiệu vào chức danh"), choices=POST_CHOICES, default=ChapterPost.SECRETARY.value)
+    post = SelectField(_l("Giới thiệu vào chức danh"), choices=POST_CHOICES, default=Post.CHAPTER_SECRETARY.value)
     source = SelectField(_l("Nguồn giới thiệu"), choices=SOURCE_CHOICES)
     agreeing = IntegerField(_l("Số đảng viên có mặt đồng ý (đề cử tại đại hội)"),
                             validators=[Optional(), NumberRange(min=0)])

@@ -10,7 +10,6 @@ result is not final, so the targets dashboard does not count it.
 """
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,10 +19,8 @@ from candidates.models import Candidacy, ExceptionRequest, RequestState
 from candidates.rules import Assessment, CandidateFacts, assess, get_rule_set
 from chapters.rules import (
     DEFAULT_CONGRESS_RULES,
-    POST_LABELS,
     Attendance,
     BallotResult,
-    ChapterPost,
     ChapterRuleError,
     Exclusions,
     Structure,
@@ -34,29 +31,17 @@ from chapters.rules import (
     secretary_round_outcome,
     vote_base,
 )
-from core.enums import CommuneClass, Post, WorkerPost
+from core.enums import CHAPTER_POSTS, CommuneClass, Post
 from core.errors import RuleViolation
+from core.labels import N_, LabelledEnum
 from core.models import Chapter, Hamlet, Person, Position, Term, enum_column
 from core.vietnamese import utcnow
 from extensions import Model, db
 
 RULES = DEFAULT_CONGRESS_RULES
 
-# A chapter post in the congress ↔ the candidate-standards post (R-E3…R-E6) ↔ the Position post.
-ASSESSED_AS = {ChapterPost.SECRETARY: Post.CHAPTER_SECRETARY,
-               ChapterPost.DEPUTY_SECRETARY: Post.CHAPTER_DEPUTY_SECRETARY,
-               ChapterPost.COMMITTEE_MEMBER: Post.CHAPTER_COMMITTEE_MEMBER}
-HELD_AS = {ChapterPost.SECRETARY: WorkerPost.CHAPTER_SECRETARY,
-           ChapterPost.DEPUTY_SECRETARY: WorkerPost.CHAPTER_DEPUTY_SECRETARY,
-           ChapterPost.COMMITTEE_MEMBER: WorkerPost.CHAPTER_COMMITTEE_MEMBER}
 EXCLUSION_FIELDS = ("temporarily_transferred_out", "exempted_and_absent", "suspended", "prosecuted_or_detained",
                     "absent_with_approved_reason")
-def N_(text: str) -> str:
-    """Marks a string for the translation catalogue (`make messages`) without translating it here: the
-    PDFs print the Vietnamese label, the forms translate it with lazy_gettext."""
-    return text
-
-
 EXCLUSION_LABELS = {
     "temporarily_transferred_out": N_("Chuyển sinh hoạt tạm thời"),
     "exempted_and_absent": N_("Được miễn công tác và sinh hoạt đảng, vắng mặt"),
@@ -66,37 +51,32 @@ EXCLUSION_LABELS = {
 }
 
 
-def post_label(post: ChapterPost) -> str:
-    return POST_LABELS[ChapterPost(post)][0]
+def chapter_post(value: str) -> Post:
+    """One of the posts the congress elects (R-P1) from its value; ValueError for any other post."""
+    post = Post(value)
+    if post not in CHAPTER_POSTS:
+        raise ValueError(f"{value!r} is not a chapter post")
+    return post
 
 
-class CongressState(enum.StrEnum):
-    DRAFT = "draft"
-    RECORDED = "recorded"
-    APPROVED = "approved"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "Đang ghi nhận", "recorded": "Đã kết thúc, chờ chuẩn y",
-                "approved": "Đã được cấp trên chuẩn y"}[self.value]
+class CongressState(LabelledEnum):
+    DRAFT = "draft", N_("Đang ghi nhận")
+    RECORDED = "recorded", N_("Đã kết thúc, chờ chuẩn y")
+    APPROVED = "approved", N_("Đã được cấp trên chuẩn y")
 
 
-class NomineeSource(enum.StrEnum):
-    HAMLET_CHIEF = "hamlet_chief"  # the recognised hamlet chief, proposed automatically (59-KH/HU)
-    CHAPTER = "chapter"  # proposed by the outgoing committee / the chapter
-    FLOOR = "floor"  # nominated at the congress (R-P3: > 30% of those present agreeing)
-
-    @property
-    def label(self) -> str:
-        return {"hamlet_chief": "Trưởng thôn mới (tự động giới thiệu)", "chapter": "Chi bộ giới thiệu",
-                "floor": "Đề cử tại đại hội"}[self.value]
+class NomineeSource(LabelledEnum):
+    # the recognised hamlet chief, proposed automatically (59-KH/HU)
+    HAMLET_CHIEF = "hamlet_chief", N_("Trưởng thôn mới (tự động giới thiệu)")
+    CHAPTER = "chapter", N_("Chi bộ giới thiệu")  # proposed by the outgoing committee / the chapter
+    FLOOR = "floor", N_("Đề cử tại đại hội")  # nominated at the congress (R-P3: > 30% of those present agreeing)
 
 
 def current_chief(hamlet_id: int, term_id: int) -> Position | None:
     """The hamlet chief of the term now in office (the recognised winner; recognition creates the Position)."""
     return db.session.scalar(
         db.select(Position).where(Position.hamlet_id == hamlet_id, Position.term_id == term_id,
-                                  Position.post == WorkerPost.HAMLET_CHIEF, Position.ended_on.is_(None))
+                                  Position.post == Post.HAMLET_CHIEF, Position.ended_on.is_(None))
         .order_by(Position.started_on.desc(), Position.id.desc()).limit(1))
 
 
@@ -166,7 +146,7 @@ class Congress(Model):
         chief = current_chief(self.chapter.hamlet_id, self.term_id or self.term.id)
         if chief is None or any(n.person_id == chief.person_id for n in self.nominees):
             return None
-        nominee = Nominee(person=chief.person, post=ChapterPost.SECRETARY, source=NomineeSource.HAMLET_CHIEF)
+        nominee = Nominee(person=chief.person, post=Post.CHAPTER_SECRETARY, source=NomineeSource.HAMLET_CHIEF)
         self.nominees.append(nominee)
         return nominee
 
@@ -217,7 +197,7 @@ class Congress(Model):
                                     f"từ 1 đến {structure.max_committee_seats} (R-P1).", "committee_seats")
         else:
             committee_seats = None
-            if any(n.post == ChapterPost.COMMITTEE_MEMBER for n in self.nominees):
+            if any(n.post == Post.CHAPTER_COMMITTEE_MEMBER for n in self.nominees):
                 raise RuleViolation("Chi bộ dưới 9 đảng viên chính thức không bầu chi ủy: hãy đổi chức danh "
                                     "giới thiệu của các người được giới thiệu vào chi ủy (R-P1).", "committee_seats")
         self.official_members_convened = convened
@@ -227,10 +207,10 @@ class Congress(Model):
         self.committee_seats = committee_seats
 
     # -- nominees (R-P3) ----------------------------------------------------------------------------------
-    def add_nominee(self, person: Person, post: ChapterPost, source: NomineeSource,
+    def add_nominee(self, person: Person, post: Post, source: NomineeSource,
                     agreeing: int | None = None, note: str = "") -> Nominee:
         self.ensure_draft()
-        post = ChapterPost(post)
+        post = chapter_post(post)
         if person.hamlet_id != self.chapter.hamlet_id:
             raise RuleViolation(f"{person.full_name} không thuộc {self.hamlet.full_name}.", "person_id")
         if any(n.person_id == person.id for n in self.nominees):
@@ -253,14 +233,14 @@ class Congress(Model):
         self.nominees.append(nominee)
         return nominee
 
-    def _check_post(self, post: ChapterPost) -> None:
-        if post == ChapterPost.COMMITTEE_MEMBER and not self.structure.elects_committee:
+    def _check_post(self, post: Post) -> None:
+        if post == Post.CHAPTER_COMMITTEE_MEMBER and not self.structure.elects_committee:
             raise RuleViolation(f"Chi bộ có {self.official_members_convened} đảng viên chính thức: không bầu chi ủy "
                                 "(R-P1).", "post")
 
-    def change_post(self, nominee: Nominee, post: ChapterPost) -> None:
+    def change_post(self, nominee: Nominee, post: Post) -> None:
         self.ensure_draft()
-        post = ChapterPost(post)
+        post = chapter_post(post)
         self._check_post(post)
         nominee.post = post
 
@@ -277,80 +257,80 @@ class Congress(Model):
         return found
 
     # -- ballots (R-P1…R-P4) ------------------------------------------------------------------------------
-    def ballots_for(self, post: ChapterPost) -> list[CongressBallot]:
+    def ballots_for(self, post: Post) -> list[CongressBallot]:
         return [b for b in self.ballots if b.post == post]
 
-    def elected_ids(self, post: ChapterPost) -> list[int]:
+    def elected_ids(self, post: Post) -> list[int]:
         return [nid for ballot in self.ballots_for(post) for nid in ballot.result().elected]
 
     @property
     def committee_ids(self) -> list[int]:
-        return self.elected_ids(ChapterPost.COMMITTEE_MEMBER)
+        return self.elected_ids(Post.CHAPTER_COMMITTEE_MEMBER)
 
     @property
     def secretary_person(self) -> Person | None:
         """Elected (R-P2) or, after the third round, appointed by the higher committee (R-P4)."""
-        elected = self.elected_ids(ChapterPost.SECRETARY)
+        elected = self.elected_ids(Post.CHAPTER_SECRETARY)
         if elected:
             return self.nominee(elected[0]).person
         return self.appointed_person
 
     @property
     def deputy_person(self) -> Person | None:
-        elected = self.elected_ids(ChapterPost.DEPUTY_SECRETARY)
+        elected = self.elected_ids(Post.CHAPTER_DEPUTY_SECRETARY)
         return self.nominee(elected[0]).person if elected else None
 
     @property
     def secretary_outcome(self) -> str | None:
         """R-P4 after the last secretary round: elected | next_round | appoint_by_higher_committee."""
-        rounds = self.ballots_for(ChapterPost.SECRETARY)
+        rounds = self.ballots_for(Post.CHAPTER_SECRETARY)
         if not rounds:
             return None
         last = rounds[-1]
         return secretary_round_outcome(last.round_no, bool(last.result().elected), RULES)
 
-    def next_ballot(self) -> tuple[ChapterPost, int, int] | None:
+    def next_ballot(self) -> tuple[Post, int, int] | None:
         """The ballot the congress holds next: (post, round_no, seats), or None when nothing is left."""
         structure = self.structure
         if structure.elects_committee:
             seats = self.committee_seats or structure.max_committee_seats
-            held = self.ballots_for(ChapterPost.COMMITTEE_MEMBER)
+            held = self.ballots_for(Post.CHAPTER_COMMITTEE_MEMBER)
             if not held:
-                return ChapterPost.COMMITTEE_MEMBER, 1, seats
+                return Post.CHAPTER_COMMITTEE_MEMBER, 1, seats
         if self.secretary_person is None:
             outcome = self.secretary_outcome
             if outcome == "appoint_by_higher_committee":
                 return None  # R-P4: waiting for the appointment
-            return ChapterPost.SECRETARY, len(self.ballots_for(ChapterPost.SECRETARY)) + 1, 1
-        if not self.ballots_for(ChapterPost.DEPUTY_SECRETARY):
-            return ChapterPost.DEPUTY_SECRETARY, 1, RULES.deputy_secretaries
+            return Post.CHAPTER_SECRETARY, len(self.ballots_for(Post.CHAPTER_SECRETARY)) + 1, 1
+        if not self.ballots_for(Post.CHAPTER_DEPUTY_SECRETARY):
+            return Post.CHAPTER_DEPUTY_SECRETARY, 1, RULES.deputy_secretaries
         return None
 
-    def eligible_for(self, post: ChapterPost) -> list[Nominee]:
+    def eligible_for(self, post: Post) -> list[Nominee]:
         """Who may be on the ballot for `post`: from the committee when R-P1 says so."""
-        if post == ChapterPost.COMMITTEE_MEMBER:
+        if post == Post.CHAPTER_COMMITTEE_MEMBER:
             return list(self.nominees)
         step = next((s for s in self.structure.steps if s.post == post), None)
         pool = self.nominees
         if step is not None and step.from_committee:
             committee = set(self.committee_ids)
             pool = [n for n in pool if n.id in committee]
-        if post == ChapterPost.DEPUTY_SECRETARY:
+        if post == Post.CHAPTER_DEPUTY_SECRETARY:
             secretary = self.secretary_person
             pool = [n for n in pool if secretary is None or n.person_id != secretary.id]
         return list(pool)
 
-    def record_ballot(self, post: ChapterPost, valid: int, invalid: int, votes: dict[int, int]) -> CongressBallot:
+    def record_ballot(self, post: Post, valid: int, invalid: int, votes: dict[int, int]) -> CongressBallot:
         """Record one secret ballot; the result is computed by the rules (R-P2) on the vote base."""
         self.ensure_draft()
-        post = ChapterPost(post)
+        post = chapter_post(post)
         if not self.official_members_convened:
             raise RuleViolation("Hãy ghi số đảng viên triệu tập và có mặt trước khi ghi kết quả bầu (R-P2).")
         expected = self.next_ballot()
         if expected is None:
             raise RuleViolation("Không còn cuộc bầu nào cần ghi cho đại hội này.")
         if expected[0] != post:
-            raise RuleViolation(f"Theo thứ tự bầu (R-P1), lúc này bầu {post_label(expected[0]).lower()} "
+            raise RuleViolation(f"Theo thứ tự bầu (R-P1), lúc này bầu {expected[0].label.lower()} "
                                 f"(vòng {expected[1]}).", "post")
         _, round_no, seats = expected
         if not votes:
@@ -363,7 +343,7 @@ class Congress(Model):
             problem = allowed[nominee_id].ballot_problem
             if problem:
                 raise RuleViolation(problem, "votes")
-        if post == ChapterPost.COMMITTEE_MEMBER:
+        if post == Post.CHAPTER_COMMITTEE_MEMBER:
             problems = check_candidate_list(seats, len(votes), RULES)  # R-P3
             if problems:
                 raise RuleViolation(" ".join(p.message for p in problems), "votes")
@@ -405,7 +385,7 @@ class Congress(Model):
     # -- closing ------------------------------------------------------------------------------------------
     def completion_problems(self) -> list[str]:
         problems = []
-        if self.structure.elects_committee and not self.ballots_for(ChapterPost.COMMITTEE_MEMBER):
+        if self.structure.elects_committee and not self.ballots_for(Post.CHAPTER_COMMITTEE_MEMBER):
             problems.append("chưa bầu chi ủy (R-P1)")
         if self.secretary_person is None:
             problems.append("chưa có bí thư (bầu hoặc cấp trên chỉ định, R-P4)")
@@ -425,19 +405,19 @@ class Congress(Model):
         self.state = CongressState.DRAFT
         self.recorded_at = None
 
-    def results(self) -> list[tuple[ChapterPost, Person]]:
+    def results(self) -> list[tuple[Post, Person]]:
         """The new holders: secretary, deputy, then the other committee members."""
-        out: list[tuple[ChapterPost, Person]] = []
+        out: list[tuple[Post, Person]] = []
         secretary, deputy = self.secretary_person, self.deputy_person
         if secretary is not None:
-            out.append((ChapterPost.SECRETARY, secretary))
+            out.append((Post.CHAPTER_SECRETARY, secretary))
         if deputy is not None:
-            out.append((ChapterPost.DEPUTY_SECRETARY, deputy))
+            out.append((Post.CHAPTER_DEPUTY_SECRETARY, deputy))
         taken = {p.id for _, p in out}
         for nominee_id in self.committee_ids:
             person = self.nominee(nominee_id).person
             if person.id not in taken:
-                out.append((ChapterPost.COMMITTEE_MEMBER, person))
+                out.append((Post.CHAPTER_COMMITTEE_MEMBER, person))
         return out
 
     def approve(self, *, user_id: int, number: str, on: date) -> list[Position]:
@@ -455,11 +435,11 @@ class Congress(Model):
         self.approved_at = utcnow()
         hamlet_id = self.chapter.hamlet_id
         outgoing = db.session.scalars(db.select(Position).where(
-            Position.hamlet_id == hamlet_id, Position.post.in_(list(HELD_AS.values())),
+            Position.hamlet_id == hamlet_id, Position.post.in_(CHAPTER_POSTS),
             Position.ended_on.is_(None))).all()
         for position in outgoing:
             position.ended_on = max(position.started_on, on - timedelta(days=1))
-        created = [Position(hamlet_id=hamlet_id, person_id=person.id, post=HELD_AS[post], term_id=self.term_id,
+        created = [Position(hamlet_id=hamlet_id, person_id=person.id, post=post, term_id=self.term_id,
                             started_on=on) for post, person in self.results()]
         db.session.add_all(created)
         return created
@@ -473,7 +453,7 @@ class Nominee(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     congress_id: Mapped[int] = mapped_column(sa.ForeignKey("congress.id"), index=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    post: Mapped[ChapterPost] = enum_column(ChapterPost, default=ChapterPost.SECRETARY)
+    post: Mapped[Post] = enum_column(Post, default=Post.CHAPTER_SECRETARY)
     source: Mapped[NomineeSource] = enum_column(NomineeSource)
     floor_agreeing: Mapped[int | None]  # R-P3: members present who agreed to a floor nomination
     note: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -484,10 +464,6 @@ class Nominee(Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.person.hamlet_id if self.person else None
-
-    @property
-    def post_label(self) -> str:
-        return post_label(self.post)
 
     def _facts(self) -> CandidateFacts:
         p = self.person
@@ -503,7 +479,7 @@ class Nominee(Model):
     def assessment(self) -> Assessment:
         """R-E3…R-E6 for the proposed chapter post, on the congress day (rules.md §1)."""
         commune_class, rule_set = self._context
-        return assess(ASSESSED_AS[ChapterPost(self.post)], self._facts(), self.congress.held_on, commune_class,
+        return assess(chapter_post(self.post), self._facts(), self.congress.held_on, commune_class,
                       rule_set)
 
     def chief_assessment(self) -> Assessment:
@@ -524,7 +500,7 @@ class Nominee(Model):
         failed = self.assessment().failed_hard
         if failed:
             return (f"{self.person.full_name} không đạt tiêu chuẩn bắt buộc {', '.join(failed)} cho chức danh "
-                    f"{self.post_label.lower()}; không thể đưa vào phiếu bầu.")
+                    f"{self.post.label.lower()}; không thể đưa vào phiếu bầu.")
         return None
 
 
@@ -535,7 +511,7 @@ class CongressBallot(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     congress_id: Mapped[int] = mapped_column(sa.ForeignKey("congress.id"), index=True)
-    post: Mapped[ChapterPost] = enum_column(ChapterPost)
+    post: Mapped[Post] = enum_column(Post)
     round_no: Mapped[int] = mapped_column(default=1)
     seats: Mapped[int] = mapped_column(default=1)
     valid_ballots: Mapped[int] = mapped_column(default=0)
@@ -548,10 +524,6 @@ class CongressBallot(Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.congress.chapter.hamlet_id if self.congress else None
-
-    @property
-    def post_label(self) -> str:
-        return post_label(self.post)
 
     def result(self) -> BallotResult:
         """R-P2: computed by the rules on the congress's vote base, never stored."""

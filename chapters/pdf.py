@@ -4,10 +4,11 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState, post_label
+from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState
 from chapters.rules import votes_needed
 from chapters.targets import Facts
 from core.documents import OfficialDocument, Signature
+from core.enums import Post
 from core.models import District
 from core.targets import TargetFigure
 from core.vietnamese import vietnam_today
@@ -45,14 +46,14 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
     doc.paragraph(congress.structure.message, "plain")
     doc.paragraph("2. Danh sách người được giới thiệu", "heading")
     doc.table(["STT", "Họ và tên", "Giới thiệu vào", "Nguồn"],
-              [[i, n.person.full_name, n.post_label,
+              [[i, n.person.full_name, n.post.label,
                 n.source.label + (f" ({n.floor_agreeing}/{congress.present} đồng ý)" if n.floor_agreeing is not None
                                   else "")] for i, n in enumerate(congress.nominees, start=1)],
               col_widths=[0.6, 3.4, 2, 3.2], align=["center", "left", "left", "left"])
     doc.paragraph("3. Kết quả bầu cử", "heading")
     for ballot in congress.ballots:
         result = ballot.result()
-        doc.paragraph(f"Bầu {ballot.post_label.lower()} – vòng {ballot.round_no} (số lượng cần bầu: {ballot.seats}). "
+        doc.paragraph(f"Bầu {ballot.post.label.lower()} – vòng {ballot.round_no} (số lượng cần bầu: {ballot.seats}). "
                       f"Phiếu hợp lệ: {ballot.valid_ballots}; không hợp lệ: {ballot.invalid_ballots}.", "plain")
         doc.table(["Họ và tên", "Số phiếu", "Tỷ lệ / căn cứ", "Kết quả"],
                   [[nominee.person.full_name, tally.votes, _percent(tally.share_of_base),
@@ -62,7 +63,7 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
         if result.tie_needs_new_round:
             doc.paragraph("Có người bằng phiếu ở chỗ cuối cùng: bầu lại trong số những người bằng phiếu.", "note")
     if congress.appointed_person is not None:
-        doc.paragraph(f"Sau {len(congress.ballots_for('secretary'))} vòng bầu không có người trúng cử bí thư, cấp ủy "
+        doc.paragraph(f"Sau {len(congress.ballots_for(Post.CHAPTER_SECRETARY))} vòng bầu không có người trúng cử bí thư, cấp ủy "
                       f"cấp trên chỉ định đồng chí {congress.appointed_person.full_name} làm bí thư chi bộ "
                       f"(Quyết định số {congress.appointment_number} ngày "
                       f"{congress.appointment_date:%d/%m/%Y}) (R-P4).")
@@ -70,7 +71,7 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
     results = congress.results()
     if results:
         doc.table(["STT", "Họ và tên", "Chức danh"],
-                  [[i, person.full_name, post_label(post)] for i, (post, person) in enumerate(results, start=1)],
+                  [[i, person.full_name, post.label] for i, (post, person) in enumerate(results, start=1)],
                   col_widths=[0.6, 4, 3], align=["center", "left", "left"])
     else:
         doc.paragraph("Chưa có kết quả.", "plain")
@@ -94,7 +95,7 @@ def period_end(period: str, year: int) -> date:
 
 def _figure_row(f: TargetFigure) -> list:
     target = "—" if f.target_share is None else ("≤ " if f.at_most else "") + _percent(f.target_share)
-    return [f.rule, f.label_vi, f"{f.numerator}/{f.denominator}", _percent(f.share), target,
+    return [f.rule, f.label_text, f"{f.numerator}/{f.denominator}", _percent(f.share), target,
             "Đạt" if f.met else "Chưa đạt"]
 
 

@@ -16,6 +16,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
+from core.enums import Post
+from core.labels import N_
 from core.targets import RuleInputError, TargetFigure, check_counts, share_of
 from training.rules import WorkerFacts, training_targets
 
@@ -75,29 +77,14 @@ def _percent_en(share: float | None) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
-class ChapterPost(StrEnum):
-    COMMITTEE_MEMBER = "committee_member"
-    SECRETARY = "secretary"
-    DEPUTY_SECRETARY = "deputy_secretary"
-
-
-POST_LABELS: dict[ChapterPost, tuple[str, str]] = {
-    ChapterPost.COMMITTEE_MEMBER: ("Chi ủy viên", "Committee member"),
-    ChapterPost.SECRETARY: ("Bí thư chi bộ", "Chapter secretary"),
-    ChapterPost.DEPUTY_SECRETARY: ("Phó bí thư chi bộ", "Deputy secretary"),
-}
-
-
 @dataclass(frozen=True)
 class ElectionStep:
-    """One election of the congress, in the order it is held."""
+    """One election of the congress, in the order it is held (its label: `post.label`)."""
 
-    post: ChapterPost
+    post: Post  # one of core.enums.CHAPTER_POSTS
     max_seats: int
     from_committee: bool  # chosen among the committee just elected
     optional: bool  # the congress may skip it ("if needed")
-    label_vi: str
-    label_en: str
 
 
 @dataclass(frozen=True)
@@ -124,12 +111,10 @@ def congress_structure(official_members: int, rules: CongressRuleSet = DEFAULT_C
     The exact number within the maximum is decided by the congress (on the higher committee's guidance).
     """
     _check_counts(official_members=official_members)
-    secretary_vi, secretary_en = POST_LABELS[ChapterPost.SECRETARY]
-    deputy_vi, deputy_en = POST_LABELS[ChapterPost.DEPUTY_SECRETARY]
     if not elects_committee(official_members, rules):
         steps = (
-            ElectionStep(ChapterPost.SECRETARY, 1, False, False, secretary_vi, secretary_en),
-            ElectionStep(ChapterPost.DEPUTY_SECRETARY, rules.deputy_secretaries, False, True, deputy_vi, deputy_en),
+            ElectionStep(Post.CHAPTER_SECRETARY, 1, False, False),
+            ElectionStep(Post.CHAPTER_DEPUTY_SECRETARY, rules.deputy_secretaries, False, True),
         )
         return Structure(
             official_members, False, 0, steps,
@@ -139,11 +124,10 @@ def congress_structure(official_members: int, rules: CongressRuleSet = DEFAULT_C
             "no committee; it elects a secretary and, if needed, one deputy secretary.",
         )
     seats = min(rules.max_committee_seats, official_members - 1)
-    member_vi, member_en = POST_LABELS[ChapterPost.COMMITTEE_MEMBER]
     steps = (
-        ElectionStep(ChapterPost.COMMITTEE_MEMBER, seats, False, False, member_vi, member_en),
-        ElectionStep(ChapterPost.SECRETARY, 1, True, False, secretary_vi, secretary_en),
-        ElectionStep(ChapterPost.DEPUTY_SECRETARY, rules.deputy_secretaries, True, False, deputy_vi, deputy_en),
+        ElectionStep(Post.CHAPTER_COMMITTEE_MEMBER, seats, False, False),
+        ElectionStep(Post.CHAPTER_SECRETARY, 1, True, False),
+        ElectionStep(Post.CHAPTER_DEPUTY_SECRETARY, rules.deputy_secretaries, True, False),
     )
     return Structure(
         official_members, True, seats, steps,
@@ -412,7 +396,7 @@ class HamletFacts:
 
     hamlet_id: Hashable
     chief_is_member: bool | None  # R-T1
-    chief_post_in_chapter: ChapterPost | None  # R-T3: the chief's post in the chapter, None if none
+    chief_post_in_chapter: Post | None  # R-T3: the chief's post in the chapter, None if none
     front_head_is_member: bool | None  # R-T1
     commune_id: Hashable | None = None
 
@@ -446,10 +430,10 @@ def chief_membership_targets(hamlets: Iterable[HamletFacts]) -> list[TargetFigur
             heads += 1
             head_members += hamlet.front_head_is_member
     return [
-        TargetFigure("R-T1", "chief_is_member", "Trưởng thôn, tổ trưởng tổ dân phố là đảng viên",
-                     "Hamlet chiefs who are party members", chief_members, chiefs),
-        TargetFigure("R-T1", "front_head_is_member", "Trưởng ban công tác Mặt trận là đảng viên",
-                     "Front work-committee heads who are party members", head_members, heads),
+        TargetFigure("R-T1", "chief_is_member", N_("Trưởng thôn, tổ trưởng tổ dân phố là đảng viên"),
+                     chief_members, chiefs),
+        TargetFigure("R-T1", "front_head_is_member", N_("Trưởng ban công tác Mặt trận là đảng viên"),
+                     head_members, heads),
     ]
 
 
@@ -461,10 +445,8 @@ def committee_target(chapters: Iterable[ChapterFacts],
         if elects_committee(chapter.official_members, rules):
             due += 1
             with_committee += chapter.has_committee
-    return TargetFigure("R-T2", "chapter_has_committee",
-                        f"Chi bộ có từ {rules.committee_threshold} đảng viên chính thức có chi ủy",
-                        f"Chapters with {rules.committee_threshold}+ official members that have a committee",
-                        with_committee, due)
+    return TargetFigure("R-T2", "chapter_has_committee", N_("Chi bộ có từ %(n)s đảng viên chính thức có chi ủy"),
+                        with_committee, due, label_values={"n": rules.committee_threshold})
 
 
 def chief_chapter_post_targets(hamlets: Iterable[HamletFacts]) -> list[TargetFigure]:
@@ -475,14 +457,12 @@ def chief_chapter_post_targets(hamlets: Iterable[HamletFacts]) -> list[TargetFig
             continue  # no chief in office
         chiefs += 1
         with_post += hamlet.chief_post_in_chapter is not None
-        secretaries += hamlet.chief_post_in_chapter == ChapterPost.SECRETARY
+        secretaries += hamlet.chief_post_in_chapter == Post.CHAPTER_SECRETARY
     return [
-        TargetFigure("R-T3", "chief_holds_chapter_post",
-                     "Trưởng thôn là bí thư, phó bí thư hoặc chi ủy viên chi bộ",
-                     "Hamlet chiefs who are chapter secretary, deputy or committee member", with_post, chiefs),
-        TargetFigure("R-T3", "chief_is_secretary", "Bí thư chi bộ đồng thời là trưởng thôn (khuyến khích)",
-                     "Chapter secretary is also the hamlet chief (encouraged)", secretaries, chiefs,
-                     target_share=None),
+        TargetFigure("R-T3", "chief_holds_chapter_post", N_("Trưởng thôn là bí thư, phó bí thư hoặc chi ủy viên chi bộ"),
+                     with_post, chiefs),
+        TargetFigure("R-T3", "chief_is_secretary", N_("Bí thư chi bộ đồng thời là trưởng thôn (khuyến khích)"),
+                     secretaries, chiefs, target_share=None),
     ]
 
 
@@ -503,13 +483,10 @@ def remediation_targets(remediations: Iterable[RemediationFacts], as_of: date) -
         counts[remediation_state(remediation, as_of)] += 1
     total = sum(counts.values())
     return [
-        TargetFigure("R-T5", "remediation_met", "Ngoại lệ đã khắc phục xong",
-                     "Exceptions whose remediation is met", counts["met"], total),
-        TargetFigure("R-T5", "remediation_due", "Ngoại lệ đang trong hạn khắc phục",
-                     "Exceptions whose remediation is due (deadline not passed)", counts["due"], total,
+        TargetFigure("R-T5", "remediation_met", N_("Ngoại lệ đã khắc phục xong"), counts["met"], total),
+        TargetFigure("R-T5", "remediation_due", N_("Ngoại lệ đang trong hạn khắc phục"), counts["due"], total,
                      target_share=None),
-        TargetFigure("R-T5", "remediation_overdue", "Ngoại lệ quá hạn khắc phục",
-                     "Exceptions whose remediation is overdue", counts["overdue"], total,
+        TargetFigure("R-T5", "remediation_overdue", N_("Ngoại lệ quá hạn khắc phục"), counts["overdue"], total,
                      target_share=0.0, at_most=True),
     ]
 

@@ -23,26 +23,22 @@ from datetime import date, timedelta
 from candidates.models import RemediationPlan
 from chapters.rules import (
     DEFAULT_CONGRESS_RULES,
-    POST_LABELS,
     ChapterFacts,
-    ChapterPost,
     HamletFacts,
     RemediationFacts,
     compute_targets,
     compute_targets_by_commune,
 )
-from core.enums import PartyMembership, WorkerPost
+from core.enums import PartyMembership, Post
 from core.models import Chapter, Commune, Hamlet, Person, Position, Term
 from core.targets import TargetFigure
 from extensions import db
 from training.models import training_facts
 from training.rules import WorkerFacts
 
-COUNTED_POSTS = (WorkerPost.HAMLET_CHIEF, WorkerPost.FRONT_HEAD, WorkerPost.CHAPTER_SECRETARY,
-                 WorkerPost.CHAPTER_DEPUTY_SECRETARY, WorkerPost.CHAPTER_COMMITTEE_MEMBER)
-CHAPTER_RANK = {WorkerPost.CHAPTER_SECRETARY: ChapterPost.SECRETARY,
-                WorkerPost.CHAPTER_DEPUTY_SECRETARY: ChapterPost.DEPUTY_SECRETARY,
-                WorkerPost.CHAPTER_COMMITTEE_MEMBER: ChapterPost.COMMITTEE_MEMBER}
+COUNTED_POSTS = (Post.HAMLET_CHIEF, Post.FRONT_HEAD, Post.CHAPTER_SECRETARY,
+                 Post.CHAPTER_DEPUTY_SECRETARY, Post.CHAPTER_COMMITTEE_MEMBER)
+CHAPTER_RANK = (Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY, Post.CHAPTER_COMMITTEE_MEMBER)  # highest first
 NO_TRAINING_NOTE = "chưa có dữ liệu bồi dưỡng"
 # Figures drawn on the progress chart (R-T4 has no history: training facts are today's only).
 CHART_KEYS = ("chief_is_member", "chapter_has_committee", "chief_holds_chapter_post", "chief_is_secretary",
@@ -52,7 +48,7 @@ CHART_KEYS = ("chief_is_member", "chapter_has_committee", "chief_holds_chapter_p
 @dataclass(frozen=True)
 class HeldPost:
     hamlet_id: int
-    post: WorkerPost
+    post: Post
     person_id: int
     person_name: str
     is_member: bool
@@ -102,11 +98,11 @@ class Facts:
         holders, chapter_people = self._holders(day)
         out = []
         for hamlet in self.hamlets.values():
-            chief = holders.get((hamlet.id, WorkerPost.HAMLET_CHIEF))
-            front = holders.get((hamlet.id, WorkerPost.FRONT_HEAD))
+            chief = holders.get((hamlet.id, Post.HAMLET_CHIEF))
+            front = holders.get((hamlet.id, Post.FRONT_HEAD))
             chapter_post = None
             if chief is not None:  # the highest chapter post the chief holds (CHAPTER_RANK order)
-                chapter_post = next((rank for post, rank in CHAPTER_RANK.items()
+                chapter_post = next((post for post in CHAPTER_RANK
                                      if chief.person_id in chapter_people.get((hamlet.id, post), ())), None)
             out.append(HamletFacts(hamlet.id, chief.is_member if chief else None, chapter_post,
                                    front.is_member if front else None, hamlet.commune_id))
@@ -114,17 +110,17 @@ class Facts:
 
     def chapter_facts(self, day: date) -> list[ChapterFacts]:
         committees = {p.hamlet_id for p in self.posts
-                      if p.post == WorkerPost.CHAPTER_COMMITTEE_MEMBER and p.holds_on(day)}
+                      if p.post == Post.CHAPTER_COMMITTEE_MEMBER and p.holds_on(day)}
         return [ChapterFacts(chapter_id, official, hamlet_id in committees, self.hamlets[hamlet_id].commune_id)
                 for chapter_id, hamlet_id, official, _ in self.chapters]
 
     def remediation_facts(self) -> list[RemediationFacts]:
         return [RemediationFacts(r.id, r.deadline, r.met_on, r.commune_id) for r in self.remediations]
 
-    def _holders(self, day: date) -> tuple[dict[tuple[int, WorkerPost], HeldPost], dict[tuple[int, WorkerPost], set[int]]]:
+    def _holders(self, day: date) -> tuple[dict[tuple[int, Post], HeldPost], dict[tuple[int, Post], set[int]]]:
         """On `day`: the single chief and Front head per hamlet (latest start wins), and chapter post holders."""
-        single: dict[tuple[int, WorkerPost], HeldPost] = {}
-        chapter_people: dict[tuple[int, WorkerPost], set[int]] = defaultdict(set)
+        single: dict[tuple[int, Post], HeldPost] = {}
+        chapter_people: dict[tuple[int, Post], set[int]] = defaultdict(set)
         for p in self.posts:
             if not p.holds_on(day):
                 continue
@@ -176,9 +172,9 @@ class Facts:
             figure = judge(hamlets=[facts])
             if figure:
                 hamlet = self.hamlets[facts.hamlet_id]
-                person = holders.get((hamlet.id, WorkerPost.FRONT_HEAD if key == "front_head_is_member"
-                                      else WorkerPost.HAMLET_CHIEF))
-                detail = POST_LABELS[facts.chief_post_in_chapter][0] if facts.chief_post_in_chapter else ""
+                person = holders.get((hamlet.id, Post.FRONT_HEAD if key == "front_head_is_member"
+                                      else Post.HAMLET_CHIEF))
+                detail = facts.chief_post_in_chapter.label if facts.chief_post_in_chapter else ""
                 rows.append(self._row(hamlet, person.person_name if person else "", figure, detail))
         chapter_names = {c[0]: (c[1], c[2], c[3]) for c in self.chapters}
         for facts in self.chapter_facts(day):

@@ -10,15 +10,23 @@ from sqlalchemy.orm import selectinload
 
 from chapters.access import APPROVERS, DASHBOARD_READERS, READERS, RECORDERS, load_chapter, load_congress
 from chapters.forms import POST_CHOICES, AppointmentForm, ApprovalForm, AttendanceForm, NomineeForm, OpenCongressForm
-from chapters.models import EXCLUSION_FIELDS, Congress, CongressState, Nominee, NomineeSource, current_chief, post_label
+from chapters.models import (
+    EXCLUSION_FIELDS,
+    Congress,
+    CongressState,
+    Nominee,
+    NomineeSource,
+    chapter_post,
+    current_chief,
+)
 from chapters.pdf import congress_minutes_pdf, period_end, targets_report_pdf
-from chapters.rules import ChapterPost
 from chapters.targets import CHART_KEYS, load_facts
 from chapters.workbook import targets_workbook
 from core.access import allow, authorise_district, current_term_or_404, scope_communes, scope_hamlets, user_district_id
 from core.accounts import Role
-from core.enums import PartyMembership, WorkerPost
+from core.enums import CHAPTER_POSTS, PartyMembership, Post
 from core.errors import RuleViolation
+from core.i18n import tr
 from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
@@ -39,7 +47,7 @@ def index():
         abort(404)
     term = current_term_or_404(district_id)
     chief = (db.select(Position.hamlet_id.label("hamlet_id"), db.func.max(Position.person_id).label("person_id"))
-             .where(Position.post == WorkerPost.HAMLET_CHIEF, Position.term_id == term.id,
+             .where(Position.post == Post.HAMLET_CHIEF, Position.term_id == term.id,
                     Position.ended_on.is_(None)).group_by(Position.hamlet_id).subquery())
     stmt = (db.select(Chapter).join(Hamlet, Chapter.hamlet_id == Hamlet.id)
             .join(Commune, Hamlet.commune_id == Commune.id)
@@ -85,7 +93,7 @@ def congress(chapter_id: int):
     chief = current_chief(chapter.hamlet_id, term.id)
     can_record = current_user.role in (*RECORDERS, Role.ADMIN)
     context = {"chapter": chapter, "term": term, "congress": record, "chief": chief, "can_record": can_record,
-               "post_label": post_label, "post_choices": POST_CHOICES,
+               "post_choices": POST_CHOICES,
                "can_approve": current_user.role in (*APPROVERS, Role.ADMIN)}
     if record is None:
         context["open_form"] = OpenCongressForm(held_on=vietnam_today())
@@ -95,7 +103,7 @@ def congress(chapter_id: int):
     members = db.session.scalars(db.select(Person).where(Person.hamlet_id == chapter.hamlet_id,
                                                          Person.party_member != PartyMembership.NONE)
                                  .order_by(Person.name_folded)).all()
-    nominee_form.person_id.choices = [(p.id, f"{p.full_name} ({p.birth_date:%Y}, {p.party_member.label_vi})")
+    nominee_form.person_id.choices = [(p.id, f"{p.full_name} ({p.birth_date:%Y}, {tr(p.party_member.label)})")
                                       for p in members]
     appointment_form = AppointmentForm(on=vietnam_today())
     appointment_form.person_id.choices = [(p.id, p.full_name) for p in members]
@@ -185,7 +193,7 @@ def add_nominee(congress_id: int):
         flash(_("Chọn một đảng viên."), "danger")
         return _back(record)
     return _act(congress_id, f"Giới thiệu {person.full_name}",
-                lambda c: c.add_nominee(person, ChapterPost(form.post.data), NomineeSource(form.source.data),
+                lambda c: c.add_nominee(person, chapter_post(form.post.data), NomineeSource(form.source.data),
                                         form.agreeing.data, form.note.data or ""))
 
 
@@ -193,10 +201,10 @@ def add_nominee(congress_id: int):
 @allow(*RECORDERS)
 def change_nominee_post(congress_id: int, nominee_id: int):
     post = request.form.get("post", "")
-    if post not in ChapterPost.__members__.values():
+    if post not in CHAPTER_POSTS:
         abort(400)
     return _act(congress_id, "Đổi chức danh giới thiệu",
-                lambda c: c.change_post(c.nominee(nominee_id), ChapterPost(post)))
+                lambda c: c.change_post(c.nominee(nominee_id), chapter_post(post)))
 
 
 @bp.post("/congresses/<int:congress_id>/nominees/<int:nominee_id>/delete")
@@ -214,7 +222,7 @@ def _int(name: str) -> int | None:
 @allow(*RECORDERS)
 def record_ballot(congress_id: int):
     post = request.form.get("post", "")
-    if post not in ChapterPost.__members__.values():
+    if post not in CHAPTER_POSTS:
         abort(400)
     valid, invalid = _int("valid_ballots"), _int("invalid_ballots")
     votes = {int(key.removeprefix("votes_")): int(value) for key, value in request.form.items()
@@ -224,7 +232,7 @@ def record_ballot(congress_id: int):
         flash(_("Cần ghi số phiếu hợp lệ và không hợp lệ."), "danger")
         return _back(record)
     return _act(congress_id, f"Ghi kết quả bầu {post}",
-                lambda c: c.record_ballot(ChapterPost(post), valid, invalid, votes))
+                lambda c: c.record_ballot(chapter_post(post), valid, invalid, votes))
 
 
 @bp.post("/congresses/<int:congress_id>/ballots/delete-last")
@@ -322,7 +330,7 @@ def dashboard():
 def _chart(progress, figures) -> dict:
     """Inline-SVG geometry: one polyline per CHART_KEYS figure, x = time, y = share 0–100%."""
     width, height, left, bottom = 640, 220, 40, 24
-    labels = {f.key: f.label_vi for f in figures}
+    labels = {f.key: tr(f.label, **f.label_values) for f in figures}
     n = max(len(progress) - 1, 1)
     colours = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828"]
     series = []

@@ -1,7 +1,6 @@
 """Users, their roles and scopes, login throttling and API tokens."""
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -12,36 +11,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import dbapi
+from core.labels import N_, LabelledEnum
 from core.models import Commune, District, Hamlet, enum_column
 from core.vietnamese import utcnow
 from extensions import Model, db, login_manager
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """The roles of domain.md; each user holds one role scoped to a unit."""
 
-    ADMIN = "admin"  # system administrator (created by `flask users create-admin`)
-    DISTRICT_OFFICE = "district_office"  # Cơ quan Tổ chức – Nội vụ
-    APPROVING_AUTHORITY = "approving_authority"  # e.g. Ban Thường vụ Huyện ủy: decides exceptions
-    COMMUNE_COMMITTEE = "commune_committee"  # commune election committee
-    POLLING_TEAM = "polling_team"  # tổ bầu cử / counting team of a hamlet
-    PARTY_COMMITTEE = "party_committee"  # chapter / commune party committee
-    OBSERVER = "observer"  # read only
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self.value]
+    ADMIN = "admin", N_("Quản trị hệ thống")  # created by `flask users create-admin`
+    DISTRICT_OFFICE = "district_office", N_("Cơ quan Tổ chức – Nội vụ")
+    APPROVING_AUTHORITY = "approving_authority", N_("Cấp có thẩm quyền phê duyệt ngoại lệ")  # e.g. Ban Thường vụ
+    COMMUNE_COMMITTEE = "commune_committee", N_("Ban chỉ đạo bầu cử xã")
+    POLLING_TEAM = "polling_team", N_("Tổ bầu cử thôn, TDP")  # tổ bầu cử / counting team of a hamlet
+    PARTY_COMMITTEE = "party_committee", N_("Cấp ủy chi bộ / Đảng ủy xã")
+    OBSERVER = "observer", N_("Người theo dõi (chỉ xem)")  # read only
 
 
-ROLE_LABELS = {
-    "admin": "Quản trị hệ thống",
-    "district_office": "Cơ quan Tổ chức – Nội vụ",
-    "approving_authority": "Cấp có thẩm quyền phê duyệt ngoại lệ",
-    "commune_committee": "Ban chỉ đạo bầu cử xã",
-    "polling_team": "Tổ bầu cử thôn, TDP",
-    "party_committee": "Cấp ủy chi bộ / Đảng ủy xã",
-    "observer": "Người theo dõi (chỉ xem)",
-}
 DISTRICT_WIDE = frozenset({Role.ADMIN, Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER})
 EVERY_ROLE = frozenset(Role)
 

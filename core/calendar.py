@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from core.labels import N_
+
 SUNDAY = 6  # date.weekday()
 
 
@@ -31,8 +33,7 @@ def election_day_problem(day: date) -> CalendarProblem | None:
 class Milestone:
     rule: str
     key: str
-    label: str
-    label_en: str
+    label: str  # Vietnamese, marked for the catalogue (core/labels.py)
     deadline: date  # the step must be done on or before this date
 
 
@@ -45,12 +46,11 @@ NOTICE_LEAD_DAYS = 7  # public notice of day, place, candidate list
 def election_timeline(election_day: date) -> list[Milestone]:
     """R-V2: the latest date for each preparatory step before `election_day`."""
     return [
-        Milestone("R-V2", "decision", "Quyết định và kế hoạch của Chủ tịch UBND xã",
-                  "Commune chairman's decision and plan", election_day - timedelta(days=DECISION_LEAD_DAYS)),
-        Milestone("R-V2", "team", "Thành lập Tổ bầu cử", "Election team set up",
-                  election_day - timedelta(days=TEAM_LEAD_DAYS)),
-        Milestone("R-V2", "notice", "Niêm yết thông báo ngày bầu cử và danh sách người ứng cử",
-                  "Public notice of the day and the candidate list", election_day - timedelta(days=NOTICE_LEAD_DAYS)),
+        Milestone("R-V2", "decision", N_("Quyết định và kế hoạch của Chủ tịch UBND xã"),
+                  election_day - timedelta(days=DECISION_LEAD_DAYS)),
+        Milestone("R-V2", "team", N_("Thành lập Tổ bầu cử"), election_day - timedelta(days=TEAM_LEAD_DAYS)),
+        Milestone("R-V2", "notice", N_("Niêm yết thông báo ngày bầu cử và danh sách người ứng cử"),
+                  election_day - timedelta(days=NOTICE_LEAD_DAYS)),
     ]
 
 

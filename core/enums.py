@@ -1,29 +1,10 @@
 """The person and unit enums every package shares: education, political theory, party membership, commune
-class, posts, sex, unit kinds. Pure: no Flask or database import."""
+class, posts, sex, unit kinds. Pure: no Flask or database import. Labels: core/labels.py."""
 from __future__ import annotations
 
-import enum
-from enum import StrEnum
 from typing import Self
 
-
-class LabelledEnum(StrEnum):
-    """A string enum whose members carry a Vietnamese and an English label for the UI."""
-
-    label_vi: str
-    label_en: str
-
-    def __new__(cls, value: str, label_vi: str, label_en: str) -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_vi = label_vi
-        member.label_en = label_en
-        return member
-
-    @classmethod
-    def choices(cls, lang: str = "vi") -> list[tuple[str, str]]:
-        """(value, label) pairs in definition order, for select fields."""
-        return [(m.value, m.label_vi if lang == "vi" else m.label_en) for m in cls]
+from core.labels import N_, LabelledEnum
 
 
 class OrderedEnum(LabelledEnum):
@@ -67,96 +48,60 @@ def at_least(level: OrderedEnum, minimum: OrderedEnum) -> bool:
     return level.at_least(minimum)
 
 
-class Post(LabelledEnum):
-    HAMLET_CHIEF = "hamlet_chief", "Trưởng thôn, Tổ trưởng tổ dân phố", "Hamlet chief"
-    CHAPTER_SECRETARY = "chapter_secretary", "Bí thư chi bộ", "Chapter secretary"
-    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary", "Phó Bí thư chi bộ", "Chapter deputy secretary"
-    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member", "Chi ủy viên", "Chapter committee member"
-
-    @property
-    def is_chapter_post(self) -> bool:
-        return self is not Post.HAMLET_CHIEF
-
-
 class Education(OrderedEnum):
-    PRIMARY = "primary", "Tiểu học", "Primary school"
-    LOWER_SECONDARY = "lower_secondary", "THCS (lớp 9/12)", "Lower secondary (grade 9)"
-    UPPER_SECONDARY = "upper_secondary", "THPT (lớp 12/12)", "Upper secondary (grade 12)"
+    PRIMARY = "primary", N_("Tiểu học")
+    LOWER_SECONDARY = "lower_secondary", N_("THCS (lớp 9/12)")
+    UPPER_SECONDARY = "upper_secondary", N_("THPT (lớp 12/12)")
 
 
 class PoliticalTheory(OrderedEnum):
-    NONE = "none", "Chưa qua đào tạo", "None"
-    ELEMENTARY = "elementary", "Sơ cấp", "Elementary"
-    INTERMEDIATE = "intermediate", "Trung cấp", "Intermediate"
-    ADVANCED = "advanced", "Cao cấp, cử nhân chính trị", "Advanced or bachelor"
+    NONE = "none", N_("Chưa qua đào tạo")
+    ELEMENTARY = "elementary", N_("Sơ cấp")
+    INTERMEDIATE = "intermediate", N_("Trung cấp")
+    ADVANCED = "advanced", N_("Cao cấp, cử nhân chính trị")
 
 
 class PartyMembership(LabelledEnum):
-    NONE = "none", "Không phải đảng viên", "Not a party member"
-    PROBATIONARY = "probationary", "Đảng viên dự bị", "Probationary member"
-    OFFICIAL = "official", "Đảng viên chính thức", "Official member"
+    NONE = "none", N_("Không phải đảng viên")
+    PROBATIONARY = "probationary", N_("Đảng viên dự bị")
+    OFFICIAL = "official", N_("Đảng viên chính thức")
 
 
 class CommuneClass(LabelledEnum):
-    MOUNTAIN = "mountain", "Miền núi", "Mountain"
-    PLAIN = "plain", "Đồng bằng", "Plain"
+    MOUNTAIN = "mountain", N_("Miền núi")
+    PLAIN = "plain", N_("Đồng bằng")
 
 
-class HamletKind(enum.StrEnum):
-    HAMLET = "hamlet"  # thôn
-    RESIDENTIAL_GROUP = "residential_group"  # tổ dân phố
-
-    @property
-    def label(self) -> str:
-        return {"hamlet": "Thôn", "residential_group": "Tổ dân phố"}[self.value]
+class HamletKind(LabelledEnum):
+    HAMLET = "hamlet", N_("Thôn")
+    RESIDENTIAL_GROUP = "residential_group", N_("Tổ dân phố")
 
 
-class CommuneKind(enum.StrEnum):
-    COMMUNE = "commune"  # xã
-    TOWN = "town"  # thị trấn
-
-    @property
-    def label(self) -> str:
-        return {"commune": "Xã", "town": "Thị trấn"}[self.value]
+class CommuneKind(LabelledEnum):
+    COMMUNE = "commune", N_("Xã")
+    TOWN = "town", N_("Thị trấn")
 
 
-class Sex(enum.StrEnum):
-    MALE = "male"
-    FEMALE = "female"
-
-    @property
-    def label(self) -> str:
-        return {"male": "Nam", "female": "Nữ"}[self.value]
+class Sex(LabelledEnum):
+    MALE = "male", N_("Nam")
+    FEMALE = "female", N_("Nữ")
 
 
-class WorkerPost(enum.StrEnum):
-    """Posts of the non-specialised hamlet workers (những người hoạt động không chuyên trách ở thôn, TDP)."""
+class Post(LabelledEnum):
+    """The posts of a hamlet's non-specialised workers (những người hoạt động không chuyên trách ở thôn, TDP): held
+    (Position), assessed against the candidate standards (R-E3…R-E6) and elected by the chapter congress (R-P1)."""
 
-    HAMLET_CHIEF = "hamlet_chief"
-    CHAPTER_SECRETARY = "chapter_secretary"
-    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary"
-    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member"
-    FRONT_HEAD = "front_head"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return WORKER_POST_LABELS[self.value]
+    HAMLET_CHIEF = "hamlet_chief", N_("Trưởng thôn / Tổ trưởng TDP")
+    CHAPTER_SECRETARY = "chapter_secretary", N_("Bí thư chi bộ")
+    CHAPTER_DEPUTY_SECRETARY = "chapter_deputy_secretary", N_("Phó Bí thư chi bộ")
+    CHAPTER_COMMITTEE_MEMBER = "chapter_committee_member", N_("Chi ủy viên")
+    FRONT_HEAD = "front_head", N_("Trưởng ban công tác Mặt trận")
+    OTHER = "other", N_("Người hoạt động không chuyên trách khác")
 
     @property
     def is_chapter_post(self) -> bool:
         return self in CHAPTER_POSTS
 
 
-WORKER_POST_LABELS = {
-    "hamlet_chief": "Trưởng thôn / Tổ trưởng TDP",
-    "chapter_secretary": "Bí thư chi bộ",
-    "chapter_deputy_secretary": "Phó Bí thư chi bộ",
-    "chapter_committee_member": "Chi ủy viên",
-    "front_head": "Trưởng ban công tác Mặt trận",
-    "other": "Người hoạt động không chuyên trách khác",
-}
-CHAPTER_POSTS = frozenset({WorkerPost.CHAPTER_SECRETARY, WorkerPost.CHAPTER_DEPUTY_SECRETARY,
-                           WorkerPost.CHAPTER_COMMITTEE_MEMBER})
-
-
+# The chapter's posts, in the order the congress elects them (R-P1): committee, then secretary, then deputy.
+CHAPTER_POSTS = (Post.CHAPTER_COMMITTEE_MEMBER, Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY)

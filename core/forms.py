@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.accounts import Role
 from core.citizen_id import citizen_id_problem
-from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Sex
+from core.enums import CommuneClass, Education, HamletKind, PartyMembership, PoliticalTheory, Sex
+from core.i18n import choices
 from core.vietnamese import nfc, vietnam_today
 
 REQUIRED = _l("Vui lòng nhập mục này.")
@@ -27,13 +28,13 @@ class LoginForm(FlaskForm):
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
     birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(_l("Ngày sinh không hợp lệ."))])
-    sex = SelectField(_l("Giới tính"), choices=[(s.value, _l(s.label)) for s in Sex])
+    sex = SelectField(_l("Giới tính"), choices=choices(Sex))
     citizen_id = StringField(_l("Số định danh cá nhân (12 số)"), validators=[DataRequired(REQUIRED)],
                              filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
     hamlet_id = SelectField(_l("Thôn, tổ dân phố cư trú"), coerce=int)
-    education = SelectField(_l("Trình độ học vấn"), choices=Education.choices())
-    political_theory = SelectField(_l("Trình độ lý luận chính trị"), choices=PoliticalTheory.choices())
-    party_member = SelectField(_l("Đảng viên"), choices=PartyMembership.choices())
+    education = SelectField(_l("Trình độ học vấn"), choices=choices(Education))
+    political_theory = SelectField(_l("Trình độ lý luận chính trị"), choices=choices(PoliticalTheory))
+    party_member = SelectField(_l("Đảng viên"), choices=choices(PartyMembership))
     party_joined_on = DateField(_l("Ngày vào Đảng"), validators=[Optional()])
     party_official_on = DateField(_l("Ngày chính thức"), validators=[Optional()])
     fit_for_term = BooleanField(_l("Đủ sức khỏe công tác cả nhiệm kỳ"), default=True)
@@ -58,7 +59,7 @@ class PersonForm(FlaskForm):
 
 class CommuneForm(FlaskForm):
     name = StringField(_l("Tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    commune_class = SelectField(_l("Phân loại"), choices=CommuneClass.choices())
+    commune_class = SelectField(_l("Phân loại"), choices=choices(CommuneClass))
     class_basis = StringField(_l("Căn cứ phân loại"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
     chairman_name = StringField(_l("Chủ tịch UBND"), validators=[Optional(), Length(max=120)], filters=[strip_nfc])
     submit = SubmitField(_l("Lưu"))
@@ -67,7 +68,7 @@ class CommuneForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
-    role = SelectField(_l("Vai trò"), choices=[(r.value, _l(r.label)) for r in Role if r != Role.ADMIN])
+    role = SelectField(_l("Vai trò"), choices=choices(Role, [r for r in Role if r != Role.ADMIN]))
     commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
     password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[DataRequired(REQUIRED), Length(min=10)])
     submit = SubmitField(_l("Tạo người dùng"))
@@ -101,7 +102,7 @@ class MergeForm(FlaskForm):
     sources = SelectMultipleField(_l("Các thôn, tổ dân phố sáp nhập"), coerce=int)
     new_name = StringField(_l("Tên đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=120)],
                            filters=[strip_nfc])
-    kind = SelectField(_l("Loại"), choices=[("hamlet", _l("Thôn")), ("residential_group", _l("Tổ dân phố"))])
+    kind = SelectField(_l("Loại"), choices=choices(HamletKind))
     code = StringField(_l("Mã đơn vị mới"), validators=[DataRequired(REQUIRED), Length(max=12)])
     effective_on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired(REQUIRED)])
     decision = StringField(_l("Căn cứ (số nghị quyết)"), validators=[DataRequired(REQUIRED), Length(max=200)],

@@ -8,16 +8,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.enums import (
-    CommuneClass,
-    CommuneKind,
-    Education,
-    HamletKind,
-    PartyMembership,
-    PoliticalTheory,
-    Sex,
-    WorkerPost,
-)
+from core.enums import CommuneClass, CommuneKind, Education, HamletKind, PartyMembership, PoliticalTheory, Post, Sex
 from core.vietnamese import fold, nfc
 from extensions import Model, db
 
@@ -231,7 +222,7 @@ class Position(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     hamlet_id: Mapped[int] = mapped_column(sa.ForeignKey("hamlet.id"), index=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    post: Mapped[WorkerPost] = enum_column(WorkerPost)
+    post: Mapped[Post] = enum_column(Post)
     title: Mapped[str] = mapped_column(sa.String(120), default="")  # for OTHER posts
     term_id: Mapped[int | None] = mapped_column(sa.ForeignKey("term.id"), index=True)
     started_on: Mapped[date]

@@ -2,6 +2,7 @@
 (R-T1…R-T5) on the dashboards; pure, no Flask or database import."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -31,17 +32,19 @@ class TargetFigure:
 
     `share` is None when the denominator is 0; an empty denominator has nothing falling short, so `met`
     is True. `target_share` None marks an encouraged or informational figure (no target; `met` True).
-    `at_most` turns the target into a ceiling (overdue remediations: at most 0%).
+    `at_most` turns the target into a ceiling (overdue remediations: at most 0%). `label` is Vietnamese, marked for
+    the catalogue (core/labels.py), with `label_values` in its %(name)s placeholders: pages show
+    `label|tr(**label_values)`, PDFs and workbooks `label_text`.
     """
 
     rule: str
     key: str  # stable machine key, e.g. "chief_is_member"
-    label_vi: str
-    label_en: str
+    label: str
     numerator: int
     denominator: int
     target_share: float | None = 1.0
     at_most: bool = False
+    label_values: Mapping[str, int] = field(default_factory=dict)
     share: float | None = field(init=False)
     met: bool = field(init=False)
 
@@ -59,3 +62,8 @@ class TargetFigure:
             met = share >= self.target_share
         object.__setattr__(self, "share", share)
         object.__setattr__(self, "met", met)
+
+    @property
+    def label_text(self) -> str:
+        """The Vietnamese label with its values filled in."""
+        return self.label % self.label_values if self.label_values else self.label

@@ -32,7 +32,7 @@ from candidates.models import CandidateList, ProposedBy, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
 from core.accounts import Role, User
 from core.audit import AuditEntry, describe, set_actor
-from core.enums import WorkerPost
+from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
 from core.vietnamese import VIETNAM_TIME, fold
@@ -262,7 +262,7 @@ def _import_roll(term: Term, hamlet: Hamlet, people: list[Person]) -> None:
 def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:
     """Official party members who meet every standard as hamlet chief: the current chief first."""
     chief_ids = set(db.session.scalars(sa.select(Position.person_id).where(
-        Position.hamlet_id == hamlet.id, Position.post == WorkerPost.HAMLET_CHIEF, Position.ended_on.is_(None))))
+        Position.hamlet_id == hamlet.id, Position.post == Post.HAMLET_CHIEF, Position.ended_on.is_(None))))
     rule_set = get_rule_set(term.rule_set)
     members = db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id,
                                                          Person.party_member == PartyMembership.OFFICIAL)

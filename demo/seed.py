@@ -23,16 +23,7 @@ from core.accounts import Role, User
 from core.audit import record, set_actor
 from core.calendar import election_day_problem, election_timeline
 from core.citizen_id import make_citizen_id
-from core.enums import (
-    CommuneClass,
-    CommuneKind,
-    Education,
-    HamletKind,
-    PartyMembership,
-    PoliticalTheory,
-    Sex,
-    WorkerPost,
-)
+from core.enums import CommuneClass, CommuneKind, Education, HamletKind, PartyMembership, PoliticalTheory, Post, Sex
 from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Province, Term
 from core.vietnamese import fold
 from extensions import db
@@ -440,20 +431,20 @@ class _Generator:
         for term, posts in ((PREVIOUS_TERM, previous), (CURRENT_TERM, current)):
             for post, index in posts:
                 chapter_post = post.is_chapter_post
-                started = _between(rng, term.chapter_starts if chapter_post or post is WorkerPost.FRONT_HEAD
+                started = _between(rng, term.chapter_starts if chapter_post or post is Post.FRONT_HEAD
                                    else term.chief_starts)
                 self.rows.add(Position, hamlet_id=hamlet_id, person_id=person_of[index], post=post, title="",
                               term_id=terms[term.name], started_on=started,
                               ended_on=None if term.is_current else term.ends_on, acting=False)
 
     def _term_posts(self, term: TermPlan, official: int, new: Callable[[str], int], cadres: list[_Cadre],
-                    current: list[tuple[WorkerPost, int]] | None, capacity: int) -> list[tuple[WorkerPost, int]]:
+                    current: list[tuple[Post, int]] | None, capacity: int) -> list[tuple[Post, int]]:
         """Who holds which post in one term; the previous term keeps some of the current holders."""
         rng = self.rng
         used: set[int] = set()
         holder = {post: index for post, index in current or []}
 
-        def pick(post: WorkerPost, kind: str) -> int | None:
+        def pick(post: Post, kind: str) -> int | None:
             chapter_post = post.is_chapter_post
             keep = holder.get(post)
             if keep is not None and keep not in used and rng.random() < 0.6:
@@ -471,19 +462,19 @@ class _Generator:
             used.add(choice)
             return choice
 
-        posts: list[tuple[WorkerPost, int]] = []
+        posts: list[tuple[Post, int]] = []
         # 59-KH/HU II.2.1 encourages the secretary to be the hamlet chief; more so in the new term.
         same_person = rng.random() < (0.7 if term.is_current else 0.4)
-        chief = pick(WorkerPost.HAMLET_CHIEF, "secretary" if same_person else "chief")
+        chief = pick(Post.HAMLET_CHIEF, "secretary" if same_person else "chief")
         if chief is not None:
-            posts.append((WorkerPost.HAMLET_CHIEF, chief))
+            posts.append((Post.HAMLET_CHIEF, chief))
         if same_person and chief is not None and cadres[chief].fits_chapter_post(term):
             secretary = chief
         else:
             same_person = False
-            secretary = pick(WorkerPost.CHAPTER_SECRETARY, "secretary")
+            secretary = pick(Post.CHAPTER_SECRETARY, "secretary")
         if secretary is not None:
-            posts.append((WorkerPost.CHAPTER_SECRETARY, secretary))
+            posts.append((Post.CHAPTER_SECRETARY, secretary))
         # R-P1: ≥ 9 official members elect a committee (here 3 or 5 with the secretary and a deputy);
         # fewer elect a secretary and, if needed, a deputy. A few large chapters miss theirs (R-T2).
         chief_in_committee = same_person or rng.random() < (0.85 if term.is_current else 0.5)
@@ -492,17 +483,17 @@ class _Generator:
         else:
             seats = 2 if rng.random() < 0.35 else 0
         if seats:
-            committee = [WorkerPost.CHAPTER_DEPUTY_SECRETARY] + [WorkerPost.CHAPTER_COMMITTEE_MEMBER] * (seats - 2)
+            committee = [Post.CHAPTER_DEPUTY_SECRETARY] + [Post.CHAPTER_COMMITTEE_MEMBER] * (seats - 2)
             if not same_person and chief_in_committee and chief is not None \
                     and cadres[chief].fits_chapter_post(term):
                 posts.append((committee.pop(0), chief))
             for post in committee:
-                member = pick(post, "deputy" if post is WorkerPost.CHAPTER_DEPUTY_SECRETARY else "member")
+                member = pick(post, "deputy" if post is Post.CHAPTER_DEPUTY_SECRETARY else "member")
                 if member is not None:
                     posts.append((post, member))
-        front = pick(WorkerPost.FRONT_HEAD, "front")
+        front = pick(Post.FRONT_HEAD, "front")
         if front is not None:
-            posts.append((WorkerPost.FRONT_HEAD, front))
+            posts.append((Post.FRONT_HEAD, front))
         return posts
 
 
@@ -557,7 +548,7 @@ def _check_term_plan(term: TermPlan) -> None:
     done = {"decision": term.decision_done_on, "team": term.team_done_on, "notice": term.notice_done_on}
     for milestone in election_timeline(term.election_day):
         if done[milestone.key] > milestone.deadline:
-            raise RuntimeError(f"{term.name}: {milestone.label_en} done after its R-V2 deadline")
+            raise RuntimeError(f"{term.name}: {milestone.key} ({milestone.label}) done after its R-V2 deadline")
 
 
 def has_district() -> bool:

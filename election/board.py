@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from candidates.models import Candidacy
 from core.access import scope_communes, scope_hamlets, user_district_id
-from core.labels import tr
+from core.i18n import tr
 from core.models import Commune, Hamlet, Household, Person, current_term
 from core.vietnamese import format_date, local_date, vietnam_today
 from election.calculator import rounded_share

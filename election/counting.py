@@ -6,9 +6,11 @@ figure goes through election.rules (R-C1…R-C6, R-V5, R-V7, R-V8, R-B1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from candidates.models import CandidateList, ListState
 from core.errors import RuleViolation, StaleWrite
+from core.labels import N_
 from election.calculator import rounded_share
 from election.models import (
     CountEntry,
@@ -21,18 +23,18 @@ from election.models import (
     count_accepting,
     problems_from,
 )
-from election.rules import CountInput, CountOutcome, evaluate_count
+from election.rules import CountInput, CountMode, CountOutcome, evaluate_count
 from extensions import db
 
 AGREE, DISAGREE = "agree", "disagree"
 
 
 INVALID_REASONS = {  # R-B1 reasons a board member can pick for an invalid ballot
-    "extra_marks": "Ghi thêm tên người hoặc nội dung khác",
-    "no_name_kept": "Gạch hết tên tất cả người ứng cử",
-    "too_many_kept": "Để lại nhiều tên hơn số người được bầu",
-    "no_box": "Không đánh dấu ô nào",
-    "both_boxes": "Đánh dấu cả hai ô",
+    "extra_marks": N_("Ghi thêm tên người hoặc nội dung khác"),
+    "no_name_kept": N_("Gạch hết tên tất cả người ứng cử"),
+    "too_many_kept": N_("Để lại nhiều tên hơn số người được bầu"),
+    "no_box": N_("Không đánh dấu ô nào"),
+    "both_boxes": N_("Đánh dấu cả hai ô"),
 }
 
 
@@ -66,7 +68,7 @@ def count_input(poll: Poll, figures: Figures, candidates: list | None = None) ->
     if meeting and present is None:
         raise RuleViolation("Chưa có số hộ có mặt tại hội nghị.", "households_present")
     return CountInput(
-        mode=poll.mode.value, total_households=poll.total_households or 0,
+        mode=cast(CountMode, poll.mode.value), total_households=poll.total_households or 0,
         households_present=present, ballots_issued=figures.ballots_issued,
         ballots_returned=figures.ballots_returned, valid_ballots=figures.valid_ballots,
         invalid_ballots=figures.invalid_ballots, candidates=tuple((i, figures.votes[i]) for i in ids),
@@ -170,16 +172,20 @@ def send_back(poll: Poll, entry: CountEntry, expected_version: int | None = None
     db.session.flush()
 
 
-OUTCOME_LABELS = {"elected": "Có người trúng cử", "no_winner": "Không ai trúng cử", "no_quorum": "Không đủ số hộ",
-                  "inconsistent": "Số liệu không khớp"}
+OUTCOME_LABELS = {
+    "elected": N_("Có người trúng cử"),
+    "no_winner": N_("Không ai trúng cử"),
+    "no_quorum": N_("Không đủ số hộ"),
+    "inconsistent": N_("Số liệu không khớp"),
+}
 
 
 NEXT_STEP_LABELS = {
-    "recognise": "Chờ UBND xã công nhận kết quả (R-V9)",
-    "revote": "Bầu lại (R-V8)",
-    "appoint_acting_chief": "Chủ tịch UBND xã chỉ định trưởng thôn lâm thời (R-V8)",
-    "fix_count": "Kiểm tra lại số liệu",
-    "distribute": "Phát phiếu đến từng hộ (R-V5)",
+    "recognise": N_("Chờ UBND xã công nhận kết quả (R-V9)"),
+    "revote": N_("Bầu lại (R-V8)"),
+    "appoint_acting_chief": N_("Chủ tịch UBND xã chỉ định trưởng thôn lâm thời (R-V8)"),
+    "fix_count": N_("Kiểm tra lại số liệu"),
+    "distribute": N_("Phát phiếu đến từng hộ (R-V5)"),
 }
 
 

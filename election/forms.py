@@ -18,7 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.calendar import election_day_problem
+from core.enums import Sex
 from core.forms import REQUIRED, strip_nfc
+from core.i18n import choices
 from election.models import Figures, VotingForm
 
 
@@ -49,7 +51,7 @@ class MeetingForm(FlaskForm):
     version = HiddenField()
     households_present = IntegerField(_l("Số hộ có mặt (để trống: lấy theo số hộ đã điểm danh)"),
                                       validators=[Optional(), NumberRange(min=0)])
-    voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=[(v.value, _l(v.label)) for v in VotingForm])
+    voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=choices(VotingForm))
     board = TextAreaField(_l("Ban kiểm phiếu (3–5 người, mỗi dòng một họ tên)"), validators=[DataRequired()],
                           render_kw={"rows": 5})
     witness_1 = StringField(_l("Cử tri chứng kiến thứ nhất"), validators=[DataRequired(), Length(max=120)])
@@ -115,6 +117,6 @@ class EntryForm(FlaskForm):
     citizen_id = StringField(_l("Số định danh cá nhân (CCCD)"), validators=[DataRequired(_l("Bắt buộc."))])
     birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
     birth_year = IntegerField(_l("Năm sinh (nếu không rõ ngày)"), validators=[Optional(), NumberRange(1900, 2100)])
-    sex = SelectField(_l("Giới tính"), choices=[("", "—"), ("male", "Nam"), ("female", "Nữ")], validate_choice=False)
+    sex = SelectField(_l("Giới tính"), choices=[("", "—"), *choices(Sex)], validate_choice=False)
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Lưu"))

@@ -3,7 +3,6 @@
 signed minutes, recognition and acting chiefs."""
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,6 +13,7 @@ from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.errors import RuleViolation
+from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Household, Person, Term, enum_column
 from core.vietnamese import utcnow
 from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, next_step_after, quorum_met
@@ -110,50 +110,30 @@ BOARD_MIN, BOARD_MAX = 3, 5
 WITNESSES = 2
 
 
-class PollStatus(enum.StrEnum):
+class PollStatus(LabelledEnum):
     """The district board's statuses, in workflow order."""
 
-    NOT_STARTED = "not_started"
-    VOTING = "voting"
-    COUNTING = "counting"
-    FIRST_ENTRY = "first_entry"
-    SECOND_ENTRY = "second_entry"
-    DIFFERENCES = "differences"
-    SUBMITTED = "submitted"
-    VALIDATED = "validated"
-    RECOGNISED = "recognised"
-    REVOTE = "revote"
-    ACTING_CHIEF = "acting_chief"
-
-    @property
-    def label(self) -> str:
-        return POLL_STATUS_LABELS[self.value]
+    NOT_STARTED = "not_started", N_("Chưa bắt đầu")
+    VOTING = "voting", N_("Đang bỏ phiếu")
+    COUNTING = "counting", N_("Đang kiểm phiếu")
+    FIRST_ENTRY = "first_entry", N_("Đã nhập lần 1")
+    SECOND_ENTRY = "second_entry", N_("Đã nhập lần 2")
+    DIFFERENCES = "differences", N_("Hai lần nhập lệch nhau")
+    SUBMITTED = "submitted", N_("Đã gửi kết quả")
+    VALIDATED = "validated", N_("Đã đối chiếu biên bản")
+    RECOGNISED = "recognised", N_("Đã công nhận")
+    REVOTE = "revote", N_("Bầu lại")
+    ACTING_CHIEF = "acting_chief", N_("Chỉ định trưởng thôn lâm thời")
 
 
-POLL_STATUS_LABELS = {
-    "not_started": "Chưa bắt đầu", "voting": "Đang bỏ phiếu", "counting": "Đang kiểm phiếu",
-    "first_entry": "Đã nhập lần 1", "second_entry": "Đã nhập lần 2", "differences": "Hai lần nhập lệch nhau",
-    "submitted": "Đã gửi kết quả", "validated": "Đã đối chiếu biên bản", "recognised": "Đã công nhận",
-    "revote": "Bầu lại", "acting_chief": "Chỉ định trưởng thôn lâm thời",
-}
+class PollMode(LabelledEnum):
+    MEETING = "meeting", N_("Hội nghị cử tri")  # the hamlet meeting votes (quorum > 50% of households, R-V5)
+    DISTRIBUTION = "distribution", N_("Phát phiếu đến từng hộ")  # no quorum: ballots taken to each household
 
 
-class PollMode(enum.StrEnum):
-    MEETING = "meeting"  # the hamlet meeting votes (quorum > 50% of households, R-V5)
-    DISTRIBUTION = "distribution"  # no quorum: ballots taken to each household (R-V5 fallback)
-
-    @property
-    def label(self) -> str:
-        return {"meeting": "Hội nghị cử tri", "distribution": "Phát phiếu đến từng hộ"}[self.value]
-
-
-class VotingForm(enum.StrEnum):
-    SECRET_BALLOT = "secret_ballot"
-    SHOW_OF_HANDS = "show_of_hands"  # R-V6: the meeting chooses
-
-    @property
-    def label(self) -> str:
-        return {"secret_ballot": "Bỏ phiếu kín", "show_of_hands": "Biểu quyết giơ tay"}[self.value]
+class VotingForm(LabelledEnum):
+    SECRET_BALLOT = "secret_ballot", N_("Bỏ phiếu kín")
+    SHOW_OF_HANDS = "show_of_hands", N_("Biểu quyết giơ tay")  # R-V6: the meeting chooses
 
 
 def poll_label(hamlet_name: str, round_no: int) -> str:
@@ -384,13 +364,9 @@ def hamlet_households(hamlet_id: int, term_id: int) -> int:
     return db.session.scalar(db.select(db.func.count(Household.id)).where(Household.hamlet_id == hamlet_id)) or 0
 
 
-class CountMethod(enum.StrEnum):
-    AGGREGATE = "aggregate"
-    PER_BALLOT = "per_ballot"
-
-    @property
-    def label(self) -> str:
-        return {"aggregate": "Nhập tổng hợp", "per_ballot": "Quét từng phiếu"}[self.value]
+class CountMethod(LabelledEnum):
+    AGGREGATE = "aggregate", N_("Nhập tổng hợp")
+    PER_BALLOT = "per_ballot", N_("Quét từng phiếu")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature
 from candidates.models import CandidateList
 from core.access import allow, authorise_hamlet, public
 from core.errors import RuleViolation
+from core.i18n import tr
 from core.models import Hamlet, Person
 from core.transactions import act, expected_version
 from core.vietnamese import nfc, vietnam_today
@@ -192,7 +193,7 @@ def enter_count(poll_id: int):
             db.session.rollback()
             flash(error.message, "danger")
         else:
-            flash(_("Đã lưu lần nhập thứ %(n)s. Trạng thái: %(s)s.", n=entry.slot, s=_(poll.status.label)), "success")
+            flash(_("Đã lưu lần nhập thứ %(n)s. Trạng thái: %(s)s.", n=entry.slot, s=tr(poll.status.label)), "success")
             return back(poll)
     return render_template("election/enter_count.html", poll=poll, form=form, candidates=candidates,
                            entries=poll_entries(poll))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from candidates.models import CandidateList
-from core.enums import WorkerPost
+from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Person, Position
 from core.vietnamese import local_date, utcnow
@@ -87,11 +87,11 @@ def validate_minutes(poll: Poll, user) -> MinutesUpload:
 def _take_office(poll: Poll, person: Person, started_on: date, acting: bool) -> Position:
     """End the current hamlet chief's position the day before and start the new one."""
     current = db.session.scalars(db.select(Position).where(
-        Position.hamlet_id == poll.hamlet_id, Position.post == WorkerPost.HAMLET_CHIEF,
+        Position.hamlet_id == poll.hamlet_id, Position.post == Post.HAMLET_CHIEF,
         Position.ended_on.is_(None))).all()
     for position in current:
         position.ended_on = max(position.started_on, started_on - timedelta(days=1))
-    position = Position(hamlet_id=poll.hamlet_id, person=person, post=WorkerPost.HAMLET_CHIEF, term_id=poll.term_id,
+    position = Position(hamlet_id=poll.hamlet_id, person=person, post=Post.HAMLET_CHIEF, term_id=poll.term_id,
                         started_on=started_on, acting=acting)
     db.session.add(position)
     return position

@@ -13,6 +13,7 @@ from core.accounts import Role
 from core.audit import describe
 from core.citizen_id import citizen_id_problem
 from core.documents import OfficialDocument, Signature
+from core.enums import Sex
 from core.errors import RuleViolation
 from core.models import Term
 from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
@@ -39,7 +40,7 @@ from extensions import db
 PREVIEW_PROBLEMS_SHOWN = 2000  # the page lists this many; the count says how many more there are
 
 
-SEX_LABELS = {"male": "Nam", "female": "Nữ", "": ""}
+SEX_LABELS = {"": "", **{sex.value: sex.label for sex in Sex}}  # Vietnamese, as files print them; pages |tr
 
 
 @bp.get("/hamlets/<int:hamlet_id>/roll")

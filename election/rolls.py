@@ -24,6 +24,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from core.citizen_id import citizen_id_problem
+from core.labels import N_
 from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, read_sheet, without_gc
 from core.vietnamese import fold, nfc
 
@@ -61,15 +62,15 @@ class RollContext:
 REQUIRED_FIELDS: tuple[str, ...] = ("household_no", "full_name", "citizen_id", "birth_date")
 OPTIONAL_FIELDS: tuple[str, ...] = ("sex", "hamlet", "address", "phone")
 
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "household_no": ("Số hộ", "Household number"),
-    "full_name": ("Họ và tên", "Full name"),
-    "citizen_id": ("Số định danh cá nhân (CCCD)", "Citizen ID"),
-    "birth_date": ("Ngày sinh", "Birth date"),
-    "sex": ("Giới tính", "Sex"),
-    "hamlet": ("Thôn/Tổ dân phố", "Hamlet"),
-    "address": ("Địa chỉ", "Address"),
-    "phone": ("Số điện thoại", "Phone"),
+FIELD_LABELS: dict[str, str] = {
+    "household_no": N_("Số hộ"),
+    "full_name": N_("Họ và tên"),
+    "citizen_id": N_("Số định danh cá nhân (CCCD)"),
+    "birth_date": N_("Ngày sinh"),
+    "sex": N_("Giới tính"),
+    "hamlet": N_("Thôn/Tổ dân phố"),
+    "address": N_("Địa chỉ"),
+    "phone": N_("Số điện thoại"),
 }
 
 # Header cells are compared after fold() and punctuation removal: "Họ và tên (*)" -> "ho va ten".
@@ -201,8 +202,8 @@ def _table(source: str, rows: list[RawRow], encoding: str | None = None, delimit
     missing = [name for name in REQUIRED_FIELDS if name not in columns]
     if missing:
         raise RollFileError(
-            "Thiếu cột: " + ", ".join(FIELD_LABELS[name][0] for name in missing) + ".",
-            "Missing column(s): " + ", ".join(FIELD_LABELS[name][1] for name in missing) + ".")
+            "Thiếu cột: " + ", ".join(FIELD_LABELS[name] for name in missing) + ".",
+            "Missing column(s): " + ", ".join(name.replace("_", " ") for name in missing) + ".")
     header = rows[position]
     if position + 1 == len(rows):
         raise RollFileError("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",

@@ -1,16 +1,16 @@
 // Live assessment on the "add a candidate" form: asks the public calculator POST /api/v1/rules/eligibility
-// (api.md) for both posts and shows every finding in Vietnamese. The rules live on the server only.
+// (api.md) for both posts and shows every finding. The rules live on the server only, and so do the labels: the
+// page renders them in the reader's language (#assessment-labels); the findings' messages are the API's.
 (function () {
   "use strict";
   var form = document.getElementById("candidacy-form");
   if (!form) return;
   var out = document.getElementById("live-assessment");
   var hint = document.getElementById("live-hint");
-  var POSTS = [["hamlet_chief", "Làm trưởng thôn (ngày bầu cử)"],
-               ["chapter_secretary", "Làm bí thư chi bộ (giới thiệu tại đại hội chi bộ)"]];
-  var STATUS = {eligible: ["Đủ tiêu chuẩn", "ok"], needs_exception: ["Cần ngoại lệ", "warn"],
-                ineligible: ["Không đủ tiêu chuẩn", "bad"]};
-  var KIND = {hard: "bắt buộc", exceptionable: "có thể ngoại lệ", target: "chỉ tiêu"};
+  var LABELS = JSON.parse(document.getElementById("assessment-labels").textContent);
+  var POSTS = LABELS.posts;
+  var BADGE = {eligible: "ok", needs_exception: "warn", ineligible: "bad"};
+  var KIND = LABELS.kind;
   var timer = null;
   var generation = 0;
 
@@ -63,8 +63,7 @@
       box.appendChild(head);
       return box;
     }
-    var status = STATUS[payload.status] || [payload.status, ""];
-    head.appendChild(el("span", "badge " + status[1], status[0]));
+    head.appendChild(el("span", "badge " + (BADGE[payload.status] || ""), LABELS.status[payload.status] || payload.status));
     box.appendChild(head);
     var list = el("ul", "findings");
     payload.findings.forEach(function (f) {
@@ -105,7 +104,7 @@
       if (mine !== generation) return;
       out.textContent = "";
       hint.hidden = false;
-      hint.textContent = "Không kết nối được máy chủ để đánh giá; hãy thử lại.";
+      hint.textContent = LABELS.offline;
     });
   }
 

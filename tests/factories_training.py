@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from core.enums import WorkerPost
+from core.enums import Post
 from core.models import Position
 from extensions import db
 from training.models import Course, CourseKind
@@ -42,7 +42,7 @@ def make_course():
 
 @pytest.fixture
 def make_position():
-    def make(person, post=WorkerPost.HAMLET_CHIEF, started_on=date(2022, 5, 22), ended_on=None, term=None):
+    def make(person, post=Post.HAMLET_CHIEF, started_on=date(2022, 5, 22), ended_on=None, term=None):
         position = Position(person=person, hamlet_id=person.hamlet_id, post=post, started_on=started_on,
                             ended_on=ended_on, term_id=term.id if term else None)
         db.session.add(position)

@@ -1,6 +1,8 @@
 """Candidate lists and exception requests through the pages: registration, R-X1 workflow, locking, scope."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -236,6 +238,30 @@ def test_add_page_searches_the_registry_without_diacritics_and_loads_the_live_sc
     assert "Trần Thị Ước" in page and "Nguyễn Văn Ánh" not in page and "Phạm Thị Hồng" not in page
     assert "candidates.js" in page and "/api/v1/rules/eligibility" in page
     assert client.get("/static/candidates.js").status_code == 200
+
+
+def _assessment_labels(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="assessment-labels">(.*?)</script>', page, re.S)
+    assert found, "the add page embeds the live assessment's labels"
+    return json.loads(found.group(1))
+
+
+def test_live_assessment_reads_its_labels_from_the_page_in_the_readers_language(world, make_user, login, client):
+    login(make_user(Role.COMMUNE_COMMITTEE, commune=world.commune))
+    url = f"/candidates/hamlets/{world.hamlet.id}/add"
+    vietnamese = _assessment_labels(client.get(url).get_data(as_text=True))
+    assert vietnamese["status"]["needs_exception"] == "Cần ngoại lệ"
+    assert vietnamese["posts"][0] == ["hamlet_chief", "Làm trưởng thôn (ngày bầu cử)"]
+    client.get("/lang/en")
+    english = _assessment_labels(client.get(url).get_data(as_text=True))
+    assert english["status"] == {"eligible": "Eligible", "needs_exception": "Needs an exception",
+                                 "ineligible": "Ineligible"}
+    assert [post for post, _ in english["posts"]] == ["hamlet_chief", "chapter_secretary"]
+    texts = [*english["status"].values(), *english["kind"].values(), english["offline"],
+             *(title for _, title in english["posts"])]
+    assert all(text.isascii() for text in texts), texts  # no Vietnamese left
+    script = client.get("/static/candidates.js").get_data(as_text=True)
+    assert all(label not in script for label in vietnamese["status"].values())  # nothing hard-coded
 
 
 def test_confirmed_list_is_locked_and_reopens_only_with_a_reason(world, draft_list, make_user, login, client):

@@ -7,9 +7,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from chapters.models import Congress, CongressState, Nominee, NomineeSource
-from chapters.rules import ChapterPost
 from core.accounts import Role
-from core.enums import PartyMembership, WorkerPost
+from core.enums import PartyMembership, Post
 from core.models import Position
 from extensions import db
 
@@ -27,7 +26,7 @@ def setting(make_district, make_commune, make_hamlet, make_term, make_person, ma
         hamlet = make_hamlet("An Phú", commune=commune, official_members=official)
         chief = make_person("Nguyễn Văn Trưởng", hamlet, party_member=chief_member)
         # Issue 5 creates this Position when the commune recognises the result (R-V9).
-        db.session.add(Position(hamlet=hamlet, person=chief, post=WorkerPost.HAMLET_CHIEF, term_id=term.id,
+        db.session.add(Position(hamlet=hamlet, person=chief, post=Post.HAMLET_CHIEF, term_id=term.id,
                                 started_on=date(2022, 5, 25)))
         db.session.commit()
         recorder = make_user(Role.PARTY_COMMITTEE, commune=commune)
@@ -64,7 +63,7 @@ def _text(data: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data))
 
 
-def _add(client, congress_id, person, post="committee_member", source="chapter", agreeing=""):
+def _add(client, congress_id, person, post="chapter_committee_member", source="chapter", agreeing=""):
     return client.post(f"/chapters/congresses/{congress_id}/nominees",
                        data={"person_id": person.id, "post": post, "source": source, "agreeing": agreeing},
                        follow_redirects=True)
@@ -77,7 +76,7 @@ def test_whole_path_recognised_chief_becomes_secretary_and_dashboard_counts_him(
     assert _open(client, hamlet).status_code == 302
     congress = _congress()
     nominee = congress.chief_nominee
-    assert nominee.person_id == chief.id and nominee.post == ChapterPost.SECRETARY
+    assert nominee.person_id == chief.id and nominee.post == Post.CHAPTER_SECRETARY
     assert nominee.source == NomineeSource.HAMLET_CHIEF
     page = client.get(f"/chapters/{hamlet.chapter.id}/congress").get_data(as_text=True)
     assert "Nguyễn Văn Trưởng" in page and "Tiêu chuẩn trưởng thôn" in page and "R-E6" in page
@@ -86,7 +85,7 @@ def test_whole_path_recognised_chief_becomes_secretary_and_dashboard_counts_him(
     _attendance(client, congress.id, 8, 6, suspended=1, absent_with_approved_reason=1)
     db.session.expire_all()
     assert _congress().base == 6
-    response = _ballot(client, congress.id, "secretary", {nominee.id: 4}, valid=6)
+    response = _ballot(client, congress.id, "chapter_secretary", {nominee.id: 4}, valid=6)
     assert "Đã lưu" in response.get_data(as_text=True)
     db.session.expire_all()
     assert _congress().secretary_person.id == chief.id
@@ -95,7 +94,7 @@ def test_whole_path_recognised_chief_becomes_secretary_and_dashboard_counts_him(
     assert _congress().state == CongressState.RECORDED
 
     old_secretary = make_person("Trần Cũ", hamlet)
-    db.session.add(Position(hamlet=hamlet, person=old_secretary, post=WorkerPost.CHAPTER_SECRETARY,
+    db.session.add(Position(hamlet=hamlet, person=old_secretary, post=Post.CHAPTER_SECRETARY,
                             term_id=term.id, started_on=date(2020, 1, 1)))
     db.session.commit()
     client.post("/logout")
@@ -105,7 +104,7 @@ def test_whole_path_recognised_chief_becomes_secretary_and_dashboard_counts_him(
     assert response.status_code == 302
     db.session.expire_all()
     assert _congress().state == CongressState.APPROVED
-    positions = db.session.scalars(db.select(Position).where(Position.post == WorkerPost.CHAPTER_SECRETARY)
+    positions = db.session.scalars(db.select(Position).where(Position.post == Post.CHAPTER_SECRETARY)
                                    .order_by(Position.id)).all()
     assert positions[0].ended_on == date(2022, 6, 24)
     assert positions[1].person_id == chief.id and positions[1].started_on == date(2022, 6, 25)
@@ -145,7 +144,7 @@ def test_eight_members_elect_no_committee_and_nine_start_with_the_committee(sett
     congress = _congress()
     assert congress.structure.elects_committee
     _attendance(client, congress.id, 9, 9, seats=3)
-    response = _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 9}, valid=9)
+    response = _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 9}, valid=9)
     assert "bầu chi ủy viên" in response.get_data(as_text=True)  # R-P1: the committee first
 
 
@@ -164,12 +163,12 @@ def test_surplus_above_the_limit_is_refused(setting, login, client, make_person)
     login(recorder)
     congress = _committee_congress(client, hamlet, make_person, seats=3, candidates=5)  # surplus 2 > ceil(0.9)
     votes = {n.id: v for n, v in zip(congress.nominees, (9, 8, 7, 2, 1))}
-    response = _ballot(client, congress.id, "committee_member", votes, valid=10)
+    response = _ballot(client, congress.id, "chapter_committee_member", votes, valid=10)
     assert "vượt quá 30%" in response.get_data(as_text=True)
     db.session.expire_all()
     assert _congress().ballots == []
     four = dict(list(votes.items())[:4])  # 4 for 3 seats: allowed with the default ceil rounding
-    _ballot(client, congress.id, "committee_member", four, valid=10)
+    _ballot(client, congress.id, "chapter_committee_member", four, valid=10)
     db.session.expire_all()
     assert len(_congress().committee_ids) == 3
 
@@ -180,12 +179,12 @@ def test_exactly_half_of_the_base_is_not_elected(setting, login, client):
     _open(client, hamlet)
     congress = _congress()
     _attendance(client, congress.id, 8, 8)
-    _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 4}, valid=8)
+    _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 4}, valid=8)
     db.session.expire_all()
     congress = _congress()
     assert congress.secretary_person is None
     assert congress.secretary_outcome == "next_round"
-    assert congress.next_ballot() == (ChapterPost.SECRETARY, 2, 1)
+    assert congress.next_ballot() == (Post.CHAPTER_SECRETARY, 2, 1)
 
 
 def test_third_failed_round_needs_the_higher_committees_appointment(setting, login, client):
@@ -195,11 +194,11 @@ def test_third_failed_round_needs_the_higher_committees_appointment(setting, log
     congress = _congress()
     _attendance(client, congress.id, 8, 8)
     for _round in range(3):
-        _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 3}, valid=8)
+        _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 3}, valid=8)
     db.session.expire_all()
     congress = _congress()
     assert congress.secretary_outcome == "appoint_by_higher_committee"
-    response = _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 8}, valid=8)
+    response = _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 8}, valid=8)
     assert "Không còn cuộc bầu" in response.get_data(as_text=True)
     assert "chỉ định" in client.get(f"/chapters/{hamlet.chapter.id}/congress").get_data(as_text=True)
     client.post(f"/chapters/congresses/{congress.id}/appointment",
@@ -233,7 +232,7 @@ def test_only_the_district_office_approves(setting, login, client, make_user):
     _open(client, hamlet)
     congress = _congress()
     _attendance(client, congress.id, 8, 8)
-    _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 6}, valid=8)
+    _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 6}, valid=8)
     client.post(f"/chapters/congresses/{congress.id}/finish")
     assert client.post(f"/chapters/congresses/{congress.id}/approve",
                        data={"number": "1", "on": "2022-06-25"}).status_code == 403
@@ -277,7 +276,7 @@ def test_a_probationary_chief_is_proposed_but_cannot_be_on_a_ballot(setting, log
     congress = _congress()
     assert congress.chief_nominee.assessment().failed_hard == ("R-E6",)
     _attendance(client, congress.id, 8, 8)
-    response = _ballot(client, congress.id, "secretary", {congress.chief_nominee.id: 8}, valid=8)
+    response = _ballot(client, congress.id, "chapter_secretary", {congress.chief_nominee.id: 8}, valid=8)
     assert "không đạt tiêu chuẩn bắt buộc R-E6" in response.get_data(as_text=True)
 
 
@@ -288,11 +287,12 @@ def test_api_records_a_congress_in_one_call(setting, client, make_person):
     body = {"held_on": CONGRESS_DAY.isoformat(),
             "attendance": {"official_members_convened": 10, "present": 9, "absent_with_approved_reason": 1,
                            "committee_seats": 3},
+            # The names of the chapter posts before core.enums.Post ("committee_member") are still understood.
             "nominees": [{"person_id": p.id, "post": "committee_member"} for p in others],
-            "ballots": [{"post": "committee_member", "valid": 9, "invalid": 0,
+            "ballots": [{"post": "chapter_committee_member", "valid": 9, "invalid": 0,
                          "votes": {str(chief.id): 9, str(others[0].id): 8, str(others[1].id): 7,
                                    str(others[2].id): 2}},
-                        {"post": "secretary", "valid": 9, "invalid": 0, "votes": {str(chief.id): 9}},
+                        {"post": "chapter_secretary", "valid": 9, "invalid": 0, "votes": {str(chief.id): 9}},
                         {"post": "deputy_secretary", "valid": 9, "invalid": 0, "votes": {str(others[0].id): 6}}],
             "finish": True}
     response = client.post(f"/api/v1/chapters/{hamlet.chapter.id}/congress", json=body,
@@ -301,7 +301,8 @@ def test_api_records_a_congress_in_one_call(setting, client, make_person):
     data = response.get_json()
     assert data["state"] == "recorded" and data["attendance"]["base"] == 9
     assert [(r["post"], r["person_id"]) for r in data["results"]] == [
-        ("secretary", chief.id), ("deputy_secretary", others[0].id), ("committee_member", others[1].id)]
+        ("chapter_secretary", chief.id), ("chapter_deputy_secretary", others[0].id),
+        ("chapter_committee_member", others[1].id)]
     listed = client.get("/api/v1/chapter-congresses", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert listed["items"][0]["congress"]["state"] == "recorded"
     bad = client.post(f"/api/v1/chapters/{hamlet.chapter.id}/congress",

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.accounts import Role
-from core.enums import PartyMembership, WorkerPost
+from core.enums import PartyMembership, Post
 from core.models import Position
 from extensions import db
 
@@ -38,17 +38,17 @@ def dataset(make_district, make_commune, make_hamlet, make_term, make_person, ma
         db.session.commit()
         return person
 
-    chief = hold(an_phu, "Trưởng An Phú", WorkerPost.HAMLET_CHIEF)
-    db.session.add(Position(hamlet=an_phu, person=chief, post=WorkerPost.CHAPTER_SECRETARY, term_id=term.id,
+    chief = hold(an_phu, "Trưởng An Phú", Post.HAMLET_CHIEF)
+    db.session.add(Position(hamlet=an_phu, person=chief, post=Post.CHAPTER_SECRETARY, term_id=term.id,
                             started_on=date(2022, 7, 1)))
-    hold(an_phu, "Ủy viên An Phú", WorkerPost.CHAPTER_COMMITTEE_MEMBER, started=date(2022, 7, 1))
-    hold(an_phu, "Mặt trận An Phú", WorkerPost.FRONT_HEAD)
-    hold(binh_tay, "Trưởng Bình Tây", WorkerPost.HAMLET_CHIEF, party=PartyMembership.NONE)
-    hold(binh_tay, "Bí thư Bình Tây", WorkerPost.CHAPTER_SECRETARY)
-    cat_chief = hold(cat_lam, "Trưởng Cát Lâm", WorkerPost.HAMLET_CHIEF)
-    db.session.add(Position(hamlet=cat_lam, person=cat_chief, post=WorkerPost.CHAPTER_DEPUTY_SECRETARY,
+    hold(an_phu, "Ủy viên An Phú", Post.CHAPTER_COMMITTEE_MEMBER, started=date(2022, 7, 1))
+    hold(an_phu, "Mặt trận An Phú", Post.FRONT_HEAD)
+    hold(binh_tay, "Trưởng Bình Tây", Post.HAMLET_CHIEF, party=PartyMembership.NONE)
+    hold(binh_tay, "Bí thư Bình Tây", Post.CHAPTER_SECRETARY)
+    cat_chief = hold(cat_lam, "Trưởng Cát Lâm", Post.HAMLET_CHIEF)
+    db.session.add(Position(hamlet=cat_lam, person=cat_chief, post=Post.CHAPTER_DEPUTY_SECRETARY,
                             term_id=term.id, started_on=date(2022, 7, 1)))
-    hold(cat_lam, "Trưởng cũ Cát Lâm", WorkerPost.HAMLET_CHIEF, started=date(2019, 11, 20), ended=date(2022, 5, 31))
+    hold(cat_lam, "Trưởng cũ Cát Lâm", Post.HAMLET_CHIEF, started=date(2019, 11, 20), ended=date(2022, 5, 31))
     db.session.commit()
     return {"district": district, "term": term, "hai": hai, "chau": chau,
             "office": make_user(Role.DISTRICT_OFFICE, district=district),

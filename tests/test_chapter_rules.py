@@ -10,7 +10,6 @@ from chapters.rules import (
     DEFAULT_CONGRESS_RULES,
     Attendance,
     ChapterFacts,
-    ChapterPost,
     ChapterRuleError,
     CongressRuleSet,
     Exclusions,
@@ -30,6 +29,7 @@ from chapters.rules import (
     secretary_round_outcome,
     vote_base,
 )
+from core.enums import Post
 from core.targets import RuleInputError, TargetFigure
 from training.rules import WorkerFacts
 
@@ -48,7 +48,7 @@ def test_eight_official_members_elect_secretary_and_optional_deputy_without_comm
     structure = congress_structure(8)
     assert not structure.elects_committee
     assert structure.max_committee_seats == 0
-    assert [s.post for s in structure.steps] == [ChapterPost.SECRETARY, ChapterPost.DEPUTY_SECRETARY]
+    assert [s.post for s in structure.steps] == [Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY]
     assert [s.optional for s in structure.steps] == [False, True]
     assert not any(s.from_committee for s in structure.steps)
 
@@ -58,7 +58,7 @@ def test_nine_official_members_elect_committee_then_secretary_then_deputy_from_i
     assert structure.elects_committee
     assert structure.max_committee_seats == 7
     assert [s.post for s in structure.steps] == [
-        ChapterPost.COMMITTEE_MEMBER, ChapterPost.SECRETARY, ChapterPost.DEPUTY_SECRETARY]
+        Post.CHAPTER_COMMITTEE_MEMBER, Post.CHAPTER_SECRETARY, Post.CHAPTER_DEPUTY_SECRETARY]
     assert [s.from_committee for s in structure.steps] == [False, True, True]
     assert structure.steps[2].max_seats == 1
 
@@ -300,20 +300,20 @@ def by_key(figures):
 
 
 def test_empty_denominator_has_no_share_and_counts_as_met():
-    figure = TargetFigure("R-T1", "x", "nhãn", "label", 0, 0)
+    figure = TargetFigure("R-T1", "x", "nhãn", 0, 0)
     assert figure.share is None
     assert figure.met
 
 
 def test_one_short_of_all_is_not_met():
-    figure = TargetFigure("R-T1", "x", "nhãn", "label", 99, 100)
+    figure = TargetFigure("R-T1", "x", "nhãn", 99, 100)
     assert figure.share == pytest.approx(0.99)
     assert not figure.met
 
 
 def test_numerator_above_denominator_is_refused():
     with pytest.raises(RuleInputError):
-        TargetFigure("R-T1", "x", "nhãn", "label", 2, 1)
+        TargetFigure("R-T1", "x", "nhãn", 2, 1)
 
 
 def test_chapters_below_nine_members_are_not_in_the_committee_denominator():
@@ -329,8 +329,8 @@ def test_committee_target_with_only_small_chapters_is_empty_and_met():
 
 def test_compute_targets_counts_members_posts_and_secretaries():
     hamlets = [
-        HamletFacts(1, True, ChapterPost.SECRETARY, True),
-        HamletFacts(2, True, ChapterPost.COMMITTEE_MEMBER, False),
+        HamletFacts(1, True, Post.CHAPTER_SECRETARY, True),
+        HamletFacts(2, True, Post.CHAPTER_COMMITTEE_MEMBER, False),
         HamletFacts(3, False, None, None),  # Front head post vacant
         HamletFacts(4, None, None, True),  # no chief in office
     ]
@@ -345,7 +345,7 @@ def test_compute_targets_counts_members_posts_and_secretaries():
 
 
 def test_chief_post_stored_as_plain_string_still_counts_as_secretary():
-    figures = by_key(compute_targets([HamletFacts(1, True, "secretary", True)], [], [], [],  # type: ignore[arg-type]
+    figures = by_key(compute_targets([HamletFacts(1, True, "chapter_secretary", True)], [], [], [],  # type: ignore[arg-type]
                                      date(2025, 6, 1)))
     assert figures["chief_is_secretary"].numerator == 1
 
@@ -404,7 +404,7 @@ def test_all_targets_on_empty_input_have_no_share():
     figures = compute_targets([], [], [], [], date(2025, 6, 1))
     assert {f.rule for f in figures} == {"R-T1", "R-T2", "R-T3", "R-T4", "R-T5"}
     assert all(f.share is None and f.met for f in figures)
-    assert all(unicodedata.normalize("NFC", f.label_vi) == f.label_vi for f in figures)
+    assert all(unicodedata.normalize("NFC", f.label_text) == f.label_text for f in figures)
 
 
 def test_targets_by_commune_keep_communes_apart():
@@ -420,7 +420,7 @@ def test_targets_by_commune_keep_communes_apart():
 
 def test_province_scale_targets_are_fast():
     n = 20_000  # about ten provinces of 1,800 hamlets
-    hamlets = [HamletFacts(i, i % 3 != 0, ChapterPost.SECRETARY if i % 2 else None, True, commune_id=i % 150)
+    hamlets = [HamletFacts(i, i % 3 != 0, Post.CHAPTER_SECRETARY if i % 2 else None, True, commune_id=i % 150)
                for i in range(n)]
     chapters = [ChapterFacts(i, 5 + i % 20, i % 4 != 0, commune_id=i % 150) for i in range(n)]
     workers = [WorkerFacts(i, i % 5 != 0, is_chief=True, commune_id=i % 150) for i in range(3 * n)]

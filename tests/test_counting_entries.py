@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from factories_counting import client_for, enter_twice, figures
 
-from core.enums import WorkerPost
+from core.enums import Post
 from core.errors import RuleViolation, StaleWrite
 from core.models import Position
 from election.counting import choose_entry, poll_entries, poll_result, send_back, submit_entry
@@ -217,7 +217,7 @@ def test_revote_round_then_acting_chief(app, election, make_person):
     db.session.refresh(revote)
     assert revote.status == PollStatus.ACTING_CHIEF
     position = db.session.scalar(db.select(Position).where(Position.hamlet_id == setup.hamlet.id,
-                                                           Position.post == WorkerPost.HAMLET_CHIEF))
+                                                           Position.post == Post.HAMLET_CHIEF))
     assert position.acting is True and position.person_id == acting.id
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pypdfium2 as pdfium
 from factories_counting import client_for, enter_twice, figures
 
-from core.enums import WorkerPost
+from core.enums import Post
 from core.models import Position
 from election.models import MinutesUpload, PollStatus
 from election.recognition import poll_recognition, recognition_due
@@ -53,7 +53,7 @@ def test_verification_page_is_public_and_shows_server_figures(app, election):
 def test_upload_validate_and_recognise_puts_the_winner_in_office(app, election, make_person):
     setup = submitted(election)
     old_chief = make_person("Bùi Văn Cũ", setup.hamlet)
-    db.session.add(Position(hamlet_id=setup.hamlet.id, person=old_chief, post=WorkerPost.HAMLET_CHIEF,
+    db.session.add(Position(hamlet_id=setup.hamlet.id, person=old_chief, post=Post.HAMLET_CHIEF,
                             started_on=date(2019, 11, 1)))
     db.session.commit()
     team = client_for(app, setup.team_a)
@@ -82,7 +82,7 @@ def test_upload_validate_and_recognise_puts_the_winner_in_office(app, election, 
     db.session.refresh(setup.poll)
     assert setup.poll.status == PollStatus.RECOGNISED
     chief = db.session.scalar(db.select(Position).where(Position.person_id == setup.candidates[0].person_id))
-    assert chief.post == WorkerPost.HAMLET_CHIEF and chief.started_on == date(2022, 5, 25) and not chief.acting
+    assert chief.post == Post.HAMLET_CHIEF and chief.started_on == date(2022, 5, 25) and not chief.acting
     old = db.session.scalar(db.select(Position).where(Position.person_id == old_chief.id))
     assert old.ended_on == date(2022, 5, 24)
     assert poll_recognition(setup.poll).decision_no == "45/QĐ-UBND"

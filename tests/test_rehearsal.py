@@ -10,7 +10,7 @@ from conftest import fresh_app
 from candidates.models import CandidateList, ListState
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
-from core.enums import WorkerPost
+from core.enums import Post
 from core.models import District, Hamlet, Position
 from demo.rehearsal import STEPS, has_rehearsal, rehearse
 from demo.seed import BINH_SON_NAME, seed_demo
@@ -91,7 +91,7 @@ def test_each_step_leaves_its_hamlet_where_the_workflow_puts_it(rehearsed):
         assert stored.read(4) == b"%PDF" and os.path.getsize(minutes_path(upload)) == upload.size
     recognised = _poll(steps["recognised"])
     chiefs = db.session.scalars(sa.select(Position).where(
-        Position.hamlet_id == recognised.hamlet_id, Position.post == WorkerPost.HAMLET_CHIEF,
+        Position.hamlet_id == recognised.hamlet_id, Position.post == Post.HAMLET_CHIEF,
         Position.ended_on.is_(None))).all()
     assert [p.person_id for p in chiefs] == [poll_recognition(recognised).person_id]
 

@@ -206,7 +206,7 @@ def test_missing_required_column_names_it_in_vietnamese():
     with pytest.raises(RollFileError) as error:
         read_rows("roll.csv", csv_text([["1", "A", "01/01/1980"]], header=header).encode("utf-8"))
     assert error.value.message == "Thiếu cột: Số định danh cá nhân (CCCD)."
-    assert error.value.message_en == "Missing column(s): Citizen ID."
+    assert error.value.message_en == "Missing column(s): citizen id."
 
 
 def test_file_without_a_header_row_is_refused():

@@ -12,7 +12,7 @@ from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
 from core.calendar import election_day_problem, election_timeline
 from core.citizen_id import citizen_id_problem
-from core.enums import CommuneClass, PartyMembership, WorkerPost
+from core.enums import CommuneClass, PartyMembership, Post
 from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Term, current_term
 from core.vietnamese import fold
 from demo.seed import seed_demo
@@ -111,7 +111,7 @@ def test_every_hamlet_has_a_chapter_and_a_current_chief_living_there(logins):
     for hamlet in db.session.scalars(sa.select(Hamlet)).all():
         assert hamlet.chapter is not None and hamlet.chapter.name.startswith("Chi bộ ")
         chiefs = db.session.scalars(sa.select(Position).where(
-            Position.hamlet_id == hamlet.id, Position.post == WorkerPost.HAMLET_CHIEF,
+            Position.hamlet_id == hamlet.id, Position.post == Post.HAMLET_CHIEF,
             Position.ended_on.is_(None))).all()
         assert len(chiefs) == 1
         assert chiefs[0].term_id == current.id and chiefs[0].started_on > current.election_day
@@ -120,7 +120,7 @@ def test_every_hamlet_has_a_chapter_and_a_current_chief_living_there(logins):
 
 def test_secretaries_are_official_members_and_previous_posts_ended(logins):
     for position in db.session.scalars(sa.select(Position)).all():
-        if position.post is WorkerPost.CHAPTER_SECRETARY:
+        if position.post is Post.CHAPTER_SECRETARY:
             assert position.person.party_member is PartyMembership.OFFICIAL
             assert position.person.party_official_on < position.started_on
         if not position.term.is_current:

@@ -8,7 +8,7 @@ import pytest
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind
 from core.accounts import Role
 from core.audit import AuditEntry
-from core.enums import Education, PoliticalTheory, WorkerPost
+from core.enums import Education, PoliticalTheory, Post
 from core.errors import RuleViolation
 from extensions import db
 from training.models import CourseKind, EnrolFilter, PoolKind, SourcePoolEntry, people_by_filter, training_facts
@@ -28,7 +28,7 @@ def test_filter_selects_current_chiefs_of_the_commune_only(area, make_person, ma
     elsewhere = make_person("Võ Văn Xa", hamlet=other_hamlet)
     make_position(chief)
     make_position(former, started_on=date(2019, 11, 17), ended_on=date(2022, 5, 21))
-    make_position(front, post=WorkerPost.FRONT_HEAD)
+    make_position(front, post=Post.FRONT_HEAD)
     make_position(elsewhere)
     course = make_course(term)
     assert names(people_by_filter(course, EnrolFilter.CHIEFS, mine.id)) == ["Nguyễn Văn Trưởng"]
@@ -197,7 +197,7 @@ def test_training_facts_counts_completed_courses_of_the_term(area, make_person, 
     chief = make_person("Trưởng Thôn", hamlet=hamlet)
     secretary = make_person("Bí Thư", hamlet=other_hamlet)
     make_position(chief)
-    make_position(secretary, post=WorkerPost.CHAPTER_SECRETARY)
+    make_position(secretary, post=Post.CHAPTER_SECRETARY)
     course = make_course(term, sessions=1, posts=["hamlet_chief"])
     enrolment = course.enrol(chief, TODAY)
     db.session.flush()

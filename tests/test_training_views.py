@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.accounts import ApiToken, Role
 from core.audit import AuditEntry
-from core.enums import WorkerPost
+from core.enums import Post
 from core.models import Person
 from extensions import db
 from training.models import Attendance, Course, Enrolment, SourcePoolEntry
@@ -27,7 +27,7 @@ def setup(area, make_person, make_position, make_course, make_user):
     chief = make_person("Nguyễn Văn Trưởng", hamlet=hamlet)
     front = make_person("Đặng Thị Ước", hamlet=hamlet, birth_date=date(1980, 2, 2))
     make_position(chief)
-    make_position(front, post=WorkerPost.FRONT_HEAD)
+    make_position(front, post=Post.FRONT_HEAD)
     course = make_course(term, sessions=2, posts=["hamlet_chief"])
     for person in (chief, front):
         course.enrol(person, date(2022, 6, 1))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.accounts import Role
-from core.enums import WorkerPost
+from core.enums import Post
 from core.models import Hamlet, Household, Person, Position, UnitEvent
 from extensions import db
 
@@ -27,7 +27,7 @@ def test_merging_hamlets_keeps_the_old_units_and_their_positions(make_commune, m
     first = make_hamlet("Tân Hy", commune=commune, households=3, official_members=6)
     second = make_hamlet("Tân Hòa", commune=commune, households=2, official_members=5)
     chief = make_person("Lê Văn Chín", hamlet=first)
-    db.session.add(Position(hamlet=first, person=chief, post=WorkerPost.HAMLET_CHIEF, started_on=date(2022, 6, 1)))
+    db.session.add(Position(hamlet=first, person=chief, post=Post.HAMLET_CHIEF, started_on=date(2022, 6, 1)))
     db.session.commit()
     login(make_user(Role.DISTRICT_OFFICE, district=commune.district))
     response = client.post(f"/communes/{commune.id}/merge", data={

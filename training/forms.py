@@ -8,9 +8,10 @@ from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.enums import WORKER_POST_LABELS, PoliticalTheory
+from core.enums import PoliticalTheory, Post
 from core.forms import REQUIRED, strip_nfc
-from training.models import COURSE_KIND_LABELS, ENROL_FILTER_LABELS, Audience, PoolKind
+from core.i18n import choices
+from training.models import Audience, CourseKind, EnrolFilter, PoolKind
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT
 
 
@@ -21,12 +22,12 @@ class CheckboxesField(SelectMultipleField):
 
 class CourseForm(FlaskForm):
     name = StringField(_l("Tên khóa học"), validators=[DataRequired(REQUIRED), Length(max=200)], filters=[strip_nfc])
-    kind = SelectField(_l("Loại chương trình"), choices=list(COURSE_KIND_LABELS.items()))
+    kind = SelectField(_l("Loại chương trình"), choices=choices(CourseKind))
     term_id = SelectField(_l("Nhiệm kỳ"), coerce=int)
     commune_id = SelectField(_l("Đơn vị tổ chức"), coerce=int)  # 0 = the district
-    audience = SelectField(_l("Đối tượng"), choices=[(a.value, _l(a.label)) for a in Audience])
+    audience = SelectField(_l("Đối tượng"), choices=choices(Audience))
     posts = CheckboxesField(_l("Dành cho chức danh (bỏ trống: tất cả người hoạt động không chuyên trách)"),
-                            choices=list(WORKER_POST_LABELS.items()))
+                            choices=choices(Post))
     capacity = IntegerField(_l("Sức chứa (số học viên tối đa)"), default=50,
                             validators=[DataRequired(REQUIRED), NumberRange(1, 5000)])
     min_attendance_percent = IntegerField(_l("Tỷ lệ số buổi tối thiểu phải dự để hoàn thành (%)"),
@@ -34,7 +35,7 @@ class CourseForm(FlaskForm):
                                           validators=[DataRequired(REQUIRED), NumberRange(1, 100)])
     raises_theory_to = SelectField(_l("Hoàn thành khóa học đạt trình độ lý luận chính trị"),
                                    choices=[("", _l("— Không thay đổi —"))]
-                                   + [c for c in PoliticalTheory.choices() if c[0] != "none"])
+                                   + choices(PoliticalTheory, list(PoliticalTheory)[1:]))  # every level but none
     organiser = StringField(_l("Cơ quan tổ chức (in trên danh sách, giấy chứng nhận)"),
                             validators=[Optional(), Length(max=200)], filters=[strip_nfc])
     signer_title = StringField(_l("Chức vụ người ký"), validators=[Optional(), Length(max=120)], filters=[strip_nfc])
@@ -53,7 +54,7 @@ class SessionForm(FlaskForm):
 
 
 class EnrolFilterForm(FlaskForm):
-    filter = SelectField(_l("Ghi danh theo nhóm"), choices=list(ENROL_FILTER_LABELS.items()))
+    filter = SelectField(_l("Ghi danh theo nhóm"), choices=choices(EnrolFilter))
     commune_id = SelectField(_l("Xã, thị trấn"), coerce=int)  # 0 = the whole district
     submit = SubmitField(_l("Ghi danh cả nhóm"))
 
@@ -72,6 +73,6 @@ class CloseCourseForm(FlaskForm):
 class SourcePoolForm(FlaskForm):
     citizen_id = StringField(_l("Số định danh cá nhân"), validators=[DataRequired(REQUIRED), Length(max=12)],
                              filters=[lambda v: v.replace(" ", "") if isinstance(v, str) else v])
-    kind = SelectField(_l("Nguồn"), choices=[(k.value, _l(k.label)) for k in PoolKind])
+    kind = SelectField(_l("Nguồn"), choices=choices(PoolKind))
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
     submit = SubmitField(_l("Thêm vào nguồn"))

@@ -6,7 +6,6 @@ course, raises the trainees' recorded level and re-checks their remediation plan
 """
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from candidates.models import RemediationPlan, recheck_remediation
-from core.enums import WORKER_POST_LABELS, PoliticalTheory, WorkerPost
+from core.enums import PoliticalTheory, Post
 from core.errors import RuleViolation
+from core.labels import N_, LabelledEnum
 from core.models import Commune, District, Hamlet, Person, Position, Term, enum_column
 from extensions import Model, db
 from training.rules import (
@@ -31,51 +31,26 @@ from training.rules import (
 )
 
 
-class CourseKind(enum.StrEnum):
-    PRE_ELECTION = "pre_election"
-    PARTY_WORK = "party_work"
-    MASS_MOBILISATION = "mass_mobilisation"
-    STATE_MANAGEMENT = "state_management"
-    LEADERSHIP = "leadership"
-    POLITICAL_THEORY = "political_theory"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return COURSE_KIND_LABELS[self.value]
+class CourseKind(LabelledEnum):
+    PRE_ELECTION = "pre_election", N_("Tập huấn nghiệp vụ bầu cử (trước ngày bầu cử)")
+    PARTY_WORK = "party_work", N_("Bồi dưỡng nghiệp vụ công tác Đảng")
+    MASS_MOBILISATION = "mass_mobilisation", N_("Bồi dưỡng công tác dân vận")
+    STATE_MANAGEMENT = "state_management", N_("Bồi dưỡng kiến thức quản lý nhà nước")
+    LEADERSHIP = "leadership", N_("Bồi dưỡng kỹ năng lãnh đạo, điều hành")
+    POLITICAL_THEORY = "political_theory", N_("Sơ cấp lý luận chính trị")
+    OTHER = "other", N_("Khác")
 
 
-COURSE_KIND_LABELS = {
-    "pre_election": "Tập huấn nghiệp vụ bầu cử (trước ngày bầu cử)",
-    "party_work": "Bồi dưỡng nghiệp vụ công tác Đảng",
-    "mass_mobilisation": "Bồi dưỡng công tác dân vận",
-    "state_management": "Bồi dưỡng kiến thức quản lý nhà nước",
-    "leadership": "Bồi dưỡng kỹ năng lãnh đạo, điều hành",
-    "political_theory": "Sơ cấp lý luận chính trị",
-    "other": "Khác",
-}
+class Audience(LabelledEnum):
+    NEWCOMERS = "newcomers", N_("Người mới đảm nhiệm chức danh")
+    RE_ELECTED = "re_elected", N_("Người tái cử")
+    ALL = "all", N_("Tất cả")
 
 
-class Audience(enum.StrEnum):
-    NEWCOMERS = "newcomers"
-    RE_ELECTED = "re_elected"
-    ALL = "all"
-
-    @property
-    def label(self) -> str:
-        return {"newcomers": "Người mới đảm nhiệm chức danh", "re_elected": "Người tái cử",
-                "all": "Tất cả"}[self.value]
-
-
-class PoolKind(enum.StrEnum):
-    VETERAN = "veteran"
-    GRADUATE = "graduate"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {"veteran": "Quân nhân hoàn thành nghĩa vụ trở về địa phương",
-                "graduate": "Sinh viên tốt nghiệp về địa phương", "other": "Khác"}[self.value]
+class PoolKind(LabelledEnum):
+    VETERAN = "veteran", N_("Quân nhân hoàn thành nghĩa vụ trở về địa phương")
+    GRADUATE = "graduate", N_("Sinh viên tốt nghiệp về địa phương")
+    OTHER = "other", N_("Khác")
 
 
 class Course(Model):
@@ -88,7 +63,7 @@ class Course(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[CourseKind] = enum_column(CourseKind)
     audience: Mapped[Audience] = enum_column(Audience, default=Audience.ALL)
-    # Comma-separated WorkerPost values; "" = all non-specialised hamlet workers.
+    # Comma-separated Post values; "" = all non-specialised hamlet workers.
     target_posts: Mapped[str] = mapped_column(sa.String(200), default="")
     capacity: Mapped[int] = mapped_column(default=50)
     min_attendance_percent: Mapped[int] = mapped_column(default=DEFAULT_MIN_ATTENDANCE_PERCENT)
@@ -114,17 +89,13 @@ class Course(Model):
 
     # -- reading --------------------------------------------------------------------------------------
     @property
-    def posts(self) -> tuple[WorkerPost, ...]:
-        return tuple(WorkerPost(p) for p in self.target_posts.split(",") if p)
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(Post(p) for p in self.target_posts.split(",") if p)
 
     @posts.setter
     def posts(self, values: Iterable[str]) -> None:
-        chosen = {WorkerPost(v) for v in values}
-        self.target_posts = ",".join(p.value for p in WorkerPost if p in chosen)
-
-    @property
-    def posts_label(self) -> str:
-        return ", ".join(WORKER_POST_LABELS[p.value] for p in self.posts) or "Tất cả người hoạt động không chuyên trách"
+        chosen = {Post(v) for v in values}
+        self.target_posts = ",".join(p.value for p in Post if p in chosen)
 
     @property
     def closed(self) -> bool:
@@ -358,29 +329,15 @@ class SourcePoolEntry(Model):
 # Enrolment by filter
 # ---------------------------------------------------------------------------------------------------------
 
-class EnrolFilter(enum.StrEnum):
-    CHIEFS = "chiefs"
-    WORKERS = "workers"
-    NEWCOMERS = "newcomers"
-    RE_ELECTED = "re_elected"
-    REMEDIATION_THEORY = "remediation_theory"
-    REMEDIATION_EDUCATION = "remediation_education"
-    SOURCE_POOL = "source_pool"
-
-    @property
-    def label(self) -> str:
-        return ENROL_FILTER_LABELS[self.value]
-
-
-ENROL_FILTER_LABELS = {
-    "chiefs": "Trưởng thôn, tổ trưởng TDP đương nhiệm",
-    "workers": "Tất cả người hoạt động không chuyên trách đương nhiệm",
-    "newcomers": "Người mới đảm nhiệm chức danh (không giữ chức danh đó ở nhiệm kỳ trước)",
-    "re_elected": "Người tái cử (giữ chức danh từ nhiệm kỳ trước)",
-    "remediation_theory": "Người có kế hoạch khắc phục lý luận chính trị chưa hoàn thành (R-E5)",
-    "remediation_education": "Người có kế hoạch khắc phục trình độ học vấn chưa hoàn thành (R-E4)",
-    "source_pool": "Nguồn cán bộ lâu dài (quân nhân xuất ngũ, sinh viên tốt nghiệp)",
-}
+class EnrolFilter(LabelledEnum):
+    CHIEFS = "chiefs", N_("Trưởng thôn, tổ trưởng TDP đương nhiệm")
+    WORKERS = "workers", N_("Tất cả người hoạt động không chuyên trách đương nhiệm")
+    NEWCOMERS = "newcomers", N_("Người mới đảm nhiệm chức danh (không giữ chức danh đó ở nhiệm kỳ trước)")
+    RE_ELECTED = "re_elected", N_("Người tái cử (giữ chức danh từ nhiệm kỳ trước)")
+    REMEDIATION_THEORY = "remediation_theory", N_("Người có kế hoạch khắc phục lý luận chính trị chưa hoàn thành (R-E5)")
+    REMEDIATION_EDUCATION = ("remediation_education",
+                             N_("Người có kế hoạch khắc phục trình độ học vấn chưa hoàn thành (R-E4)"))
+    SOURCE_POOL = "source_pool", N_("Nguồn cán bộ lâu dài (quân nhân xuất ngũ, sinh viên tốt nghiệp)")
 
 
 def _in_area(stmt, district_id: int, commune_id: int | None):
@@ -389,7 +346,7 @@ def _in_area(stmt, district_id: int, commune_id: int | None):
     return stmt.where(Hamlet.commune_id == commune_id) if commune_id is not None else stmt
 
 
-def current_holdings(district_id: int, commune_id: int | None = None, post: WorkerPost | None = None):
+def current_holdings(district_id: int, commune_id: int | None = None, post: Post | None = None):
     """(Position rows) held now — ended_on None — in the area, with person, hamlet and commune joined."""
     stmt = (db.select(Position).join(Hamlet, Position.hamlet_id == Hamlet.id).join(Commune)
             .where(Position.ended_on.is_(None)).options(joinedload(Position.person)))
@@ -425,7 +382,7 @@ def people_by_filter(course: Course, key: EnrolFilter, commune_id: int | None) -
     commune_id = course.commune_id or commune_id
     district_id = course.district_id
     if key in (EnrolFilter.CHIEFS, EnrolFilter.WORKERS):
-        post = WorkerPost.HAMLET_CHIEF if key == EnrolFilter.CHIEFS else None
+        post = Post.HAMLET_CHIEF if key == EnrolFilter.CHIEFS else None
         people = {h.person_id: h.person for h in current_holdings(district_id, commune_id, post)}
         return sorted(people.values(), key=lambda p: (p.name_folded, p.id))
     if key in (EnrolFilter.NEWCOMERS, EnrolFilter.RE_ELECTED):

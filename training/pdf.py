@@ -72,7 +72,7 @@ def certificate(enrolment: Enrolment, attended: int, issued_on: date) -> bytes:
         when = f"từ ngày {course.first_day:%d/%m/%Y} đến ngày {course.last_day:%d/%m/%Y}, "
     doc.paragraph(f"Thời gian: {when}dự {attended}/{len(course.sessions)} buổi học.", "plain")
     if course.raises_theory_to is not None:
-        doc.paragraph(f"Trình độ lý luận chính trị: {course.raises_theory_to.label_vi}.", "plain")
+        doc.paragraph(f"Trình độ lý luận chính trị: {course.raises_theory_to.label}.", "plain")
     doc.signatures([signature(course)])
     out = io.BytesIO()
     doc.build(out)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from core.labels import N_
 from core.targets import TargetFigure
 
 # A course setting with this default: the plan names no threshold; 80% of the sessions is the usual
@@ -141,12 +142,12 @@ def training_targets(workers: Iterable[WorkerFacts]) -> list[TargetFigure]:
             secretaries += 1
             secretaries_trained += worker.trained_as_secretary
     return [
-        TargetFigure("R-T4", "worker_trained", "Người hoạt động không chuyên trách ở thôn được bồi dưỡng",
-                     "Non-specialised hamlet workers trained", trained, people),
-        TargetFigure("R-T4", "chief_trained_for_post", "Trưởng thôn được bồi dưỡng nghiệp vụ theo chức danh",
-                     "Hamlet chiefs trained for the post", chiefs_trained, chiefs),
-        TargetFigure("R-T4", "secretary_trained_for_post", "Bí thư chi bộ được bồi dưỡng nghiệp vụ theo chức danh",
-                     "Chapter secretaries trained for the post", secretaries_trained, secretaries),
+        TargetFigure("R-T4", "worker_trained", N_("Người hoạt động không chuyên trách ở thôn được bồi dưỡng"),
+                     trained, people),
+        TargetFigure("R-T4", "chief_trained_for_post", N_("Trưởng thôn được bồi dưỡng nghiệp vụ theo chức danh"),
+                     chiefs_trained, chiefs),
+        TargetFigure("R-T4", "secretary_trained_for_post", N_("Bí thư chi bộ được bồi dưỡng nghiệp vụ theo chức danh"),
+                     secretaries_trained, secretaries),
     ]
 
 
@@ -234,13 +235,14 @@ class Gap:
 
     @property
     def reasons(self) -> list[str]:
+        """Labels in Vietnamese (the workbook's); pages translate them (`|tr`)."""
         out = []
         if self.untrained:
-            out.append("Chưa được bồi dưỡng trong nhiệm kỳ")
+            out.append(N_("Chưa được bồi dưỡng trong nhiệm kỳ"))
         if self.chief_untrained:
-            out.append("Trưởng thôn chưa được bồi dưỡng theo chức danh")
+            out.append(N_("Trưởng thôn chưa được bồi dưỡng theo chức danh"))
         if self.secretary_untrained:
-            out.append("Bí thư chi bộ chưa được bồi dưỡng theo chức danh")
+            out.append(N_("Bí thư chi bộ chưa được bồi dưỡng theo chức danh"))
         return out
 
 

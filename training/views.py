@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -13,8 +14,8 @@ from core.access import allow, scope_communes
 from core.accounts import Role
 from core.api import people_filter
 from core.audit import describe
-from core.enums import WORKER_POST_LABELS
 from core.errors import RuleViolation
+from core.i18n import tr
 from core.models import Commune, Hamlet, Person, Position, Term, current_term
 from core.spreadsheets import workbook_bytes
 from core.transactions import commit
@@ -57,14 +58,14 @@ from training.sheets import SheetError, read_attendance
 bp = Blueprint("training", __name__, url_prefix="/training")
 
 
-def post_labels(person_ids) -> dict[int, str]:
-    """person id -> their current posts (chức danh), one query."""
+def post_labels(person_ids, shown: Callable[[str], str] = str) -> dict[int, str]:
+    """person id -> their current posts (chức danh), one query; pages pass `shown=tr` (files keep Vietnamese)."""
     labels: dict[int, list[str]] = {}
     if person_ids:
         rows = db.session.execute(db.select(Position.person_id, Position.post).where(
             Position.person_id.in_(list(person_ids)), Position.ended_on.is_(None)).order_by(Position.id))
         for person_id, post in rows:
-            labels.setdefault(person_id, []).append(WORKER_POST_LABELS[post.value])
+            labels.setdefault(person_id, []).append(shown(post.label))
     return {pid: ", ".join(values) for pid, values in labels.items()}
 
 
@@ -176,7 +177,7 @@ def show_course(course_id: int):
     filter_form.commune_id.choices = _filter_communes(course)
     close_form = CloseCourseForm(closed_on=course.last_day or vietnam_today())
     return render_template("training/show_course.html", course=course, enrolments=enrolments, results=results,
-                           posts=post_labels({e.person_id for e in enrolments}), editable=may_edit(course),
+                           posts=post_labels({e.person_id for e in enrolments}, tr), editable=may_edit(course),
                            session_form=SessionForm(held_on=vietnam_today()), filter_form=filter_form,
                            close_form=close_form, percent=percent)
 
@@ -498,7 +499,7 @@ def coverage():
         ids = [g.person_id for g in items]
         people = {p.id: p for p in db.session.scalars(db.select(Person).where(Person.id.in_(ids))
                                                       .options(joinedload(Person.hamlet)))}
-        posts = post_labels(ids)
+        posts = post_labels(ids, tr)
     terms = db.session.scalars(db.select(Term).where(Term.district_id == data.district_id)
                                .order_by(Term.starts_on.desc())).all()
     return render_template("training/coverage.html", data=data, page=page, people=people, posts=posts,
