@@ -11,11 +11,7 @@ from core.access import reaches
 from core.accounts import Role
 
 READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER, Role.APPROVING_AUTHORITY)
-
-
 PRINTERS = (Role.COMMUNE_COMMITTEE,)
-
-
 ACCOUNTANTS = (Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM)
 
 

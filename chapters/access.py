@@ -8,11 +8,7 @@ from core.models import Chapter
 from extensions import db
 
 RECORDERS = (Role.PARTY_COMMITTEE,)  # the chapter / commune party committee records the congress
-
-
 APPROVERS = (Role.DISTRICT_OFFICE,)  # R-P5: the higher committee's approval, entered by the district office
-
-
 READERS = (Role.PARTY_COMMITTEE, Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER)
 
 

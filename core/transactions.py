@@ -13,8 +13,6 @@ from core.errors import StaleWrite
 from extensions import db
 
 T = TypeVar("T")
-
-
 STALE_ERRORS = (StaleWrite, StaleDataError, IntegrityError, OperationalError)
 
 

@@ -11,11 +11,7 @@ from election.models import Poll, VoterEntry, VoterRoll
 from extensions import db
 
 TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count
-
-
 COMMITTEE = (Role.COMMUNE_COMMITTEE,)  # resolve, validate, recognise, re-vote, acting chief
-
-
 VIEWERS = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE, Role.DISTRICT_OFFICE, Role.OBSERVER, Role.APPROVING_AUTHORITY,
            Role.PARTY_COMMITTEE)
 
@@ -30,12 +26,8 @@ def load_poll(poll_id: int) -> Poll:
 
 
 ROLL_EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
-
-
 ROLL_READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.OBSERVER,
                 Role.APPROVING_AUTHORITY)
-
-
 CHECKIN_ROLES = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)
 
 

@@ -49,11 +49,7 @@ COUNT_REQUEST = {"type": "object", "required": [
         "id": {"type": "string"}, "votes": {"type": "integer", "minimum": 0}}}},
     "against": {"type": "integer", "minimum": 0, "default": 0},
     "denominator": {"enum": ["total_households", "present", "valid_ballots"], "default": "total_households"}}}
-
-
 ISSUE = {"type": "object", "properties": {"rule": {"type": "string"}, "message": {"type": "string"}}}
-
-
 COUNT_RESPONSE = {"type": "object", "properties": {
     "quorum_met": {"type": ["boolean", "null"]},
     "outcome": {"enum": ["elected", "no_winner", "no_quorum", "inconsistent"]},
@@ -62,8 +58,6 @@ COUNT_RESPONSE = {"type": "object", "properties": {
     "shares": {"type": "object", "additionalProperties": {"type": "object", "properties": {
         "of_total_households": {"type": ["number", "null"]}, "of_present": {"type": ["number", "null"]},
         "of_valid_ballots": {"type": ["number", "null"]}}}}}}
-
-
 ENTRY_REQUEST = {"type": "object", "required": [
     "ballots_issued", "ballots_returned", "valid_ballots", "invalid_ballots", "votes"], "properties": {
     "ballots_issued": {"type": "integer"}, "ballots_returned": {"type": "integer"},
@@ -198,37 +192,25 @@ def board_api():
 
 
 ROLL_FIELDS = ("household_no", "full_name", "citizen_id", "birth_date", "sex", "hamlet", "address", "phone")
-
-
 ROW_SCHEMA = {"type": "object", "required": list(REQUIRED_FIELDS), "properties": {
     "household_no": {"type": "string"}, "full_name": {"type": "string"},
     "citizen_id": {"type": "string", "pattern": "^[0-9]{12}$"},
     "birth_date": {"type": "string", "description": "dd/mm/yyyy, yyyy-mm-dd or a 4-digit year"},
     "sex": {"type": "string", "description": "Nam | Nữ | male | female"}, "address": {"type": "string"}}}
-
-
 IMPORT_REQUEST = {"type": "object", "required": ["rows"], "properties": {
     "rows": {"type": "array", "items": ROW_SCHEMA}, "filename": {"type": "string"},
     "dry_run": {"type": "boolean", "default": False,
                 "description": "check only (the preview); a multipart upload with a `file` field also works"}}}
-
-
 PROBLEM_SCHEMA = {"type": "object", "properties": {
     "line": {"type": "integer"}, "field": {"type": "string"}, "code": {"type": "string"},
     "message": {"type": "string"}, "message_en": {"type": "string"}}}
-
-
 IMPORT_RESPONSE = {"type": "object", "properties": {
     "ok": {"type": "boolean"}, "rows": {"type": "integer"}, "households": {"type": "integer"},
     "problems": {"type": "array", "items": PROBLEM_SCHEMA}, "fingerprint": {"type": "string"},
     "short_fingerprint": {"type": "string"}, "imported": {"type": "boolean"}}}
-
-
 TURNOUT_SCHEMA = {"type": "object", "properties": {
     "total": {"type": "integer"}, "present": {"type": "integer"}, "quorum_met": {"type": "boolean"},
     "needed_for_quorum": {"type": "integer"}, "percent": {"type": "number"}}}
-
-
 ROUND_PARAM = {"name": "round_no", "in": "query", "schema": {"type": "integer", "enum": [1, 2], "default": 1}}
 
 

@@ -24,8 +24,6 @@ from election.rules import quorum_met, recognition_deadline
 from extensions import db
 
 REFRESH_SECONDS = 15
-
-
 EXPORT_COLUMNS = [  # (key, Vietnamese header)
     ("commune", "Xã"), ("hamlet", "Thôn, TDP"), ("round_no", "Vòng"), ("status_label", "Trạng thái"),
     ("mode_label", "Hình thức"), ("total_households", "Tổng số hộ"), ("households_present", "Số hộ có mặt"),

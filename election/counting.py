@@ -36,8 +36,6 @@ INVALID_REASONS = {  # R-B1 reasons a board member can pick for an invalid ballo
     "no_box": N_("Không đánh dấu ô nào"),
     "both_boxes": N_("Đánh dấu cả hai ô"),
 }
-
-
 SEATS = 1  # one hamlet chief per hamlet
 
 
@@ -178,8 +176,6 @@ OUTCOME_LABELS = {
     "no_quorum": N_("Không đủ số hộ"),
     "inconsistent": N_("Số liệu không khớp"),
 }
-
-
 NEXT_STEP_LABELS = {
     "recognise": N_("Chờ UBND xã công nhận kết quả (R-V9)"),
     "revote": N_("Bầu lại (R-V8)"),

@@ -21,8 +21,6 @@ from extensions import db
 
 # What a photo or scan of the signed minutes may be, by its first bytes: (content type, file extension).
 MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
-
-
 MINUTES_MAX_BYTES = 10 * 1024 * 1024
 
 

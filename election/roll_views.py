@@ -38,8 +38,6 @@ from election.views import bp
 from extensions import db
 
 PREVIEW_PROBLEMS_SHOWN = 2000  # the page lists this many; the count says how many more there are
-
-
 SEX_LABELS = {"": "", **{sex.value: sex.label for sex in Sex}}  # Vietnamese, as files print them; pages |tr
 
 

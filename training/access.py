@@ -14,8 +14,6 @@ from training.models import Course, CourseSession, Enrolment
 
 READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.PARTY_COMMITTEE, Role.APPROVING_AUTHORITY,
            Role.OBSERVER)
-
-
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
 
 
