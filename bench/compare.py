@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 if not __package__:  # run as a script: make the repository root importable
     sys.path[0] = str(ROOT)
@@ -100,7 +102,7 @@ def stop(checkout: Checkout) -> None:
 
 def pids(checkout: Checkout) -> tuple[list[int], list[int]]:
     """(the checkout's gunicorn workers, PostgreSQL's backends serving its database), from Linux /proc."""
-    database = checkout.uri.rsplit("/", 1)[-1].split("?", 1)[0] if checkout.uri.startswith("postgresql") else None
+    database = make_url(checkout.uri).database if checkout.uri.startswith("postgresql") else None
     app_pids: list[int] = []
     db_pids: list[int] = []
     for entry in Path("/proc").iterdir():
@@ -175,7 +177,7 @@ def summarise(database: str, checkouts: list[Checkout]) -> dict:
     print(f"\n{database}: {len(reference.rounds)} alternating rounds of {reference.rounds[0]['scans']['requests']} "
           f"scans per checkout")
     print(f"  {'checkout':10s} {'scans/s best':>12s} {'median':>7s} {'spread':>7s} {'p95 ms':>7s} "
-          f"{'CPU ms/scan (app + db)':>23s} {'trivial/s':>9s} {'of trivial':>10s}  vs {reference.label} (paired)")
+          f"{'CPU ms/scan (app + db) [min–max]':>34s} {'trivial/s':>9s} {'of trivial':>10s}  vs {reference.label} (paired)")
     for checkout in checkouts:
         rates = [r["scans"]["rate"] for r in checkout.rounds]
         median = statistics.median(rates)
@@ -185,6 +187,8 @@ def summarise(database: str, checkouts: list[Checkout]) -> dict:
                "spread": (max(rates) - min(rates)) / median,
                "p95_ms": statistics.median(r["scans"]["p95_ms"] for r in checkout.rounds),
                "cpu_ms": statistics.median(r["scans"]["cpu_ms"] for r in checkout.rounds),
+               "cpu_min": min(r["scans"]["cpu_ms"] for r in checkout.rounds),
+               "cpu_max": max(r["scans"]["cpu_ms"] for r in checkout.rounds),
                "app_cpu_ms": statistics.median(r["scans"]["app_cpu_ms"] for r in checkout.rounds),
                "db_cpu_ms": statistics.median(r["scans"]["db_cpu_ms"] for r in checkout.rounds),
                "trivial_median": trivial, "trivial_best": max(r["trivial"]["rate"] for r in checkout.rounds),
@@ -193,7 +197,8 @@ def summarise(database: str, checkouts: list[Checkout]) -> dict:
                "trivial_rates": [r["trivial"]["rate"] for r in checkout.rounds]}
         summary[checkout.label] = row
         print(f"  {checkout.label:10s} {row['best']:12.1f} {median:7.1f} {row['spread']:7.1%} {row['p95_ms']:7.1f} "
-              f"{row['cpu_ms']:8.2f} ({row['app_cpu_ms']:.2f} + {row['db_cpu_ms']:.2f}) {trivial:14.1f} "
+              f"{row['cpu_ms']:8.2f} ({row['app_cpu_ms']:.2f} + {row['db_cpu_ms']:.2f}) "
+              f"[{row['cpu_min']:.2f}–{row['cpu_max']:.2f}] {trivial:9.1f} "
               f"{row['of_trivial']:10.1%}  {row['paired_median']:.3f} ({row['paired_min']:.3f}–{row['paired_max']:.3f})")
     return summary
 
