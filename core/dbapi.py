@@ -2,9 +2,9 @@
 connection): election Sunday's hottest write, a ballot scan, runs on the database driver's own connection.
 
 A scan is a handful of small statements, but through the Session's connection (Core's execution machinery: cache
-key, execution context, result object) each statement costs 10–40 µs more than on the driver's cursor, and the
-Session's commit its flush and listeners: bench/compare.py measured that variant 16–25 % below this path in scans/s
-(median of paired rounds, SQLite and PostgreSQL, against a noise of about ±5 % on PostgreSQL) with 27–33 % more of the
+key, execution context, result object) each statement costs 13–42 µs more than on the driver's cursor, and the
+Session's commit its flush and listeners: bench/compare.py measured that variant 13–25 % below this path in scans/s
+(median of paired rounds, SQLite and PostgreSQL, against a noise of about ±5 % in quiet runs) with 26–33 % more of the
 app's CPU per scan (README, Benchmarks), so the scan keeps this path. The statements are still typed SQLAlchemy Core
 built from the models, compiled once per dialect; `Prepared.run` sends the compiled SQL straight to the DBAPI cursor,
 with the types' own bind and result processors, so enums, booleans and datetimes read and write exactly as through
