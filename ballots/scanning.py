@@ -232,13 +232,16 @@ def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
     """Before anything is tapped: the ballot's serial when it can be counted in this poll now, else raises
     ScanRefused (forged, foreign, already counted…) or RuleViolation (scanning closed). Writes nothing: the
     scan itself checks again (another phone may count the ballot in between)."""
-    if poll.status not in SCANNING or _run("closed", {"for_poll": poll.id}).scalar():
-        raise RuleViolation(_scan_closed_message(poll))
-    text = (text or "").strip()
-    ballot = _printed_ballot(poll, text)
-    if ballot is None:
-        raise _refusal(text, genuine=False)
-    return ballot.serial
+    try:
+        if poll.status not in SCANNING or _run("closed", {"for_poll": poll.id}).scalar():
+            raise RuleViolation(_scan_closed_message(poll))
+        text = (text or "").strip()
+        ballot = _printed_ballot(poll, text)
+        if ballot is None:
+            raise _refusal(text, genuine=False)
+        return ballot.serial
+    finally:
+        dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
 
 
 def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = ""
@@ -307,10 +310,25 @@ def _refusal(text: str, genuine: bool) -> ScanRefused:
 
 def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
                 idempotency_key: str = "") -> tuple[dict, bool]:
-    """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays.
+    """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays,
+    also when its twin was sent at the same time (the loser of the race on the key replays the winner's scan;
+    the loser of the race on the ballot is refused as counted elsewhere).
 
     The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
     """
+    try:
+        return _record_scan(poll, user, text, choice, reason, idempotency_key)
+    except dbapi.driver_errors() as error:  # already rolled back
+        if not dbapi.is_conflict(error):
+            raise
+        earlier = scan_by_key(poll.id, (idempotency_key or "").strip()[:80])
+        if earlier is None:
+            raise ScanRefused("already_counted", COUNTED_ELSEWHERE) from error
+        return earlier, True
+
+
+def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idempotency_key: str
+                 ) -> tuple[dict, bool]:
     connection = dbapi.request_connection()
     with dbapi.rolled_back_on_error(connection):
         plan = plan_scan(poll, text, choice, reason, idempotency_key)

@@ -5,24 +5,14 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from ballots.scanning import (
-    COUNTED_ELSEWHERE,
-    ScanPoll,
-    ScanRefused,
-    check_scanned_ballot,
-    record_scan,
-    scan_by_key,
-    scan_json,
-    scan_totals,
-)
-from core import dbapi
+from ballots.scanning import ScanPoll, ScanRefused, check_scanned_ballot, record_scan, scan_json, scan_totals
 from core.errors import RuleViolation
 
 
 def scan_request(poll: ScanPoll, data: dict, key: str):
     """Shared by the phone page and the API: 201 counted, 200 replayed, 409 refused, 422 bad input.
 
-    The scan commits itself on the request's DBAPI connection (election.counting.record_scan).
+    The scan commits itself (ballots.scanning.record_scan, on the scan path's own connection).
     """
     try:
         scan, replayed = record_scan(poll, current_user._get_current_object(), str(data.get("text", "")),
@@ -31,16 +21,6 @@ def scan_request(poll: ScanPoll, data: dict, key: str):
         return jsonify({"error": refused.message, "code": refused.code}), 409
     except RuleViolation as error:
         return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    except dbapi.driver_errors() as error:  # a concurrent twin: replay when its key landed, else counted
-        if not dbapi.is_conflict(error):
-            raise
-        try:
-            scan = scan_by_key(poll.id, key.strip()[:80])
-        except RuleViolation as reused:
-            return jsonify({"errors": {reused.field: reused.message}}), 422
-        if scan is not None:
-            return jsonify(scan_json(scan, True)), 200
-        return jsonify({"error": COUNTED_ELSEWHERE, "code": "already_counted"}), 409
     body = scan_json(scan, replayed)
     body["totals"] = scan["totals"] if not replayed else scan_totals(poll.id)
     return jsonify(body), 200 if replayed else 201
@@ -55,6 +35,4 @@ def scan_check_request(poll: ScanPoll, data: dict):
         return jsonify({"ok": False, "error": refused.message, "code": refused.code}), 409
     except RuleViolation as error:
         return jsonify({"errors": {error.field or "rule": error.message}}), 422
-    finally:
-        dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
     return jsonify({"ok": True, "serial": serial}), 200

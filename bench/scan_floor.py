@@ -5,8 +5,9 @@
 Runs bench/scans.py's three phases against the real app with one extra route, POST /bench/floor-scans/<poll>,
 that sends a scan's 8 statements (token, poll, ballot with the totals, guarded move, insert, the audit chain's
 lock, entry and head) straight to a per-thread driver connection, with none of the app's checks, refusals or
-helpers. Nothing here is used by the app: it says how close the real scan path (election/dbapi.py) is to what
-this machine can do at all, and how far the issue's target (scans ≥ 50 % of the trivial rate) is from it.
+helpers. Nothing here is used by the app: it says how close the real scan path (ballots/scanning.py on
+core/dbapi.py) is to what this machine can do at all, and how far the issue's target (scans ≥ 50 % of the trivial
+rate) is from it.
 The route exists only in the gunicorn started here (`gunicorn 'bench.scan_floor:floor_app()'`).
 """
 from __future__ import annotations

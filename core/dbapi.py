@@ -1,13 +1,21 @@
-"""Election Sunday's hottest write, a ballot scan, run on the database driver's own connection.
+"""The one documented exception to the one data-access model (the ORM Session, or Core statements on the session's
+connection): election Sunday's hottest write, a ballot scan, runs on the database driver's own connection.
 
-A scan is a handful of small statements, but through the ORM Session and Core's execution machinery
-each request cost several times the statements themselves (bench/scans.py). Here the statements are
-still typed SQLAlchemy Core built from the models, compiled once per dialect; `Prepared.run` sends the
-compiled SQL straight to the DBAPI cursor, with the types' own bind and result processors, so enums,
-booleans and datetimes read and write exactly as through the ORM.
+A scan is a handful of small statements, but through the Session's connection (Core's execution machinery: cache
+key, execution context, result object) each statement costs 13–42 µs more than on the driver's cursor, and the
+Session's commit its flush and listeners: bench/compare.py measured that variant 13–25 % below this path in scans/s
+(median of paired rounds, SQLite and PostgreSQL, against a noise of about ±5 % in quiet runs) with 26–33 % more of the
+app's CPU per scan (README, Benchmarks), so the scan keeps this path. The statements are still typed SQLAlchemy Core
+built from the models, compiled once per dialect; `Prepared.run` sends the compiled SQL straight to the DBAPI cursor,
+with the types' own bind and result processors, so enums, booleans and datetimes read and write exactly as through
+the ORM.
+
+Who may use it is listed in tests/test_layout.py: ballots/scanning.py (the only writer, with its audit entry chained
+by core.audit.append_entries on the same connection), core/accounts.py (the bearer token of a view marked
+@direct_db, so a scan request uses one connection and no Session), the views that carry the marker, and app.py.
 
 The request's connection comes from the engine's pool (pre-ping included) and goes back at teardown;
-whoever uses it commits or rolls back explicitly (the scan path does both, see election.counting).
+whoever uses it commits or rolls back explicitly (the scan path does both, see ballots.scanning).
 """
 from __future__ import annotations
 
@@ -110,24 +118,19 @@ class Prepared:
 _prepared: dict[int, Prepared] = {}
 
 
-def runner(connection: Any) -> Callable[..., Rows]:
-    """run(statement, params) → Rows on `connection`, for statements built once (module level)."""
-    dialect = db.engine.dialect
-
-    def run(statement: sa.Executable, params: dict[str, Any] | None = None) -> Rows:
-        prepared = _prepared.get(id(statement))
-        if prepared is None or prepared.statement is not statement:
-            prepared = _prepared[id(statement)] = Prepared(statement)
-        return prepared.run(connection, dialect, params)
-
-    return run
-
-
 def request_runner() -> Callable[..., Rows]:
-    """runner() on this request's connection (made once per request)."""
+    """run(statement, params) → Rows on this request's connection, for statements built once (module level)."""
     run = g.get("_dbapi_runner")
     if run is None:
-        run = g._dbapi_runner = runner(request_connection())
+        connection, dialect = request_connection(), db.engine.dialect
+
+        def execute(statement: sa.Executable, params: dict[str, Any] | None = None) -> Rows:
+            prepared = _prepared.get(id(statement))
+            if prepared is None or prepared.statement is not statement:
+                prepared = _prepared[id(statement)] = Prepared(statement)
+            return prepared.run(connection, dialect, params)
+
+        run = g._dbapi_runner = execute
     return run
 
 

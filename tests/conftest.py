@@ -70,6 +70,13 @@ def fresh_app(uri: str, pg: bool) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def app_factory():
+    """fresh_app, for a fixture of a wider scope than `app` (a module's seeded district): test modules cannot import
+    it from conftest, a name that tests/e2e/conftest.py takes over once the suite collects it."""
+    return fresh_app
+
+
 @pytest.fixture
 def app(tmp_path, _pg_schema):
     with fresh_app(_pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}", bool(_pg_schema)) as application:

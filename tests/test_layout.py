@@ -110,3 +110,16 @@ def test_templates_are_named_after_their_endpoint(app):
                    for endpoint in endpoints if endpoint.startswith(package + ".")):
             misnamed.append(f"{package}/{name}.html")
     assert misnamed == []
+
+
+# The one documented exception to the one data-access model (core/dbapi.py's docstring, README): the ballot scan's
+# driver-level connection. Only these modules may use it; nothing else opens a raw driver connection.
+DBAPI_USERS = {"app", "core.accounts", "ballots.scanning", "ballots.scan_views", "ballots.api"}
+
+
+def test_only_the_scan_path_uses_the_driver_connection():
+    users = {module for module, imports in GRAPH.items() for target, _, _ in imports if target == "core.dbapi"}
+    assert users <= DBAPI_USERS, sorted(users - DBAPI_USERS)
+    raw = [module for module, path in MODULES.items()
+           if module != "core.dbapi" and "raw_connection(" in path.read_text(encoding="utf-8")]
+    assert raw == []

@@ -5,7 +5,6 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from conftest import fresh_app
 
 from candidates.models import CandidateList, ListState
 from core.accounts import Role, User
@@ -28,11 +27,11 @@ STATUS = {"ready": PollStatus.NOT_STARTED, "scanning": PollStatus.COUNTING, "vot
 
 
 @pytest.fixture(scope="module")
-def rehearsed_app(tmp_path_factory, _pg_schema):
+def rehearsed_app(tmp_path_factory, _pg_schema, app_factory):
     """One seeded and rehearsed demo district for the module's tests that only read it (seeding and rehearsing take
     most of a minute: once, not once per test). Its own database; on PostgreSQL emptied when the module ends."""
     uri = _pg_schema or f"sqlite:///{tmp_path_factory.mktemp('rehearsal') / 'test.sqlite'}"
-    with fresh_app(uri, bool(_pg_schema)) as application:
+    with app_factory(uri, bool(_pg_schema)) as application:
         seed_demo(scale="district", password=PASSWORD, progress=False)
         result = application.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", PASSWORD])
         assert result.exit_code == 0, result.output
@@ -41,7 +40,10 @@ def rehearsed_app(tmp_path_factory, _pg_schema):
 
 @pytest.fixture
 def rehearsed(rehearsed_app):
-    return rehearsed_app[1]
+    yield rehearsed_app[1]
+    # End the test's reads: on PostgreSQL an open transaction would hold its table locks, and the next module's
+    # TRUNCATE (the `app` fixture's teardown) would wait for them for ever.
+    db.session.remove()
 
 
 def _poll(hamlet_name: str, round_no: int = 1) -> Poll:
