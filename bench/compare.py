@@ -7,7 +7,7 @@
 Each checkout (label=path of a git worktree, e.g. `git worktree add --detach /work/old 6886d4d`) is seeded by its
 own bench/scans.py (`seed`, run in a subprocess on that tree) into a database of its own (SQLite: a temporary file
 each; PostgreSQL: the URL with {name} replaced by the label, schema dropped), and served by a gunicorn of its own
-from that tree (this virtualenv's gunicorn, cwd and PYTHONPATH the checkout). The servers all stay up; then every
+out of its own tree (this virtualenv's gunicorn, cwd and PYTHONPATH the checkout). The servers all stay up; then every
 round drives each checkout in turn (A, B, C, then B, C, A…: the order rotates) with bench/scans.py's `drive`:
 the trivial endpoint, then scans (one new genuine ballot each). A burst of load from elsewhere on the machine
 (test suites on the other cores) so hits every checkout alike, and each round gives a paired comparison.

@@ -1,7 +1,8 @@
 """The one way a change is committed: with its audit summary, a concurrent change answering 409."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import abort, request
@@ -22,27 +23,27 @@ def commit(summary: str | None = None) -> None:
     rolls back and answers 409."""
     if summary is not None:
         describe(summary)
-    try:
+    with _conflicts_answer_409():
         db.session.commit()
-    except STALE_ERRORS as error:
-        db.session.rollback()
-        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
-            raise
-        abort(409, StaleWrite.message)
 
 
 def act(summary: str, work: Callable[[], T]) -> T:
     """Run a change (a guarded model method, a service function) and commit it with its audit summary."""
-    describe(summary)
-    try:
+    with _conflicts_answer_409():  # the work's own flush may already meet the concurrent change
         value = work()
+    commit(summary)
+    return value
+
+
+@contextmanager
+def _conflicts_answer_409() -> Iterator[None]:
+    try:
+        yield
     except STALE_ERRORS as error:
         db.session.rollback()
         if isinstance(error, OperationalError) and "locked" not in str(error).lower():
             raise
         abort(409, StaleWrite.message)
-    commit(summary)
-    return value
 
 
 def expected_version() -> int | None:
