@@ -250,7 +250,7 @@ def apply_rows(result: CheckResult, term: Term, round_no: int = 1) -> int:
 def template_xlsx(commune: Commune | None = None) -> bytes:
     """An empty template with the headers, a drop-down for the proposer, notes and, when known, the commune's hamlets."""
     sheets = [
-        SheetSpec("Danh sách ứng cử", TEMPLATE_HEADERS, [], text_columns=(2,),
+        SheetSpec("Danh sách ứng cử", TEMPLATE_HEADERS, [], text_columns=(2,), widths=(22, 28, 26, 20, 28),
                   choices={4: ("Ban công tác Mặt trận", "Đề cử tại hội nghị")}),
         SheetSpec("Hướng dẫn", ["Hướng dẫn"], [
             ["Mỗi dòng một người ứng cử; người phải có trong sổ đăng ký của thôn (so theo số định danh)."],

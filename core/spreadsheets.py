@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
@@ -192,10 +192,12 @@ class SheetSpec:
     caption: str = ""
     choices: dict[int, Sequence[str]] = field(default_factory=dict)
     text_columns: Sequence[int] = ()
+    widths: Sequence[int] = ()  # minimum widths (characters), e.g. for an empty template to be filled in by hand
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICE_ROWS = 500  # a template's drop-downs cover this many rows
+HEADER_WIDTH = 30  # a longer header wraps instead of widening a column of short figures
 
 
 def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
@@ -212,7 +214,9 @@ def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterab
         sheet.append(list(spec.headers))
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
-        widths = [len(h) for h in spec.headers]
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths = [max(min(len(h), HEADER_WIDTH), minimum) for h, minimum in
+                  zip(spec.headers, [*spec.widths, *[0] * len(spec.headers)], strict=False)]
         for row in spec.rows:
             sheet.append(list(row))
             widths = [max(w, len(str(v or ""))) for w, v in zip(widths, row, strict=False)]

@@ -46,3 +46,11 @@ def test_unusable_files_are_refused_in_vietnamese(name, data, message):
     with pytest.raises(SheetFileError) as error:
         read_sheet(name, data)
     assert error.value.message == message
+
+
+def test_columns_take_their_minimum_width_and_a_long_header_wraps_instead_of_widening_its_column():
+    long_header = "R-T1 Trưởng thôn, tổ trưởng tổ dân phố là đảng viên"
+    data = workbook_bytes([SheetSpec("Mẫu", ["Họ và tên", long_header], [["", "7/7"]], widths=(28,))])
+    ws = load_workbook(io.BytesIO(data))["Mẫu"]
+    assert ws.column_dimensions["A"].width >= 28
+    assert ws.column_dimensions["B"].width <= 32 and ws["B1"].alignment.wrap_text
