@@ -13,12 +13,13 @@ from ballots.printing import batch_pdf_path, candidate_list_of, planned_count, p
 from ballots.rules import DEFAULT_SPARE_PERCENT
 from ballots.verification import Verification, decode_image, verify_ballot
 from candidates.models import CandidateList
-from core.access import allow, any_user, authorise_hamlet, round_param, scope_hamlets, user_district_id
+from core.access import allow, any_user, authorise_hamlet, scope_hamlets, user_district_id
 from core.accounts import Role
 from core.audit import describe
 from core.errors import RuleViolation
 from core.models import Commune, Hamlet, current_term, term_for
 from core.transactions import commit
+from election.access import poll_round
 from election.models import Poll, VoterRoll
 from extensions import db
 
@@ -32,9 +33,9 @@ def _hamlet_poll(hamlet_id: int, create: bool = False) -> tuple[Hamlet, Poll | N
     if term is None:
         abort(404, _("Huyện chưa có nhiệm kỳ hiện hành."))
     if create:
-        return hamlet, Poll.get_or_create(term, hamlet, round_param())
+        return hamlet, Poll.get_or_create(term, hamlet, poll_round())
     return hamlet, db.session.scalar(db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id == hamlet.id,
-                                                           Poll.round_no == round_param()))
+                                                           Poll.round_no == poll_round()))
 
 
 @bp.get("/ballots/")
@@ -85,12 +86,12 @@ def print_ballots(hamlet_id: int):
             except RuleViolation as error:
                 db.session.rollback()
                 flash(error.message, "danger")
-                return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=round_param()))
+                return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=poll_round()))
             commit()
             flash(_("Đã in %(n)s phiếu (%(p)s trang).", n=batch.count, p=batch.total_pages), "success")
-            return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=round_param()))
+            return redirect(url_for("ballots.print_ballots", hamlet_id=hamlet.id, round_no=poll_round()))
     # Before the first print the poll may not exist yet: plan with an unsaved one (never added to the session).
-    poll_for_plan = poll or Poll(term=term_for(hamlet), hamlet=hamlet, round_no=round_param())
+    poll_for_plan = poll or Poll(term=term_for(hamlet), hamlet=hamlet, round_no=poll_round())
     households, spare = planned_count(poll_for_plan, form.spare_percent.data)
     candidate_list = candidate_list_of(poll_for_plan)
     batches = list(db.session.scalars(db.select(BallotBatch).where(BallotBatch.poll_id == poll.id)
@@ -98,7 +99,7 @@ def print_ballots(hamlet_id: int):
     if form.spare_percent.data is None:
         form.spare_percent.data = current_app.config.get("BALLOT_SPARE_PERCENT", DEFAULT_SPARE_PERCENT)
     return render_template("ballots/print_ballots.html", hamlet=hamlet, form=form, households=households,
-                           spare=spare, candidate_list=candidate_list, batches=batches, round_no=round_param(),
+                           spare=spare, candidate_list=candidate_list, batches=batches, round_no=poll_round(),
                            has_real=any(not b.test for b in batches))
 
 
@@ -136,7 +137,7 @@ def accounting(hamlet_id: int):
     account = account_for(poll) if poll else None
     figures = FiguresForm(obj=account) if account else FiguresForm()
     return render_template("ballots/accounting.html", hamlet=hamlet, poll=poll, result=result, figures=figures,
-                           mark=MarkForm(), round_no=round_param(),
+                           mark=MarkForm(), round_no=poll_round(),
                            can_edit=current_user.role in (*ACCOUNTANTS, Role.ADMIN))
 
 
@@ -155,7 +156,7 @@ def accounting_figures(hamlet_id: int):
             setattr(account, name, getattr(form, name).data)
         commit()
         flash(_("Đã lưu."), "success")
-    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=round_param()))
+    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=poll_round()))
 
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/mark")
@@ -176,7 +177,7 @@ def accounting_mark(hamlet_id: int):
     else:
         commit()
         flash(_("Đã đánh dấu %(n)s phiếu.", n=len(marked)), "success")
-    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=round_param()))
+    return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=poll_round()))
 
 
 def _serial_of(line: str) -> str:

@@ -167,10 +167,7 @@ def current_term_or_404(district_id: int | None = None) -> Term:
     return term
 
 
-VOTING_ROUNDS = 2  # a first vote and one re-vote (R-V8, election.rules.ElectionRuleSet.voting_rounds)
-
-
-def round_param(rounds: int = VOTING_ROUNDS) -> int:
+def round_param(rounds: int) -> int:
     """The one round parameter of pages and the API: `round_no` in the query (or the JSON body), 1 by default.
     A round outside 1…rounds is refused (404), never taken for round 1."""
     body = request.get_json(silent=True) if request.is_json else None

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 from sqlalchemy.orm import joinedload
 
-from core.access import authorise_hamlet, current_term_or_404
+from core.access import authorise_hamlet, current_term_or_404, round_param
 from core.accounts import Role
 from core.models import Hamlet, Term
 from election.models import Poll, VoterEntry, VoterRoll
+from election.rules import DEFAULT_ELECTION_RULES
 from extensions import db
 
 TEAM = (Role.POLLING_TEAM, Role.COMMUNE_COMMITTEE)  # record the meeting, enter and scan the count
@@ -46,3 +47,8 @@ def load_entry(hamlet: Hamlet, term: Term, entry_id: int) -> tuple[VoterRoll, Vo
 
 def back(poll: Poll):
     return redirect(url_for("election.show_poll", poll_id=poll.id))
+
+
+def poll_round() -> int:
+    """The round of a poll a page or API call is about: 1 to the rule set's voting rounds (R-V8)."""
+    return round_param(DEFAULT_ELECTION_RULES.voting_rounds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from core.access import allow, public, round_param
+from core.access import allow, public
 from core.api import api_bp, field_errors, json_body, operation, paginated
 from core.spreadsheets import RawRow
 from core.transactions import act, commit
@@ -19,6 +19,7 @@ from election.access import (
     VIEWERS,
     load_hamlet_term,
     load_poll,
+    poll_round,
 )
 from election.board import board_data
 from election.calculator import MSG_NOT_OBJECT, count_response
@@ -215,7 +216,7 @@ ROUND_PARAM = {"name": "round_no", "in": "query", "schema": {"type": "integer", 
 
 
 def _poll(term, hamlet, create: bool) -> Poll | None:
-    return poll_of(term, hamlet, round_param(), create)
+    return poll_of(term, hamlet, poll_round(), create)
 
 
 def roll_json(roll) -> dict:
@@ -320,7 +321,7 @@ def api_check_in(hamlet_id: int):
     entry_id = body.get("entry_id") if isinstance(body, dict) else None
     if not isinstance(entry_id, int):
         return field_errors({"entry_id": "Cần entry_id (số nguyên)."})
-    answer = mark_checked_in(hamlet.id, entry_id, round_param())
+    answer = mark_checked_in(hamlet.id, entry_id, poll_round())
     commit()
     return jsonify(answer)
 
@@ -331,6 +332,6 @@ def api_check_in(hamlet_id: int):
            response_schema={"type": "object", "properties": {"removed": {"type": "boolean"},
                                                              "turnout": TURNOUT_SCHEMA}})
 def api_undo_check_in(hamlet_id: int, entry_id: int):
-    answer = undo_checked_in(hamlet_id, entry_id, round_param())
+    answer = undo_checked_in(hamlet_id, entry_id, poll_round())
     commit()
     return jsonify(answer)

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.access import allow, round_param
+from core.access import allow
 from core.accounts import Role
 from core.audit import describe
 from core.citizen_id import citizen_id_problem
@@ -20,7 +20,7 @@ from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import nfc, vietnam_today
 from election import service
-from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term
+from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
 from election.forms import EntryForm, RollUploadForm
 from election.models import CheckIn, VoterEntry, VoterRoll
 from election.rolls import (
@@ -273,8 +273,8 @@ def roll_delete_entry(hamlet_id: int, entry_id: int):
 def checkin(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
     roll = service.roll_for(term, hamlet)
-    poll = poll_of(term, hamlet, round_param(), create=False)
-    return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=round_param(),
+    poll = poll_of(term, hamlet, poll_round(), create=False)
+    return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=poll_round(),
                            turnout=service.turnout(poll, roll))
 
 
@@ -283,7 +283,7 @@ def checkin(hamlet_id: int):
 def checkin_search(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
     roll = service.roll_for(term, hamlet)
-    poll = poll_of(term, hamlet, round_param(), create=False)
+    poll = poll_of(term, hamlet, poll_round(), create=False)
     return jsonify({"items": search_entries(roll, poll, request.args.get("q", ""))})
 
 
@@ -291,13 +291,13 @@ def checkin_search(hamlet_id: int):
 @allow(*CHECKIN_ROLES)
 def checkin_turnout(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
-    return jsonify(service.turnout(poll_of(term, hamlet, round_param(), create=False), service.roll_for(term, hamlet)).as_dict())
+    return jsonify(service.turnout(poll_of(term, hamlet, poll_round(), create=False), service.roll_for(term, hamlet)).as_dict())
 
 
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
 @allow(*CHECKIN_ROLES)
 def checkin_mark(hamlet_id: int, entry_id: int):
-    answer = mark_checked_in(hamlet_id, entry_id, round_param())
+    answer = mark_checked_in(hamlet_id, entry_id, poll_round())
     commit()
     return jsonify(answer)
 
@@ -305,6 +305,6 @@ def checkin_mark(hamlet_id: int, entry_id: int):
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
 @allow(*CHECKIN_ROLES)
 def checkin_undo(hamlet_id: int, entry_id: int):
-    answer = undo_checked_in(hamlet_id, entry_id, round_param())
+    answer = undo_checked_in(hamlet_id, entry_id, poll_round())
     commit()
     return jsonify(answer)

@@ -103,3 +103,16 @@ def test_no_table_links_a_household_to_a_ballot_serial(app):
     # and the two ends exist, so the test is not vacuous
     names = {t.name for t in db.metadata.sorted_tables}
     assert {"check_in", "voter_entry", "ballot", "ballot_batch"} <= names
+
+
+def test_a_check_in_lands_in_the_round_it_names_and_a_round_that_cannot_exist_is_refused(ready, app):
+    setup, entries = _setup(ready, app)
+    team = client_for(app, setup.team)
+    base = f"/hamlets/{setup.hamlet.id}/checkin"
+    assert team.post(f"{base}/{entries[0].id}?round_no=3").status_code == 404  # never taken for round 1
+    assert team.post(f"{base}/{entries[0].id}?round_no=0").status_code == 404
+    assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
+    assert team.post(f"{base}/{entries[0].id}?round_no=2").get_json()["created"]
+    round_one = team.get(f"{base}/turnout?round_no=1").get_json()
+    round_two = team.get(f"{base}/turnout?round_no=2").get_json()
+    assert (round_one["present"], round_two["present"]) == (0, 1)
