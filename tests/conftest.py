@@ -72,8 +72,8 @@ def fresh_app(uri: str, pg: bool) -> Iterator[Flask]:
 
 @pytest.fixture(scope="session")
 def app_factory():
-    """fresh_app, for a fixture of a wider scope than `app` (a module's seeded district): test modules cannot import
-    it from conftest, a name that tests/e2e/conftest.py takes over once the suite collects it."""
+    """fresh_app, for a fixture of a wider scope than `app` (a module's seeded district), handed over as a fixture
+    like everything else conftest offers test modules."""
     return fresh_app
 
 
