@@ -268,7 +268,10 @@ def _json_table(rows: list) -> RawTable:
            "tất cả hoặc không gì; dry_run = chỉ kiểm tra", tag="rolls", request_schema=IMPORT_REQUEST,
            response_schema=IMPORT_RESPONSE)
 def api_import_roll(hamlet_id: int):
-    hamlet, term = load_hamlet_term(hamlet_id)
+    hamlet, term = load_hamlet_term(hamlet_id)  # the caller's scope first, then the lock: only then the file
+    lock = service.import_lock_reason(term, hamlet)
+    if lock is not None:
+        return field_errors({"file": lock})
     try:
         if "file" in request.files:
             upload = request.files["file"]

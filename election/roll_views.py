@@ -97,6 +97,10 @@ def roll_commit(hamlet_id: int, token: str):
         flash(_("Tệp đã tải lên không còn (quá hạn hoặc đã nhập); hãy tải lên lại."), "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
     data, filename, _term_id = kept
+    lock = service.import_lock_reason(term, hamlet)
+    if lock is not None:  # printed or checked in since the preview: the kept file is not even read
+        flash(lock, "danger")
+        return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
     try:
         # Checked again on the server from the kept bytes: nothing from the browser is trusted.
         preview = service.check_roll(read_rows(filename, data), term, hamlet)
