@@ -3,8 +3,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from core.accounts import Role
 from core.citizen_id import citizen_id_problem
@@ -87,6 +96,10 @@ class DistrictForm(FlaskForm):
     approver_level = SelectField(_l("Cấp phê duyệt (R-X1)"), choices=[
         ("district", _l("Cấp huyện (Ban Thường vụ Huyện ủy, theo 59-KH/HU)")),
         ("commune", _l("Cấp xã (sau sắp xếp đơn vị hành chính 2025)"))])
+    import_max_rows = IntegerField(_l("Tệp tải lên: số dòng tối đa"), validators=[
+        DataRequired(REQUIRED), NumberRange(100, 100_000, _l("Từ 100 đến 100.000 dòng."))])
+    import_max_columns = IntegerField(_l("Tệp tải lên: số cột tối đa"), validators=[
+        DataRequired(REQUIRED), NumberRange(10, 1_000, _l("Từ 10 đến 1.000 cột."))])
     submit = SubmitField(_l("Lưu"))
 
 

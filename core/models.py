@@ -9,6 +9,7 @@ from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import CommuneClass, CommuneKind, Education, HamletKind, PartyMembership, PoliticalTheory, Post, Sex
+from core.spreadsheets import SheetLimits
 from core.vietnamese import fold, nfc
 from extensions import Model, db
 
@@ -50,6 +51,11 @@ class District(Model):
     # standing committee; since the 2025 reform possibly another body).
     approver_name: Mapped[str] = mapped_column(sa.String(200), default="Ban Thường vụ Huyện ủy")
     approver_level: Mapped[str] = mapped_column(sa.String(16), default="district")  # district | commune
+    # Bounds of an uploaded spreadsheet (voter rolls, candidate lists, attendance), set on the configuration
+    # screen: a hamlet has at most a few thousand households; see core.spreadsheets.SheetLimits.
+    import_max_rows: Mapped[int] = mapped_column(default=SheetLimits.max_rows, server_default=str(SheetLimits.max_rows))
+    import_max_columns: Mapped[int] = mapped_column(default=SheetLimits.max_columns,
+                                                    server_default=str(SheetLimits.max_columns))
 
     province: Mapped[Province] = relationship()
     communes: Mapped[list[Commune]] = relationship(back_populates="district", order_by="Commune.name")
@@ -57,6 +63,10 @@ class District(Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return self.id, None, None
+
+    def import_limits(self) -> SheetLimits:
+        """What a file uploaded in this district may hold."""
+        return SheetLimits(max_rows=self.import_max_rows, max_columns=self.import_max_columns)
 
 
 class Commune(Model):

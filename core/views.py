@@ -230,7 +230,8 @@ def edit_district():
     form = DistrictForm(obj=district)
     if form.validate_on_submit():
         form.populate_obj(district)
-        commit(f"Cấu hình cấp phê duyệt ngoại lệ: {district.approver_name}")
+        commit(f"Cấu hình huyện: phê duyệt ngoại lệ {district.approver_name}; tệp tải lên tối đa "
+               f"{district.import_max_rows} dòng, {district.import_max_columns} cột")
         flash(_("Đã lưu."), "success")
         return redirect(url_for("core.edit_district"))
     events = db.session.scalars(db.select(UnitEvent).join(Commune, UnitEvent.commune_id == Commune.id)
