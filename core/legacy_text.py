@@ -8,6 +8,7 @@ The letter tables are data (core/data/vietnamese_encodings.tsv, sources in its h
 its rule (RFC 1456)."""
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -79,13 +80,10 @@ def _cp1252_char(byte: int) -> str:
 
 _ROWS = load_table()
 _CELL = [_cp1252_char(byte) for byte in range(256)]
-# bytes -> the text a spreadsheet cell would hold: decode as Latin-1, then lift 0x80-0x9F to Windows-1252.
-_BYTES_TO_CELL = str.maketrans({byte: _CELL[byte] for byte in range(0x80, 0xA0)})
 # A character outside Windows-1252 cannot come from a legacy font, so a string holding one is Unicode for sure.
 _NOT_LEGACY = re.compile("[^\x00-\xff" + re.escape("".join(_CELL[0x80:0xA0])) + "]")
 
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
-_VOWEL_MARKS = "\u0302\u0306\u031b"  # circumflex, breve, horn
 _STRAY_MARK = re.compile("[\u0300-\u036f]")
 
 
@@ -171,27 +169,43 @@ uy uya uyu uyên uyêt uynh uych uyt uôi uôm uôn uông uôt uôc
 _SYLLABLE = re.compile(f"{_ONSET}({'|'.join(sorted(_RHYMES, key=len, reverse=True))})")
 _STOP_CODAS = ("p", "t", "c", "ch")
 _WORD = re.compile(r"[^\W\d_]+")
-_VOWELS = set("aăâeêioôơuưy")
 
 
 @lru_cache(maxsize=65536)
 def is_syllable(word: str) -> bool:
-    """A valid Vietnamese syllable: onset + rhyme from the language's inventory, at most one tone mark, on a vowel,
-    and only sắc or nặng on a stop coda (p t c ch). "Nguyễn", "Hoà", "Trường" pass; "Nguyeãn", "Vâ", "V¨n" fail."""
+    """A valid Vietnamese syllable: onset + rhyme from the language's inventory, at most one tone mark, placed where
+    either spelling convention puts it (_tone_in_place), and only sắc or nặng on a stop coda (p t c ch). "Nguyễn",
+    "Hoà", "Hòa", "Trường" pass; "Nguyeãn", "Vâ", "V¨n", "Leõ" fail: that is what tells a legacy reading apart."""
     decomposed = unicodedata.normalize("NFD", word.lower())
     tones = [i for i, ch in enumerate(decomposed) if ch in _TONE_MARKS]
     if len(tones) > 1:
         return False
-    if tones:
-        before = decomposed[tones[0] - 1] if tones[0] else ""
-        if before not in _VOWELS and before not in _VOWEL_MARKS:
-            return False
-    base = unicodedata.normalize("NFC", decomposed.replace(decomposed[tones[0]], "") if tones else decomposed)
+    tone = decomposed[tones[0]] if tones else ""
+    base = unicodedata.normalize("NFC", decomposed.replace(tone, "") if tone else decomposed)
     match = _SYLLABLE.fullmatch(base)
     if match is None:
         return False
-    tone = decomposed[tones[0]] if tones else ""
-    return not (match.group(1).endswith(_STOP_CODAS) and tone in "\u0300\u0309\u0303")
+    rhyme = match.group(1)
+    if tone and rhyme.endswith(_STOP_CODAS) and tone in "\u0300\u0309\u0303":
+        return False
+    # The tone sits on the letter written before it: count the letters (not marks) up to the tone.
+    position = sum(not unicodedata.combining(ch) for ch in decomposed[:tones[0]]) - 1 if tones else -1
+    return not tone or _tone_in_place(rhyme, position - match.start(1))
+
+
+def _tone_in_place(rhyme: str, index: int) -> bool:
+    """Where a tone may sit in a rhyme (0 = its first letter): on the shaped vowel (â ă ê ô ơ ư; ơ in ươ); else on
+    the last vowel before a final consonant; else on the only vowel, the first of two (ai, ia, ua: "của"), either of
+    oa oe uy (old "hòa", new "hoà"), or the middle of three (oai, uyu)."""
+    vowels = len(rhyme) - len(rhyme.lstrip("aăâeêioôơuưy"))
+    shaped = [i for i, ch in enumerate(rhyme[:vowels]) if ch in "ăâêôơư"]
+    if shaped:
+        return index == shaped[-1]
+    if vowels < len(rhyme):
+        return index == vowels - 1
+    if vowels == 2:
+        return index == 0 or rhyme in ("oa", "oe", "uy")
+    return index == vowels // 2
 
 
 def _vietnamese_token(text: str) -> bool:
@@ -210,24 +224,28 @@ def _plausible(text: str) -> bool:
 # ------------------------------------------------------------------------------------------------- converters
 
 
-_LOSSY_START = re.compile("[" + "".join(sorted(LOSSY_TCVN3)) + "]")
-_FIELD = re.compile(r'[^\r\n,;\t|"]+')
+_LOSSY = "".join(sorted(LOSSY_TCVN3))
+_CAPITALS = "A-ZĂÂÊÔƠƯĐ"
+# Where a capital may have been lost: a word starting with a lossy letter, or a cell in capitals.
+_LOST_CAPITAL = re.compile(f"\\b[{_LOSSY}]|[{_LOSSY}][{_CAPITALS}]|[{_CAPITALS}]{{2}}")
+_LOSSY_INITIAL = re.compile(f"\\b[{_LOSSY}]")
+_CAPITAL_INITIAL = re.compile(f"\\b[{_CAPITALS}]")
+_OTHER_LOWER_INITIAL = re.compile(f"\\b(?![{_LOSSY}])[a-zăâêôơưđ]")
+_WITHOUT_LOSSY = str.maketrans("", "", _LOSSY)
 
 
 def _restore_capitals(text: str) -> str:
     """Give back the capitals TCVN3 cannot write (see the data file): a cell otherwise in capitals is put in
     capitals (NGUYễN VĂN -> NGUYỄN VĂN); in a cell whose other words are capitalised, a word starting with such a
-    letter is too (Nguyễn Văn ánh -> Nguyễn Văn Ánh). A lone short word stays as typed: nothing tells its case."""
-    if not _LOSSY_START.search(text):
+    letter is too (Nguyễn Văn ánh -> Nguyễn Văn Ánh). A lone word stays as typed ("ánh", "Hà"): nothing tells."""
+    if not _LOST_CAPITAL.search(text):
         return text
-    cased = [ch for ch in text if ch.isalpha() and ch not in LOSSY_TCVN3 and ch.lower() != ch.upper()]
-    if len(cased) >= 2 and all(ch.isupper() for ch in cased):
+    rest = text.translate(_WITHOUT_LOSSY)
+    if rest.isupper() and sum(ch.isupper() for ch in rest) >= 2:
         return text.upper()
-    words = text.split(" ")
-    initials = [w[0] for w in words if w and w[0].isalpha() and w[0] not in LOSSY_TCVN3]
-    if not initials or not all(ch.isupper() for ch in initials):
+    if _OTHER_LOWER_INITIAL.search(text) or not _CAPITAL_INITIAL.search(text):
         return text
-    return " ".join(w[0].upper() + w[1:] if w and w[0] in LOSSY_TCVN3 else w for w in words)
+    return _LOSSY_INITIAL.sub(lambda m: m.group().upper(), text)
 
 
 def tcvn3_to_unicode(text: str) -> str:
@@ -373,18 +391,25 @@ def _tokens_ascii(strings: set[str]) -> list[str]:
 # ------------------------------------------------------------------------------------------------------ CSV bytes
 
 _BYTE_TOKEN = re.compile(rb'[^\s,;|"\']+')
+# A CSV field (from its first character) holding a spot where TCVN3 may have lost a capital.
+_FIELD_TO_CAPITALISE = re.compile(f'(?<![^\\r\\n,;\\t|"])[^\\r\\n,;\\t|"]*?(?:{_LOST_CAPITAL.pattern})[^\\r\\n,;\\t|"]*')
 
 
 def _decode_cp1258(data: bytes) -> str:
     return unicodedata.normalize("NFC", data.decode("cp1258"))
 
 
+# Byte -> Unicode in one C-level pass (codecs.charmap_decode): the cell character, then the legacy letter or marks.
+_DECODING = {TCVN3: {byte: _CELL[byte].translate(_TCVN3_TABLE) for byte in range(256)},
+             VNI: {byte: _CELL[byte].translate(_VNI_TABLE) for byte in range(256)}}
+
+
 def _decode_legacy(data: bytes, label: str) -> str:
-    text = data.decode("latin-1").translate(_BYTES_TO_CELL)
+    text = unicodedata.normalize("NFC", codecs.charmap_decode(data, "strict", _DECODING[label])[0])
     if label == VNI:
-        return vni_to_unicode(text)
+        return text
     # TCVN3 capitals are restored field by field, as cells would be.
-    return _FIELD.sub(lambda m: _restore_capitals(m.group()), unicodedata.normalize("NFC", text.translate(_TCVN3_TABLE)))
+    return _FIELD_TO_CAPITALISE.sub(lambda m: _restore_capitals(m.group()), text)
 
 
 def _token_reads(token: bytes, label: str) -> bool:

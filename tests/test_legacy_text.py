@@ -128,12 +128,14 @@ def test_conversions_give_nfc_that_folds_to_ascii():
 
 
 @pytest.mark.parametrize("word", ["Nguyễn", "Hoàng", "Thủy", "Thuỷ", "Trường", "Hoà", "Thuý", "Võ", "Lò", "Páo",
-                                  "khuya", "quyết", "giữa", "gì", "Ngoặc", "Khuỷu", "Niê", "Ló", "Ước"])
+                                  "khuya", "quyết", "giữa", "gì", "Ngoặc", "Khuỷu", "Niê", "Ló", "Ước",
+                                  "Của", "Hoài", "Xoáy", "Hòe", "Khoẻ", "Huỳnh", "Thuở", "Người"])
 def test_vietnamese_syllables_are_valid(word):
     assert is_syllable(word)
 
 
-@pytest.mark.parametrize("word", ["Nguyeãn", "V¨n", "Vâ", "Lª", "Hµ", "Aùnh", "cầp", "Müller", "José", "Văă"])
+@pytest.mark.parametrize("word", ["Nguyeãn", "V¨n", "Vâ", "Lª", "Hµ", "Aùnh", "cầp", "Müller", "José", "Văă",
+                                  "Leõ", "Cuả", "Hoaì", "Nguyêñ"])
 def test_legacy_readings_and_foreign_words_are_not_syllables(word):
     assert not is_syllable(word)
 
