@@ -326,13 +326,14 @@ def _spread(texts: Sequence[str], count: int) -> list[str]:
     return [texts[int(i * step)] for i in range(count)]
 
 
-def _tokens(strings: set[str], limit: int) -> list[str]:
+def _tokens(strings: set[str], keep: Callable[[str], bool]) -> list[str]:
+    """The distinct words worth scoring, at most _MAX_TOKENS, in a stable order."""
     found: dict[str, None] = {}
     for text in sorted(strings):
         for token in text.split():
-            if not token.isascii():
+            if keep(token):
                 found[token] = None
-                if len(found) >= limit:
+                if len(found) >= _MAX_TOKENS:
                     return list(found)
     return list(found)
 
@@ -365,7 +366,7 @@ def convert_cells(texts: Sequence[str]) -> Conversion:
         else:
             suspects.add(text)
     if suspects:
-        tokens = _tokens(suspects, _MAX_TOKENS)
+        tokens = _tokens(suspects, lambda token: not token.isascii())
         as_is = _count_valid(tokens, str)
         scores = {label: _count_valid(tokens, _CONVERTERS[label]) for label in (TCVN3, VNI)}
         best = max(scores, key=lambda label: scores[label])
@@ -377,15 +378,11 @@ def convert_cells(texts: Sequence[str]) -> Conversion:
         if valid > as_is and valid > other and valid * 10 > unicode_strings:
             return Conversion(None, weak_guess=best)
     if viqr:
-        tokens = [token for token in _tokens_ascii(viqr) if _VIQR_EVIDENCE.search(token)]
+        tokens = _tokens(viqr, lambda token: _VIQR_EVIDENCE.search(token) is not None)
         valid = sum(_viqr_token(token) != token for token in tokens)
         if valid >= _VIQR_MIN_TOKENS and valid >= _VIQR_MIN_SHARE * len(tokens) and valid > unicode_strings:
             return Conversion(VIQR)
     return UNICODE
-
-
-def _tokens_ascii(strings: set[str]) -> list[str]:
-    return list(dict.fromkeys(token for text in sorted(strings) for token in text.split()))[:_MAX_TOKENS]
 
 
 # ------------------------------------------------------------------------------------------------------ CSV bytes
