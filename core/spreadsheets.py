@@ -19,7 +19,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from xml.sax.saxutils import unescape as xml_unescape
@@ -29,6 +29,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
+
+from core.legacy_text import TCVN3, VNI, LegacyEncodingError, convert_cells, decode_bytes
 
 Cell = str | float | int | bool | date | datetime | None
 
@@ -63,6 +65,7 @@ class Sheet:
     rows: list[RawRow]
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
+    converted_from: str | None = None  # "TCVN3", "VNI" or "VIQR": the text was converted to Unicode
     name: str | None = None  # the sheet read (spreadsheets)
     sheets: tuple[SheetInfo, ...] = ()  # every sheet of the workbook (spreadsheets)
 
@@ -95,26 +98,52 @@ def read_sheet(filename: str, data: bytes, sheet: str | None = None,
     sheet: the name of the sheet to read (a spreadsheet with several); by default the active sheet when it is
     visible and holds data, else the first visible one that does. A hidden sheet is read only when named.
     """
-    limits = limits or SheetLimits()
     with without_gc():
-        if not data.strip():
-            raise SheetFileError("Tệp rỗng.", "The file is empty.")
-        if data.startswith(_ZIP_MAGIC) and not filename.lower().endswith(".ods"):
-            return _read_xlsx(data, sheet, limits)
-        if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
-            return _read_in_child(data, sheet, limits)
-        if filename.lower().endswith(SPREADSHEET_SUFFIXES):
-            raise SheetFileError("Tệp Excel bị hỏng hoặc không phải tệp Excel.",
-                                 "The Excel file is damaged or is not an Excel file.")
-        if len(data) > limits.max_unpacked_bytes:
-            raise SheetFileError(f"Tệp CSV lớn hơn giới hạn {limits.max_unpacked_bytes // 2**20} MB.",
-                                 f"The CSV file is larger than the {limits.max_unpacked_bytes // 2**20} MB limit.")
-        text, encoding = _decode(data)
-        delimiter = _sniff_delimiter(text)
-        rows = _csv_rows(text, delimiter)
-        _check_extent("Tệp CSV", rows[-1].line if rows else 0, max(map(len, (row.cells for row in rows)), default=0),
-                      limits)
-        return Sheet("csv", rows, encoding=encoding, delimiter=delimiter)
+        return _legacy_converted(_read(filename, data, sheet, limits or SheetLimits()))
+
+
+def _read(filename: str, data: bytes, sheet: str | None, limits: SheetLimits) -> Sheet:
+    if not data.strip():
+        raise SheetFileError("Tệp rỗng.", "The file is empty.")
+    if data.startswith(_ZIP_MAGIC) and not filename.lower().endswith(".ods"):
+        return _read_xlsx(data, sheet, limits)
+    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+        return _read_in_child(data, sheet, limits)
+    if filename.lower().endswith(SPREADSHEET_SUFFIXES):
+        raise SheetFileError("Tệp Excel bị hỏng hoặc không phải tệp Excel.",
+                             "The Excel file is damaged or is not an Excel file.")
+    if len(data) > limits.max_unpacked_bytes:
+        raise SheetFileError(f"Tệp CSV lớn hơn giới hạn {limits.max_unpacked_bytes // 2**20} MB.",
+                             f"The CSV file is larger than the {limits.max_unpacked_bytes // 2**20} MB limit.")
+    text, encoding = _decode(data)
+    delimiter = _sniff_delimiter(text)
+    rows = _csv_rows(text, delimiter)
+    _check_extent("Tệp CSV", rows[-1].line if rows else 0, max(map(len, (row.cells for row in rows)), default=0),
+                  limits)
+    return Sheet("csv", rows, encoding=encoding, delimiter=delimiter,
+                 converted_from=encoding if encoding in (TCVN3, VNI) else None)
+
+
+_LEGACY_SAMPLE_ROWS = 2_000  # rows looked at, spread over the file, to decide whether it was typed in a legacy font
+
+
+def _legacy_converted(sheet: Sheet) -> Sheet:
+    """The sheet with every text cell converted to Unicode when the file was typed with a TCVN3, VNI or VIQR font
+    (Excel keeps such text as Windows-1252 characters: `Nguyeãn Vaên Aùnh`); refused when the evidence is too
+    weak to convert safely. The decision is taken once for the whole file, from a sample (a few ms)."""
+    rows = sheet.rows
+    step = max(len(rows) // _LEGACY_SAMPLE_ROWS, 1)
+    sample = [cell for row in rows[::step] for cell in row.cells if cell.__class__ is str and not cell.isascii()]
+    ascii_sample = [] if sample else [cell for row in rows[::step] for cell in row.cells if cell.__class__ is str]
+    conversion = convert_cells(sample or ascii_sample)
+    if (error := conversion.error()) is not None:
+        raise SheetFileError(error.message, error.message_en)
+    if conversion.label is None:
+        return sheet
+    apply = conversion.apply
+    converted = [RawRow(row.line, [apply(cell) if cell.__class__ is str else cell for cell in row.cells])
+                 for row in rows]
+    return replace(sheet, rows=converted, converted_from=conversion.label)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -396,7 +425,8 @@ def _read_in_child(data: bytes, name: str | None, limits: SheetLimits) -> Sheet:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: BOM first, then strict UTF-8, then Windows-1258 (older Vietnamese Excel)."""
+    """Text and encoding name: BOM first, then strict UTF-8, then Windows-1258 or a legacy Vietnamese font's
+    bytes (TCVN3, VNI), decided on the whole file by core.legacy_text."""
     if data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -407,16 +437,19 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
         except UnicodeDecodeError:
-            encoding = "cp1258"
+            encoding = ""
     try:
-        text = data.decode(encoding)
+        # cp1258 yields base letter + combining tone mark: decode_bytes gives NFC, so every later comparison works.
+        text, encoding = decode_bytes(data) if not encoding else (
+            unicodedata.normalize("NFC", data.decode(encoding)), encoding)
     except UnicodeDecodeError as exc:
         raise SheetFileError("Không nhận ra bảng mã của tệp; hãy lưu lại dưới dạng CSV UTF-8 hoặc Excel.",
                              "Unrecognised text encoding; save the file as CSV UTF-8 or Excel.") from exc
+    except LegacyEncodingError as error:
+        raise SheetFileError(error.message, error.message_en) from error
     if "\x00" in text:
         raise SheetFileError("Tệp không phải văn bản CSV.", "The file is not CSV text.")
-    # cp1258 yields base letter + combining tone mark; NFC once here so every later comparison works.
-    return unicodedata.normalize("NFC", text), encoding
+    return text, encoding
 
 
 def _sniff_delimiter(text: str) -> str:
