@@ -13,6 +13,7 @@ from core.accounts import Role
 from core.citizen_id import make_citizen_id
 from core.sheet_values import DateError, ascii_digits, clean_citizen_id, parse_date
 from election.rolls import RollContext, read_rows, validate_roll
+from training.sheets import read_attendance
 
 ELECTION_DAY = date(2025, 6, 8)
 BORN_AN, BORN_BICH = date(1980, 9, 5), date(1992, 1, 31)
@@ -210,3 +211,14 @@ def test_citizen_id_digits():
     assert clean_citizen_id(51080000123.0) == "051080000123"
     assert clean_citizen_id(" 051 080.000 123 ") == "051080000123"
     assert clean_citizen_id("'051080000123") == "051080000123"
+
+
+def test_attendance_sheet_stops_at_its_footer_and_keeps_an_absent_row_after_a_gap():
+    rows = [["DANH SÁCH ĐIỂM DANH"], ["STT", "Họ và tên", "Số định danh", "Có mặt"],
+            [1, "A", "051080000001", "x"], [], [2, "B", "０５１０８００００００２", ""], [],
+            ["", "Tổng cộng", "", "1"], ["", "Người lập biểu"]]
+    sheet = read_attendance("diem-danh.xlsx", xlsx_bytes(rows))
+    assert [(r.line, r.citizen_id, r.present) for r in sheet.rows] == [
+        (3, "051080000001", True), (5, "051080000002", False)]
+    assert sheet.footer is not None
+    assert (sheet.footer.first_line, sheet.footer.count, sheet.footer.first_text) == (7, 2, "Tổng cộng")
