@@ -1,7 +1,6 @@
 """Values read from spreadsheet cells the same way by every import: dates and citizen IDs.
 
-Pure: cells in, values or a problem code out. The imports word the problem for their own page
-(`date_problem_text` gives the roll's wording in both languages).
+Pure: cells in, values or a problem code out; each import words the problem for its own page.
 """
 from __future__ import annotations
 
@@ -109,16 +108,3 @@ def _from_number(number: float, year_only: bool) -> date | int:
         raise DateError("unreadable_date")
     return _EXCEL_EPOCH + timedelta(days=serial)
 
-
-def date_problem_text(code: str, raw: str, what: str = "Ngày sinh", what_en: str = "Birth date") -> tuple[str, str]:
-    """The problem of a date cell in Vietnamese and English, naming the value as written."""
-    if code == "two_digit_year":
-        return (f"{what} «{raw}»: năm phải ghi đủ 4 chữ số (không đoán được thế kỷ).",
-                f"{what_en} “{raw}”: write the year with 4 digits (the century cannot be guessed).")
-    if code == "year_only":
-        return (f"{what} «{raw}»: chỉ có năm, cần ghi đủ ngày/tháng/năm.",
-                f"{what_en} “{raw}”: only a year; give day/month/year.")
-    if code == "nonexistent_date":
-        return f"{what} «{raw}» không tồn tại.", f"{what_en} “{raw}” does not exist."
-    return (f"Không đọc được {what.lower()} «{raw}»; ghi theo dạng ngày/tháng/năm, ví dụ 05/09/1980.",
-            f"Cannot read the {what_en.lower()} “{raw}”; use day/month/year, e.g. 05/09/1980.")
