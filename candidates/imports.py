@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from candidates.models import CandidateList, ProposedBy
 from candidates.rules import get_rule_set
 from core.models import Commune, Hamlet, Person, Term
+from core.sheet_layout import Footer, find_footer, find_header, missing_fields
+from core.sheet_values import DateError, clean_citizen_id, is_digits, parse_date
 from core.spreadsheets import SheetFileError, SheetSpec, read_sheet, workbook_bytes
 from core.vietnamese import fold, nfc
 from extensions import db
@@ -42,6 +45,12 @@ class SheetRow:
     values: dict[str, object]
 
 
+@dataclass(frozen=True)
+class CandidateSheet:
+    rows: list[SheetRow]  # the data: below the header, above the footer
+    footer: Footer | None = None  # rows left out under the data (totals, signatures), shown on the page
+
+
 @dataclass
 class PlannedRow:
     line: int
@@ -64,7 +73,7 @@ def _key(text: object) -> str:
     return _NON_WORD.sub(" ", fold(str(text or ""))).strip()
 
 
-def _map_header(cells: list[object]) -> dict[str, int]:
+def _map_header(cells: Sequence[object]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         key = f" {_key(cell)} "
@@ -75,30 +84,28 @@ def _map_header(cells: list[object]) -> dict[str, int]:
     return columns
 
 
-def read_candidate_sheet(filename: str, data: bytes) -> list[SheetRow]:
-    """The non-blank rows under the header row of the first sheet."""
+def read_candidate_sheet(filename: str, data: bytes) -> CandidateSheet:
+    """The non-blank rows under the header row (one or two rows) of the first sheet, above its footer."""
     try:
         sheet = read_sheet(filename, data)
     except SheetFileError as error:
         raise ImportFileError(error.message) from error
-    lines = [raw.line for raw in sheet.rows]
-    rows = [list(raw.cells) for raw in sheet.rows]
-    for header_index, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):  # noqa: B007 (the header row found is used below)
-        columns = _map_header(list(cells))
-        if len(columns) >= 2:
-            break
-    else:
+    header = find_header(sheet.rows, _map_header, REQUIRED_FIELDS, _HEADER_SEARCH_ROWS)
+    if header is None:
         raise ImportFileError("Không tìm thấy dòng tiêu đề (cần các cột: " + ", ".join(TEMPLATE_HEADERS) + ").")
-    missing = [TEMPLATE_HEADERS[FIELDS.index(f)] for f in REQUIRED_FIELDS if f not in columns]
+    columns = header.columns
+    missing = [TEMPLATE_HEADERS[FIELDS.index(f)] for f in missing_fields(columns, REQUIRED_FIELDS)]
     if missing:
         raise ImportFileError("Thiếu cột: " + ", ".join(missing) + ".")
+    end, footer = find_footer(sheet.rows, columns.values(), header.data_start, header.last_line)
     out = []
-    for line, cells in zip(lines[header_index + 1:], rows[header_index + 1:], strict=True):
+    for raw in sheet.rows[header.data_start:end]:
+        cells = raw.cells
         values = {name: cells[col] if col < len(cells) else None for name, col in columns.items()}
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
-        out.append(SheetRow(line, values))
-    return out
+        out.append(SheetRow(raw.line, values))
+    return CandidateSheet(out, footer)
 
 
 def _text(value: object) -> str:
@@ -110,28 +117,27 @@ def _text(value: object) -> str:
 
 
 def _citizen_id(value: object) -> str:
-    text = _text(value).replace(" ", "").replace(".", "")
-    # A numeric cell loses the leading zero of every Vietnamese ID (province codes start with 0).
-    if text.isdigit() and isinstance(value, (int, float)) and len(text) < 12:
-        text = text.zfill(12)
-    return text
+    return clean_citizen_id(value)  # digits of any script to ASCII; a numeric cell gets its leading zero back
 
 
-def _birth_date(value: object) -> date | None | str:
-    """A date, None when blank, or the text when it is not a date."""
-    if value is None or value == "":
+# Why a birth date cell is refused (core.sheet_values.parse_date's codes), as a fragment of the row's message.
+_DATE_REASONS = {
+    "two_digit_year": "năm phải ghi đủ 4 chữ số, không đoán được thế kỷ",
+    "year_only": "cần ghi đủ ngày/tháng/năm",
+    "nonexistent_date": "ngày này không tồn tại",
+}
+
+
+def _birth_date(value: object) -> date | None | tuple[str, str]:
+    """A date, None when blank, or (the text, why it is refused): the roll's date parser, so Excel dates and
+    serials are read alike."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return text
+    try:
+        parsed = parse_date(value)
+    except DateError as error:
+        return _text(value), _DATE_REASONS.get(error.code, "ghi theo dạng dd/mm/yyyy")
+    return (_text(value), _DATE_REASONS["year_only"]) if isinstance(parsed, int) else parsed
 
 
 def _proposer(value: object) -> ProposedBy | None:
@@ -189,6 +195,8 @@ def check_rows(rows: list[SheetRow], commune: Commune, term: Term, round_no: int
         person = None
         if not cid:
             problems.append("thiếu số định danh cá nhân")
+        elif len(cid) != 12 or not is_digits(cid):
+            problems.append(f"số định danh «{cid}» phải gồm đúng 12 chữ số")
         else:
             seen[cid] += 1
             if seen[cid] > 1:
@@ -202,8 +210,8 @@ def check_rows(rows: list[SheetRow], commune: Commune, term: Term, round_no: int
         if person is not None and name and fold(name) != person.name_folded:
             problems.append(f"họ tên «{name}» không khớp với sổ đăng ký («{person.full_name}»)")
         born = _birth_date(row.values.get("birth_date"))
-        if isinstance(born, str):
-            problems.append(f"ngày sinh «{born}» không hợp lệ (dd/mm/yyyy)")
+        if isinstance(born, tuple):
+            problems.append(f"ngày sinh «{born[0]}» không hợp lệ ({born[1]})")
         elif person is not None and born is not None and born != person.birth_date:
             problems.append(f"ngày sinh {born:%d/%m/%Y} khác sổ đăng ký ({person.birth_date:%d/%m/%Y})")
         proposed_by = _proposer(row.values.get("proposer"))

@@ -528,13 +528,15 @@ def import_lists():
     term = current_term_or_404()
     form = ImportForm()
     errors: list[tuple[int, str]] = []
+    footer = None
     if form.validate_on_submit():
         try:
-            rows = read_candidate_sheet(form.file.data.filename or "", form.file.data.read())
+            sheet = read_candidate_sheet(form.file.data.filename or "", form.file.data.read())
         except ImportFileError as error:
             errors = [(0, str(error))]
         else:
-            result = check_rows(rows, commune, term)
+            footer = sheet.footer
+            result = check_rows(sheet.rows, commune, term)
             errors = result.errors
             if result.ok:
                 try:
@@ -545,10 +547,13 @@ def import_lists():
                 else:
                     commit(f"Nhập danh sách người ứng cử từ Excel: {added} người, {commune.full_name}")
                     flash(_("Đã nhập %(n)s người ứng cử.", n=added), "success")
+                    if footer is not None:
+                        flash(_("Đã bỏ qua %(n)s dòng cuối tệp (từ dòng %(line)s: «%(text)s»): tổng cộng, chữ ký.",
+                                n=footer.count, line=footer.first_line, text=footer.first_text), "info")
                     return redirect(url_for("candidates.index", commune_id=commune.id))
         db.session.rollback()  # all or nothing: nothing of a file with errors stays in the session
     return render_template("candidates/import_lists.html", form=form, commune=commune, errors=errors,
-                           status=422 if errors else 200), 422 if errors else 200
+                           footer=footer, status=422 if errors else 200), 422 if errors else 200
 
 
 @bp.get("/import/template.xlsx")

@@ -30,7 +30,8 @@ class CitizenIdProblem:
 
 def citizen_id_problem(value: str, birth_date: date | None = None, sex: str | None = None) -> CitizenIdProblem | None:
     """None when `value` is a well-formed 12-digit number consistent with the birth year and sex given."""
-    if len(value) != 12 or not value.isdigit():
+    # isascii(): str.isdigit() also accepts "²" and other digits that int() below would refuse with a ValueError.
+    if len(value) != 12 or not (value.isascii() and value.isdigit()):
         return CitizenIdProblem("Số định danh cá nhân phải gồm đúng 12 chữ số.",
                                 "The citizen ID must have exactly 12 digits.")
     if value[:3] not in PROVINCE_CODES:

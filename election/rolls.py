@@ -14,19 +14,21 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
+from itertools import repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import NamedTuple
 
 from core.citizen_id import citizen_id_problem
 from core.labels import N_
+from core.sheet_layout import SUB_SEPARATOR, Footer, find_footer, find_header, label_key, missing_fields
+from core.sheet_values import DateError, clean_citizen_id, is_digits, parse_date
 from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, read_sheet, without_gc
-from core.vietnamese import fold, nfc
+from core.vietnamese import nfc
 
 # ---------------------------------------------------------------------------------------------------------
 # Settings
@@ -61,12 +63,18 @@ class RollContext:
 
 REQUIRED_FIELDS: tuple[str, ...] = ("household_no", "full_name", "citizen_id", "birth_date")
 OPTIONAL_FIELDS: tuple[str, ...] = ("sex", "hamlet", "address", "phone")
+# A two-row header "Năm sinh" over "Nam" | "Nữ": the birth date is written under the person's sex.
+SPLIT_BIRTH_FIELDS: dict[str, str] = {"birth_male": "male", "birth_female": "female"}
+# find_header's required fields: the birth date may be one column or split by sex.
+_REQUIRED_LAYOUT = ("household_no", "full_name", "citizen_id", ("birth_date", *SPLIT_BIRTH_FIELDS))
 
 FIELD_LABELS: dict[str, str] = {
     "household_no": N_("Số hộ"),
     "full_name": N_("Họ và tên"),
     "citizen_id": N_("Số định danh cá nhân (CCCD)"),
     "birth_date": N_("Ngày sinh"),
+    "birth_male": N_("Ngày sinh (cột Nam)"),
+    "birth_female": N_("Ngày sinh (cột Nữ)"),
     "sex": N_("Giới tính"),
     "hamlet": N_("Thôn/Tổ dân phố"),
     "address": N_("Địa chỉ"),
@@ -115,7 +123,6 @@ _HEADER_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("gioi tinh", "sex"), ("dien thoai", "phone"), ("dia chi", "address"),
     ("to dan pho", "hamlet"), ("thon", "hamlet"),
 )
-_NON_WORD = re.compile(r"[^0-9a-z]+")
 _HEADER_SEARCH_ROWS = 10  # a title block above the header row is common; look this far down
 _MIN_HEADER_MATCHES = 2
 
@@ -125,15 +132,35 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
 )
 
 
-def header_key(text: str) -> str:
-    """A header cell reduced for matching: folded, punctuation removed: "Số CCCD:" -> "so cccd"."""
-    return _NON_WORD.sub(" ", fold(text)).strip()
+header_key = label_key  # "Số CCCD:" -> "so cccd"
+
+
+def _field_of(key: str) -> str | None:
+    """The field a header key names: an exact alias, else the first keyword found."""
+    name = _EXACT_HEADERS.get(key)
+    if name is None and key:
+        padded = f" {key} "
+        name = next((field for keyword, field in _HEADER_KEYWORDS if f" {keyword} " in padded), None)
+    return name
 
 
 def _map_headers(cells: Iterable[Cell]) -> dict[str, int]:
-    """Canonical field -> column index for one candidate header row (exact aliases first, then keywords)."""
-    keys = [header_key(cell_text(cell)) for cell in cells]
+    """Canonical field -> column index for one candidate header row (exact aliases first, then keywords).
+
+    A two-row label "Năm sinh | Nam" / "Năm sinh | Nữ" names the birth date of men / women (SPLIT_BIRTH_FIELDS);
+    other two-row labels are read as one ("Số | CCCD" -> "so cccd").
+    """
+    labels = [cell_text(cell) for cell in cells]
+    keys = [header_key(label) for label in labels]
     columns: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        if SUB_SEPARATOR not in label:
+            continue
+        top, _, sub = label.partition(SUB_SEPARATOR)
+        sex = _SEX_VALUES.get(header_key(sub))
+        if sex is not None and _field_of(header_key(top)) == "birth_date":
+            columns.setdefault(f"birth_{sex}", index)
+            keys[index] = ""  # taken
     for index, key in enumerate(keys):
         name = _EXACT_HEADERS.get(key)
         if name is not None and name not in columns:
@@ -159,12 +186,19 @@ class RawTable:
     """The cells of a roll file below its header row, with the header mapped to canonical fields."""
 
     source: str  # "csv" or "spreadsheet"
-    headers: tuple[str, ...]  # the header row as written (NFC)
+    headers: tuple[str, ...]  # the header row as written (NFC); "Năm sinh | Nam" under a two-row header
     header_line: int
     columns: Mapping[str, int]  # canonical field -> column index
-    rows: tuple[RawRow, ...]
+    rows: tuple[RawRow, ...]  # the data: below the header, above the footer
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
+    sub_header_line: int | None = None  # the header's second row, if it has two
+    footer: Footer | None = None  # rows left out under the data (totals, signatures), for the preview page
+
+    @property
+    def header_lines(self) -> str:
+        """"3", or "3–4" for a two-row header."""
+        return f"{self.header_line}–{self.sub_header_line}" if self.sub_header_line else str(self.header_line)
 
     @property
     def ignored_headers(self) -> tuple[str, ...]:
@@ -187,30 +221,25 @@ def read_rows(filename: str, data: bytes) -> RawTable:
 
 
 def _table(source: str, rows: list[RawRow], encoding: str | None = None, delimiter: str | None = None) -> RawTable:
-    best: tuple[int, dict[str, int]] | None = None
-    for position, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        columns = _map_headers(row.cells)
-        if len(columns) >= _MIN_HEADER_MATCHES and (best is None or len(columns) > len(best[1])):
-            best = (position, columns)
-            if all(name in columns for name in REQUIRED_FIELDS):
-                break
-    if best is None:
+    header = find_header(rows, _map_headers, _REQUIRED_LAYOUT, _HEADER_SEARCH_ROWS, _MIN_HEADER_MATCHES)
+    if header is None:
         raise RollFileError(
             "Không tìm thấy dòng tiêu đề (cần các cột Số hộ, Họ và tên, Số định danh cá nhân, Ngày sinh).",
             "No header row found (columns needed: household number, full name, citizen ID, birth date).")
-    position, columns = best
-    missing = [name for name in REQUIRED_FIELDS if name not in columns]
+    columns = header.columns
+    missing = missing_fields(columns, _REQUIRED_LAYOUT)
     if missing:
         raise RollFileError(
             "Thiếu cột: " + ", ".join(FIELD_LABELS[name] for name in missing) + ".",
             "Missing column(s): " + ", ".join(name.replace("_", " ") for name in missing) + ".")
-    header = rows[position]
-    if position + 1 == len(rows):
+    start = header.data_start
+    end, footer = find_footer(rows, columns.values(), start, header.last_line)
+    if start >= end:
         raise RollFileError("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
                             "The file has no data rows below the header row.")
-    return RawTable(source=source, headers=tuple(nfc(cell_text(cell)) for cell in header.cells),
-                    header_line=header.line, columns=columns, rows=tuple(rows[position + 1:]),
-                    encoding=encoding, delimiter=delimiter)
+    return RawTable(source=source, headers=header.labels, header_line=header.line, columns=columns,
+                    rows=tuple(rows[start:end]), encoding=encoding, delimiter=delimiter,
+                    sub_header_line=header.sub_line, footer=footer)
 
 
 _new_tuple = tuple.__new__
@@ -279,9 +308,6 @@ class RollPreview:
 _SEX_VALUES = {"nam": "male", "m": "male", "male": "male", "trai": "male",
                "nu": "female", "f": "female", "female": "female", "gai": "female"}
 _HAMLET_PREFIXES = ("to dan pho ", "khu pho ", "thon ", "tdp ", "xom ", "ap ", "ban ", "khu ", "to ")
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (serials below 61 carry Excel's 1900 leap-year bug)
-_EXCEL_SERIALS = range(61, 2_958_466)
-_YEAR_ONLY = range(1800, 2200)  # a bare number in this range is a year ("Năm sinh"), not an Excel serial
 
 
 def validate_roll(table: RawTable, ctx: RollContext) -> RollPreview:
@@ -336,8 +362,10 @@ def _validate(table: RawTable, ctx: RollContext) -> RollPreview:
     def add(field_name: str, code: str, message: str, message_en: str) -> None:
         problems.append(RowProblem(line, field_name, message, message_en, code))
 
-    for line, household_no, full_name, raw_id, raw_birth, raw_sex, raw_hamlet, address, phone in zip(
-            lines, households, names, column("citizen_id"), column("birth_date"), column("sex"),
+    births, column_sexes = _births(column, lines, problems) if "birth_male" in columns or "birth_female" in columns \
+        else (column("birth_date"), repeat(None))
+    for line, household_no, full_name, raw_id, raw_birth, raw_sex, column_sex, raw_hamlet, address, phone in zip(
+            lines, households, names, column("citizen_id"), births, column("sex"), column_sexes,
             column("hamlet"), addresses, phones):
         if household_no:
             key = household_no.casefold()
@@ -364,6 +392,13 @@ def _validate(table: RawTable, ctx: RollContext) -> RollPreview:
         if sex is None and shown_sex:
             add("sex", "unknown_sex", f"Giới tính «{shown_sex}» không rõ; ghi Nam hoặc Nữ.",
                 f"Sex “{shown_sex}” is not recognised; write Nam or Nữ.")
+        if column_sex is not None and sex != column_sex:
+            if sex is None:
+                sex = column_sex  # the birth date's column says it
+            else:
+                add("sex", "sex_contradicts_birth_column",
+                    f"Giới tính «{shown_sex}» mâu thuẫn với cột năm sinh «{_SEX_SHOWN[column_sex]}».",
+                    f"Sex “{shown_sex}” contradicts the birth date written under “{_SEX_SHOWN[column_sex]}”.")
 
         cached_birth = birth_cache.get(raw_birth)
         if cached_birth is None:
@@ -426,6 +461,39 @@ def _validate(table: RawTable, ctx: RollContext) -> RollPreview:
     return RollPreview(rows=tuple(rows), problems=tuple(problems))
 
 
+_SEX_SHOWN = {"male": "Nam", "female": "Nữ"}
+
+
+def _births(column: Callable[[str], list[Cell]], lines: tuple[int, ...] | list[int],
+            problems: list[RowProblem]) -> tuple[list[Cell], list[str | None]]:
+    """Birth cells and the sex their column says, for a header "Năm sinh" over "Nam" | "Nữ".
+
+    The value is whichever of the two cells is filled; both filled is a problem (the value under Nam is still
+    checked, without a sex from the column).
+    """
+    births: list[Cell] = []
+    sexes: list[str | None] = []
+    for line, male, female in zip(lines, column("birth_male"), column("birth_female")):
+        male_blank = male is None or (male.__class__ is str and not male.strip())
+        female_blank = female is None or (female.__class__ is str and not female.strip())
+        if female_blank:
+            births.append(male)
+            sexes.append(None if male_blank else "male")
+        elif male_blank:
+            births.append(female)
+            sexes.append("female")
+        else:
+            births.append(male)
+            sexes.append(None)
+            shown_male, shown_female = _clean(male), _clean(female)
+            problems.append(RowProblem(
+                line, "birth_date",
+                f"Năm sinh ghi ở cả cột Nam («{shown_male}») và cột Nữ («{shown_female}»): chỉ ghi ở một cột.",
+                f"The birth date is written under both Nam (“{shown_male}”) and Nữ (“{shown_female}”): "
+                "use one column.", "birth_in_both_sex_columns"))
+    return births, sexes
+
+
 def _other_lines(group: list[int], line: int) -> str:
     return ", ".join(str(other) for other in group if other != line)
 
@@ -438,24 +506,10 @@ def _clean_all(values: list[Cell]) -> list[str]:
 
 
 def _clean_citizen_id(value: Cell) -> str:
-    """The 12 digits as text, restoring leading zeros that Excel drops.
-
-    Every province code is below 100, so every real number starts with "0"; a 10- or 11-digit value that
-    does not start with "0" has lost its zeros (a numeric cell, or a CSV saved by Excel).
-    """
+    """The 12 digits as text (core.sheet_values.clean_citizen_id), with a fast path for the usual cell."""
     if isinstance(value, str) and len(value) == 12 and value.isascii() and value.isdigit():
         return value  # the usual case
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        text = str(value)
-    else:
-        text = _clean(value).replace(" ", "").replace(".", "")
-        if text.startswith("'"):  # Excel's "keep as text" marker typed by hand
-            text = text[1:]
-    if _is_digits(text) and 10 <= len(text) <= 11 and text[0] != "0":
-        text = text.zfill(12)
-    return text
+    return clean_citizen_id(value)
 
 
 def _restore_phone_zero(text: str) -> str:
@@ -470,18 +524,7 @@ def _hamlet_key(name: str) -> str:
         if key.startswith(prefix):
             key = key[len(prefix):]
             break
-    return str(int(key)) if _is_digits(key) else key
-
-
-def _is_digits(text: str) -> bool:
-    """ASCII digits only (str.isdigit() also accepts "²", which int() rejects)."""
-    return text.isascii() and text.isdigit()
-
-
-class _DateError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    return str(int(key)) if is_digits(key) else key
 
 
 def _birth_value(value: Cell) -> tuple[date | None, int | None, str | None]:
@@ -489,8 +532,8 @@ def _birth_value(value: Cell) -> tuple[date | None, int | None, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None, "missing_birth_date"
     try:
-        parsed = _parse_birth(value)
-    except _DateError as error:
+        parsed = parse_date(value, year_only=True)
+    except DateError as error:
         return None, None, error.code
     if isinstance(parsed, int):
         return None, parsed, None
@@ -509,49 +552,6 @@ def _add_date_problem(add: Callable[[str, str, str, str], None], code: str, raw:
         add("birth_date", "unreadable_date",
             f"Không đọc được ngày sinh «{raw}»; ghi theo dạng ngày/tháng/năm, ví dụ 05/09/1980.",
             f"Cannot read the birth date “{raw}”; use day/month/year, e.g. 05/09/1980.")
-
-
-def _parse_birth(value: Cell) -> date | int:
-    """A date, or an int when only the year is given; raises _DateError."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, bool):
-        raise _DateError("unreadable_date")
-    if isinstance(value, (int, float)):
-        return _from_number(value)
-    text = value.strip() if isinstance(value, str) else str(value)
-    text = text.split(" ", 1)[0].split("T", 1)[0]  # "1980-05-01 00:00:00" from a datetime exported as text
-    if _is_digits(text):
-        return _from_number(int(text))
-    for separator in ("/", "-", "."):
-        if separator in text:
-            parts = text.split(separator)
-            break
-    else:
-        raise _DateError("unreadable_date")
-    if len(parts) != 3 or not all(_is_digits(part) for part in parts):
-        raise _DateError("unreadable_date")
-    if len(parts[0]) == 4:  # yyyy-mm-dd
-        year_text, month_text, day_text = parts
-    else:  # dd/mm/yyyy, d/m/yyyy: Vietnamese order, never mm/dd
-        day_text, month_text, year_text = parts
-    if len(year_text) != 4:
-        raise _DateError("two_digit_year" if len(year_text) == 2 else "unreadable_date")
-    try:
-        return date(int(year_text), int(month_text), int(day_text))
-    except ValueError as exc:
-        raise _DateError("nonexistent_date") from exc
-
-
-def _from_number(number: float) -> date | int:
-    if float(number).is_integer() and int(number) in _YEAR_ONLY:
-        return int(number)
-    serial = int(number)  # the fraction is the time of day
-    if serial not in _EXCEL_SERIALS:
-        raise _DateError("unreadable_date")
-    return _EXCEL_EPOCH + timedelta(days=serial)
 
 
 def full_years(born: date, on: date) -> int:

@@ -111,3 +111,32 @@ def test_template_download_has_the_headers_and_the_hamlets(world, committee, cli
 def test_only_the_commune_committee_imports(world, make_user, login, client):
     login(make_user(Role.DISTRICT_OFFICE, district=world.district))
     assert client.get("/candidates/import").status_code == 403
+
+
+def _serial(day: date) -> float:
+    return float((day - date(1899, 12, 30)).days)  # how Excel stores a date typed into a General cell
+
+
+def test_excel_serial_dates_are_read_like_the_roll_and_a_two_digit_year_is_refused_with_why(world, committee,
+                                                                                            client):
+    born = world.eligible.birth_date
+    good = _xlsx([[world.hamlet.code, "", world.eligible.citizen_id, _serial(born), ""]])
+    assert "Đã nhập 1 người ứng cử" in _upload(client, good).get_data(as_text=True)
+    db.session.rollback()
+    other = world.needs_exception
+    bad = _xlsx([[world.hamlet.code, "", other.citizen_id, other.birth_date.strftime("%d-%m-%y"), ""]])
+    page = _upload(client, bad).get_data(as_text=True)
+    assert (f"Dòng 2: ngày sinh «{other.birth_date:%d-%m-%y}» không hợp lệ (năm phải ghi đủ 4 chữ số, "
+            "không đoán được thế kỷ)") in page
+    assert _count() == 1
+
+
+def test_footer_is_left_out_and_named_and_a_superscript_in_an_id_is_a_row_error(world, committee, client):
+    broken = world.needs_exception.citizen_id[:5] + "²" + world.needs_exception.citizen_id[6:]
+    data = _xlsx([[world.hamlet.code, "", world.eligible.citizen_id, "", ""],
+                  [world.hamlet.code, "", broken, "", ""],
+                  [], ["Người lập biểu", "", "", "", "T/M BAN CÔNG TÁC MẶT TRẬN"]])
+    page = _upload(client, data).get_data(as_text=True)
+    assert f"Dòng 3: số định danh «{broken}» phải gồm đúng 12 chữ số" in page
+    assert "Đã bỏ qua 1 dòng cuối tệp (từ dòng 5: «Người lập biểu»): tổng cộng, chữ ký." in page
+    assert _count() == 0

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.sheet_layout import Footer, find_footer, find_header
+from core.sheet_values import clean_citizen_id
 from core.spreadsheets import SheetFileError, read_sheet
 from core.vietnamese import fold, nfc
 
@@ -27,6 +30,12 @@ class SheetRow:
     present: bool | None  # None: a value that means neither present nor absent
 
 
+@dataclass(frozen=True)
+class AttendanceSheet:
+    rows: list[SheetRow]  # the data: below the header, above the footer
+    footer: Footer | None = None  # rows left out under the data (totals, signatures)
+
+
 def _key(text: Any) -> str:
     return _NON_WORD.sub(" ", fold(_text(text))).strip()
 
@@ -41,37 +50,42 @@ def _text(cell: Any) -> str:
     return nfc(str(cell))
 
 
-def _raw_rows(filename: str, data: bytes) -> list[tuple[int, list[Any]]]:
+def _map_header(cells: Sequence[object]) -> dict[str, int]:
+    """The citizen ID and "present" columns a header row names."""
+    keys = [_key(c) for c in cells]
+    columns = {}
+    id_col = next((i for i, k in enumerate(keys) if any(h in k for h in ID_HEADERS)), None)
+    present_col = next((i for i, k in enumerate(keys) if any(h in k for h in PRESENT_HEADERS)), None)
+    if id_col is not None:
+        columns["citizen_id"] = id_col
+    if present_col is not None:
+        columns["present"] = present_col
+    return columns
+
+
+def read_attendance(filename: str, data: bytes) -> AttendanceSheet:
+    """Rows of (citizen ID, present) below the header row (one or two rows) that names both columns, above the
+    footer."""
     try:
         sheet = read_sheet(filename, data)
     except SheetFileError as error:
         raise SheetError(error.message) from error
-    return [(row.line, list(row.cells)) for row in sheet.rows]
-
-
-def read_attendance(filename: str, data: bytes) -> list[SheetRow]:
-    """Rows of (citizen ID, present) below the header row that names both columns."""
-    rows = _raw_rows(filename, data)
-    for index, (_, cells) in enumerate(rows[:20]):  # noqa: B007 (the header row found is used below)
-        keys = [_key(c) for c in cells]
-        id_col = next((i for i, k in enumerate(keys) if any(h in k for h in ID_HEADERS)), None)
-        present_col = next((i for i, k in enumerate(keys) if any(h in k for h in PRESENT_HEADERS)), None)
-        if id_col is not None and present_col is not None:
-            break
-    else:
+    header = find_header(sheet.rows, _map_header, ("citizen_id", "present"), search_rows=20)
+    if header is None or len(header.columns) < 2:
         raise SheetError("Không tìm thấy dòng tiêu đề có cột «Số định danh» và cột «Có mặt».")
+    id_col, present_col = header.columns["citizen_id"], header.columns["present"]
+    end, footer = find_footer(sheet.rows, header.columns.values(), header.data_start, header.last_line)
     out = []
-    for line, cells in rows[index + 1:]:
-        if not any(_text(c) for c in cells):
-            continue
-        citizen_id = _text(cells[id_col] if id_col < len(cells) else "").replace(" ", "")
-        raw = _text(cells[present_col] if present_col < len(cells) else "")
-        value = _key(raw)
-        if not raw:
+    for raw in sheet.rows[header.data_start:end]:
+        cells = raw.cells
+        citizen_id = clean_citizen_id(cells[id_col] if id_col < len(cells) else None)
+        raw_present = _text(cells[present_col] if present_col < len(cells) else "")
+        value = _key(raw_present)
+        if not raw_present:
             present: bool | None = False  # a blank cell: absent
-        elif raw in TICKS or value in YES:
+        elif raw_present in TICKS or value in YES:
             present = True
         else:
             present = False if value and value in NO else None
-        out.append(SheetRow(line, citizen_id, present))
-    return out
+        out.append(SheetRow(raw.line, citizen_id, present))
+    return AttendanceSheet(out, footer)

@@ -53,7 +53,7 @@ from training.models import (
 )
 from training.pdf import attendance_sheet as attendance_sheet_pdf, certificate as certificate_pdf
 from training.rules import DEFAULT_MIN_ATTENDANCE_PERCENT, coverage as coverage_of, coverage_by_commune, gaps, percent
-from training.sheets import SheetError, read_attendance
+from training.sheets import AttendanceSheet, SheetError, read_attendance
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
@@ -371,10 +371,11 @@ def import_attendance(session_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = read_attendance(upload.filename or "", upload.read())
+            sheet = read_attendance(upload.filename or "", upload.read())
         except SheetError as error:
             errors.append(str(error))
-            rows = []
+            sheet = AttendanceSheet([])
+        rows = sheet.rows
         by_citizen = {e.person.citizen_id: e for e in course.enrolments}
         marks: dict[int, tuple[Enrolment, bool]] = {}
         for row in rows:
@@ -404,6 +405,9 @@ def import_attendance(session_id: int):
                      f"({len(marks)} dòng)")
             commit()
             flash(_("Đã nhập điểm danh %(n)s học viên.", n=len(marks)), "success")
+            if sheet.footer is not None:
+                flash(_("Đã bỏ qua %(n)s dòng cuối tệp (từ dòng %(line)s: «%(text)s»): tổng cộng, chữ ký.",
+                        n=sheet.footer.count, line=sheet.footer.first_line, text=sheet.footer.first_text), "info")
             return redirect(url_for("training.attendance", session_id=session.id))
     return render_template("training/import_attendance.html", form=form, session=session, course=course,
                            errors=errors)
