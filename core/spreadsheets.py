@@ -2,6 +2,10 @@
 
 Reading gives the non-blank lines of the first sheet as plain cells (`read_sheet`); each import (voter rolls,
 candidates, attendance) then finds its own header row and columns. Pure: bytes in, values out.
+
+Writing (`workbook_bytes`, `csv_bytes`) is the only way an export is made: a text that starts like a formula is
+quoted (OWASP CSV injection), numbers stay numbers, dates and ratios get their formats, `export_filename` names the
+file after what it holds, whose it is and when.
 """
 from __future__ import annotations
 
