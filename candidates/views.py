@@ -1,9 +1,10 @@
 """Pages of the candidates package: hamlet lists, candidacies, exception requests (R-X1), remediation, import."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
@@ -48,6 +49,7 @@ from core.errors import RuleViolation
 from core.forms import PersonForm
 from core.i18n import tr
 from core.models import Commune, Hamlet, Person
+from core.spreadsheets import XLSX_MIMETYPE
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
@@ -560,7 +562,5 @@ def import_lists():
 @allow(*LIST_EDITORS)
 def import_template():
     commune = _import_commune()
-    response = Response(template_xlsx(commune),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="mau-danh-sach-ung-cu-{commune.code}.xlsx"'
-    return response
+    return send_file(io.BytesIO(template_xlsx(commune)), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"mau-danh-sach-ung-cu-{commune.code.lower()}.xlsx")

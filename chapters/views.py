@@ -1,9 +1,10 @@
 """Pages: chapters of the term, a chapter's congress (record, approve, minutes), the targets dashboard."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -28,6 +29,7 @@ from core.enums import CHAPTER_POSTS, PartyMembership, Post
 from core.errors import RuleViolation
 from core.i18n import tr
 from core.models import Chapter, Commune, District, Hamlet, Person, Position, Term
+from core.spreadsheets import XLSX_MIMETYPE, export_filename
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
@@ -374,8 +376,9 @@ def dashboard_xlsx():
     as_of = _as_of()
     facts = load_facts(district.id, term, as_of, current_user.commune_id, with_names=True)
     data = targets_workbook(district, facts)
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="chi-tieu-{as_of:%Y%m%d}.xlsx"'})
+    code = db.get_or_404(Commune, current_user.commune_id).code if current_user.commune_id else district.code
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=export_filename("chi-tieu", code, as_of, "xlsx"))
 
 
 @bp.get("/dashboard/report.pdf")

@@ -22,7 +22,7 @@ def targets_workbook(district: District, facts: Facts) -> bytes:
                 row["detail"]] for f in figures for row in facts.items(f.key)]
     return workbook_bytes([
         SheetSpec("Tổng hợp", ["Mã", "Chỉ tiêu", "Đạt", "Tổng", "Tỷ lệ", "Mục tiêu", "Đánh giá"], summary,
-                  caption=f"Chỉ tiêu mô hình «Dân tin – Đảng cử» – {district.name}, nhiệm kỳ {facts.term.name}, "
+                  percent_columns=(4, 5), caption=f"Chỉ tiêu mô hình «Dân tin – Đảng cử» – {district.name}, nhiệm kỳ {facts.term.name}, "
                           f"số liệu ngày {facts.as_of:%d/%m/%Y}"),
         SheetSpec("Theo xã", ["Xã, thị trấn"] + [f"{f.rule} {f.label_text}" for f in figures], per_commune),
         SheetSpec("Danh sách", ["Mã", "Chỉ tiêu", "Xã, thị trấn", "Thôn, TDP", "Người / chi bộ", "Được tính",

@@ -1,7 +1,11 @@
-"""The one spreadsheet reader and writer: CSV or Excel files from commune offices in, XLSX exports out.
+"""The one spreadsheet reader and writer: CSV or Excel files from commune offices in, XLSX and CSV exports out.
 
 Reading gives the non-blank lines of the first sheet as plain cells (`read_sheet`); each import (voter rolls,
 candidates, attendance) then finds its own header row and columns. Pure: bytes in, values out.
+
+Writing (`workbook_bytes`, `csv_bytes`) is the only way an export is made: a text that starts like a formula is
+quoted (OWASP CSV injection), numbers stay numbers, dates and ratios get their formats, `export_filename` names the
+file after what it holds, whose it is and when.
 """
 from __future__ import annotations
 
@@ -521,9 +525,11 @@ class SheetSpec:
     choices: dict[int, Sequence[str]] = field(default_factory=dict)
     text_columns: Sequence[int] = ()
     widths: Sequence[int] = ()  # minimum widths (characters), e.g. for an empty template to be filled in by hand
+    percent_columns: Sequence[int] = ()  # ratios (0.7667) shown as percentages (76.67%); dates format themselves
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv"
 CHOICE_ROWS = 500  # a template's drop-downs cover this many rows
 HEADER_WIDTH = 30  # a longer header wraps instead of widening a column of short figures
 
@@ -536,18 +542,18 @@ def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterab
         spec = spec if isinstance(spec, SheetSpec) else SheetSpec(*spec)
         sheet = book.create_sheet(spec.title[:31])
         if spec.caption:
-            sheet.append([spec.caption])
+            _write_row(sheet, 1, [spec.caption], ())
             sheet.cell(1, 1).font = Font(bold=True)
-        header_row = sheet.max_row + 1 if spec.caption else 1
-        sheet.append(list(spec.headers))
+        header_row = 2 if spec.caption else 1
+        _write_row(sheet, header_row, spec.headers, ())
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths = [max(min(len(h), HEADER_WIDTH), minimum) for h, minimum in
                   zip(spec.headers, [*spec.widths, *[0] * len(spec.headers)], strict=False)]
-        for row in spec.rows:
-            sheet.append(list(row))
-            widths = [max(w, len(str(v or ""))) for w, v in zip(widths, row, strict=False)]
+        for row_no, row in enumerate(spec.rows, start=header_row + 1):
+            _write_row(sheet, row_no, row, spec.percent_columns)
+            widths = [max(w, _shown_width(v)) for w, v in zip(widths, row, strict=False)]
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8) + 2, 60)
         for column in spec.text_columns:
@@ -561,3 +567,73 @@ def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterab
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Formula injection (OWASP "CSV Injection"): a text a spreadsheet would read as a formula or a command.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+PERCENT_FORMAT = "0.00%"
+
+
+def escape_text(value: Any) -> Any:
+    """A text starting like a formula, with a leading quote (OWASP); any other value as it is.
+
+    Only texts: a negative number stays a number. A phone "+84…" or a name "-" gets the quote too, as OWASP accepts.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: Sequence[int]) -> None:
+    """Typed cells: texts escaped and always text (openpyxl takes any text starting with "=" for a formula), dates
+    as dates shown dd/mm/yyyy, ratios in percent_columns as numbers shown as percentages."""
+    for column, value in enumerate(values):
+        value = escape_text(value)
+        cell = sheet.cell(row_no, column + 1)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"
+        elif isinstance(value, datetime):
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        elif column in percent_columns and isinstance(value, int | float) and not isinstance(value, bool):
+            cell.number_format = PERCENT_FORMAT
+
+
+def _shown_width(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return len(DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT)
+    return len(str(value))
+
+
+def _csv_field(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return escape_text(value)
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV export: UTF-8 with a BOM (Excel then shows the diacritics), CRLF, texts escaped like workbook_bytes.
+
+    Numbers stay plain (a ratio is 0.7667: a CSV has no cell formats); dates are written dd/mm/yyyy.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_csv_field(header) for header in headers])
+    writer.writerows([_csv_field(value) for value in row] for row in rows)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def export_filename(stem: str, scope: str, day: date, extension: str) -> str:
+    """What and when: "ket-qua-bau-truong-thon-d01-2025-05-25.xlsx" (scope: the district's or a commune's code, or
+    "loc" for a filtered export)."""
+    return f"{stem}-{scope.lower()}-{day.isoformat()}.{extension}"

@@ -10,11 +10,12 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from candidates.models import Candidacy
 from core.access import scope_communes, scope_hamlets, user_district_id
 from core.i18n import tr
-from core.models import Commune, Hamlet, Household, Person, current_term
+from core.models import Commune, District, Hamlet, Household, Person, current_term
 from core.vietnamese import format_date, local_date, vietnam_today
 from election.calculator import rounded_share
 from election.counting import OUTCOME_LABELS
@@ -31,6 +32,9 @@ EXPORT_COLUMNS = [  # (key, Vietnamese header)
     ("valid_ballots", "Phiếu hợp lệ"), ("outcome_label", "Kết quả"), ("winner", "Người trúng cử"),
     ("winner_votes", "Số phiếu"), ("winner_share_of_total", "Tỷ lệ/tổng số hộ"), ("overdue_text", "Quá hạn"),
 ]
+
+PERCENT_COLUMNS = tuple(i for i, (key, _header) in enumerate(EXPORT_COLUMNS)
+                        if key in ("turnout", "winner_share_of_total"))
 
 
 def _ratio(part: int | None, whole: int | None) -> float | None:
@@ -154,9 +158,19 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
 def _export_rows(data: dict) -> list[list]:
     rows = []
     for r in data["rows"]:
-        line = []
-        for key, _header in EXPORT_COLUMNS:
-            value = r.get(key)
-            line.append("" if value is None else value)
-        rows.append(line)
+        rows.append([r.get(key) for key, _header in EXPORT_COLUMNS])  # None: an empty cell
     return rows
+
+
+def export_scope(commune_id: int | None) -> str:
+    """The code that names a board export: the hamlet's or commune's the export covers, else the district's; "loc"
+    (filtered) when the filter names no commune the user sees."""
+    if current_user.hamlet_id is not None:
+        return db.session.scalar(db.select(Hamlet.code).where(Hamlet.id == current_user.hamlet_id)) or "loc"
+    commune_id = commune_id or current_user.commune_id
+    if commune_id:
+        return db.session.scalar(scope_communes(db.select(Commune.code).where(Commune.id == commune_id), Commune)) \
+            or "loc"
+    district_id = user_district_id()
+    return (db.session.scalar(db.select(District.code).where(District.id == district_id)) if district_id else None) \
+        or "tat-ca"

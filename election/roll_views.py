@@ -16,7 +16,7 @@ from core.documents import OfficialDocument, Signature
 from core.enums import Sex
 from core.errors import RuleViolation
 from core.models import Term
-from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
+from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import nfc, vietnam_today
 from election import service
@@ -120,7 +120,7 @@ def roll_commit(hamlet_id: int, token: str):
 @allow(*ROLL_EDITORS)
 def roll_template(fmt: str):
     if fmt == "csv":
-        return send_file(io.BytesIO(write_csv_template()), mimetype="text/csv", as_attachment=True,
+        return send_file(io.BytesIO(write_csv_template()), mimetype=CSV_MIMETYPE, as_attachment=True,
                          download_name="mau-danh-sach-cu-tri.csv")
     if fmt == "xlsx":
         return _xlsx_response(list(TEMPLATE_HEADERS), [], "mau-danh-sach-cu-tri.xlsx", title="Danh sách cử tri")
@@ -138,10 +138,9 @@ def _entries(roll: VoterRoll) -> list[VoterEntry]:
                                    .order_by(VoterEntry.household_no, VoterEntry.id)))
 
 
-def _birth(entry: VoterEntry) -> str:
-    if entry.birth_date:
-        return entry.birth_date.strftime("%d/%m/%Y")
-    return str(entry.birth_year or "")
+def _birth(entry: VoterEntry) -> date | int | None:
+    """The birth date as a date cell, or the year alone when only the year is known."""
+    return entry.birth_date or entry.birth_year
 
 
 @bp.get("/hamlets/<int:hamlet_id>/roll.xlsx")
@@ -153,7 +152,8 @@ def roll_export(hamlet_id: int):
                "Địa chỉ"]
     rows = [[e.household_no, e.full_name, e.citizen_id, _birth(e), SEX_LABELS.get(e.sex, ""), hamlet.name,
               e.address] for e in _entries(roll)]
-    return _xlsx_response(headers, rows, f"danh-sach-cu-tri-{hamlet.code}.xlsx", title="Danh sách cử tri")
+    return _xlsx_response(headers, rows, export_filename("danh-sach-cu-tri", hamlet.code, vietnam_today(), "xlsx"),
+                          title="Danh sách cử tri")
 
 
 @bp.get("/hamlets/<int:hamlet_id>/roll.pdf")

@@ -10,10 +10,7 @@ RollRow are named tuples for speed); no Flask or database import. The import is 
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +24,7 @@ from core.citizen_id import citizen_id_problem
 from core.labels import N_
 from core.sheet_layout import SUB_SEPARATOR, Footer, find_footer, find_header, label_key, missing_fields
 from core.sheet_values import DateError, clean_citizen_id, is_digits, parse_date
-from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, read_sheet, without_gc
+from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, csv_bytes, read_sheet, without_gc
 from core.vietnamese import nfc
 
 # ---------------------------------------------------------------------------------------------------------
@@ -637,6 +634,4 @@ def short_fingerprint(fingerprint: str) -> str:
 
 def write_csv_template() -> bytes:
     """The downloadable empty roll: the header row, UTF-8 with BOM so Excel shows the diacritics."""
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_HEADERS)
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return csv_bytes(TEMPLATE_HEADERS, [])

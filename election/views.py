@@ -2,10 +2,9 @@
 exports."""
 from __future__ import annotations
 
-import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,11 +12,11 @@ from core.access import allow, any_user, authorise_district, scope_communes, sco
 from core.accounts import Role
 from core.calendar import election_timeline, milestone_state
 from core.models import Commune, District, Hamlet, Term, current_term
-from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, workbook_bytes
+from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, csv_bytes, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import vietnam_today
 from election.access import VIEWERS
-from election.board import EXPORT_COLUMNS, _export_rows, board_data
+from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, export_scope
 from election.forms import TermForm
 from extensions import db
 
@@ -101,20 +100,22 @@ def board_json():
 @bp.get("/board.csv")
 @allow(*VIEWERS)
 def board_csv():
-    data = board_data(request.args.get("commune_id", type=int))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for _key, header in EXPORT_COLUMNS])
-    writer.writerows(_export_rows(data))
-    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.csv"'})
+    commune_id = request.args.get("commune_id", type=int)
+    data = csv_bytes([header for _key, header in EXPORT_COLUMNS], _export_rows(board_data(commune_id)))
+    return send_file(io.BytesIO(data), mimetype=CSV_MIMETYPE, as_attachment=True,
+                     download_name=_board_filename(commune_id, "csv"))
 
 
 @bp.get("/board.xlsx")
 @allow(*VIEWERS)
 def board_xlsx():
-    rows = _export_rows(board_data(request.args.get("commune_id", type=int)))
-    data = workbook_bytes([SheetSpec("Kết quả", [header for _key, header in EXPORT_COLUMNS], rows)])
-    return Response(data, mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": 'attachment; filename="ket-qua-bau-truong-thon.xlsx"'})
+    commune_id = request.args.get("commune_id", type=int)
+    rows = _export_rows(board_data(commune_id))
+    data = workbook_bytes([SheetSpec("Kết quả", [header for _key, header in EXPORT_COLUMNS], rows,
+                                     percent_columns=PERCENT_COLUMNS)])
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=_board_filename(commune_id, "xlsx"))
+
+
+def _board_filename(commune_id: int | None, extension: str) -> str:
+    return export_filename("ket-qua-bau-truong-thon", export_scope(commune_id), vietnam_today(), extension)

@@ -1,11 +1,24 @@
 """Pages of the training package: courses, sessions, enrolment, attendance, closing, coverage, source pool."""
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -16,8 +29,8 @@ from core.api import people_filter
 from core.audit import describe
 from core.errors import RuleViolation
 from core.i18n import tr
-from core.models import Commune, Hamlet, Person, Position, Term, current_term
-from core.spreadsheets import workbook_bytes
+from core.models import Commune, District, Hamlet, Person, Position, Term, current_term
+from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
@@ -419,8 +432,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
 @bp.get("/sessions/<int:session_id>/sheet.pdf")
@@ -456,12 +468,13 @@ def export_enrolments(course_id: int):
     for n, e in enumerate(enrolments, start=1):
         result = course.completion_of(counts.get(e.id, 0))
         status = ("Hoàn thành" if e.completed_on else "Không hoàn thành") if course.closed else "Đang học"
-        rows.append([n, e.person.full_name, e.person.birth_date.strftime("%d/%m/%Y"), e.person.citizen_id,
+        rows.append([n, e.person.full_name, e.person.birth_date, e.person.citizen_id,
                      posts.get(e.person_id, ""), e.person.hamlet.name, e.person.hamlet.commune.name,
                      f"{result.attended}/{result.sessions}", status])
     headers = ["STT", "Họ và tên", "Ngày sinh", "Số định danh", "Chức danh", "Thôn, TDP", "Xã", "Số buổi dự",
                "Kết quả"]
-    return _xlsx(workbook_bytes([("Học viên", headers, rows)]), f"hoc-vien-khoa-{course.id}.xlsx")
+    return _xlsx(workbook_bytes([SheetSpec("Học viên", headers, rows, text_columns=(3,))]),
+                 export_filename("hoc-vien", f"khoa-{course.id}", vietnam_today(), "xlsx"))
 
 
 def _coverage_data():
@@ -522,7 +535,7 @@ def export_coverage():
     def line(label: str, cov) -> list:
         out: list = [label]
         for figure in cov.figures:
-            out += [figure.denominator, figure.numerator, percent(figure.share)]
+            out += [figure.denominator, figure.numerator, figure.share]
         return out
 
     summary = [line(c.full_name, cov) for c, cov in data.rows] + [line("Tổng cộng", data.total)]
@@ -533,10 +546,14 @@ def export_coverage():
                 people[g.person_id].hamlet.name, people[g.person_id].hamlet.commune.name, "; ".join(g.reasons)]
                for n, g in enumerate(data.gaps, start=1)]
     book = workbook_bytes([
-        ("Tỷ lệ bồi dưỡng", headers, summary),
-        ("Chưa bồi dưỡng", ["STT", "Họ và tên", "Số định danh", "Chức danh", "Thôn, TDP", "Xã", "Còn thiếu"], missing),
+        SheetSpec("Tỷ lệ bồi dưỡng", headers, summary, percent_columns=(3, 6, 9)),
+        SheetSpec("Chưa bồi dưỡng", ["STT", "Họ và tên", "Số định danh", "Chức danh", "Thôn, TDP", "Xã", "Còn thiếu"],
+                  missing, text_columns=(2,)),
     ])
-    return _xlsx(book, f"bao-phu-boi-duong-{data.term.id}.xlsx")
+    # Named after the commune when filtered to one (a commune user always is), else after the district.
+    code = next(c.code for c in data.communes if c.id == data.commune_id) if data.commune_id else \
+        db.get_or_404(District, data.district_id).code
+    return _xlsx(book, export_filename("bao-phu-boi-duong", code, vietnam_today(), "xlsx"))
 
 
 @bp.route("/source-pool", methods=["GET", "POST"])
