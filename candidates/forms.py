@@ -93,4 +93,7 @@ class MetForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("Tệp Excel (.xlsx)"), validators=[
         FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "xls", "ods"], _l("Chỉ nhận tệp Excel (.xlsx)."))])
+    # Shown only when the file has several sheets with a list (the view sets the choices); validate_choice off:
+    # the names come from the file, checked again when it is read.
+    sheet = SelectField(_l("Trang tính cần nhập"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Nhập danh sách"))

@@ -15,9 +15,17 @@ from datetime import date
 from candidates.models import CandidateList, ProposedBy
 from candidates.rules import get_rule_set
 from core.models import Commune, Hamlet, Person, Term
-from core.sheet_layout import Footer, find_footer, find_header, missing_fields
+from core.sheet_layout import (
+    Footer,
+    SheetChoiceNeeded,
+    find_footer,
+    find_header,
+    missing_fields,
+    read_list_sheet,
+    sheet_notes,
+)
 from core.sheet_values import DateError, clean_citizen_id, is_digits, parse_date
-from core.spreadsheets import SheetFileError, SheetSpec, read_sheet, workbook_bytes
+from core.spreadsheets import RawRow, SheetFileError, SheetLimits, SheetSpec, workbook_bytes
 from core.vietnamese import fold, nfc
 from extensions import db
 
@@ -49,6 +57,7 @@ class SheetRow:
 class CandidateSheet:
     rows: list[SheetRow]  # the data: below the header, above the footer
     footer: Footer | None = None  # rows left out under the data (totals, signatures), shown on the page
+    notes: tuple[str, ...] = ()  # how the file was read (the sheet, a legacy encoding converted)
 
 
 @dataclass
@@ -84,10 +93,14 @@ def _map_header(cells: Sequence[object]) -> dict[str, int]:
     return columns
 
 
-def read_candidate_sheet(filename: str, data: bytes) -> CandidateSheet:
-    """The non-blank rows under the header row (one or two rows) of the first sheet, above its footer."""
+def read_candidate_sheet(filename: str, data: bytes, sheet_name: str | None = None,
+                         limits: SheetLimits | None = None) -> CandidateSheet:
+    """The non-blank rows under the header row (one or two rows) of the sheet with the list, above its footer;
+    SheetChoiceNeeded when several sheets hold one and none is named."""
     try:
-        sheet = read_sheet(filename, data)
+        sheet = read_list_sheet(filename, data, _has_header, sheet_name, limits)
+    except SheetChoiceNeeded:
+        raise
     except SheetFileError as error:
         raise ImportFileError(error.message) from error
     header = find_header(sheet.rows, _map_header, REQUIRED_FIELDS, _HEADER_SEARCH_ROWS)
@@ -105,7 +118,11 @@ def read_candidate_sheet(filename: str, data: bytes) -> CandidateSheet:
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
         out.append(SheetRow(raw.line, values))
-    return CandidateSheet(out, footer)
+    return CandidateSheet(out, footer, tuple(sheet_notes(sheet)))
+
+
+def _has_header(rows: Sequence[RawRow]) -> bool:
+    return find_header(rows, _map_header, REQUIRED_FIELDS, _HEADER_SEARCH_ROWS) is not None
 
 
 def _text(value: object) -> str:

@@ -49,6 +49,7 @@ from core.errors import RuleViolation
 from core.forms import PersonForm
 from core.i18n import tr
 from core.models import Commune, Hamlet, Person
+from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import XLSX_MIMETYPE
 from core.transactions import commit
 from core.vietnamese import fold, vietnam_today
@@ -533,7 +534,11 @@ def import_lists():
     footer = None
     if form.validate_on_submit():
         try:
-            sheet = read_candidate_sheet(form.file.data.filename or "", form.file.data.read())
+            sheet = read_candidate_sheet(form.file.data.filename or "", form.file.data.read(), form.sheet.data or None,
+                                         commune.district.import_limits())
+        except SheetChoiceNeeded as choice:
+            errors = [(0, choice.message)]
+            form.sheet.choices = [(name, name) for name in choice.names]
         except ImportFileError as error:
             errors = [(0, str(error))]
         else:
@@ -549,11 +554,15 @@ def import_lists():
                 else:
                     commit(f"Nhập danh sách người ứng cử từ Excel: {added} người, {commune.full_name}")
                     flash(_("Đã nhập %(n)s người ứng cử.", n=added), "success")
+                    for note in sheet.notes:
+                        flash(note, "info")
                     if footer is not None:
                         flash(_("Đã bỏ qua %(n)s dòng cuối tệp (từ dòng %(line)s: «%(text)s»): tổng cộng, chữ ký.",
                                 n=footer.count, line=footer.first_line, text=footer.first_text), "info")
                     return redirect(url_for("candidates.index", commune_id=commune.id))
         db.session.rollback()  # all or nothing: nothing of a file with errors stays in the session
+    if not form.sheet.choices:
+        del form.sheet  # one list in the file (or none read yet): nothing to choose
     return render_template("candidates/import_lists.html", form=form, commune=commune, errors=errors,
                            footer=footer, status=422 if errors else 200), 422 if errors else 200
 

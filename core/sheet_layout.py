@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from core.spreadsheets import Cell, RawRow, cell_text
+from core.spreadsheets import Cell, RawRow, Sheet, SheetFileError, SheetLimits, cell_text, read_sheet
 from core.vietnamese import fold, nfc
 
 # A label under a two-row header: the top label (carried over its merged cells) and the label below it.
@@ -231,3 +231,43 @@ def _weak_footer_row(cells: Sequence[Cell], mapped: Sequence[int]) -> bool:
     if _sparse(cells, mapped) or _has_keyword(cells):
         return True
     return all(not any(ch.isdigit() for ch in cell_text(cell)) for cell in cells)
+
+
+class SheetChoiceNeeded(SheetFileError):
+    """Several visible sheets of the workbook hold a list with the import's header: the user says which one."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        shown = ", ".join(f"«{name}»" for name in names)
+        super().__init__(f"Tệp có {len(names)} trang tính có danh sách ({shown}): hãy chọn trang cần nhập.",
+                         f"The file has {len(names)} sheets with a list ({shown}): choose the one to import.")
+        self.names = tuple(names)
+
+
+def read_list_sheet(filename: str, data: bytes, has_header: Callable[[Sequence[RawRow]], bool],
+                    sheet: str | None = None, limits: SheetLimits | None = None) -> Sheet:
+    """The sheet an import reads: the one named; else, of the visible sheets holding data, the one whose rows have
+    the import's header (the active sheet first). Several such sheets: SheetChoiceNeeded, never a silent pick; a
+    workbook's other sheets (instructions, a list of hamlets) do not count. Hidden sheets are read only by name."""
+    first = read_sheet(filename, data, sheet, limits)
+    others = [info.name for info in first.other_sheets if info.visible]
+    if sheet or not others:
+        return first
+    listed = [candidate for candidate in (first, *(read_sheet(filename, data, name, limits) for name in others))
+              if has_header(candidate.rows)]
+    if len(listed) > 1:
+        raise SheetChoiceNeeded([candidate.name or "" for candidate in listed])
+    return listed[0] if listed else first
+
+
+def sheet_notes(sheet: Sheet) -> list[str]:
+    """What the preview says about how the file was read (Vietnamese): the sheet read and those left aside (hidden
+    ones named as such), and a conversion from a legacy font's encoding."""
+    notes = []
+    if sheet.name is not None and len(sheet.sheets) > 1:
+        notes.append(f"Đã đọc trang «{sheet.name}».")
+    left = [f"«{info.name}»" + ("" if info.visible else " (trang ẩn)") for info in sheet.other_sheets]
+    if left:
+        notes.append("Không đọc các trang khác có dữ liệu: " + ", ".join(left) + ".")
+    if sheet.converted_from:
+        notes.append(f"Đã chuyển từ bảng mã {sheet.converted_from} sang Unicode: hãy xem lại họ tên ở phần xem trước.")
+    return notes

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from core.access import allow, public
 from core.api import api_bp, field_errors, json_body, operation, paginated
+from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import RawRow
 from core.transactions import act, commit
 from election import service
@@ -201,7 +202,8 @@ ROW_SCHEMA = {"type": "object", "required": list(REQUIRED_FIELDS), "properties":
 IMPORT_REQUEST = {"type": "object", "required": ["rows"], "properties": {
     "rows": {"type": "array", "items": ROW_SCHEMA}, "filename": {"type": "string"},
     "dry_run": {"type": "boolean", "default": False,
-                "description": "check only (the preview); a multipart upload with a `file` field also works"}}}
+                "description": "check only (the preview); a multipart upload with a `file` field also works (with "
+                               "`sheet` naming the sheet when several hold a roll: a 422 lists them in `sheets`)"}}}
 PROBLEM_SCHEMA = {"type": "object", "properties": {
     "line": {"type": "integer"}, "field": {"type": "string"}, "code": {"type": "string"},
     "message": {"type": "string"}, "message_en": {"type": "string"}}}
@@ -276,7 +278,8 @@ def api_import_roll(hamlet_id: int):
         if "file" in request.files:
             upload = request.files["file"]
             filename = upload.filename or "roll"
-            table = read_rows(filename, upload.read())
+            table = read_rows(filename, upload.read(), request.form.get("sheet") or None,
+                              hamlet.commune.district.import_limits())
             dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
         else:
             body = json_body()
@@ -285,6 +288,9 @@ def api_import_roll(hamlet_id: int):
             filename = str(body.get("filename") or "api.json")[:200]
             table = _json_table(body["rows"])
             dry_run = bool(body.get("dry_run"))
+    except SheetChoiceNeeded as choice:  # several sheets hold a roll: the caller names one in the field `sheet`
+        return jsonify({"errors": {"file": choice.message, "sheet": "Cần chọn một trang."},
+                        "sheets": list(choice.names)}), 422
     except RollFileError as error:
         return field_errors({"file": error.message})
     preview = service.check_roll(table, term, hamlet)

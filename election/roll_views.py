@@ -16,6 +16,7 @@ from core.documents import OfficialDocument, Signature
 from core.enums import Sex
 from core.errors import RuleViolation
 from core.models import Term
+from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import nfc, vietnam_today
@@ -68,7 +69,10 @@ def roll_import(hamlet_id: int):
         upload = form.file.data
         data, filename = upload.read(), upload.filename or "roll"
         try:
-            table = read_rows(filename, data)
+            table = read_rows(filename, data, limits=hamlet.commune.district.import_limits())
+        except SheetChoiceNeeded as choice:
+            token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+            return _render_choice(hamlet, term, choice, token, filename)
         except RollFileError as error:
             form.file.errors.append(error.message)
         else:
@@ -77,6 +81,11 @@ def roll_import(hamlet_id: int):
             return _render_preview(hamlet, term, table, preview, token, filename)
     return render_template("election/roll_import.html", hamlet=hamlet, term=term, form=form, lock=lock,
                            headers=TEMPLATE_HEADERS, labels=FIELD_LABELS)
+
+
+def _render_choice(hamlet, term, choice: SheetChoiceNeeded, token: str, filename: str):
+    return render_template("election/roll_import_choose.html", hamlet=hamlet, term=term, choice=choice, token=token,
+                           filename=filename)
 
 
 def _render_preview(hamlet, term, table, preview, token, filename):
@@ -88,22 +97,51 @@ def _render_preview(hamlet, term, table, preview, token, filename):
                            sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS)
 
 
+def _kept_upload(hamlet, term, token: str):
+    """(bytes, file name) of this user's kept upload for the hamlet, or a redirect saying why there is none: gone,
+    or the roll locked since (printed ballots, households checked in), checked before the file is read."""
+    kept = service.load_upload(token, hamlet.id, current_user.id)
+    if kept is None or kept[2] != term.id:
+        flash(_("Tệp đã tải lên không còn (quá hạn hoặc đã nhập); hãy tải lên lại."), "danger")
+        return None, redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
+    lock = service.import_lock_reason(term, hamlet)
+    if lock is not None:
+        flash(lock, "danger")
+        return None, redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+    return kept[:2], None
+
+
+@bp.get("/hamlets/<int:hamlet_id>/roll/import/<token>")
+@allow(*ROLL_EDITORS)
+def roll_preview(hamlet_id: int, token: str):
+    """The preview of a kept upload, for the sheet the user chose (a workbook with several lists)."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    kept, refusal = _kept_upload(hamlet, term, token)
+    if kept is None:
+        return refusal
+    data, filename = kept
+    try:
+        table = read_rows(filename, data, request.args.get("sheet") or None, hamlet.commune.district.import_limits())
+    except SheetChoiceNeeded as choice:
+        return _render_choice(hamlet, term, choice, token, filename)
+    except RollFileError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
+    return _render_preview(hamlet, term, table, service.check_roll(table, term, hamlet), token, filename)
+
+
 @bp.post("/hamlets/<int:hamlet_id>/roll/import/<token>")
 @allow(*ROLL_EDITORS)
 def roll_commit(hamlet_id: int, token: str):
     hamlet, term = load_hamlet_term(hamlet_id)
-    kept = service.load_upload(token, hamlet.id, current_user.id)
-    if kept is None or kept[2] != term.id:
-        flash(_("Tệp đã tải lên không còn (quá hạn hoặc đã nhập); hãy tải lên lại."), "danger")
-        return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
-    data, filename, _term_id = kept
-    lock = service.import_lock_reason(term, hamlet)
-    if lock is not None:  # printed or checked in since the preview: the kept file is not even read
-        flash(lock, "danger")
-        return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
+    kept, refusal = _kept_upload(hamlet, term, token)
+    if kept is None:
+        return refusal
+    data, filename = kept
     try:
-        # Checked again on the server from the kept bytes: nothing from the browser is trusted.
-        preview = service.check_roll(read_rows(filename, data), term, hamlet)
+        # Checked again on the server from the kept bytes and the sheet previewed: nothing else from the browser.
+        table = read_rows(filename, data, request.form.get("sheet") or None, hamlet.commune.district.import_limits())
+        preview = service.check_roll(table, term, hamlet)
         roll = service.replace_roll(term, hamlet, preview, filename)
     except (RollFileError, RuleViolation) as error:
         db.session.rollback()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -22,9 +22,19 @@ from typing import NamedTuple
 
 from core.citizen_id import citizen_id_problem
 from core.labels import N_
-from core.sheet_layout import SUB_SEPARATOR, Footer, find_footer, find_header, label_key, missing_fields
+from core.sheet_layout import (
+    SUB_SEPARATOR,
+    Footer,
+    SheetChoiceNeeded,
+    find_footer,
+    find_header,
+    label_key,
+    missing_fields,
+    read_list_sheet,
+    sheet_notes,
+)
 from core.sheet_values import DateError, clean_citizen_id, is_digits, parse_date
-from core.spreadsheets import Cell, RawRow, SheetFileError, cell_text, csv_bytes, read_sheet, without_gc
+from core.spreadsheets import Cell, RawRow, SheetFileError, SheetLimits, cell_text, csv_bytes, without_gc
 from core.vietnamese import nfc
 
 # ---------------------------------------------------------------------------------------------------------
@@ -191,6 +201,9 @@ class RawTable:
     delimiter: str | None = None  # CSV only
     sub_header_line: int | None = None  # the header's second row, if it has two
     footer: Footer | None = None  # rows left out under the data (totals, signatures), for the preview page
+    sheet: str | None = None  # the sheet read (a workbook)
+    notes: tuple[str, ...] = ()  # how the file was read (core.sheet_layout.sheet_notes), for the preview page
+    other_sheets: tuple[str, ...] = ()  # the workbook's other sheets holding data (the preview offers them)
 
     @property
     def header_lines(self) -> str:
@@ -208,13 +221,22 @@ class RollFileError(SheetFileError):
     """The file cannot be used as a roll (unreadable, no header, a required column missing)."""
 
 
-def read_rows(filename: str, data: bytes) -> RawTable:
-    """Read a CSV or spreadsheet roll file; raise RollFileError when it cannot be used."""
+def read_rows(filename: str, data: bytes, sheet: str | None = None, limits: SheetLimits | None = None) -> RawTable:
+    """Read a CSV or spreadsheet roll file; raise RollFileError when it cannot be used, SheetChoiceNeeded when
+    several sheets hold a roll and none is named."""
     try:
-        sheet = read_sheet(filename, data)
+        read = read_list_sheet(filename, data, _has_header, sheet, limits)
+    except SheetChoiceNeeded:
+        raise
     except SheetFileError as error:
         raise RollFileError(error.message, error.message_en) from error
-    return _table(sheet.source, sheet.rows, encoding=sheet.encoding, delimiter=sheet.delimiter)
+    table = _table(read.source, read.rows, encoding=read.encoding, delimiter=read.delimiter)
+    return replace(table, sheet=read.name, notes=tuple(sheet_notes(read)),
+                   other_sheets=tuple(info.name for info in read.other_sheets))
+
+
+def _has_header(rows: Sequence[RawRow]) -> bool:
+    return find_header(rows, _map_headers, _REQUIRED_LAYOUT, _HEADER_SEARCH_ROWS, _MIN_HEADER_MATCHES) is not None
 
 
 def _table(source: str, rows: list[RawRow], encoding: str | None = None, delimiter: str | None = None) -> RawTable:

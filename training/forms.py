@@ -62,6 +62,9 @@ class EnrolFilterForm(FlaskForm):
 class AttendanceImportForm(FlaskForm):
     file = FileField(_l("Tệp điểm danh (CSV hoặc Excel: cột Số định danh và Có mặt)"),
                      validators=[FileRequired(REQUIRED), FileAllowed(["csv", "xlsx"], _l("Chỉ nhận tệp CSV hoặc XLSX."))])
+    # Shown only when the file has several sheets with a list (the view sets the choices); validate_choice off:
+    # the names come from the file, checked again when it is read.
+    sheet = SelectField(_l("Trang tính cần nhập"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Nhập điểm danh"))
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.sheet_layout import Footer, find_footer, find_header
+from core.sheet_layout import Footer, SheetChoiceNeeded, find_footer, find_header, read_list_sheet, sheet_notes
 from core.sheet_values import clean_citizen_id
-from core.spreadsheets import SheetFileError, read_sheet
+from core.spreadsheets import RawRow, SheetFileError, SheetLimits
 from core.vietnamese import fold, nfc
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -34,6 +34,7 @@ class SheetRow:
 class AttendanceSheet:
     rows: list[SheetRow]  # the data: below the header, above the footer
     footer: Footer | None = None  # rows left out under the data (totals, signatures)
+    notes: tuple[str, ...] = ()  # how the file was read (the sheet, a legacy encoding converted)
 
 
 def _key(text: Any) -> str:
@@ -63,14 +64,17 @@ def _map_header(cells: Sequence[object]) -> dict[str, int]:
     return columns
 
 
-def read_attendance(filename: str, data: bytes) -> AttendanceSheet:
+def read_attendance(filename: str, data: bytes, sheet_name: str | None = None,
+                    limits: SheetLimits | None = None) -> AttendanceSheet:
     """Rows of (citizen ID, present) below the header row (one or two rows) that names both columns, above the
-    footer."""
+    footer; SheetChoiceNeeded when several sheets hold such a list and none is named."""
     try:
-        sheet = read_sheet(filename, data)
+        sheet = read_list_sheet(filename, data, _has_header, sheet_name, limits)
+    except SheetChoiceNeeded:
+        raise
     except SheetFileError as error:
         raise SheetError(error.message) from error
-    header = find_header(sheet.rows, _map_header, ("citizen_id", "present"), search_rows=20)
+    header = find_header(sheet.rows, _map_header, _REQUIRED, search_rows=20)
     if header is None or len(header.columns) < 2:
         raise SheetError("Không tìm thấy dòng tiêu đề có cột «Số định danh» và cột «Có mặt».")
     id_col, present_col = header.columns["citizen_id"], header.columns["present"]
@@ -88,4 +92,12 @@ def read_attendance(filename: str, data: bytes) -> AttendanceSheet:
         else:
             present = False if value and value in NO else None
         out.append(SheetRow(raw.line, citizen_id, present))
-    return AttendanceSheet(out, footer)
+    return AttendanceSheet(out, footer, tuple(sheet_notes(sheet)))
+
+
+_REQUIRED = ("citizen_id", "present")
+
+
+def _has_header(rows: Sequence[RawRow]) -> bool:
+    header = find_header(rows, _map_header, _REQUIRED, search_rows=20)
+    return header is not None and len(header.columns) == 2

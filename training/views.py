@@ -30,6 +30,7 @@ from core.audit import describe
 from core.errors import RuleViolation
 from core.i18n import tr
 from core.models import Commune, District, Hamlet, Person, Position, Term, current_term
+from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import vietnam_today
@@ -384,7 +385,12 @@ def import_attendance(session_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            sheet = read_attendance(upload.filename or "", upload.read())
+            sheet = read_attendance(upload.filename or "", upload.read(), form.sheet.data or None,
+                                    course.district.import_limits())
+        except SheetChoiceNeeded as choice:
+            errors.append(choice.message)
+            form.sheet.choices = [(name, name) for name in choice.names]
+            sheet = AttendanceSheet([])
         except SheetError as error:
             errors.append(str(error))
             sheet = AttendanceSheet([])
@@ -418,10 +424,14 @@ def import_attendance(session_id: int):
                      f"({len(marks)} dòng)")
             commit()
             flash(_("Đã nhập điểm danh %(n)s học viên.", n=len(marks)), "success")
+            for note in sheet.notes:
+                flash(note, "info")
             if sheet.footer is not None:
                 flash(_("Đã bỏ qua %(n)s dòng cuối tệp (từ dòng %(line)s: «%(text)s»): tổng cộng, chữ ký.",
                         n=sheet.footer.count, line=sheet.footer.first_line, text=sheet.footer.first_text), "info")
             return redirect(url_for("training.attendance", session_id=session.id))
+    if not form.sheet.choices:
+        del form.sheet  # one list in the file (or none read yet): nothing to choose
     return render_template("training/import_attendance.html", form=form, session=session, course=course,
                            errors=errors)
 
