@@ -325,8 +325,9 @@ def _measure(name: str, state: str, xml: bytes, limits: SheetLimits) -> _Part:
     named = _CELL_REFS.findall(xml)
     columns = max(map(column_number, {letters.decode() for letters, _ in named}), default=0)
     rows = max(map(int, {number for _, number in named}), default=0)
-    prefixed = b":c " in xml or b":c>" in xml or b":c/" in xml
-    cells = len(_CELL_TAG.findall(xml)) if prefixed else xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/")
+    # Cells: an upper bound from one count of "<c" (which also counts <cols>, <col>, <cfRule>…, a handful),
+    # unless tags carry a namespace prefix (<x:c>), when the exact count is taken.
+    cells = len(_CELL_TAG.findall(xml)) if b":c" in xml else xml.count(b"<c")
     if cells > len(named):  # cells placed by position: bound them by the rows and cells that carry them
         unnamed = cells - len(named)
         numbers = _ROW_NUMBERS.findall(xml)
