@@ -80,3 +80,35 @@ def ods_row(*texts: str, repeat: int = 1) -> str:
     cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>'
                     for t in texts)
     return f'<table:table-row table:number-rows-repeated="{repeat}">{cells}</table:table-row>'
+
+
+ROLL_HEADER = ["Số hộ", "Họ và tên", "Số định danh cá nhân", "Ngày sinh"]
+ODS_BOMB = ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated='
+            '"16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
+
+
+def hostile_files() -> list[tuple[str, str, bytes, str]]:
+    """(what, file name, bytes, part of the Vietnamese refusal)."""
+    spaces = b"<!--" + b" " * (300 * 2**20) + b"-->"
+    return [
+        ("far corner", "ds.xlsx", xlsx(f'<row r="1">{cell("A1", "x")}</row>'
+                                       f'<row r="1048576">{cell("XFD1048576", "y")}</row>'),
+         "có dữ liệu đến dòng 1.048.576, cột XFD, vượt giới hạn"),
+        ("wide area", "ds.xlsx", xlsx(f'<row r="1">{cell("A1", "x")}</row><row r="19000">{cell("CV19000", "y")}</row>'),
+         "1.000.000 ô"),
+        ("deflate bomb", "ds.xlsx", xlsx(f'<row r="1">{cell("A1", "x")}</row>',
+                                         extra={"xl/media/padding.xml": spaces}),
+         "lớn hơn giới hạn 256 MB"),
+        ("many entries", "ds.xlsx", xlsx(cell("A1", "x"), extra={f"xl/x/{i}.xml": b"" for i in range(1_001)}),
+         "thành phần, vượt giới hạn 1.000"),
+        ("ODS repetition bomb", "ds.ods", ods(ods_row("Số hộ") + ODS_BOMB),
+         "Không đọc được tệp Excel (tệp hỏng, có mật khẩu hoặc quá lớn)."),
+        # The hidden sheet holds a roll: were it read, the answer would be a preview, not a missing header.
+        ("hidden first sheet", "ds.xlsx",
+         book(("Năm 2019", "hidden", [ROLL_HEADER, ["1", "Nguyễn Văn An", "001085012345", "01/02/1985"]]),
+              ("Năm 2025", "visible", [["Ghi chú"], ["chưa có"]]), active=1),
+         "Không tìm thấy dòng tiêu đề"),
+        ("formulas without values", "ds.xlsx",
+         book(("DS", "visible", [ROLL_HEADER, ["1", "=UPPER(\"an\")", "001085012345", "01/02/1985"]])),
+         "có công thức chưa có giá trị"),
+    ]

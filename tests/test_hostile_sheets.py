@@ -2,12 +2,20 @@
 Vietnamese within a fraction of a second, or read from the right sheet; nothing is built in memory first."""
 from __future__ import annotations
 
+import functools
+import io
 import time
 
 import pytest
-from hostile_files import book, cell, ods, ods_row, xlsx
+from factories_ballots import upload
+from hostile_files import book, cell, hostile_files, ods, ods_row, xlsx
 
+from candidates.models import Candidacy
+from core.accounts import ApiToken
+from core.audit import AuditEntry
 from core.spreadsheets import SheetFileError, SheetLimits, read_sheet
+from election.models import VoterEntry
+from extensions import db
 
 
 def _refused(data: bytes, name: str = "ds.xlsx", **kwargs) -> str:
@@ -122,3 +130,31 @@ def _refused_slowly(data: bytes, name: str, **kwargs) -> str:
         read_sheet(name, data, **kwargs)
     assert time.perf_counter() - started < 35
     return error.value.message
+
+
+@functools.cache
+def _hostile() -> list[tuple[str, str, bytes, str]]:
+    return hostile_files()  # built once, when a test asks (the deflate bomb unpacks 300 MB to make)
+
+
+@pytest.mark.parametrize("index", range(7), ids=["far-corner", "wide-area", "deflate-bomb", "many-entries",
+                                                 "ods-bomb", "hidden-first-sheet", "uncached-formulas"])
+def test_every_import_refuses_each_hostile_file_in_vietnamese_and_nothing_is_stored(index, ready, login, client):
+    what, name, data, refusal = _hostile()[index]
+    setup = ready()
+    login(setup.committee)
+    before = [db.session.scalar(db.select(db.func.count(model.id))) for model in (VoterEntry, Candidacy, AuditEntry)]
+    response, token = upload(client, setup.hamlet, data, name)
+    assert token is None and refusal in response.get_data(as_text=True), what
+    record, secret = ApiToken.issue(setup.committee, "test")
+    db.session.add(record)
+    db.session.commit()
+    api = client.post(f"/api/v1/hamlets/{setup.hamlet.id}/roll", headers={"Authorization": f"Bearer {secret}"},
+                      data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert api.status_code == 422 and refusal in api.get_json()["errors"]["file"], what
+    candidates = client.post(f"/candidates/import?commune_id={setup.commune.id}",
+                             data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert candidates.status_code == 422, what
+    assert [db.session.scalar(db.select(db.func.count(model.id))) for model in (VoterEntry, Candidacy)] == before[:2]
+    audit = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+    assert audit == before[2] + 1  # the API token issued here, nothing else
