@@ -16,7 +16,6 @@ import io
 import pickle
 import posixpath
 import re
-import resource
 import subprocess
 import sys
 import unicodedata
@@ -393,7 +392,11 @@ def _choose(infos: Sequence[SheetInfo], name: str | None) -> int:
 # ---------------------------------------------------------------------------------------------------------
 
 _CHILD = """
-import io, pickle, sys
+import resource, sys
+memory, seconds = int(sys.argv[1]), int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # first, before the file is touched
+resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+import io, pickle
 from python_calamine import CalamineWorkbook
 book = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
 out = {}
@@ -405,14 +408,11 @@ pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_in_child(data: bytes, name: str | None, limits: SheetLimits) -> Sheet:
-    def bound() -> None:  # runs in the child before python starts
-        resource.setrlimit(resource.RLIMIT_AS, (limits.child_memory, limits.child_memory))
-        seconds = int(limits.child_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
-
+    # The child sets its own limits as its first statements (a preexec_fn is unsafe in a threaded server).
+    bounds = [str(limits.child_memory), str(int(limits.child_seconds) + 1)]
     try:
-        done = subprocess.run([sys.executable, "-I", "-c", _CHILD], input=data, capture_output=True,
-                              timeout=limits.child_seconds, preexec_fn=bound, check=False)
+        done = subprocess.run([sys.executable, "-I", "-c", _CHILD, *bounds], input=data, capture_output=True,
+                              timeout=limits.child_seconds, check=False)
     except subprocess.TimeoutExpired as exc:
         raise _unreadable("Too large to read in time.") from exc
     if done.returncode != 0:  # out of memory or time, or a damaged file
