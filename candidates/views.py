@@ -537,7 +537,7 @@ def import_lists():
             sheet = read_candidate_sheet(form.file.data.filename or "", form.file.data.read(), form.sheet.data or None,
                                          commune.district.import_limits())
         except SheetChoiceNeeded as choice:
-            errors = [(0, choice.message)]
+            errors = [(0, choice.message + " " + _("Chọn lại tệp và trang tính bên dưới rồi nhập lại."))]
             form.sheet.choices = [(name, name) for name in choice.names]
         except ImportFileError as error:
             errors = [(0, str(error))]

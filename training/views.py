@@ -388,7 +388,7 @@ def import_attendance(session_id: int):
             sheet = read_attendance(upload.filename or "", upload.read(), form.sheet.data or None,
                                     course.district.import_limits())
         except SheetChoiceNeeded as choice:
-            errors.append(choice.message)
+            errors.append(choice.message + " " + _("Chọn lại tệp và trang tính bên dưới rồi nhập lại."))
             form.sheet.choices = [(name, name) for name in choice.names]
             sheet = AttendanceSheet([])
         except SheetError as error:
