@@ -79,8 +79,11 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        # Login throttling (core/throttle.py): failures free per username and address, per address, the delay's cap.
+        "LOGIN_FREE_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
+        "LOGIN_MAX_DELAY_MINUTES": 15,
+        "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
         "PER_PAGE": 50,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }
@@ -119,6 +122,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "core.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
+    core_auth.secure_sessions(app)  # cookie flags outside development, trusted proxies only when configured
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
+from flask import session
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import dbapi
+from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
 from core.models import Commune, District, Hamlet, enum_column
+from core.throttle import FailureCounts, ThrottlePolicy, login_wait as wait_for
 from core.vietnamese import utcnow
 from extensions import Model, db, login_manager
 
@@ -46,13 +50,22 @@ class User(UserMixin, Model):
     hamlet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hamlet.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Copied into the session at login and compared on every request (load_user): bumping it revokes every session
+    # of the user, so a copied cookie stops working after logout or a password change (issue 14).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     district: Mapped[District | None] = relationship()
     commune: Mapped[Commune | None] = relationship()
     hamlet: Mapped[Hamlet | None] = relationship()
 
     def set_password(self, password: str) -> None:
+        """A new password also ends every session opened with the old one."""
         self.password_hash = generate_password_hash(password)
+        self.revoke_sessions()
+
+    def revoke_sessions(self) -> None:
+        """Every session of this user (every browser, every copied cookie) must log in again."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -79,26 +92,65 @@ class User(UserMixin, Model):
     audit_exclude = frozenset({"password_hash"})
 
 
+SESSION_VERSION_KEY = "_session_version"
+USERNAME_MAX = 64  # as the column: a longer name typed at the login form is recorded cut to this
+
+
+class LoginOutcome(LabelledEnum):
+    OK = "ok", N_("Đăng nhập thành công")
+    FAILED = "failed", N_("Sai tên đăng nhập hoặc mật khẩu")
+    THROTTLED = "throttled", N_("Bị từ chối: phải chờ do sai nhiều lần")
+
+
 class LoginAttempt(Model):
-    """Failed and successful logins, for throttling (not audited: not a record change)."""
+    """Every login attempt, throttled ones too: the throttle's shared state (core.throttle) and the record of who
+    tried what from where. No password; not audited (not a record change)."""
+
+    __table_args__ = (sa.Index("ix_login_attempt_addr_at", "remote_addr", "at"),
+                      sa.Index("ix_login_attempt_username_at", "username", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))  # as typed (lower case), cut to the column
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
-    ok: Mapped[bool]
+    outcome: Mapped[LoginOutcome] = enum_column(LoginOutcome)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-def login_locked(username: str, max_failures: int, lock_minutes: int) -> bool:
-    """True when the account had `max_failures` failed logins within the last `lock_minutes`, none since."""
-    since = utcnow() - timedelta(minutes=lock_minutes)
-    recent = db.session.scalars(
-        db.select(LoginAttempt.ok)
-        .where(LoginAttempt.username == username, LoginAttempt.at >= since)
-        .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
-        .limit(max_failures)
-    ).all()
-    return len(recent) >= max_failures and not any(recent)
+def login_wait(username: str, remote_addr: str, policy: ThrottlePolicy) -> timedelta:
+    """How long `remote_addr` must wait before trying `username` (core.throttle), from the attempts table; the same
+    two statements whether the username exists or not."""
+    now = utcnow()
+    since = now - policy.window
+    attempt = LoginAttempt
+    failed = attempt.outcome == LoginOutcome.FAILED
+    this_name = attempt.username == username
+    by_address = db.session.execute(
+        db.select(sa.func.count(), sa.func.max(attempt.at),
+                  sa.func.count(sa.case((this_name, 1))), sa.func.max(sa.case((this_name, attempt.at))))
+        .where(attempt.remote_addr == remote_addr, attempt.at >= since, failed)).one()
+    by_account = db.session.execute(
+        db.select(sa.func.count(sa.case((failed, 1))),
+                  sa.func.max(sa.case((sa.and_(attempt.remote_addr == remote_addr,
+                                               attempt.outcome != LoginOutcome.THROTTLED), attempt.at))))
+        .where(this_name, attempt.at >= since)).one()
+    counts = FailureCounts(address_failures=by_address[0], address_last_failure=by_address[1],
+                           pair_failures=by_address[2], pair_last_failure=by_address[3],
+                           account_failures=by_account[0], account_last_try_here=by_account[1])
+    return wait_for(counts, now, policy)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password made by the current hasher, checked when the username is unknown."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None, after the same work either way: a password hash is
+    checked even for an unknown username, so the response time does not tell which usernames exist (issue 14)."""
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    ok = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    return user if ok and user is not None and user.active else None
 
 
 class ApiToken(Model):
@@ -115,6 +167,21 @@ class ApiToken(Model):
     user: Mapped[User] = relationship()
 
     audit_exclude = frozenset({"token_hash"})
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at < utcnow()
+
+    @property
+    def status(self) -> str:
+        """For the token pages: revoked, expired or active."""
+        return "revoked" if self.revoked else "expired" if self.expired else "active"
+
+    def revoke(self) -> None:
+        """The token stops working at once (user_for_token refuses it: 401)."""
+        if self.revoked:
+            raise RuleViolation("Mã truy cập này đã bị thu hồi trước đó.")
+        self.revoked = True
 
     @staticmethod
     def hash(token: str) -> str:
@@ -190,4 +257,8 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The session's user, unless its sessions were revoked since this one began (logout, password change)."""
+    user = db.session.get(User, int(user_id))
+    if user is None or session.get(SESSION_VERSION_KEY) != user.session_version:
+        return None
+    return user

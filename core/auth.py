@@ -1,17 +1,32 @@
 """Login, logout, language, users and API tokens, and the audit-log browser."""
 from __future__ import annotations
 
+import math
+import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.access import allow, any_user, public, reaches, scope_communes, user_district_id
-from core.accounts import ApiToken, LoginAttempt, Role, User, login_locked
+from core.accounts import (
+    SESSION_VERSION_KEY,
+    USERNAME_MAX,
+    ApiToken,
+    LoginAttempt,
+    LoginOutcome,
+    Role,
+    User,
+    authenticate,
+    login_wait,
+)
 from core.audit import AuditEntry
-from core.forms import ConfirmForm, LoginForm, UserForm
+from core.forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
 from core.models import Commune
+from core.throttle import ThrottlePolicy
 from core.transactions import commit
 from core.views import bp
 from extensions import LANGUAGES, db
@@ -23,24 +38,59 @@ def _safe_next(target: str | None) -> str:
     return url_for("election.index")
 
 
+def secure_sessions(app: Flask) -> None:
+    """Session cookies only over TLS outside development (HttpOnly and SameSite=Lax are the defaults everywhere), and
+    the client's address and scheme from X-Forwarded-For/-Proto only behind TRUSTED_PROXIES configured proxies: the
+    throttle keys on that address, which a client could otherwise choose (issue 14)."""
+    if str(app.config["ENV_NAME"]).strip().lower() != "development":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
+def _throttle_policy() -> ThrottlePolicy:
+    config = current_app.config
+    return ThrottlePolicy(pair_free=config["LOGIN_FREE_FAILURES_PER_ACCOUNT"],
+                          address_free=config["LOGIN_FREE_FAILURES_PER_ADDRESS"],
+                          max_delay=timedelta(minutes=config["LOGIN_MAX_DELAY_MINUTES"]))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _wait_message(wait: timedelta) -> tuple[str, int]:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return _("Đăng nhập sai nhiều lần: hãy thử lại sau %(seconds)s giây.", seconds=seconds), seconds
+    return _("Đăng nhập sai nhiều lần: hãy thử lại sau %(minutes)s phút.", minutes=math.ceil(seconds / 60)), seconds
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.lower()
-        if login_locked(username, current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]):
-            flash(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
-                    minutes=current_app.config["LOGIN_LOCK_MINUTES"]), "danger")
-            return render_template("core/login.html", form=form), 429
-        user = db.session.scalar(db.select(User).where(User.username == username))
-        ok = user is not None and user.active and user.check_password(form.password.data)
-        db.session.add(LoginAttempt(username=username, remote_addr=request.remote_addr or "", ok=ok))
+        # Recorded as typed (lower case), without control characters, cut to the column.
+        username = _CONTROL.sub("", form.username.data.lower())[:USERNAME_MAX]
+        address = (request.remote_addr or "")[:64]
+        wait = login_wait(username, address, _throttle_policy())
+        if wait > timedelta(0):
+            # Refused before the password is checked; only this address waits, never the account everywhere.
+            db.session.add(LoginAttempt(username=username, remote_addr=address, outcome=LoginOutcome.THROTTLED))
+            commit()
+            message, seconds = _wait_message(wait)
+            flash(message, "danger")
+            return render_template("core/login.html", form=form), 429, {"Retry-After": str(seconds)}
+        user = authenticate(username, form.password.data)
+        outcome = LoginOutcome.OK if user is not None else LoginOutcome.FAILED
+        db.session.add(LoginAttempt(username=username, remote_addr=address, outcome=outcome))
         commit()
-        if ok:
+        if user is not None:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
+            session[SESSION_VERSION_KEY] = user.session_version  # load_user compares it on every request
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
     return render_template("core/login.html", form=form)
@@ -49,10 +99,31 @@ def login():
 @bp.post("/logout")
 @any_user
 def logout():
+    user = current_user._get_current_object()
+    # Server-side: the cookie this browser holds, and any copy of it, stops working (so do the user's other sessions).
+    user.revoke_sessions()
+    commit(f"Đăng xuất {user.username} (các phiên đăng nhập bị thu hồi)")
     logout_user()
     session.clear()
     flash(_("Đã đăng xuất."), "info")
     return redirect(url_for("core.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@any_user
+def change_password():
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("Mật khẩu hiện tại không đúng."))
+        else:
+            user.set_password(form.new_password.data)  # also revokes every session
+            commit(f"Đổi mật khẩu của {user.username} (các phiên đăng nhập khác bị thu hồi)")
+            session[SESSION_VERSION_KEY] = user.session_version  # this browser stays signed in
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất."), "success")
+            return redirect(url_for("core.api_tokens"))
+    return render_template("core/change_password.html", form=form)
 
 
 @bp.get("/lang/<code>")
@@ -128,8 +199,44 @@ def api_tokens():
         db.session.add(record)
         commit(f"Cấp mã truy cập API cho {current_user.username}")
     tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                .order_by(ApiToken.created_at.desc())).all()
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
     return render_template("core/api_tokens.html", form=form, tokens=tokens, new_token=new_token)
+
+
+def _manages(user: User) -> bool:
+    """Whether the current user may see and revoke `user`'s tokens: their own, or as the administrator or the
+    district office within their scope (never an administrator's, unless one themselves)."""
+    if user.id == current_user.id or current_user.role == Role.ADMIN:
+        return True
+    return (current_user.role == Role.DISTRICT_OFFICE and user.role != Role.ADMIN
+            and reaches(current_user, district_id=user.district_id, commune_id=user.commune_id))
+
+
+@bp.get("/users/<int:user_id>/tokens")
+@allow(Role.DISTRICT_OFFICE)
+def user_tokens(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not _manages(user):
+        abort(404)  # like a missing user: the account's existence outside the scope is not revealed
+    tokens = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+    return render_template("core/user_tokens.html", user=user, tokens=tokens)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@any_user
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if not _manages(token.user):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token.revoke()
+    commit(f"Thu hồi mã truy cập API «{token.name}» của {token.user.username}")
+    flash(_("Đã thu hồi mã truy cập «%(name)s».", name=token.name), "success")
+    if token.user_id == current_user.id:
+        return redirect(url_for("core.api_tokens"))
+    return redirect(url_for("core.user_tokens", user_id=token.user_id))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from core.accounts import Role
 from core.citizen_id import citizen_id_problem
@@ -32,6 +32,15 @@ class LoginForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED)], filters=[strip_nfc])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(REQUIRED)])
     submit = SubmitField(_l("Đăng nhập"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"), validators=[
+        DataRequired(REQUIRED), Length(min=10, max=200, message=_l("Mật khẩu mới cần từ 10 đến 200 ký tự."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(REQUIRED), EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp."))])
+    submit = SubmitField(_l("Đổi mật khẩu"))
 
 
 class PersonForm(FlaskForm):
