@@ -9,7 +9,7 @@ from factories_counting import client_for, print_ballots
 from ballots.models import Ballot, BallotScan, BallotState
 from ballots.qr import BallotPayload, encode_payload
 from ballots.scanning import plan_scan, record_scan, scan_poll, write_scan
-from core.accounts import ApiToken
+from core.accounts import SESSION_VERSION_KEY, ApiToken, User
 from core.dbapi import request_connection, write_queue
 from election.counting import poll_entries, poll_result
 from election.models import CountMethod, PollStatus
@@ -178,6 +178,12 @@ def test_api_scan_requires_idempotency_key_and_token(app, election):
     assert client.post(url, json={"text": texts[0], "choice": setup.ids[0]}, headers=headers).status_code == 200
 
 
+def sign_in(session, user_id: int) -> None:
+    """A session as the login page leaves it (core.accounts.load_user compares the user's session version)."""
+    session["_user_id"] = str(user_id)
+    session[SESSION_VERSION_KEY] = db.session.get(User, user_id).session_version
+
+
 def _concurrently(app, work, n: int) -> list:
     """Run work(i) in n threads, each in its own app context (own session and connection)."""
     results: list = [None] * n
@@ -211,7 +217,7 @@ def test_concurrent_scans_of_the_same_ballot_count_it_once(app, election):
 
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(users[i])
+            sign_in(session, users[i])
             session["_fresh"] = True
         response = client.post(f"/polls/{poll_id}/scan", json={"text": texts[0], "choice": setup.ids[0]},
                                headers={"Idempotency-Key": f"dev-{i}"})
@@ -231,7 +237,7 @@ def test_concurrent_retries_with_one_key_count_once(app, election):
     def scan(i: int) -> int:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            sign_in(session, user_id)
         return client.post(f"/polls/{poll_id}/scan", json={"text": texts[1], "choice": setup.ids[1]},
                            headers={"Idempotency-Key": "one-key"}).status_code
 
@@ -254,7 +260,7 @@ def test_concurrent_second_entries_never_double_count(app, election):
     def enter(i: int) -> int:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(others[i])
+            sign_in(session, others[i])
         data = {"version": version, "ballots_issued": 60, "ballots_returned": 60, "valid_ballots": 60, "invalid_ballots": 0,
                 f"votes_{setup.ids[0]}": 51, f"votes_{setup.ids[1]}": 9}
         return client.post(f"/polls/{poll_id}/count", data=data).status_code
@@ -342,7 +348,7 @@ def test_a_scan_arriving_while_scanning_finishes_is_refused_not_lost(app, electi
         finishing.wait(5)
         other = app.test_client()
         with other.session_transaction() as session:
-            session["_user_id"] = str(team_b)
+            sign_in(session, team_b)
         results["scan"] = other.post(f"/polls/{poll_id}/scan", json={"text": texts[1], "choice": setup.ids[0]},
                                      headers={"Idempotency-Key": "second"})
 
