@@ -83,6 +83,7 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "LOGIN_FREE_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
         "LOGIN_MAX_DELAY_MINUTES": 15,
+        "LOGIN_MAX_ADDRESS_DELAY_SECONDS": 60,
         "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
         "PER_PAGE": 50,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,

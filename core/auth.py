@@ -53,7 +53,8 @@ def _throttle_policy() -> ThrottlePolicy:
     config = current_app.config
     return ThrottlePolicy(pair_free=config["LOGIN_FREE_FAILURES_PER_ACCOUNT"],
                           address_free=config["LOGIN_FREE_FAILURES_PER_ADDRESS"],
-                          max_delay=timedelta(minutes=config["LOGIN_MAX_DELAY_MINUTES"]))
+                          max_delay=timedelta(minutes=config["LOGIN_MAX_DELAY_MINUTES"]),
+                          address_max_delay=timedelta(seconds=config["LOGIN_MAX_ADDRESS_DELAY_SECONDS"]))
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

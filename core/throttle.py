@@ -19,7 +19,11 @@ class ThrottlePolicy:
     window: timedelta = timedelta(hours=1)  # failures older than this are forgotten
     address_free: int = 10  # failures from one address, any usernames, before it waits (one address, many names)
     pair_free: int = 5  # failures of one username from one address before that address waits
-    max_delay: timedelta = timedelta(minutes=15)  # the growing delay's cap
+    max_delay: timedelta = timedelta(minutes=15)  # the growing delay's cap for one username from one address
+    # …and for an address over all usernames: polling teams on election Sunday reach the app through a mobile
+    # carrier's shared addresses (carrier-grade NAT), so a stranger's failures there may delay a team by a minute
+    # at most, while one address sweeping many usernames still gets one try a minute.
+    address_max_delay: timedelta = timedelta(minutes=1)
     account_gentle_after: int = 50  # failures of one username from all addresses within the window…
     account_gentle_interval: timedelta = timedelta(seconds=10)  # …then each address tries it once per interval
 
@@ -50,7 +54,7 @@ def login_wait(counts: FailureCounts, now: datetime, policy: ThrottlePolicy) -> 
     """How long the address must still wait before this username may be tried from it (zero: try now)."""
     waits = [timedelta(0)]
     if counts.address_last_failure is not None:
-        delay = growing_delay(counts.address_failures, policy.address_free, policy.max_delay)
+        delay = growing_delay(counts.address_failures, policy.address_free, policy.address_max_delay)
         waits.append(counts.address_last_failure + delay - now)
     if counts.pair_last_failure is not None:
         delay = growing_delay(counts.pair_failures, policy.pair_free, policy.max_delay)

@@ -3,7 +3,6 @@ and revoked within scope (issue 14, parts 1 and 3)."""
 from __future__ import annotations
 
 import secrets
-import statistics
 import time
 from datetime import datetime, timedelta
 
@@ -85,14 +84,15 @@ def test_unknown_and_known_usernames_cost_the_same(make_user, client):
     assert user.password_hash.startswith("scrypt:")
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     post_login(client, "khong-co-ai", "sai", {"REMOTE_ADDR": "192.0.2.250"})  # warm up (the dummy hash is made once)
-    for i in range(8):
+    for i in range(10):
         for kind, name in (("known", user.username), ("unknown", f"bcd.khong-co-{i}")):
             started = time.perf_counter()
             response = post_login(client, name, "sai-mat-khau", {"REMOTE_ADDR": f"192.0.2.{i * 2 + len(kind)}"})
             timings[kind].append(time.perf_counter() - started)
             assert response.status_code == 200
-    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
-    assert abs(known - unknown) <= 0.2 * max(known, unknown), (known, unknown)
+    # The fastest of each: the work itself, without what other processes on the machine add to some runs.
+    known, unknown = min(timings["known"]), min(timings["unknown"])
+    assert abs(known - unknown) <= 0.2 * max(known, unknown), (known, unknown, timings)
 
 
 def test_forwarded_for_is_ignored_unless_proxies_are_trusted(tmp_path, make_user, client):
@@ -226,3 +226,14 @@ def test_the_district_office_lists_and_revokes_tokens_within_its_district(make_c
     assert client.post(f"/tokens/{outside.id}/revoke").status_code == 404
     assert client.post(f"/tokens/{record.id}/revoke").status_code == 302
     assert client.get("/api/v1/communes", headers=bearer(secret)).status_code == 401
+
+
+def test_an_address_shared_by_many_phones_waits_a_minute_at_most_for_a_strangers_failures():
+    """Carrier-grade NAT on election Sunday: many failures over many usernames from one address cap at a minute,
+    while one username tried again and again from it waits longer."""
+    now = datetime(2026, 6, 7, 8, 0)
+    policy = ThrottlePolicy()
+    sweep = FailureCounts(address_failures=40, address_last_failure=now)
+    assert login_wait(sweep, now, policy) == timedelta(minutes=1)
+    hammered = FailureCounts(address_failures=40, address_last_failure=now, pair_failures=30, pair_last_failure=now)
+    assert login_wait(hammered, now, policy) == timedelta(minutes=15)
