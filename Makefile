@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
+# The demo and the tests run as development: without FLASK_SECRET_KEY a key is generated into instance/ (core/keys.py).
+# A deployment sets neither this nor `make run`: it sets a strong FLASK_SECRET_KEY (README, "Configuration").
+export FLASK_ENV_NAME ?= development
 
 .PHONY: setup run test test-fast lint mypy-baseline translations messages demo-db clean
 

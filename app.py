@@ -2,7 +2,8 @@
 
 Configuration comes in three layers: DEFAULTS below, then FLASK_* environment variables (e.g.
 FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FLASK_ENV_NAME=production), then the
-`overrides` dict the tests pass.
+`overrides` dict the tests pass. Outside development (FLASK_ENV_NAME=development or test, any case) the app refuses
+to start without a strong FLASK_SECRET_KEY (core/keys.py).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from core import api as core_api, audit as core_audit, auth as core_auth, cli as
 from core.access import declared_access, enforce_declared_access
 from core.errors import RuleViolation
 from core.i18n import tr
+from core.keys import configure_secret_key
 from core.vietnamese import format_date, local_time
 from demo import cli as demo_cli
 from election import (
@@ -51,8 +53,6 @@ REGISTERING_MODULES = (ballots_accounting, ballots_api, ballots_cli, ballots_sca
                        core_auth, core_views, election_api, election_poll_views, election_roll_views, election_views,
                        training_api, training_views)
 
-DEFAULT_SECRET = "dev-only-secret-change-me"
-
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -68,8 +68,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _defaults(app: Flask) -> dict[str, Any]:
     return {
-        "SECRET_KEY": DEFAULT_SECRET,
-        "ENV_NAME": "development",
+        "SECRET_KEY": None,  # required in production; development generates one (core/keys.py)
+        "ENV_NAME": "production",  # fail closed: only "development" or "test" said explicitly relaxes the key
+        "SIGNING_KEYS_RETIRED": [],  # former SECRET_KEYs: their ballots and minutes still verify
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "dantin.sqlite"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -103,8 +104,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env()
     if overrides:
         app.config.update(overrides)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
-        raise RuntimeError("Refusing to start in production with the default secret key: set FLASK_SECRET_KEY.")
+    configure_secret_key(app.config, app.instance_path)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://") or uri.startswith("postgresql://"):
         # One variable away: accept the usual URL form and use psycopg 3.

@@ -19,8 +19,8 @@ from election.calculator import MSG_NOT_OBJECT
 
 VERIFY_RESPONSE = {"type": "object", "properties": {
     "ok": {"type": "boolean"},
-    "code": {"enum": ["genuine", "malformed", "unknown_version", "bad_signature", "unknown_serial", "wrong_election",
-                      "wrong_hamlet", "test_ballot", "already_counted", "spoiled", "cancelled", "out_of_scope"]},
+    "code": {"enum": ["genuine", "malformed", "unknown_version", "unknown_key", "bad_signature", "unknown_serial",
+                      "wrong_election", "wrong_hamlet", "test_ballot", "already_counted", "spoiled", "cancelled", "out_of_scope"]},
     "message": {"type": "string"}, "message_en": {"type": "string"}, "test": {"type": "boolean"},
     "serial": {"type": "string"},
     "poll": {"type": ["object", "null"], "properties": {

@@ -7,26 +7,30 @@ hamlet, a test flag and an HMAC signature.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.keys import signing_keys
 from core.models import enum_column
 from core.vietnamese import utcnow
 from election.models import Poll
 from extensions import Model
 
+BALLOT_PURPOSE = "ballot-qr"  # the derivation ballots have used since the first release (core/keys.py)
+
 
 def ballot_secret() -> bytes:
-    """The key that signs ballot QR payloads, derived from the app's SECRET_KEY (one place, used by
-    printing, verification and the count): rotating SECRET_KEY invalidates every printed ballot."""
-    key = current_app.config["SECRET_KEY"]
-    key_bytes = key if isinstance(key, bytes) else str(key).encode("utf-8")
-    return hmac.new(key_bytes, b"ballot-qr", hashlib.sha256).digest()
+    """The key that signs ballot QR payloads now, derived from the app's SECRET_KEY for this purpose only."""
+    return ballot_keys()[0]
+
+
+def ballot_keys() -> tuple[bytes, ...]:
+    """Every key a scanned ballot may be signed with (verification and the count): the current one, then those of
+    SIGNING_KEYS_RETIRED, so ballots printed before a rotation of SECRET_KEY still verify."""
+    return signing_keys(current_app.config, BALLOT_PURPOSE)
 
 
 class BallotLayout(enum.StrEnum):

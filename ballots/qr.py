@@ -1,15 +1,21 @@
 """The QR payload printed on every paper ballot: versioned, signed, and anonymous.
 
-Text form (all in the QR alphanumeric charset, so the symbol stays at version 3, 29×29):
+Text form (all in the QR alphanumeric charset, so the symbol stays at version 3, 29×29, for hamlet ids up to
+five digits):
 
-    DT1.<election hash>.<hamlet id>.<serial>.<T|R>.<signature>
+    DT2.<election hash>.<hamlet id>.<serial>.<T|R>.<key id>.<signature>
 
 - election hash: 8 Crockford base32 chars of sha256(canonical JSON of the election definition);
 - hamlet id: decimal;
 - serial: 10 random Crockford base32 chars (50 bits, from `secrets`, never sequential);
 - T = test ballot, R = real ballot;
-- signature: HMAC-SHA256 with the server secret over everything before it, truncated to
-  16 bytes, 26 Crockford base32 chars.
+- key id: 2 Crockford base32 chars of sha256 of the signing key: which key signed, so that ballots printed before
+  a key rotation still verify under the retired key (core/keys.py);
+- signature: HMAC-SHA256 with the ballot key over everything before it, truncated to 16 bytes, 26 Crockford
+  base32 chars.
+
+Ballots printed before key ids (`DT1.<hash>.<hamlet>.<serial>.<T|R>.<signature>`) still verify: their signature is
+checked against every key the server holds.
 
 Nothing on the ballot identifies a voter (secret ballot, R-V6); whether the serial was issued to
 this hamlet and not counted yet is checked by the caller against its ballot accounting (R-B1).
@@ -27,7 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-VERSION = 1
+VERSION = 2
+LEGACY_VERSION = 1  # no key id
 PREFIX = "DT"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -35,13 +42,17 @@ HASH_CHARS = 8  # 40 bits: tells elections apart; forgery is stopped by the sign
 SERIAL_CHARS = 10  # 50 random bits per ballot
 SIGNATURE_BYTES = 16  # 128-bit truncated HMAC-SHA256
 SIGNATURE_CHARS = 26  # ceil(128 / 5)
+KEY_ID_CHARS = 2  # 10 bits: tells the current and retired keys apart; a clash only costs a second HMAC
 
 _C = "[0-9A-HJKMNP-TV-Z]"
-_PAYLOAD_RE = re.compile(
-    rf"DT(?P<version>[0-9]+)\.(?P<hash>{_C}{{{HASH_CHARS}}})\.(?P<hamlet>[1-9][0-9]{{0,11}})"
-    rf"\.(?P<serial>{_C}{{{SERIAL_CHARS}}})\.(?P<flag>[TR])\.(?P<sig>{_C}{{{SIGNATURE_CHARS}}})"
-)
-_VERSION_RE = re.compile(r"DT([0-9]+)\.")
+_FIELDS = (rf"(?P<hash>{_C}{{{HASH_CHARS}}})\.(?P<hamlet>[1-9][0-9]{{0,11}})"
+           rf"\.(?P<serial>{_C}{{{SERIAL_CHARS}}})\.(?P<flag>[TR])")
+_SIGNATURE = rf"(?P<sig>{_C}{{{SIGNATURE_CHARS}}})"
+_PAYLOAD_RES = {
+    VERSION: re.compile(rf"DT{VERSION}\.{_FIELDS}\.(?P<kid>{_C}{{{KEY_ID_CHARS}}})\.{_SIGNATURE}"),
+    LEGACY_VERSION: re.compile(rf"DT{LEGACY_VERSION}\.{_FIELDS}\.{_SIGNATURE}"),
+}
+_VERSION_RE = re.compile(r"DT([0-9]{1,3})\.")
 _SERIAL_RE = re.compile(rf"{_C}{{{SERIAL_CHARS}}}")
 
 
@@ -73,6 +84,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_version": (
         "Mã QR thuộc một phiên bản phiếu bầu không được hỗ trợ.",
         "The QR code belongs to an unsupported ballot version.",
+    ),
+    "unknown_key": (
+        "Mã QR được ký bằng một khóa mà máy chủ không biết: phiếu giả, hoặc in trước khi đổi khóa mà khóa cũ chưa "
+        "được khai báo. Báo cho quản trị hệ thống.",
+        "The QR was signed with a key this server does not know: a forged ballot, or one printed before a key "
+        "change whose old key was not declared retired. Tell the system administrator.",
     ),
     "bad_signature": (
         "Chữ ký của mã QR không đúng: phiếu không do Tổ bầu cử phát hành hoặc đã bị sửa.",
@@ -146,13 +163,18 @@ def new_serial() -> str:
     return "".join(secrets.choice(CROCKFORD) for _ in range(SERIAL_CHARS))
 
 
+def key_id(key: bytes) -> str:
+    """The short id of a signing key printed in the payload (a hash of the key, which it does not reveal)."""
+    return b32(hashlib.sha256(b"ballot-key-id:" + key).digest())[:KEY_ID_CHARS]
+
+
 def _sign(body: str, secret: bytes) -> str:
     mac = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
     return b32(mac[:SIGNATURE_BYTES])
 
 
 def encode_payload(payload: BallotPayload, secret: bytes) -> str:
-    """The signed QR text for one ballot."""
+    """The QR text for one ballot, signed with `secret` and naming it by its key id."""
     if payload.version != VERSION:
         raise ValueError(f"cannot encode payload version {payload.version}")
     if not re.fullmatch(rf"{_C}{{{HASH_CHARS}}}", payload.election_hash):
@@ -163,31 +185,40 @@ def encode_payload(payload: BallotPayload, secret: bytes) -> str:
         raise ValueError(f"bad hamlet id: {payload.hamlet_id!r}")
     body = (
         f"{PREFIX}{VERSION}.{payload.election_hash}.{payload.hamlet_id}"
-        f".{payload.serial}.{'T' if payload.test else 'R'}"
+        f".{payload.serial}.{'T' if payload.test else 'R'}.{key_id(secret)}"
     )
     return f"{body}.{_sign(body, secret)}"
 
 
-def decode_payload(text: str, secret: bytes) -> BallotPayload:
-    """Parse and verify a scanned ballot QR text; raises BallotQRError on anything not genuine."""
+def decode_payload(text: str, *keys: bytes) -> BallotPayload:
+    """Parse and verify a scanned ballot QR text against the server's keys (the current one and the retired ones);
+    raises BallotQRError on anything not genuine."""
+    if not keys:
+        raise ValueError("decode_payload needs at least one key")
     text = text.strip().upper()
     version = _VERSION_RE.match(text)
     if version is None:
         raise BallotQRError("malformed")
-    if int(version.group(1)) != VERSION:
+    pattern = _PAYLOAD_RES.get(int(version.group(1)))
+    if pattern is None:
         raise BallotQRError("unknown_version")
-    match = _PAYLOAD_RE.fullmatch(text)
+    match = pattern.fullmatch(text)
     if match is None:
         raise BallotQRError("malformed")
     body = text[: match.start("sig") - 1]
-    if not hmac.compare_digest(_sign(body, secret), match.group("sig")):
+    if "kid" in pattern.groupindex:
+        keys = tuple(key for key in keys if key_id(key) == match.group("kid"))
+        if not keys:
+            raise BallotQRError("unknown_key")
+    # Every candidate key is tried, so the time taken does not tell which one matched.
+    if not sum(hmac.compare_digest(_sign(body, key), match.group("sig")) for key in keys):
         raise BallotQRError("bad_signature")
     return BallotPayload(
         election_hash=match.group("hash"),
         hamlet_id=int(match.group("hamlet")),
         serial=match.group("serial"),
         test=match.group("flag") == "T",
-        version=VERSION,
+        version=int(version.group(1)),
     )
 
 
@@ -215,6 +246,6 @@ def check_payload(
 def payload_serial(text: str) -> str:
     """The serial field of a payload text, unverified (for printing beside the QR)."""
     parts = text.split(".")
-    if len(parts) != 6 or not _SERIAL_RE.fullmatch(parts[3]):
+    if len(parts) not in (6, 7) or not _SERIAL_RE.fullmatch(parts[3]):
         raise BallotQRError("malformed")
     return parts[3]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, ballot_secret
+from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, ballot_keys
 from ballots.pdf import AGREE, DISAGREE
 from ballots.qr import BallotQRError, decode_payload
 from ballots.verification import verify_ballot
@@ -219,7 +219,7 @@ def _printed_ballot(poll: ScanPoll, text: str):
     """The ballot row (with the poll's scan totals) when `text` is a genuine, still uncounted ballot of the poll."""
 
     try:
-        payload = decode_payload(text, ballot_secret())
+        payload = decode_payload(text, *ballot_keys())
         ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
     except BallotQRError:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ballots.models import Ballot, BallotState, ballot_secret
+from ballots.models import Ballot, BallotState, ballot_keys
 from ballots.printing import poll_election_hash
 from ballots.qr import BallotQRError, decode_payload
 from election.models import Poll
@@ -51,8 +51,8 @@ def _answer(code: str, ballot: Ballot | None = None, test: bool = False, serial:
 
 def verify_ballot(text: str) -> Verification:
     try:
-        payload = decode_payload(text or "", ballot_secret())
-    except BallotQRError as error:  # malformed, unknown_version, bad_signature (forged or altered)
+        payload = decode_payload(text or "", *ballot_keys())
+    except BallotQRError as error:  # malformed, unknown_version, unknown_key, bad_signature (forged or altered)
         return Verification(ok=False, code=error.code, message=error.message, message_en=error.message_en,
                             ballot=None, poll=None, test=False)
     ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == payload.serial))

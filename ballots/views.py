@@ -181,9 +181,10 @@ def accounting_mark(hamlet_id: int):
 
 
 def _serial_of(line: str) -> str:
-    """A typed serial, or the serial field of a scanned QR text (DT1.hash.hamlet.SERIAL.flag.sig)."""
+    """A typed serial, or the serial field of a scanned QR text (DT2.hash.hamlet.SERIAL.flag.kid.sig, or DT1 without
+    the key id)."""
     parts = line.strip().split(".")
-    return parts[3] if len(parts) == 6 else line.strip()
+    return parts[3] if len(parts) in (6, 7) else line.strip()
 
 
 @bp.route("/ballots/verify", methods=["GET", "POST"])

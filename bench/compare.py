@@ -77,7 +77,7 @@ def seed(checkout: Checkout, ballots: int) -> None:
 
 def start(checkout: Checkout, workers: int) -> None:
     checkout.port = free_port()
-    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=checkout.uri, FLASK_SECRET_KEY=SECRET,
+    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=checkout.uri, FLASK_SECRET_KEY=SECRET, FLASK_ENV_NAME="test",
                PYTHONPATH=str(checkout.path))
     checkout.server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{checkout.port}",

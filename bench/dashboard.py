@@ -42,7 +42,7 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="dantin-bench-")
     uri = args.database or f"sqlite:///{workdir}/bench.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False, "TESTING": True,
-                      "SERVER_NAME": "localhost"})
+                      "SERVER_NAME": "localhost", "ENV_NAME": "test"})
     with app.app_context():
         from chapters.targets import load_facts
         from core.accounts import Role, User

@@ -137,7 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         uri = f"sqlite:///{folder}/bench.sqlite" if args.db == "sqlite" else args.db
-        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "ENV_NAME": "test"})
         with app.app_context(), app.test_request_context():
             db.drop_all()
             db.create_all()

@@ -54,7 +54,7 @@ def seed(uri: str, ballots: int) -> dict:
     from election.models import Poll, VotingForm
     from extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET, "ENV_NAME": "test"})
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -128,7 +128,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(uri: str, port: int, workers: int, app_spec: str = "wsgi:app") -> subprocess.Popen:
-    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET,
+    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET, FLASK_ENV_NAME="test",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",

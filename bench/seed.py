@@ -26,7 +26,7 @@ TARGET_SECONDS = {"district": 15, "province": 120}
 def time_seed(scale: str, database: str | None) -> float:
     with tempfile.TemporaryDirectory() as directory:
         uri = database or "sqlite:///" + os.path.join(directory, "seed.sqlite")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "ENV_NAME": "test"})
         with app.app_context():
             db.drop_all()
             db.create_all()

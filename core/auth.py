@@ -25,6 +25,7 @@ from core.accounts import (
 )
 from core.audit import AuditEntry
 from core.forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
+from core.keys import PRODUCTION, environment
 from core.models import Commune
 from core.throttle import ThrottlePolicy
 from core.transactions import commit
@@ -39,10 +40,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def secure_sessions(app: Flask) -> None:
-    """Session cookies only over TLS outside development (HttpOnly and SameSite=Lax are the defaults everywhere), and
+    """Session cookies only over TLS in production (HttpOnly and SameSite=Lax are the defaults everywhere), and
     the client's address and scheme from X-Forwarded-For/-Proto only behind TRUSTED_PROXIES configured proxies: the
     throttle keys on that address, which a client could otherwise choose (issue 14)."""
-    if str(app.config["ENV_NAME"]).strip().lower() != "development":
+    if environment(app.config["ENV_NAME"]) == PRODUCTION:  # "test" and "development" run over plain http
         app.config["SESSION_COOKIE_SECURE"] = True
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies > 0:

@@ -20,6 +20,7 @@ from itsdangerous import URLSafeSerializer
 
 from core.audit import describe, record
 from core.errors import RuleViolation
+from core.keys import retired_keys, signing_keys
 from core.models import Commune, Hamlet, Person, Term, current_term
 from core.vietnamese import fold, utcnow
 from election.access import load_entry, load_hamlet_term
@@ -336,8 +337,17 @@ def hamlet_polls(hamlet: Hamlet) -> tuple[object, list[Poll]]:
     return term, list(polls)
 
 
+MINUTES_PURPOSE = "minutes-qr"
+
+
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="minutes-verification")
+    """Signs the minutes' verification links with the minutes' own key (core/keys.py). itsdangerous signs with the
+    last key and accepts any: the retired keys' minutes still verify, and so do the links printed before purpose
+    keys, which were signed with SECRET_KEY itself (never used to sign any more)."""
+    config = current_app.config
+    current, *retired = signing_keys(config, MINUTES_PURPOSE)
+    legacy = [config["SECRET_KEY"], *retired_keys(config)]
+    return URLSafeSerializer([*legacy, *retired, current], salt="minutes-verification")
 
 
 def verification_token(poll: Poll) -> str:

@@ -34,6 +34,7 @@ PASSWORD = "mat-khau-thu-nghiem"
 def _config(database_uri: str) -> dict:
     return {
         "TESTING": True,
+        "ENV_NAME": "test",  # explicitly not production: the weak key below is allowed (core/keys.py)
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False,

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import pytest
 
-from app import DEFAULT_SECRET, create_app
+from app import create_app
 from core.accounts import LoginAttempt, LoginOutcome, Role, User
 from extensions import db
 
 
 def test_production_refuses_the_default_secret():
     with pytest.raises(RuntimeError):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": DEFAULT_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "dev-only-secret-change-me",
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
 def test_postgres_url_uses_psycopg3():
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u:p@localhost/x"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u:p@localhost/x", "ENV_NAME": "test",
+                      "SECRET_KEY": "test-secret"})
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -13,17 +15,20 @@ from ballots.qr import (
     CROCKFORD,
     BallotPayload,
     BallotQRError,
+    b32,
     check_payload,
     decode_payload,
     election_definition,
     election_hash,
     encode_payload,
+    key_id,
     new_serial,
     payload_serial,
 )
 from core.qr import qr_matrix
 
 SECRET = b"server-secret-for-tests"
+ROTATED = b"the-key-after-a-rotation"
 QR_ALPHANUMERIC = re.compile(r"[0-9A-Z $%*+\-./:]+")
 
 
@@ -49,7 +54,7 @@ def test_encoded_payload_round_trips_and_stays_in_qr_alphanumeric_charset():
     payload = _payload(test=True)
     text = encode_payload(payload, SECRET)
     assert QR_ALPHANUMERIC.fullmatch(text)
-    assert text.startswith("DT1.")
+    assert text.startswith("DT2.")
     assert decode_payload(text, SECRET) == payload
 
 
@@ -58,7 +63,7 @@ def test_lowercased_scan_still_decodes():
     assert decode_payload(encode_payload(payload, SECRET).lower(), SECRET) == payload
 
 
-@pytest.mark.parametrize("field", [1, 2, 3, 5])  # hash, hamlet, serial, signature
+@pytest.mark.parametrize("field", [1, 2, 3, 6])  # hash, hamlet, serial, signature
 def test_any_altered_character_breaks_the_signature(field):
     text = encode_payload(_payload(), SECRET)
     parts = text.split(".")
@@ -76,7 +81,9 @@ def test_flipping_real_to_test_flag_breaks_the_signature():
 
 
 def test_payload_signed_with_another_secret_is_rejected():
-    text = encode_payload(_payload(), b"someone-else")
+    forged = encode_payload(_payload(), b"someone-else").split(".")
+    forged[5] = key_id(SECRET)  # the forger copies the server's key id from a genuine ballot
+    text = ".".join(forged)
     with pytest.raises(BallotQRError) as error:
         decode_payload(text, SECRET)
     assert error.value.code == "bad_signature"
@@ -86,7 +93,7 @@ def test_payload_signed_with_another_secret_is_rejected():
 
 
 def test_unknown_version_is_reported_as_such():
-    text = encode_payload(_payload(), SECRET).replace("DT1.", "DT2.", 1)
+    text = encode_payload(_payload(), SECRET).replace("DT2.", "DT3.", 1)
     with pytest.raises(BallotQRError) as error:
         decode_payload(text, SECRET)
     assert error.value.code == "unknown_version"
@@ -101,6 +108,47 @@ def test_malformed_text_is_rejected(text):
     with pytest.raises(BallotQRError) as error:
         decode_payload(text, SECRET)
     assert error.value.code == "malformed"
+
+
+def _legacy_text(payload: BallotPayload, secret: bytes) -> str:
+    """A ballot as printed before key ids: DT1, no key id, HMAC-SHA256 over the rest truncated to 16 bytes."""
+    body = f"DT1.{payload.election_hash}.{payload.hamlet_id}.{payload.serial}.{'T' if payload.test else 'R'}"
+    return f"{body}.{b32(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:16])}"
+
+
+def test_ballot_printed_before_key_ids_still_verifies():
+    payload = _payload()
+    legacy = _legacy_text(payload, SECRET)
+    assert decode_payload(legacy, SECRET) == BallotPayload(payload.election_hash, 12, payload.serial, version=1)
+    assert decode_payload(legacy.lower(), ROTATED, SECRET).serial == payload.serial  # after a rotation
+    assert payload_serial(legacy) == payload.serial
+
+
+def test_ballot_printed_before_key_ids_with_a_wrong_signature_is_rejected():
+    legacy = _legacy_text(_payload(), b"someone-else")
+    with pytest.raises(BallotQRError) as error:
+        decode_payload(legacy, ROTATED, SECRET)
+    assert error.value.code == "bad_signature"
+
+
+def test_ballot_signed_under_a_retired_key_still_verifies_after_rotation():
+    payload = _payload()
+    text = encode_payload(payload, SECRET)
+    assert decode_payload(text, ROTATED, SECRET) == payload
+    assert encode_payload(payload, ROTATED).split(".")[5] == key_id(ROTATED) != key_id(SECRET)
+
+
+def test_ballot_of_a_key_the_server_no_longer_holds_names_the_unknown_key():
+    text = encode_payload(_payload(), SECRET)
+    with pytest.raises(BallotQRError) as error:
+        decode_payload(text, ROTATED)
+    assert error.value.code == "unknown_key"
+    assert "khóa" in error.value.message and error.value.message_en
+    altered_id = text.split(".")
+    altered_id[5] = "00" if altered_id[5] != "00" else "11"
+    with pytest.raises(BallotQRError) as error:
+        decode_payload(".".join(altered_id), SECRET)
+    assert error.value.code == "unknown_key"
 
 
 def test_check_accepts_the_right_election_and_hamlet():
@@ -175,3 +223,7 @@ def test_qr_matrix_is_a_small_readable_symbol():
     assert len(matrix) == 29  # version 3: alphanumeric mode keeps the ballot QR small
     results = zxingcpp.read_barcodes(_matrix_image(matrix), formats=zxingcpp.BarcodeFormat.QRCode)
     assert [r.text for r in results] == [text]
+
+
+def test_qr_stays_at_version_3_for_five_digit_hamlet_ids():
+    assert len(qr_matrix(encode_payload(_payload(hamlet_id=99999), SECRET))) == 29

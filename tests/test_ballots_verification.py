@@ -1,6 +1,8 @@
 """Verification of a scanned ballot QR: forged, altered, foreign-election, unknown and duplicate QRs rejected."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 
 import pypdfium2 as pdfium
@@ -9,7 +11,7 @@ from factories_ballots import client_for, csv_bytes, import_through_pages, roll_
 
 from ballots.models import Ballot, BallotBatch, BallotLayout, BallotState, ballot_secret
 from ballots.printing import batch_payloads, print_batch
-from ballots.qr import BallotPayload, encode_payload, new_serial
+from ballots.qr import BallotPayload, b32, encode_payload, key_id, new_serial
 from ballots.verification import verify_ballot
 from core.accounts import ApiToken, Role
 from election.models import Poll
@@ -38,7 +40,58 @@ def test_forged_signature_is_rejected(printed, app):
     *_, payloads = printed
     body = payloads[0].rsplit(".", 1)[0]
     forged = encode_payload(BallotPayload(body.split(".")[1], int(body.split(".")[2]), new_serial()), b"wrong key")
+    forged = forged.replace(f".{key_id(b'wrong key')}.", f".{body.split('.')[5]}.")  # the server's key id, copied
     assert verify_ballot(forged).code == "bad_signature"
+
+
+KEY_1 = "4f1c0b7e9a2d3c5b8e7f6a1d2c3b4a5e6f7d8c9b0a1e2d3c4b5a6f7e8d9c0b1a"
+KEY_2 = "a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8"
+
+
+@pytest.fixture
+def printed_under_key_1(ready, app):
+    app.config["SECRET_KEY"] = KEY_1
+    setup = ready()
+    import_through_pages(client_for(app, setup.committee), setup.hamlet, csv_bytes(roll_rows(4)))
+    poll = Poll.get_or_create(setup.term, setup.hamlet, 1)
+    db.session.flush()
+    batch = print_batch(poll, BallotLayout.A5, user_id=setup.committee.id)
+    db.session.commit()
+    return setup, batch_payloads(batch)
+
+
+def test_ballot_printed_under_a_retired_key_still_verifies_after_rotation(printed_under_key_1, app):
+    setup, payloads = printed_under_key_1
+    app.config.update(SECRET_KEY=KEY_2, SIGNING_KEYS_RETIRED=[KEY_1])
+    assert verify_ballot(payloads[0]).code == "genuine"
+    assert encode_payload(BallotPayload("ABCDEFGH", 1, new_serial()), ballot_secret()).split(".")[5] != \
+        payloads[0].split(".")[5]  # new ballots carry the new key's id
+    page = client_for(app, setup.team).post("/ballots/verify", data={"code": payloads[1]})
+    assert "Phiếu bầu thật" in page.get_data(as_text=True)
+
+
+def test_ballot_of_a_key_not_declared_retired_is_refused_without_a_server_error(printed_under_key_1, app):
+    setup, payloads = printed_under_key_1
+    app.config.update(SECRET_KEY=KEY_2, SIGNING_KEYS_RETIRED=[])
+    assert verify_ballot(payloads[0]).code == "unknown_key"
+    page = client_for(app, setup.team).post("/ballots/verify", data={"code": payloads[0]})
+    assert page.status_code == 200 and "khóa mà máy chủ không biết" in page.get_data(as_text=True)
+    record, token = ApiToken.issue(setup.team, "scanner")
+    db.session.add(record)
+    db.session.commit()
+    answer = app.test_client().post("/api/v1/ballots/verify", json={"text": payloads[0]},
+                                    headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["code"] == "unknown_key"
+
+
+def test_ballot_printed_before_key_ids_still_verifies(printed, app):
+    *_, payloads = printed
+    # The same ballot as printed by the release before key ids: DT1, no key id, the same ballot key.
+    hash_, hamlet, serial, flag = payloads[0].split(".")[1:5]
+    body = f"DT1.{hash_}.{hamlet}.{serial}.{flag}"
+    old_key = hmac.new(app.config["SECRET_KEY"].encode(), b"ballot-qr", hashlib.sha256).digest()
+    legacy = f"{body}.{b32(hmac.new(old_key, body.encode(), hashlib.sha256).digest()[:16])}"
+    assert verify_ballot(legacy).code == "genuine"
 
 
 def test_altered_payload_is_rejected(printed):

@@ -54,7 +54,8 @@ BACKGROUND_PAUSE = 0.05
 
 def flask_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY="hostile-secret-key-not-for-production",
+    env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_ENV_NAME="test",
+               FLASK_SECRET_KEY="hostile-secret-key-not-for-production",
                PYTHONUNBUFFERED="1")
     return env
 

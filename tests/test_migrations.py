@@ -11,7 +11,8 @@ from extensions import db
 
 
 def test_migrations_are_up_to_date_with_the_models(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite'}", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite'}", "TESTING": True,
+                      "ENV_NAME": "test"})
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -27,7 +28,8 @@ def test_migrations_are_up_to_date_with_the_models(tmp_path):
 def test_one_post_enum_rewrites_the_congress_posts_and_back(tmp_path):
     """0004: nominees and congress ballots stored "secretary"… before core.enums.Post; after it, "chapter_secretary"…
     like a Position (rows inserted bare, foreign keys off: only the post column matters here)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'posts.sqlite'}", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'posts.sqlite'}", "TESTING": True,
+                      "ENV_NAME": "test"})
     old = ["secretary", "deputy_secretary", "committee_member"]
     new = ["chapter_secretary", "chapter_deputy_secretary", "chapter_committee_member"]
 

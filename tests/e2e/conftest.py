@@ -60,7 +60,8 @@ def require_chromium() -> None:
 
 def flask_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_SECRET_KEY="e2e-secret-key-not-for-production",
+    env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_ENV_NAME="test",
+               FLASK_SECRET_KEY="e2e-secret-key-not-for-production",
                PYTHONUNBUFFERED="1")
     return env
 
