@@ -100,7 +100,7 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted(tmp_path, make_user
     post_login(client, user.username, "sai", {"REMOTE_ADDR": "203.0.113.5", "HTTP_X_FORWARDED_FOR": "10.9.9.9"})
     assert db.session.scalar(db.select(LoginAttempt.remote_addr)) == "203.0.113.5"
 
-    behind_proxy = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1,
+    behind_proxy = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1, "ENV_NAME": "test",
                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}"})
     with behind_proxy.app_context():
         db.create_all()
