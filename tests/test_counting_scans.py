@@ -116,7 +116,8 @@ def test_scans_are_aggregated_into_an_entry_and_second_entry_matches(app, electi
 def test_scan_page_renders_for_phones(app, election):
     setup = election(households=10, present=8, names=("Lê Văn Đức",))
     page = client_for(app, setup.team_a).get(f"/polls/{setup.poll.id}/scan").get_data(as_text=True)
-    assert "BarcodeDetector" in page and "Đồng ý" in page and 'name="viewport"' in page
+    assert "/static/scan_ballots.js" in page and "Đồng ý" in page and 'name="viewport"' in page
+    assert "BarcodeDetector" in client_for(app, setup.team_a).get("/static/scan_ballots.js").get_data(as_text=True)
 
 
 def test_a_read_code_is_checked_before_a_name_is_tapped_and_nothing_is_written(app, election):
