@@ -32,6 +32,7 @@ from chapters import api as chapters_api, views as chapters_views
 from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, dbapi, views as core_views
 from core.access import declared_access, enforce_declared_access
 from core.errors import RuleViolation
+from core.headers import init_app as install_security_headers
 from core.i18n import tr
 from core.keys import configure_secret_key
 from core.vietnamese import format_date, local_time
@@ -134,6 +135,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.before_request(_fresh_request_state)
     app.before_request(enforce_declared_access)
     dbapi.init_app(app)
+    install_security_headers(app)  # CSP, nosniff, Referrer-Policy, HSTS over TLS, no-store (core/headers.py)
     core_cli.register_cli(app)
     demo_cli.register_cli(app)
     _register_error_pages(app)

@@ -6,6 +6,7 @@ A scan runs on the request's own DBAPI connection (core.dbapi) and commits itsel
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ class ScanRefused(RuleViolation):
         self.code = code
 
 
-def candidate_ids(poll: Poll) -> list[str]:
+def candidate_ids(poll: Poll | ScanPoll) -> list[str]:
     """The candidacy ids of the poll's confirmed list, in ballot order (one query, cached once ballots exist)."""
     # Per app: poll id → ids, only for lists locked for good (ballots printed), which never change again.
     cache = current_app.extensions.setdefault("locked_candidate_ids", {})
@@ -190,6 +191,36 @@ def scan_by_key(poll_id: int, key: str) -> dict | None:
     return row._asdict()
 
 
+# What a scan request asks to record, as the scan row stores it: (serial, valid, choice, reason).
+Asked = tuple[str | None, bool, str, str]
+
+
+def asked_scan(poll: ScanPoll, text: str, choice: str, reason: str) -> Asked:
+    """What a request asks to record (serial None when the text is no ballot; choice and reason "\\0" when the tap
+    is no valid choice: such a request never matches a recorded scan)."""
+    try:
+        serial: str | None = decode_payload((text or "").strip(), ballot_secret()).serial
+    except BallotQRError:
+        serial = None
+    try:
+        verdict = _validity(candidate_ids(poll), choice, reason)
+    except RuleViolation:
+        return serial, False, "\0", "\0"
+    return serial, verdict.valid, choice if verdict.valid else "", verdict.reason
+
+
+def replayed_scan(poll_id: int, key: str, asked: Callable[[], Asked]) -> dict | None:
+    """The scan the key already made, when this request is its retry; None when the key is new. A key reused for
+    another ballot or another choice is refused (422): replaying would report a ballot as counted that was not."""
+    earlier = scan_by_key(poll_id, key)
+    if earlier is None:
+        return None
+    if asked() != (earlier["serial"], bool(earlier["valid"]), earlier["choice"], earlier["reason"]):
+        raise RuleViolation("Mã chống gửi trùng (Idempotency-Key) này đã dùng cho một phiếu hoặc một lựa chọn khác; "
+                            "mỗi phiếu quét cần một mã mới.", "idempotency_key")
+    return earlier
+
+
 def scan_totals(poll_id: int) -> dict[str, int]:
     valid, invalid = _run("totals", {"for_poll": poll_id}).first()
     return {"valid": valid, "invalid": invalid}
@@ -254,7 +285,8 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
     if not key:
         raise RuleViolation("Thiếu mã chống gửi trùng (Idempotency-Key).", "idempotency_key")
     if poll.status not in SCANNING:
-        earlier = scan_by_key(poll.id, key)  # the retry of a scan counted before the poll moved on
+        # the retry of a scan counted before the poll moved on
+        earlier = replayed_scan(poll.id, key, lambda: asked_scan(poll, text, choice, reason))
         if earlier is None:
             raise RuleViolation(_scan_closed_message(poll))
         return earlier
@@ -262,7 +294,7 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
     text = (text or "").strip()
     ballot = _printed_ballot(poll, text)
     if ballot is None:
-        return refused_scan(poll, key, text, genuine=False)
+        return refused_scan(poll, key, text, genuine=False, asked=lambda: asked_scan(poll, text, choice, reason))
     verdict = _validity(ids, choice, reason)
     return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
                        verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
@@ -278,7 +310,8 @@ def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
     # The guarded move first: when it moves nothing (counted on another device, or the scans closed in the
     # meantime), nothing has been written yet.
     if _run("count", {"ballot_id": plan.ballot_id, "for_poll": plan.poll.id}).rowcount != 1:
-        return refused_scan(plan.poll, plan.key, plan.text, genuine=True), True
+        return refused_scan(plan.poll, plan.key, plan.text, genuine=True,
+                            asked=lambda: (plan.serial, plan.valid, plan.choice, plan.reason)), True
     values = {"poll_id": plan.poll.id, "ballot_id": plan.ballot_id, "serial": plan.serial,
               "idempotency_key": plan.key, "valid": plan.valid, "choice": plan.choice, "reason": plan.reason,
               "by_user_id": user.id, "at": utcnow()}
@@ -288,9 +321,9 @@ def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
     return scan, False
 
 
-def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool) -> dict:
+def refused_scan(poll: ScanPoll, key: str, text: str, genuine: bool, asked: Callable[[], Asked]) -> dict:
     """Why a scan is not counted (raises) — unless it is a retry whose first try was counted: that scan."""
-    earlier = scan_by_key(poll.id, key)
+    earlier = replayed_scan(poll.id, key, asked)
     if earlier is not None:
         return earlier
     if _run("closed", {"for_poll": poll.id}).scalar():
@@ -321,7 +354,8 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
     except dbapi.driver_errors() as error:  # already rolled back
         if not dbapi.is_conflict(error):
             raise
-        earlier = scan_by_key(poll.id, (idempotency_key or "").strip()[:80])
+        earlier = replayed_scan(poll.id, (idempotency_key or "").strip()[:80],
+                                lambda: asked_scan(poll, text, choice, reason))
         if earlier is None:
             raise ScanRefused("already_counted", COUNTED_ELSEWHERE) from error
         return earlier, True

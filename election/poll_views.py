@@ -1,6 +1,7 @@
 """Election-day pages of a hamlet: meeting record, typed counting, differences, minutes, recognition, re-vote."""
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 
@@ -12,9 +13,11 @@ from itsdangerous import BadSignature
 from candidates.models import CandidateList
 from core.access import allow, authorise_hamlet, public
 from core.errors import RuleViolation
+from core.headers import SANDBOXED_FILE_POLICY
 from core.i18n import tr
 from core.models import Hamlet, Person
 from core.transactions import act, expected_version
+from core.uploads import UploadRefused
 from core.vietnamese import nfc, vietnam_today
 from election.access import COMMITTEE, TEAM, VIEWERS, back, load_poll
 from election.counting import (
@@ -52,6 +55,8 @@ from election.recognition import (
     recognise,
     recognition_due,
     revote_due,
+    served_minutes,
+    served_minutes_path,
     start_revote,
     validate_minutes,
 )
@@ -296,11 +301,17 @@ def upload_minutes(poll_id: int):
         elif kind is None:
             flash(_("Chỉ nhận ảnh JPG, PNG hoặc tệp PDF."), "danger")
         else:
-            upload = keep_minutes(poll, data, storage.filename, current_user.id)
+            try:
+                upload = keep_minutes(poll, data, storage.filename, current_user.id)
+            except UploadRefused as refused:
+                flash(minutes_refusal(refused), "danger")
+                return render_template("election/upload_minutes.html", poll=poll, form=form)
             try:
                 act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label), lambda: db.session.add(upload))
             except Exception:
-                os.remove(minutes_path(upload))
+                for path in (minutes_path(upload), served_minutes_path(upload)):
+                    if os.path.exists(path):
+                        os.remove(path)
                 raise
             flash(_("Đã tải lên biên bản đã ký."), "success")
             return back(poll)
@@ -314,8 +325,28 @@ def minutes_file(poll_id: int):
     upload = latest_minutes(poll)
     if upload is None:
         abort(404)
-    return send_file(minutes_path(upload), mimetype=upload.content_type,
-                     download_name=upload.original_name or upload.stored_name)
+    try:
+        data = served_minutes(upload)
+    except UploadRefused as refused:  # uploaded before the checks: not served
+        abort(409, minutes_refusal(refused))
+    # An image is shown on the validation page (encoded again, nothing appended survives); a PDF only downloads.
+    # Either way the sandbox keeps a file someone uploaded from ever running as a page of this site.
+    response = send_file(io.BytesIO(data), mimetype=upload.content_type,
+                         as_attachment=upload.content_type == "application/pdf",
+                         download_name=upload.original_name or upload.stored_name)
+    response.headers["Content-Security-Policy"] = SANDBOXED_FILE_POLICY
+    return response
+
+
+def minutes_refusal(refused: UploadRefused) -> str:
+    """Why a minutes file is not accepted, in the reader's language."""
+    messages = {
+        "image_unreadable": _("Không đọc được ảnh biên bản. Hãy chụp lại và lưu thành tệp JPG hoặc PNG."),
+        "image_too_large": _("Ảnh quá lớn (quá 50 triệu điểm ảnh). Hãy chụp lại với độ phân giải thấp hơn."),
+        "pdf_active": _("Tệp PDF có nội dung tự chạy (JavaScript, hành động tự động, chương trình hoặc tệp đính "
+                        "kèm) nên không được nhận. Hãy quét biên bản ra PDF thường hoặc chụp ảnh rồi tải lên lại."),
+    }
+    return messages.get(refused.reason, _("Không đọc được tệp PDF. Hãy quét lại biên bản hoặc chụp ảnh rồi tải lên."))
 
 
 @bp.route("/polls/<int:poll_id>/minutes/validate", methods=["GET", "POST"])

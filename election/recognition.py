@@ -13,6 +13,7 @@ from candidates.models import CandidateList
 from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Person, Position
+from core.uploads import UploadRefused, clean_image, pdf_active_content
 from core.vietnamese import local_date, utcnow
 from election.counting import poll_candidates, poll_result
 from election.models import ActingAppointment, MinutesUpload, Poll, Recognition
@@ -22,6 +23,7 @@ from extensions import db
 # What a photo or scan of the signed minutes may be, by its first bytes: (content type, file extension).
 MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
 MINUTES_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}  # content type → the format an image is encoded again in
 
 
 def minutes_folder() -> str:
@@ -35,16 +37,33 @@ def minutes_kind(data: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in MINUTES_TYPES.items() if data.startswith(magic)), None)
 
 
+def served_minutes_bytes(data: bytes, content_type: str) -> bytes:
+    """What is served for a minutes file: an image encoded again (nothing appended survives: a PNG followed by
+    HTML is a plain PNG), a PDF as it is once it holds no active content. Raises UploadRefused."""
+    if content_type in IMAGE_FORMATS:
+        return clean_image(data, IMAGE_FORMATS[content_type])
+    active = pdf_active_content(data)
+    if active:
+        raise UploadRefused("pdf_active", ", ".join(active))
+    return data
+
+
 def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | None) -> MinutesUpload:
     """Store the file of the signed minutes and return its row, for the caller to add in its audited change
-    (and to remove the file, minutes_path, if that fails). The caller has checked the kind (minutes_kind)."""
+    (and to remove the files, minutes_path and served_minutes_path, if that fails). The caller has checked the
+    kind (minutes_kind); raises UploadRefused for an unreadable image or a PDF with active content. The
+    original bytes are kept for the record (their SHA-256 on the row); an image is served from its clean copy."""
     kind = minutes_kind(data)
     if kind is None:
         raise ValueError("the signed minutes must be a JPG, PNG or PDF file")
     content_type, ext = kind
+    served = served_minutes_bytes(data, content_type)
     stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
     with open(os.path.join(minutes_folder(), stored), "wb") as out:
         out.write(data)
+    if served is not data:
+        with open(os.path.join(minutes_folder(), _served_name(stored)), "wb") as out:
+            out.write(served)
     upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                            uploaded_by_id=user_id)
@@ -52,7 +71,28 @@ def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | Non
 
 
 def minutes_path(upload: MinutesUpload) -> str:
+    """The original file, as uploaded (kept for the record)."""
     return os.path.join(minutes_folder(), upload.stored_name)
+
+
+def _served_name(stored_name: str) -> str:
+    stem, ext = os.path.splitext(stored_name)
+    return f"{stem}.served{ext}"
+
+
+def served_minutes_path(upload: MinutesUpload) -> str:
+    """The copy of an image that is served (encoded again at upload)."""
+    return os.path.join(minutes_folder(), _served_name(upload.stored_name))
+
+
+def served_minutes(upload: MinutesUpload) -> bytes:
+    """The bytes to serve for an upload: the clean copy of an image (made now for one uploaded before copies
+    were kept), a PDF as uploaded (checked then). Raises UploadRefused for an older file that fails the checks."""
+    if upload.content_type in IMAGE_FORMATS and os.path.exists(served_minutes_path(upload)):
+        with open(served_minutes_path(upload), "rb") as copy:
+            return copy.read()
+    with open(minutes_path(upload), "rb") as original:
+        return served_minutes_bytes(original.read(), upload.content_type)
 
 
 def latest_minutes(poll: Poll) -> MinutesUpload | None:

@@ -148,7 +148,8 @@ def test_verify_page_with_scanner_text_and_photo_upload(printed, app):
     page = team.post("/ballots/verify", data={"image": (io.BytesIO(buffer.getvalue()), "phieu.png")},
                      content_type="multipart/form-data").get_data(as_text=True)
     assert "Phiếu bầu thật" in page
-    assert "BarcodeDetector" in team.get("/ballots/verify").get_data(as_text=True)
+    assert "/static/verify.js" in team.get("/ballots/verify").get_data(as_text=True)
+    assert "BarcodeDetector" in team.get("/static/verify.js").get_data(as_text=True)
 
 
 def test_verify_outside_scope_hides_the_hamlet(printed, app, make_commune, make_user):

@@ -49,7 +49,8 @@ def test_board_page_is_the_menu_entry_and_refreshes_itself(app, election, make_c
     first, _ = two_communes(election, make_commune)
     office = make_user(Role.DISTRICT_OFFICE, district=first.hamlet.commune.district)
     page = client_for(app, office).get("/board").get_data(as_text=True)
-    assert 'Ngày bầu cử</a>' in page and "setInterval" in page and "board.json" in page and '"An Ph' in page
+    assert 'Ngày bầu cử</a>' in page and "/static/board.js" in page and "board.json" in page and '"An Ph' in page
+    assert "setInterval" in client_for(app, office).get("/static/board.js").get_data(as_text=True)
 
 
 def test_board_exports_csv_and_xlsx(app, election, make_commune, make_user):

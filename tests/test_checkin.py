@@ -19,7 +19,8 @@ def test_phone_page_renders_with_turnout_and_csrf_header_script(ready, app):
     setup, _ = _setup(ready, app)
     team = client_for(app, setup.team)
     page = team.get(f"/hamlets/{setup.hamlet.id}/checkin").get_data(as_text=True)
-    assert "X-CSRFToken" in page and "0</span> / <span id=\"total\">10" in page
+    assert "/static/checkin.js" in page and "data-csrf=" in page and "0</span> / <span id=\"total\">10" in page
+    assert "X-CSRFToken" in team.get("/static/checkin.js").get_data(as_text=True)
     assert "cần 6 hộ" in page
 
 

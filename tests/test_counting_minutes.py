@@ -3,18 +3,28 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from datetime import date, datetime
 
 import pypdfium2 as pdfium
+import pytest
 from factories_counting import client_for, enter_twice, figures
+from PIL import Image
 
 from core.enums import Post
 from core.models import Position
 from election.models import MinutesUpload, PollStatus
-from election.recognition import poll_recognition, recognition_due
+from election.recognition import minutes_path, poll_recognition, recognition_due
 from extensions import db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+
+def png_bytes(size=(60, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = png_bytes()
 
 
 def pdf_text(data: bytes) -> str:
@@ -69,7 +79,8 @@ def test_upload_validate_and_recognise_puts_the_winner_in_office(app, election, 
     committee = client_for(app, setup.committee)
     side_by_side = committee.get(f"/polls/{setup.poll.id}/minutes/validate").get_data(as_text=True)
     assert "minutes/file" in side_by_side and "210" in side_by_side
-    assert committee.get(f"/polls/{setup.poll.id}/minutes/file").data == PNG
+    served = committee.get(f"/polls/{setup.poll.id}/minutes/file")
+    assert served.mimetype == "image/png" and Image.open(io.BytesIO(served.data)).size == (60, 40)
     committee.post(f"/polls/{setup.poll.id}/minutes/validate", data={"version": setup.poll.version})
     db.session.refresh(setup.poll)
     assert setup.poll.status == PollStatus.VALIDATED
@@ -156,3 +167,75 @@ def test_statuses_outcomes_and_modes_read_in_english_on_pages_but_the_pdf_stays_
     assert "Not started" in {s["label"] for s in board["summary"]["by_status"]}
     text = " ".join(pdf_text(client.get(f"/polls/{setup.poll.id}/minutes.pdf").data).split())
     assert "không ai trúng cử" in text  # an official document: Vietnamese whatever the page's language
+
+
+def upload(app, setup, data: bytes, name: str):
+    return client_for(app, setup.team_a).post(f"/polls/{setup.poll.id}/minutes/upload",
+                                              data={"file": (io.BytesIO(data), name)},
+                                              content_type="multipart/form-data", follow_redirects=True)
+
+
+def test_a_png_with_html_appended_is_kept_as_sent_but_served_as_a_clean_png(app, election):
+    setup = submitted(election)
+    polyglot = PNG + b"<html><body><script>alert(document.cookie)</script></body></html>"
+    assert upload(app, setup, polyglot, "bien-ban.png").status_code == 200
+    record = db.session.scalar(db.select(MinutesUpload))
+    assert record.size == len(polyglot)  # the original, for the record (its SHA-256 on the row)
+    with open(minutes_path(record), "rb") as original:
+        assert original.read() == polyglot
+    served = client_for(app, setup.committee).get(f"/polls/{setup.poll.id}/minutes/file")
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert b"<html" not in served.data and b"script" not in served.data
+    image = Image.open(io.BytesIO(served.data))
+    image.load()
+    assert image.size == (60, 40) and served.data.endswith(b"IEND\xaeB`\x82")  # nothing after the last chunk
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Cache-Control"] == "no-store"
+
+
+def test_a_file_that_only_starts_like_a_png_is_refused(app, election):
+    setup = submitted(election)
+    page = upload(app, setup, b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>", "x.png")
+    assert "Không đọc được ảnh biên bản" in page.get_data(as_text=True)
+    assert db.session.scalar(db.select(MinutesUpload)) is None
+
+
+PLAIN_PDF = (b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+             b"2 0 obj <</Type/Pages/Kids[]/Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
+
+
+@pytest.mark.parametrize("active", [
+    b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>",
+    b"/AA << /O << /S /Launch /F (cmd.exe) >> >>",
+    b"/Names << /EmbeddedFiles 3 0 R >>",
+    b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>",  # names spelled with #xx escapes
+])
+def test_a_pdf_with_active_content_is_refused_in_vietnamese(app, election, active):
+    setup = submitted(election)
+    pdf = PLAIN_PDF.replace(b"/Pages 2 0 R", b"/Pages 2 0 R " + active)
+    page = upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
+    assert "Tệp PDF có nội dung tự chạy" in page
+    assert db.session.scalar(db.select(MinutesUpload)) is None
+
+
+def test_a_pdf_with_javascript_hidden_in_a_compressed_object_stream_is_refused(app, election):
+    setup = submitted(election)
+    hidden = zlib.compress(b"3 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj")
+    pdf = PLAIN_PDF.replace(b"trailer", b"4 0 obj <</Type/ObjStm/Filter/FlateDecode/Length %d>>\nstream\n"
+                            % len(hidden) + hidden + b"\nendstream endobj\ntrailer")
+    assert "Tệp PDF có nội dung tự chạy" in upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
+
+
+def test_a_plain_pdf_is_served_as_a_sandboxed_attachment(app, election):
+    setup = submitted(election)
+    upload(app, setup, PLAIN_PDF, "bien-ban.pdf")
+    assert db.session.scalar(db.select(MinutesUpload)).content_type == "application/pdf"
+    committee = client_for(app, setup.committee)
+    served = committee.get(f"/polls/{setup.poll.id}/minutes/file")
+    assert served.status_code == 200 and served.data == PLAIN_PDF and served.mimetype == "application/pdf"
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["Content-Security-Policy"].startswith("sandbox")
+    assert served.headers["X-Content-Type-Options"] == "nosniff" and served.headers["Cache-Control"] == "no-store"
+    page = committee.get(f"/polls/{setup.poll.id}/minutes/validate").get_data(as_text=True)
+    assert "<iframe" not in page and "minutes/file" in page

@@ -42,6 +42,25 @@ def test_retried_scan_with_the_same_key_is_replayed_not_double_counted(app, elec
     assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
 
 
+
+def test_a_key_reused_for_another_ballot_or_choice_is_refused_not_replayed(app, election):
+    setup = election(households=10, present=8)
+    texts = print_ballots(setup.poll, 10, issued=8)
+    client = client_for(app, setup.team_a)
+    assert post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="reused").status_code == 201
+    for text, choice, reason in [(texts[1], setup.ids[0], ""),  # another ballot
+                                 (texts[0], setup.ids[1], ""),  # the same ballot, another name kept
+                                 (texts[0], "", "extra_marks"),  # the same ballot, now invalid
+                                 ("not a ballot", setup.ids[0], "")]:
+        response = post_scan(client, setup.poll, text, choice=choice, reason=reason, key="reused")
+        assert response.status_code == 422, (text, choice, reason, response.get_json())
+        assert "idempotency_key" in response.get_json()["errors"]
+    again = post_scan(client, setup.poll, texts[0], choice=setup.ids[0], key="reused")  # the true retry
+    assert again.status_code == 200 and again.get_json()["replayed"] is True
+    assert db.session.scalar(db.select(db.func.count(BallotScan.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.state == BallotState.COUNTED)) == 1
+
+
 def test_already_scanned_ballot_is_refused(app, election):
     setup = election(households=10, present=8)
     texts = print_ballots(setup.poll, 10, issued=8)
@@ -116,7 +135,8 @@ def test_scans_are_aggregated_into_an_entry_and_second_entry_matches(app, electi
 def test_scan_page_renders_for_phones(app, election):
     setup = election(households=10, present=8, names=("Lê Văn Đức",))
     page = client_for(app, setup.team_a).get(f"/polls/{setup.poll.id}/scan").get_data(as_text=True)
-    assert "BarcodeDetector" in page and "Đồng ý" in page and 'name="viewport"' in page
+    assert "/static/scan_ballots.js" in page and "Đồng ý" in page and 'name="viewport"' in page
+    assert "BarcodeDetector" in client_for(app, setup.team_a).get("/static/scan_ballots.js").get_data(as_text=True)
 
 
 def test_a_read_code_is_checked_before_a_name_is_tapped_and_nothing_is_written(app, election):
