@@ -199,7 +199,7 @@ def asked_scan(poll: ScanPoll, text: str, choice: str, reason: str) -> Asked:
     """What a request asks to record (serial None when the text is no ballot; choice and reason "\\0" when the tap
     is no valid choice: such a request never matches a recorded scan)."""
     try:
-        serial: str | None = decode_payload((text or "").strip(), ballot_secret()).serial
+        serial: str | None = decode_payload((text or "").strip(), *ballot_keys()).serial
     except BallotQRError:
         serial = None
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import secrets
 
 import pytest
 
@@ -16,7 +17,7 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 @pytest.fixture
 def production(app):
     """The application as it runs in production (a strong key), on the test's database."""
-    return create_app({"ENV_NAME": "production", "SECRET_KEY": "5f0c" * 16, "SERVER_NAME": "localhost",
+    return create_app({"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32), "SERVER_NAME": "localhost",
                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": False})
 
 
