@@ -41,7 +41,9 @@ _PAYLOAD_RE = re.compile(
     rf"DT(?P<version>[0-9]+)\.(?P<hash>{_C}{{{HASH_CHARS}}})\.(?P<hamlet>[1-9][0-9]{{0,11}})"
     rf"\.(?P<serial>{_C}{{{SERIAL_CHARS}}})\.(?P<flag>[TR])\.(?P<sig>{_C}{{{SIGNATURE_CHARS}}})"
 )
-_VERSION_RE = re.compile(r"DT([0-9]+)\.")
+_VERSION_RE = re.compile(r"DT([0-9]{1,6})\.")
+# A genuine payload is ~65 characters; a longer text is refused before any parsing (the API answers 422).
+MAX_QR_TEXT = 1000
 _SERIAL_RE = re.compile(rf"{_C}{{{SERIAL_CHARS}}}")
 
 
@@ -170,6 +172,8 @@ def encode_payload(payload: BallotPayload, secret: bytes) -> str:
 
 def decode_payload(text: str, secret: bytes) -> BallotPayload:
     """Parse and verify a scanned ballot QR text; raises BallotQRError on anything not genuine."""
+    if len(text) > MAX_QR_TEXT:
+        raise BallotQRError("malformed")
     text = text.strip().upper()
     version = _VERSION_RE.match(text)
     if version is None:
