@@ -191,7 +191,7 @@ def _register_error_pages(app: Flask) -> None:
         custom = error.description and error.description != type(error).description
         message = error.description if custom else messages.get(code, error.name)
         body, status = respond(code, message)
-        allow = {"Allow": ", ".join(error.valid_methods)} if isinstance(error, MethodNotAllowed) else {}
+        allow = {"Allow": ", ".join(error.valid_methods or ())} if isinstance(error, MethodNotAllowed) else {}
         return body, status, allow
 
     @app.errorhandler(Exception)

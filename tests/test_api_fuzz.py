@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from core.accounts import Role
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 
 
 def fuzz(operation, mode: GenerationMode, headers: dict[str, str]) -> tuple[int, list[str]]:
