@@ -58,8 +58,11 @@ def refuse(field: str, message: str, page_code: int = 400):
     abort(page_code, message)
 
 
-def _integer_arg(name: str) -> bool:
-    return name.endswith("_id") or name in {"id", "version", "round_no", "year"}
+def _integer_arg(name: str) -> tuple[int, int] | None:
+    """The range of a query argument that names a record, a counter or a year (Python's dates end in 9999)."""
+    if name == "year":
+        return 1, 9999
+    return (-DB_INT_MAX, DB_INT_MAX) if name.endswith("_id") or name in {"id", "version", "round_no"} else None
 
 
 def check_request_input() -> None:
@@ -72,7 +75,7 @@ def check_request_input() -> None:
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             abort(404)
     for name, value in request.args.items(multi=True):
-        if _integer_arg(name) and _INTEGER_LITERAL.fullmatch(value) and _bounded_int(value) is None:
+        if (bounds := _integer_arg(name)) and _INTEGER_LITERAL.fullmatch(value) and _bounded_int(value, *bounds) is None:
             abort(404)
     check_paging()
     if request.is_json:

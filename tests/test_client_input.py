@@ -39,6 +39,13 @@ def test_an_id_beyond_the_integer_in_the_query_is_not_found(client, token):
     assert client.get("/api/v1/hamlets?commune_id=" + "1" * 5000, headers=token).status_code == 404
 
 
+def test_a_year_beyond_the_calendar_is_not_found(client, login, make_user, make_term, make_commune):
+    make_term(make_commune().district)
+    login(make_user(Role.ADMIN))
+    assert client.get("/chapters/dashboard/report.pdf?year=99999").status_code == 404
+    assert client.get("/chapters/dashboard/report.pdf?year=2025").status_code == 200
+
+
 def test_a_wrong_method_answers_405_with_allow(client, token):
     response = client.delete("/api/v1/rules/count")
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
