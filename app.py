@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import configure_mappers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ballots import (
     accounting as ballots_accounting,
@@ -31,6 +31,7 @@ from candidates import api as candidates_api, models as candidates_models, views
 from chapters import api as chapters_api, views as chapters_views
 from core import api as core_api, audit as core_audit, auth as core_auth, cli as core_cli, dbapi, views as core_views
 from core.access import declared_access, enforce_declared_access
+from core.bounds import DatabaseIntConverter, check_request_input
 from core.errors import RuleViolation
 from core.headers import init_app as install_security_headers
 from core.i18n import tr
@@ -128,11 +129,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
+    app.url_map.converters["int"] = DatabaseIntConverter  # before the routes bind: every <int:…> is bounded
     for blueprint in (core_views.bp, election_views.bp, candidates_views.bp, ballots_views.bp, chapters_views.bp,
                       training_views.bp, core_api.api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(core_api.api_bp)  # the API authenticates with bearer tokens, not cookies
     app.before_request(_fresh_request_state)
+    app.before_request(check_request_input)  # first: no control character or huge id reaches a query
     app.before_request(enforce_declared_access)
     dbapi.init_app(app)
     install_security_headers(app)  # CSP, nosniff, Referrer-Policy, HSTS over TLS, no-store (core/headers.py)
@@ -194,7 +197,9 @@ def _register_error_pages(app: Flask) -> None:
         # abort(403, "…") carries its own Vietnamese message; otherwise use the generic one for the code.
         custom = error.description and error.description != type(error).description
         message = error.description if custom else messages.get(code, error.name)
-        return respond(code, message)
+        body, status = respond(code, message)
+        allow = {"Allow": ", ".join(error.valid_methods or ())} if isinstance(error, MethodNotAllowed) else {}
+        return body, status, allow
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ballots.access import load_scan_poll, scoped
 from ballots.scanning import finish_scanning
-from ballots.service import scan_check_request, scan_request
+from ballots.service import qr_text_too_long, scan_check_request, scan_request
 from ballots.verification import Verification, decode_image, verify_ballot
 from core.access import allow, any_user
 from core.api import api_bp, field_errors, json_body, operation
@@ -54,6 +54,8 @@ def api_verify_ballot():
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             return field_errors({"text": "Cần nội dung mã QR (text)."})
+        if (too_long := qr_text_too_long(body)) is not None:
+            return too_long
         texts = [text]
     return jsonify({"results": [verification_json(scoped(verify_ballot(t))) for t in texts]})
 
@@ -73,7 +75,7 @@ IDEMPOTENCY = [{"name": "Idempotency-Key", "in": "header", "required": True, "sc
 @allow(*TEAM)
 @direct_db
 @operation("Quét một phiếu bầu (mã QR) và ghi phiếu hợp lệ/không hợp lệ; 201 đã tính, 200 gửi lại, 409 từ chối",
-           tag="counting", request_schema=SCAN_REQUEST, parameters=IDEMPOTENCY)
+           tag="counting", request_schema=SCAN_REQUEST, parameters=IDEMPOTENCY, statuses=(201,))
 def create_scan(poll_id: int):
     poll = load_scan_poll(poll_id)
     data = json_body()
@@ -101,7 +103,7 @@ def check_scan(poll_id: int):
 @operation("Kết thúc quét phiếu: tổng hợp các phiếu đã quét thành một lần nhập", tag="counting",
            request_schema={"type": "object", "required": ["ballots_issued"], "properties": {
                "ballots_issued": {"type": "integer"}, "acknowledged": {"type": "boolean"},
-               "version": {"type": "integer"}}})
+               "version": {"type": "integer"}}}, statuses=(201,))
 def finish_scans(poll_id: int):
     poll = load_poll(poll_id)
     data = json_body() or {}

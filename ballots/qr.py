@@ -52,7 +52,9 @@ _PAYLOAD_RES = {
     VERSION: re.compile(rf"DT{VERSION}\.{_FIELDS}\.(?P<kid>{_C}{{{KEY_ID_CHARS}}})\.{_SIGNATURE}"),
     LEGACY_VERSION: re.compile(rf"DT{LEGACY_VERSION}\.{_FIELDS}\.{_SIGNATURE}"),
 }
-_VERSION_RE = re.compile(r"DT([0-9]{1,3})\.")
+_VERSION_RE = re.compile(r"DT([0-9]{1,6})\.")
+# A genuine payload is ~70 characters; a longer text is refused before any parsing (the API answers 422).
+MAX_QR_TEXT = 1000
 _SERIAL_RE = re.compile(rf"{_C}{{{SERIAL_CHARS}}}")
 
 
@@ -195,6 +197,8 @@ def decode_payload(text: str, *keys: bytes) -> BallotPayload:
     raises BallotQRError on anything not genuine."""
     if not keys:
         raise ValueError("decode_payload needs at least one key")
+    if len(text) > MAX_QR_TEXT:
+        raise BallotQRError("malformed")
     text = text.strip().upper()
     version = _VERSION_RE.match(text)
     if version is None:

@@ -10,6 +10,7 @@ from ballots.scanning import finish_scanning, scan_figures
 from ballots.service import scan_check_request, scan_request
 from ballots.views import bp
 from core.access import allow
+from core.bounds import request_json
 from core.dbapi import direct_db
 from core.errors import RuleViolation
 from core.transactions import act, expected_version
@@ -33,7 +34,7 @@ def scan_ballots(poll_id: int):
 @direct_db
 def record_scan_page(poll_id: int):
     poll = load_scan_poll(poll_id)
-    data = request.get_json(silent=True) or request.form.to_dict()
+    data = request_json() or request.form.to_dict()
     key = request.headers.get("Idempotency-Key") or str(data.get("idempotency_key", ""))
     return scan_request(poll, data, key)
 
@@ -44,7 +45,7 @@ def record_scan_page(poll_id: int):
 def check_scan_page(poll_id: int):
     """The phone asks as soon as a code is read, so a refused ballot is refused before a name is tapped."""
     poll = load_scan_poll(poll_id)
-    return scan_check_request(poll, request.get_json(silent=True) or request.form.to_dict())
+    return scan_check_request(poll, request_json() or request.form.to_dict())
 
 
 @bp.post("/polls/<int:poll_id>/scan/finish")

@@ -33,7 +33,18 @@ from candidates.models import (
 from candidates.rules import Assessment
 from core.access import allow, authorise_hamlet, current_term_or_404, public, scope_hamlets
 from core.accounts import Role
-from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated, person_json
+from core.api import (
+    LIST_PARAMS,
+    PAGE_SCHEMA,
+    api_bp,
+    enum_arg,
+    enum_param,
+    field_errors,
+    json_body,
+    operation,
+    paginated,
+    person_json,
+)
 from core.models import Commune, Hamlet, Person
 from core.transactions import commit
 from core.vietnamese import vietnam_today
@@ -189,7 +200,7 @@ def _load_request(request_id: int) -> ExceptionRequest:
 @allow(*READERS)
 @operation("Danh sách người ứng cử của các thôn (nhiệm kỳ hiện hành) trong phạm vi người dùng", tag=TAG,
            parameters=LIST_PARAMS + [{"name": "commune_id", "in": "query", "schema": {"type": "integer"}},
-                                     {"name": "state", "in": "query", "schema": {"enum": ["draft", "confirmed"]}}],
+                                     enum_param("state", ListState)],
            response_schema=PAGE_SCHEMA)
 def api_list_candidate_lists():
     term = current_term_or_404()
@@ -197,7 +208,7 @@ def api_list_candidate_lists():
                          Hamlet, Commune).where(CandidateList.term_id == term.id)
     if commune_id := request.args.get("commune_id", type=int):
         stmt = stmt.where(Commune.id == commune_id)
-    if (state := request.args.get("state")) in {s.value for s in ListState}:
+    if state := enum_arg("state", ListState):
         stmt = stmt.where(CandidateList.state == state)
     return jsonify(paginated(stmt.order_by(CandidateList.id), list_json))
 
@@ -212,7 +223,7 @@ def api_get_candidate_list(list_id: int):
 @api_bp.post("/hamlets/<int:hamlet_id>/candidacies")
 @allow(*LIST_EDITORS)
 @operation("Thêm người trong sổ đăng ký vào danh sách người ứng cử của thôn (R-V3, R-E1)", tag=TAG,
-           request_schema=ADD_CANDIDACY, response_schema=LIST)
+           request_schema=ADD_CANDIDACY, response_schema=LIST, statuses=(201,))
 def api_add_candidacy(hamlet_id: int):
     hamlet = db.get_or_404(Hamlet, hamlet_id)
     authorise_hamlet(hamlet)
@@ -268,15 +279,14 @@ def api_confirm_candidate_list(list_id: int):
 @api_bp.get("/exception-requests")
 @allow(*READERS)
 @operation("Đề nghị ngoại lệ tiêu chuẩn trong phạm vi người dùng", tag=TAG,
-           parameters=LIST_PARAMS + [{"name": "state", "in": "query",
-                                      "schema": {"enum": [s.value for s in RequestState]}}],
+           parameters=LIST_PARAMS + [enum_param("state", RequestState)],
            response_schema=PAGE_SCHEMA)
 def api_list_exception_requests():
     stmt = scope_hamlets(db.select(ExceptionRequest)
                          .join(Candidacy, ExceptionRequest.candidacy_id == Candidacy.id)
                          .join(CandidateList, Candidacy.list_id == CandidateList.id)
                          .join(Hamlet, CandidateList.hamlet_id == Hamlet.id).join(Commune), Hamlet, Commune)
-    if (state := request.args.get("state")) in {s.value for s in RequestState}:
+    if state := enum_arg("state", RequestState):
         stmt = stmt.where(ExceptionRequest.state == state)
     return jsonify(paginated(stmt.order_by(ExceptionRequest.id), request_json))
 
@@ -291,7 +301,7 @@ def api_get_exception_request(request_id: int):
 @api_bp.post("/candidacies/<int:candidacy_id>/exception-requests")
 @allow(*FILERS)
 @operation("Đảng ủy xã lập đề nghị ngoại lệ cho người ứng cử chỉ chưa đạt tiêu chuẩn có thể ngoại lệ (R-X1)",
-           tag=TAG, request_schema=FILE_REQUEST, response_schema=REQUEST)
+           tag=TAG, request_schema=FILE_REQUEST, response_schema=REQUEST, statuses=(201,))
 def api_file_exception_request(candidacy_id: int):
     candidacy = db.get_or_404(Candidacy, candidacy_id)
     authorise_hamlet(candidacy.candidate_list.hamlet)

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from core.accounts import Role, User, user_for_token
+from core.bounds import request_json
 from core.models import District, Term, current_term
 from extensions import db
 
@@ -170,7 +171,7 @@ def current_term_or_404(district_id: int | None = None) -> Term:
 def round_param(rounds: int) -> int:
     """The one round parameter of pages and the API: `round_no` in the query (or the JSON body), 1 by default.
     A round outside 1…rounds is refused (404), never taken for round 1."""
-    body = request.get_json(silent=True) if request.is_json else None
+    body = request_json()
     value = body.get("round_no") if isinstance(body, dict) and "round_no" in body else \
         request.args.get("round_no", 1, type=int)
     if type(value) is not int or not 1 <= value <= rounds:

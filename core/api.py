@@ -6,13 +6,17 @@ registered view functions, so a route cannot exist without appearing there (test
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.http import HTTP_STATUS_CODES
 
 from core.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
 from core.accounts import Role
+from core.bounds import DB_INT_MAX, PER_PAGE_MAX, refuse, request_json
 from core.models import Chapter, Commune, Hamlet, Household, Person
 from core.vietnamese import fold
 from extensions import db
@@ -22,13 +26,14 @@ F = TypeVar("F", bound=Callable)
 
 
 def operation(summary: str, *, tag: str, request_schema: dict | None = None, response_schema: dict | None = None,
-              parameters: list[dict] | None = None) -> Callable[[F], F]:
-    """Attach the OpenAPI description of a route to its view function."""
+              parameters: list[dict] | None = None, statuses: tuple[int, ...] = ()) -> Callable[[F], F]:
+    """Attach the OpenAPI description of a route to its view function. `statuses`: the codes it answers beyond those
+    every operation documents (200, 422; with a token 401, 403, 404; with an id in the path 404; a change 409)."""
 
     def decorate(view: F) -> F:
         view.openapi = {  # type: ignore[attr-defined]
             "summary": summary, "tag": tag, "request": request_schema, "response": response_schema,
-            "parameters": parameters or [],
+            "parameters": parameters or [], "statuses": statuses,
         }
         return view
 
@@ -40,13 +45,33 @@ def field_errors(errors: dict[str, str]):
 
 
 def json_body() -> Any:
-    return request.get_json(silent=True)
+    """The request's JSON (None when not JSON), bounded in depth, numbers and characters (core.bounds: 422)."""
+    return request_json()
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def enum_arg(name: str, enum_cls: type[E]) -> E | None:
+    """A query argument naming one of `enum_cls`'s values (None when absent); another value answers 422 listing
+    the allowed ones."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    allowed = [member.value for member in enum_cls]
+    if raw not in allowed:
+        refuse(name, _("Giá trị không hợp lệ; chọn một trong: %(values)s.", values=", ".join(allowed)))
+    return enum_cls(raw)
+
+
+def enum_param(name: str, enum_cls: type[Enum]) -> dict:
+    """The OpenAPI query parameter of enum_arg(name, enum_cls)."""
+    return {"name": name, "in": "query", "schema": {"type": "string", "enum": [member.value for member in enum_cls]}}
 
 
 def page_args() -> tuple[int, int]:
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 500)
-    return max(page, 1), per_page
+    """`page` and `per_page`, already checked by core.bounds.check_paging (out of range: 422)."""
+    return request.args.get("page", 1, type=int), request.args.get("per_page", 50, type=int)
 
 
 def paginated(stmt, serialise: Callable[[Any], dict]) -> dict:
@@ -86,8 +111,9 @@ def person_json(person: Person) -> dict:
             "party_member": person.party_member.value}
 
 
-LIST_PARAMS = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-               {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}}]
+LIST_PARAMS = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX}},
+               {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                              "maximum": PER_PAGE_MAX}}]
 PAGE_SCHEMA = {"type": "object", "properties": {"items": {"type": "array"}, "page": {"type": "integer"},
                                                  "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
 
@@ -208,7 +234,8 @@ def build_openapi() -> dict:
         params = list(doc["parameters"])
         for arg in rule.arguments:
             path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")
-            params.append({"name": arg, "in": "path", "required": True, "schema": {"type": "integer"}})
+            params.append({"name": arg, "in": "path", "required": True,
+                           "schema": {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX}})
         access = getattr(view, "access", None)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {
@@ -228,6 +255,15 @@ def build_openapi() -> dict:
                 op["responses"]["403"] = {"$ref": "#/components/responses/Error"}
                 op["responses"]["404"] = {"$ref": "#/components/responses/Error"}
                 op["x-roles"] = sorted(access.roles)
+                if method != "GET":  # the one commit helper answers 409 when someone else changed the record
+                    op["responses"]["409"] = {"$ref": "#/components/responses/Error"}
+            if rule.arguments:
+                op["responses"]["404"] = {"$ref": "#/components/responses/Error"}
+            for status in doc["statuses"]:
+                op["responses"][str(status)] = {"$ref": "#/components/responses/Error"} if status >= 400 else {
+                    "description": HTTP_STATUS_CODES[status], "content": {"application/json": {
+                        "schema": doc["response"] or {"type": "object"}}}}
+            op["responses"] = dict(sorted(op["responses"].items()))
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",

@@ -116,7 +116,7 @@ def _entry_figures(data: object) -> tuple[Figures | None, dict[str, str]]:
 @api_bp.post("/polls/<int:poll_id>/count-entries")
 @allow(*TEAM)
 @operation("Nhập kết quả kiểm phiếu (lần 1, rồi lần 2 bởi người khác); hai lần khớp thì chốt", tag="counting",
-           request_schema=ENTRY_REQUEST)
+           request_schema=ENTRY_REQUEST, statuses=(201,))
 def create_count_entry(poll_id: int):
     poll = load_poll(poll_id)
     data = json_body()

@@ -5,7 +5,17 @@ from flask import abort, jsonify, request
 from flask_login import current_user
 
 from core.access import allow
-from core.api import LIST_PARAMS, PAGE_SCHEMA, api_bp, field_errors, json_body, operation, paginated
+from core.api import (
+    LIST_PARAMS,
+    PAGE_SCHEMA,
+    api_bp,
+    enum_arg,
+    enum_param,
+    field_errors,
+    json_body,
+    operation,
+    paginated,
+)
 from core.audit import describe
 from core.models import Person, Term, current_term
 from core.transactions import commit
@@ -50,12 +60,12 @@ COURSE_SCHEMA = {"type": "object", "properties": {
 @api_bp.get("/training/courses")
 @allow(*READERS)
 @operation("Danh sách khóa bồi dưỡng trong phạm vi (lọc theo kind, term_id, commune_id)", tag="training",
-           parameters=LIST_PARAMS + [{"name": n, "in": "query", "schema": {"type": t}} for n, t in
-                                     (("kind", "string"), ("term_id", "integer"), ("commune_id", "integer"))],
+           parameters=LIST_PARAMS + [enum_param("kind", CourseKind)] + [
+               {"name": n, "in": "query", "schema": {"type": "integer"}} for n in ("term_id", "commune_id")],
            response_schema=PAGE_SCHEMA)
 def api_list_courses():
     stmt = scope_courses(db.select(Course))
-    if kind := request.args.get("kind"):
+    if kind := enum_arg("kind", CourseKind):
         stmt = stmt.where(Course.kind == kind)
     if term_id := request.args.get("term_id", type=int):
         stmt = stmt.where(Course.term_id == term_id)
