@@ -11,7 +11,17 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from core.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
+from core.access import (
+    allow,
+    any_user,
+    authorise_commune,
+    authorise_hamlet,
+    public,
+    scope_communes,
+    scope_hamlets,
+    shown_birth_date,
+    shown_citizen_id,
+)
 from core.accounts import Role
 from core.models import Chapter, Commune, Hamlet, Household, Person
 from core.vietnamese import fold
@@ -80,8 +90,11 @@ def chapter_json(chapter: Chapter) -> dict:
 
 
 def person_json(person: Person) -> dict:
-    return {"id": person.id, "full_name": person.full_name, "birth_date": person.birth_date.isoformat(),
-            "sex": person.sex.value, "citizen_id": person.citizen_id, "hamlet_id": person.hamlet_id,
+    """A person as the reader's role may see them: the observer gets the birth year and a masked citizen ID."""
+    born = shown_birth_date(person.birth_date)
+    return {"id": person.id, "full_name": person.full_name,
+            **({"birth_year": born} if isinstance(born, int) else {"birth_date": born.isoformat()}),
+            "sex": person.sex.value, "citizen_id": shown_citizen_id(person.citizen_id), "hamlet_id": person.hamlet_id,
             "education": person.education.value, "political_theory": person.political_theory.value,
             "party_member": person.party_member.value}
 
