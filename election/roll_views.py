@@ -18,7 +18,7 @@ from core.errors import RuleViolation
 from core.models import Term
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
-from core.transactions import act, audit_export, commit, expected_version
+from core.transactions import STALE_MESSAGE, act, audit_export, commit, expected_version
 from core.vietnamese import nfc, vietnam_today
 from election import service
 from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
@@ -137,6 +137,9 @@ def roll_commit(hamlet_id: int, token: str):
     hamlet, term = load_hamlet_term(hamlet_id)
     kept, refusal = _kept_upload(hamlet, term, token)
     if kept is None:
+        expected = expected_version()
+        if expected is not None and expected != service.roll_version(term, hamlet):
+            abort(409, _(STALE_MESSAGE))  # the file was imported a moment ago: the second click of a double click
         return refusal
     data, filename = kept
 
