@@ -19,6 +19,7 @@ from core.access import (
     public,
     scope_communes,
     scope_hamlets,
+    sees_full_citizen_id,
     shown_birth_date,
     shown_citizen_id,
 )
@@ -176,6 +177,8 @@ def list_people():
 def people_filter(stmt, q: str):
     """Diacritic-insensitive name search, or an exact citizen-ID match for digits."""
     if q.isdigit():
+        if not sees_full_citizen_id():  # a prefix search would spell out a masked number digit by digit
+            return stmt.where(Person.citizen_id == q)
         return stmt.where(Person.citizen_id.startswith(q))
     return stmt.where(Person.name_folded.contains(fold(q)))
 

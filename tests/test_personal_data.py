@@ -68,6 +68,10 @@ def test_observer_sees_masked_citizen_ids_and_birth_years_only(ready, make_user,
                  client.get(f"/api/v1/people/{person.id}", headers=headers).get_json()):
         assert item["citizen_id"] == masked(person.citizen_id)
         assert item["birth_year"] == person.birth_date.year and "birth_date" not in item
+    # Nor can a prefix search spell the number out digit by digit; the whole number still finds the person.
+    prefix = client.get(f"/api/v1/people?q={person.citizen_id[:9]}", headers=headers).get_json()
+    assert prefix["total"] == 0
+    assert client.get(f"/api/v1/people?q={person.citizen_id}", headers=headers).get_json()["total"] == 1
 
     # The commune committee, which registers candidates, sees the whole number and date.
     committee = client_for(app, setup.committee)
