@@ -193,7 +193,7 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
     reason = import_lock_reason(term, hamlet)
     if reason:
         raise RuleViolation(reason)
-    existing = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term.id,
+    existing: VoterRoll | None = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term.id,
                                                              VoterRoll.hamlet_id == hamlet.id)
                                  .with_for_update().execution_options(populate_existing=True))
     if expected_version is not None and (existing.version if existing else 0) != expected_version:
@@ -202,7 +202,11 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
     summary = (f"Nhập danh sách cử tri {hamlet.full_name} ({hamlet.commune.full_name}) từ «{filename}»: "
                f"{len(preview.rows)} hộ" + (f", thay {previous} hộ trước đó" if previous else ""))
     describe(summary[:300])
-    roll = existing or roll_for(term, hamlet, create=True)
+    roll = existing
+    if roll is None:  # the first import; a concurrent first import meets this one on the unique key: 409
+        roll = VoterRoll(term=term, hamlet=hamlet)
+        db.session.add(roll)
+        db.session.flush()
     db.session.execute(sa.delete(VoterEntry).where(VoterEntry.roll_id == roll.id))
     with _no_gc():
         insert_entries(roll.id, preview.rows)
