@@ -36,8 +36,12 @@ def act(summary: str | None, work: Callable[[], T]) -> T:
     one the service gave)."""
     if summary is not None:
         describe(summary)  # before the work: its own flushes write audit entries already
-    with _conflicts_answer_409():  # the work's own flush may already meet the concurrent change
-        value = work()
+    try:
+        with _conflicts_answer_409():  # the work's own flush may already meet the concurrent change
+            value = work()
+    except Exception:
+        db.session.info.pop("audit_summary", None)  # a refused change leaves no summary for a later commit
+        raise
     commit(summary)
     return value
 
