@@ -31,7 +31,15 @@ from candidates.models import (
     RequestState,
 )
 from candidates.rules import Assessment
-from core.access import allow, authorise_hamlet, current_term_or_404, public, scope_hamlets
+from core.access import (
+    NOT_IN_SCOPE,
+    allow,
+    authorise_hamlet,
+    current_term_or_404,
+    person_in_scope,
+    public,
+    scope_hamlets,
+)
 from core.accounts import Role
 from core.api import (
     LIST_PARAMS,
@@ -45,8 +53,8 @@ from core.api import (
     paginated,
     person_json,
 )
-from core.models import Commune, Hamlet, Person
-from core.transactions import commit
+from core.models import Commune, Hamlet
+from core.transactions import act, commit
 from core.vietnamese import vietnam_today
 from extensions import db
 
@@ -237,9 +245,9 @@ def api_add_candidacy(hamlet_id: int):
     if type(data.get("person_id")) is not int:
         errors["person_id"] = "Trường này là bắt buộc (số nguyên)."
     else:
-        person = db.session.get(Person, data["person_id"])
-        if person is None:
-            errors["person_id"] = "Không có người này trong sổ đăng ký."
+        person = person_in_scope(data["person_id"])
+        if person is None:  # a foreign id answers like a missing one
+            errors["person_id"] = NOT_IN_SCOPE
         elif person.hamlet_id != hamlet.id:
             errors["person_id"] = f"{person.full_name} không thường trú tại {hamlet.full_name} (R-E1)."
     try:
@@ -267,8 +275,13 @@ def api_confirm_candidate_list(list_id: int):
     candidate_list = _load_list(list_id)
     if not may_edit_list(current_user, candidate_list.hamlet.commune):
         abort(403, "Chỉ Ban chỉ đạo bầu cử của xã mới xác nhận danh sách.")
-    candidate_list.confirm(current_user.id)
-    commit(f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} (API)")
+    summary = f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} (API)"
+
+    def work() -> None:
+        candidate_list.confirm(current_user.id)
+        db.session.flush()  # a concurrent confirmation or reopening meets this one here: 409
+
+    act(summary, work)
     return jsonify(list_json(candidate_list, full=True))
 
 

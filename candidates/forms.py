@@ -38,6 +38,7 @@ class CandidacyForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
+    version = HiddenField()  # the list's version when the page was loaded: a concurrent reopening answers 409
     reason = TextAreaField(_l("Lý do mở lại danh sách"), validators=[DataRequired(REQUIRED), Length(min=5, max=300)],
                            filters=[strip_nfc])
     submit = SubmitField(_l("Mở lại danh sách"))

@@ -37,13 +37,13 @@ from core.access import (
     authorise_commune,
     authorise_hamlet,
     current_term_or_404,
+    person_in_scope,
     round_param,
     scope_communes,
     scope_hamlets,
 )
 from core.accounts import Role
 from core.api import people_filter
-from core.audit import describe
 from core.enums import Education, PartyMembership, PoliticalTheory, Sex
 from core.errors import RuleViolation
 from core.forms import PersonForm
@@ -51,7 +51,7 @@ from core.i18n import tr
 from core.models import Commune, Hamlet, Person
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import XLSX_MIMETYPE
-from core.transactions import commit
+from core.transactions import act, check_version, commit
 from core.vietnamese import fold, vietnam_today
 from extensions import db
 
@@ -213,7 +213,7 @@ def add_candidate(hamlet_id: int):
             if person_form.validate():
                 person = _new_person(person_form, hamlet)
         else:
-            person = db.session.get(Person, form.person_id.data or 0)
+            person = person_in_scope(form.person_id.data)
             if person is None or person.hamlet_id != hamlet.id:
                 form.person_id.errors = [_("Chọn một người trong sổ đăng ký của %(hamlet)s.", hamlet=hamlet.full_name)]
                 person = None
@@ -259,14 +259,20 @@ def confirm_list(list_id: int):
     candidate_list = db.get_or_404(CandidateList, list_id)
     authorise_hamlet(candidate_list.hamlet)
     _ensure_list_editor(candidate_list.hamlet.commune)
-    try:
+    summary = (f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} "
+               f"({len(candidate_list.candidacies)} người)")  # read before the change: no lazy load after it
+
+    def work() -> None:
+        check_version(candidate_list)
         candidate_list.confirm(current_user.id)
+        db.session.flush()  # a colleague's confirmation or reopening meets this one here: 409
+
+    try:
+        act(summary, work)
     except RuleViolation as error:
+        db.session.rollback()
         flash(error.message, "danger")
     else:
-        describe(f"Xác nhận danh sách chính thức người ứng cử {candidate_list.hamlet.full_name} "
-                 f"({len(candidate_list.candidacies)} người)")
-        commit()
         flash(_("Đã xác nhận danh sách chính thức; danh sách đã được khóa."), "success")
     return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                             round_no=candidate_list.round_no))
@@ -279,13 +285,22 @@ def reopen_list(list_id: int):
     authorise_hamlet(candidate_list.hamlet)
     _ensure_list_editor(candidate_list.hamlet.commune)
     form = ReasonForm()
+    if request.method == "GET":
+        form.version.data = candidate_list.version
     if form.validate_on_submit():
-        try:
+        summary = f"Mở lại danh sách người ứng cử {candidate_list.hamlet.full_name}. Lý do: {form.reason.data}"
+
+        def work() -> None:
+            check_version(candidate_list)
             candidate_list.reopen(form.reason.data)
+            db.session.flush()  # a colleague's reopening or confirmation meets this one here: 409
+
+        try:
+            act(summary, work)
         except RuleViolation as error:
+            db.session.rollback()
             flash(error.message, "danger")
         else:
-            commit(f"Mở lại danh sách người ứng cử {candidate_list.hamlet.full_name}. Lý do: {form.reason.data}")
             flash(_("Đã mở lại danh sách; cần xác nhận lại sau khi sửa."), "warning")
             return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                                     round_no=candidate_list.round_no))

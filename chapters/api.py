@@ -10,10 +10,12 @@ from chapters.access import DASHBOARD_READERS, READERS, RECORDERS
 from chapters.models import EXCLUSION_FIELDS, Congress, NomineeSource, chapter_post
 from chapters.targets import load_facts
 from core.access import (
+    NOT_IN_SCOPE,
     allow,
     authorise_district,
     authorise_hamlet,
     current_term_or_404,
+    person_in_scope,
     scope_hamlets,
     user_district_id,
 )
@@ -138,9 +140,9 @@ def get_congress(chapter_id: int):
 
 
 def _person(person_id) -> Person:
-    person = db.session.get(Person, person_id) if isinstance(person_id, int) else None
-    if person is None:
-        raise RuleViolation("Không tìm thấy người.", "person_id")
+    person = person_in_scope(person_id)
+    if person is None:  # a foreign id answers like a missing one
+        raise RuleViolation(NOT_IN_SCOPE, "person_id")
     return person
 
 

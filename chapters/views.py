@@ -23,7 +23,15 @@ from chapters.models import (
 from chapters.pdf import congress_minutes_pdf, period_end, targets_report_pdf
 from chapters.targets import CHART_KEYS, load_facts
 from chapters.workbook import targets_workbook
-from core.access import allow, authorise_district, current_term_or_404, scope_communes, scope_hamlets, user_district_id
+from core.access import (
+    allow,
+    authorise_district,
+    current_term_or_404,
+    person_in_scope,
+    scope_communes,
+    scope_hamlets,
+    user_district_id,
+)
 from core.accounts import Role
 from core.enums import CHAPTER_POSTS, PartyMembership, Post
 from core.errors import RuleViolation
@@ -190,8 +198,8 @@ def add_nominee(congress_id: int):
     record = load_congress(congress_id)
     form = NomineeForm()
     form.person_id.choices = None  # validated by the model (same hamlet), not by a preloaded list
-    person = db.session.get(Person, request.form.get("person_id", type=int) or 0)
-    if person is None:
+    person = person_in_scope(request.form.get("person_id", type=int))
+    if person is None:  # a foreign id answers like a missing one
         flash(_("Chọn một đảng viên."), "danger")
         return _back(record)
     return _act(congress_id, f"Giới thiệu {person.full_name}",
@@ -249,7 +257,7 @@ def record_appointment(congress_id: int):
     record = load_congress(congress_id)
     form = AppointmentForm()
     form.person_id.choices = None
-    person = db.session.get(Person, request.form.get("person_id", type=int) or 0)
+    person = person_in_scope(request.form.get("person_id", type=int))
     if person is None or not form.number.data or form.on.data is None:
         flash(_("Cần chọn người, số và ngày quyết định chỉ định."), "danger")
         return _back(record)

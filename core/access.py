@@ -19,7 +19,9 @@ from sqlalchemy import Select
 
 from core.accounts import Role, User, user_for_token
 from core.bounds import request_json
-from core.models import District, Term, current_term
+from core.citizen_id import masked
+from core.labels import N_
+from core.models import District, Person, Term, current_term
 from extensions import db
 
 F = TypeVar("F", bound=Callable)
@@ -124,6 +126,33 @@ def authorise_hamlet(hamlet) -> None:
         abort(404)
 
 
+# The one answer for an id that is missing or outside the user's scope: ids are sequential, so an answer that named
+# the record (or its commune) would let anyone list the district's registry one id at a time.
+NOT_IN_SCOPE = N_("Không tìm thấy trong phạm vi của bạn.")
+
+
+def reaches_person(person: Person) -> bool:
+    hamlet = person.hamlet
+    commune = hamlet.commune
+    return reaches(current_user, district_id=commune.district_id, commune_id=commune.id, hamlet_id=hamlet.id)
+
+
+def person_in_scope(person_id: object) -> Person | None:
+    """The person behind `person_id` when the current user reaches them; None for a missing and a foreign id alike."""
+    if type(person_id) is not int:
+        return None
+    person = db.session.get(Person, person_id)
+    return person if person is not None and reaches_person(person) else None
+
+
+def load_person(person_id: object) -> Person:
+    """person_in_scope, or 404 with the same words for a missing and a foreign id."""
+    person = person_in_scope(person_id)
+    if person is None:
+        abort(404, _(NOT_IN_SCOPE))
+    return person
+
+
 def authorise_district(district_id: int) -> None:
     if not reaches(current_user, district_id=district_id, commune_id=None) or (
         current_user.commune_id is not None
@@ -177,3 +206,30 @@ def round_param(rounds: int) -> int:
     if type(value) is not int or not 1 <= value <= rounds:
         abort(404, _("Không có vòng bầu này."))
     return value
+
+
+# --------------------------------------------------------------------------------------------------------
+# Personal data by role (Decree 13/2023/NĐ-CP): the whole citizen ID and birth date only for the roles whose
+# work needs them
+# --------------------------------------------------------------------------------------------------------
+
+MASKED_CITIZEN_ID = frozenset({Role.OBSERVER, Role.POLLING_TEAM})  # check-in needs the last digits only
+BIRTH_YEAR_ONLY = frozenset({Role.OBSERVER})
+
+
+def sees_full_citizen_id(user: User | None = None) -> bool:
+    user = user if user is not None else current_user
+    return bool(user and user.is_authenticated and user.role not in MASKED_CITIZEN_ID)
+
+
+def shown_citizen_id(value: str | None) -> str:
+    """The citizen ID as the current user may see it: whole, or its last 4 digits."""
+    return (value or "") if sees_full_citizen_id() else masked(value)
+
+
+def shown_birth_date(value):
+    """The birth date as the current user may see it: the date, or the year alone (an int)."""
+    if value is None or isinstance(value, int) or not (current_user and current_user.is_authenticated) or \
+            current_user.role not in BIRTH_YEAR_ONLY:
+        return value
+    return value.year

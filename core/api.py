@@ -14,7 +14,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import HTTP_STATUS_CODES
 
-from core.access import allow, any_user, authorise_commune, authorise_hamlet, public, scope_communes, scope_hamlets
+from core.access import (
+    allow,
+    any_user,
+    authorise_commune,
+    authorise_hamlet,
+    public,
+    scope_communes,
+    scope_hamlets,
+    sees_full_citizen_id,
+    shown_birth_date,
+    shown_citizen_id,
+)
 from core.accounts import Role
 from core.bounds import DB_INT_MAX, PER_PAGE_MAX, refuse, request_json
 from core.models import Chapter, Commune, Hamlet, Household, Person
@@ -105,8 +116,11 @@ def chapter_json(chapter: Chapter) -> dict:
 
 
 def person_json(person: Person) -> dict:
-    return {"id": person.id, "full_name": person.full_name, "birth_date": person.birth_date.isoformat(),
-            "sex": person.sex.value, "citizen_id": person.citizen_id, "hamlet_id": person.hamlet_id,
+    """A person as the reader's role may see them: the observer gets the birth year and a masked citizen ID."""
+    born = shown_birth_date(person.birth_date)
+    return {"id": person.id, "full_name": person.full_name,
+            **({"birth_year": born} if isinstance(born, int) else {"birth_date": born.isoformat()}),
+            "sex": person.sex.value, "citizen_id": shown_citizen_id(person.citizen_id), "hamlet_id": person.hamlet_id,
             "education": person.education.value, "political_theory": person.political_theory.value,
             "party_member": person.party_member.value}
 
@@ -189,6 +203,8 @@ def list_people():
 def people_filter(stmt, q: str):
     """Diacritic-insensitive name search, or an exact citizen-ID match for digits."""
     if q.isdigit():
+        if not sees_full_citizen_id():  # a prefix search would spell out a masked number digit by digit
+            return stmt.where(Person.citizen_id == q)
         return stmt.where(Person.citizen_id.startswith(q))
     return stmt.where(Person.name_folded.contains(fold(q)))
 

@@ -53,3 +53,15 @@ def make_citizen_id(province_code: str, birth_date: date, sex: str, tail: int) -
     """Build a well-formed number (used by the demo seed and the tests)."""
     century_digit = (birth_date.year - 1900) // 100 * 2 + (1 if sex == "female" else 0)
     return f"{province_code}{century_digit}{birth_date.year % 100:02d}{tail % 1_000_000:06d}"
+
+
+MASK = "•"
+
+
+def masked(value: str | None) -> str:
+    """The citizen ID with all but its last 4 digits hidden ("••••••••1234"), for whoever does not need the whole
+    number (Decree 13/2023/NĐ-CP on personal data): the observer, the polling team's API, a roll posted publicly."""
+    value = value or ""
+    if len(value) <= 4:
+        return MASK * len(value)
+    return MASK * (len(value) - 4) + value[-4:]

@@ -10,6 +10,6 @@ class RuleViolation(Exception):
 
 
 class StaleWrite(Exception):
-    """Someone changed the poll since the page was loaded: answer 409."""
+    """Someone changed the record since the page was loaded: answer 409."""
 
-    message = "Số liệu của cuộc bầu này vừa được người khác thay đổi. Vui lòng tải lại trang và nhập lại."
+    message = "Dữ liệu vừa được người khác thay đổi, hãy tải lại trang."

@@ -17,6 +17,8 @@ from core.access import (
     public,
     scope_communes,
     scope_hamlets,
+    shown_birth_date,
+    shown_citizen_id,
     user_district_id,
 )
 from core.accounts import Role
@@ -38,7 +40,7 @@ from core.models import (
     qualifications_changed,
 )
 from core.transactions import commit
-from core.vietnamese import fold, vietnam_today
+from core.vietnamese import fold, format_date, vietnam_today
 from extensions import db
 
 bp = Blueprint("core", __name__)
@@ -110,6 +112,19 @@ def show_hamlet(hamlet_id: int):
 # ---------------------------------------------------------------------------------------------------------
 # People registry
 # ---------------------------------------------------------------------------------------------------------
+
+@bp.app_template_filter("cid")
+def citizen_id_filter(value: str | None) -> str:
+    """`{{ p.citizen_id|cid }}`: whole or masked, by the reader's role (core.access.shown_citizen_id)."""
+    return shown_citizen_id(value)
+
+
+@bp.app_template_filter("birth")
+def birth_filter(value) -> str:
+    """`{{ p.birth_date|birth }}`: the date, or the year alone for the observer."""
+    shown = shown_birth_date(value)
+    return str(shown) if isinstance(shown, int) else format_date(shown) if shown else ""
+
 
 PEOPLE_READERS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.APPROVING_AUTHORITY, Role.PARTY_COMMITTEE,
                   Role.POLLING_TEAM, Role.OBSERVER)

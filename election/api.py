@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from core.access import allow, public
+from core.access import allow, public, shown_birth_date, shown_citizen_id
 from core.api import api_bp, field_errors, json_body, operation, paginated
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import RawRow
@@ -249,9 +249,14 @@ def api_roll(hamlet_id: int):
 
 
 def _entry_full(entry: VoterEntry) -> dict:
+    """An entry as the reader's role may see it: the polling team and the observer get a masked citizen ID, the
+    observer no birth date (the year only)."""
+    born = shown_birth_date(entry.birth_date)
     return {"id": entry.id, "household_no": entry.household_no, "full_name": entry.full_name,
-            "citizen_id": entry.citizen_id, "birth_date": entry.birth_date.isoformat() if entry.birth_date else None,
-            "birth_year": entry.birth_year, "sex": entry.sex, "address": entry.address}
+            "citizen_id": shown_citizen_id(entry.citizen_id),
+            "birth_date": None if born is None or isinstance(born, int) else born.isoformat(),
+            "birth_year": born if isinstance(born, int) else entry.birth_year, "sex": entry.sex,
+            "address": entry.address}
 
 
 def _json_table(rows: list) -> RawTable:
@@ -293,7 +298,7 @@ def api_import_roll(hamlet_id: int):
                         "sheets": list(choice.names)}), 422
     except RollFileError as error:
         return field_errors({"file": error.message})
-    preview = service.check_roll(table, term, hamlet)
+    preview = service.check_roll(table, term, hamlet, current_user.commune_id)
     result = {"ok": preview.ok, "rows": len(preview.rows), "households": preview.household_count,
               "problems": [{"line": p.line, "field": p.field, "code": p.code, "message": p.message,
                             "message_en": p.message_en} for p in preview.problems], "imported": False}
@@ -302,8 +307,8 @@ def api_import_roll(hamlet_id: int):
         return jsonify(result), 422
     if dry_run:
         return jsonify(result)
-    roll = service.replace_roll(term, hamlet, preview, filename)  # RuleViolation -> 422 by the app handler
-    commit()
+    # RuleViolation -> 422 by the app handler; a concurrent import of the same hamlet -> 409
+    roll = act(None, lambda: service.replace_roll(term, hamlet, preview, filename))
     result.update(imported=True, fingerprint=roll.fingerprint, short_fingerprint=short_fingerprint(roll.fingerprint))
     return jsonify(result)
 

@@ -8,17 +8,17 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.access import allow
+from core.access import allow, sees_full_citizen_id, shown_birth_date, shown_citizen_id
 from core.accounts import Role
 from core.audit import describe
-from core.citizen_id import citizen_id_problem
+from core.citizen_id import citizen_id_problem, masked
 from core.documents import OfficialDocument, Signature
 from core.enums import Sex
 from core.errors import RuleViolation
 from core.models import Term
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
-from core.transactions import commit
+from core.transactions import STALE_MESSAGE, act, audit_export, commit, expected_version
 from core.vietnamese import nfc, vietnam_today
 from election import service
 from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
@@ -76,7 +76,7 @@ def roll_import(hamlet_id: int):
         except RollFileError as error:
             form.file.errors.append(error.message)
         else:
-            preview = service.check_roll(table, term, hamlet)
+            preview = service.check_roll(table, term, hamlet, current_user.commune_id)
             token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
             return _render_preview(hamlet, term, table, preview, token, filename)
     return render_template("election/roll_import.html", hamlet=hamlet, term=term, form=form, lock=lock,
@@ -94,7 +94,8 @@ def _render_preview(hamlet, term, table, preview, token, filename):
     return render_template("election/roll_import_preview.html", hamlet=hamlet, term=term, table=table,
                            preview=preview, problems=problems, hidden=len(preview.problems) - len(problems),
                            lines_with_problems=lines_with_problems, token=token, filename=filename,
-                           sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS)
+                           sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS,
+                           roll_version=service.roll_version(term, hamlet))
 
 
 def _kept_upload(hamlet, term, token: str):
@@ -127,7 +128,7 @@ def roll_preview(hamlet_id: int, token: str):
     except RollFileError as error:
         flash(error.message, "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
-    return _render_preview(hamlet, term, table, service.check_roll(table, term, hamlet), token, filename)
+    return _render_preview(hamlet, term, table, service.check_roll(table, term, hamlet, current_user.commune_id), token, filename)
 
 
 @bp.post("/hamlets/<int:hamlet_id>/roll/import/<token>")
@@ -136,18 +137,25 @@ def roll_commit(hamlet_id: int, token: str):
     hamlet, term = load_hamlet_term(hamlet_id)
     kept, refusal = _kept_upload(hamlet, term, token)
     if kept is None:
+        expected = expected_version()
+        if expected is not None and expected != service.roll_version(term, hamlet):
+            abort(409, _(STALE_MESSAGE))  # the file was imported a moment ago: the second click of a double click
         return refusal
     data, filename = kept
-    try:
+
+    def work():
         # Checked again on the server from the kept bytes and the sheet previewed: nothing else from the browser.
         table = read_rows(filename, data, request.form.get("sheet") or None, hamlet.commune.district.import_limits())
-        preview = service.check_roll(table, term, hamlet)
-        roll = service.replace_roll(term, hamlet, preview, filename)
+        preview = service.check_roll(table, term, hamlet, current_user.commune_id)
+        # The version previewed: a double click on "Nhập" (or a colleague's import since) answers 409.
+        return service.replace_roll(term, hamlet, preview, filename, expected_version=expected_version())
+
+    try:
+        roll = act(None, work)  # replace_roll wrote the summary
     except (RollFileError, RuleViolation) as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
-    commit()
     service.drop_upload(token)
     flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
             f=short_fingerprint(roll.fingerprint)), "success")
@@ -188,8 +196,12 @@ def roll_export(hamlet_id: int):
     roll = service.roll_for(term, hamlet) or abort(404)
     headers = ["Số hộ", "Họ và tên", "Số định danh cá nhân (CCCD)", "Ngày sinh", "Giới tính", "Thôn/Tổ dân phố",
                "Địa chỉ"]
-    rows = [[e.household_no, e.full_name, e.citizen_id, _birth(e), SEX_LABELS.get(e.sex, ""), hamlet.name,
-              e.address] for e in _entries(roll)]
+    rows = [[e.household_no, e.full_name, shown_citizen_id(e.citizen_id), shown_birth_date(_birth(e)),
+             SEX_LABELS.get(e.sex, ""), hamlet.name, e.address] for e in _entries(roll)]
+    if sees_full_citizen_id():
+        audit_export(f"Xuất danh sách cử tri {hamlet.full_name} ({hamlet.commune.full_name}) ra Excel, đủ số định "
+                     f"danh của {len(rows)} hộ", "VoterRoll", roll.id,
+                     (hamlet.commune.district_id, hamlet.commune_id, hamlet.id))
     return _xlsx_response(headers, rows, export_filename("danh-sach-cu-tri", hamlet.code, vietnam_today(), "xlsx"),
                           title="Danh sách cử tri")
 
@@ -206,11 +218,11 @@ def roll_pdf(hamlet_id: int):
         subtitle=f"Bầu cử trưởng {hamlet.kind.label.lower()} {hamlet.name}, nhiệm kỳ {term.name} – "
                  f"ngày bầu cử {term.election_day:%d/%m/%Y}")
     doc.paragraph(f"Tổng số hộ gia đình: {roll.entry_count} (mỗi hộ một người đại diện đi bầu).")
-    # The citizen ID is printed so anyone can recompute the fingerprint from the posted roll
-    # (election.rolls.roll_fingerprint hashes household number, full name and citizen ID).
+    # The roll is posted publicly: the citizen ID shows its last 4 digits only (Decree 13/2023/NĐ-CP), enough for
+    # a voter to find their line; the fingerprint is checked against the stored roll, not recomputed from paper.
     doc.table(["STT", "Số hộ", "Họ và tên", "Năm sinh", "Giới tính", "Số định danh", "Địa chỉ"],
               [[i, e.household_no, e.full_name, e.birth_date.year if e.birth_date else (e.birth_year or ""),
-                SEX_LABELS.get(e.sex, ""), e.citizen_id, e.address] for i, e in enumerate(_entries(roll), 1)],
+                SEX_LABELS.get(e.sex, ""), masked(e.citizen_id), e.address] for i, e in enumerate(_entries(roll), 1)],
               col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.6, 2.4], align=["center", "center", "left", "center",
                                                                        "center", "center", "left"])
     doc.signatures([Signature("TỔ TRƯỞNG", authority="TM. TỔ BẦU CỬ")])

@@ -60,7 +60,8 @@ class RollContext:
     election_day: date
     hamlet_aliases: tuple[str, ...] = ()
     # citizen ID -> hamlet name, for people already on the roll of another hamlet of the commune/district.
-    registered_elsewhere: Mapping[str, str] = field(default_factory=dict)
+    # citizen ID -> the other hamlet holding it; None: a hamlet the reader may not be told (another commune's)
+    registered_elsewhere: Mapping[str, str | None] = field(default_factory=dict)
     rules: RollRules = RollRules()
 
 
@@ -442,11 +443,16 @@ def _validate(table: RawTable, ctx: RollContext) -> RollPreview:
                 first = first_citizen.setdefault(citizen_id, line)
                 if first != line:
                     duplicate_citizens.setdefault(citizen_id, [first]).append(line)
-                elsewhere = registered_elsewhere.get(citizen_id)
-                if elsewhere is not None and _hamlet_key(elsewhere) not in target_keys:
-                    add("citizen_id", "registered_elsewhere",
-                        f"Số định danh {citizen_id} đã có trong danh sách cử tri của {nfc(elsewhere)}.",
-                        f"Citizen ID {citizen_id} is already on the voter roll of {nfc(elsewhere)}.")
+                if citizen_id in registered_elsewhere:
+                    elsewhere = registered_elsewhere[citizen_id]
+                    if elsewhere is None:
+                        add("citizen_id", "registered_elsewhere",
+                            f"Số định danh {citizen_id} đã có trong danh sách cử tri của một thôn khác.",
+                            f"Citizen ID {citizen_id} is already on the voter roll of another hamlet.")
+                    elif _hamlet_key(elsewhere) not in target_keys:
+                        add("citizen_id", "registered_elsewhere",
+                            f"Số định danh {citizen_id} đã có trong danh sách cử tri của {nfc(elsewhere)}.",
+                            f"Citizen ID {citizen_id} is already on the voter roll of {nfc(elsewhere)}.")
 
         cached_hamlet = hamlet_cache.get(raw_hamlet)
         if cached_hamlet is None:

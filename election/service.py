@@ -19,7 +19,7 @@ from flask_login import current_user
 from itsdangerous import URLSafeSerializer
 
 from core.audit import describe, record
-from core.errors import RuleViolation
+from core.errors import RuleViolation, StaleWrite
 from core.keys import retired_keys, signing_keys
 from core.models import Commune, Hamlet, Person, Term, current_term
 from core.vietnamese import fold, utcnow
@@ -60,38 +60,44 @@ def roll_for(term: Term, hamlet: Hamlet, create: bool = False) -> VoterRoll | No
     return roll
 
 
-def registered_elsewhere(term: Term, hamlet: Hamlet) -> dict[str, str]:
+def registered_elsewhere(term: Term, hamlet: Hamlet, reader_commune_id: int | None = None) -> dict[str, str | None]:
     """citizen ID -> the other hamlet where the person is registered (people registry of the district, then
-    the other hamlets' rolls of the term): a household representative votes in one hamlet only (R-V1)."""
-    def label(name: str, commune: str) -> str:
+    the other hamlets' rolls of the term): a household representative votes in one hamlet only (R-V1).
+
+    `reader_commune_id`: the commune of the user who will read the answer; a hamlet of another commune is not named
+    to them (None in the mapping: "another hamlet"). None: the district office, which may see every name."""
+    def label(name: str, commune: str, commune_id: int) -> str | None:
+        if reader_commune_id is not None and commune_id != reader_commune_id:
+            return None
         return f"{name} ({commune})"
 
-    found: dict[str, str] = {}
+    found: dict[str, str | None] = {}
     people = db.session.execute(
-        db.select(Person.citizen_id, Hamlet.name, Commune.name).select_from(Person)
+        db.select(Person.citizen_id, Hamlet.name, Commune.name, Commune.id).select_from(Person)
         .join(Hamlet, Person.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id).where(Commune.district_id == term.district_id, Hamlet.id != hamlet.id))
-    for citizen_id, hamlet_name, commune_name in people:
-        found[citizen_id] = label(hamlet_name, commune_name)
+    for citizen_id, hamlet_name, commune_name, commune_id in people:
+        found[citizen_id] = label(hamlet_name, commune_name, commune_id)
     entries = db.session.execute(
-        db.select(VoterEntry.citizen_id, Hamlet.name, Commune.name).select_from(VoterEntry)
+        db.select(VoterEntry.citizen_id, Hamlet.name, Commune.name, Commune.id).select_from(VoterEntry)
         .join(VoterRoll, VoterEntry.roll_id == VoterRoll.id).join(Hamlet, VoterRoll.hamlet_id == Hamlet.id)
         .join(Commune, Hamlet.commune_id == Commune.id)
         .where(VoterRoll.term_id == term.id, VoterRoll.hamlet_id != hamlet.id))
-    for citizen_id, hamlet_name, commune_name in entries:
-        found.setdefault(citizen_id, label(hamlet_name, commune_name))
+    for citizen_id, hamlet_name, commune_name, commune_id in entries:
+        found.setdefault(citizen_id, label(hamlet_name, commune_name, commune_id))
     # Someone registered in this hamlet too is not "elsewhere" (moved, registry not updated): keep quiet.
     here = set(db.session.scalars(db.select(Person.citizen_id).where(Person.hamlet_id == hamlet.id)))
     return {cid: name for cid, name in found.items() if cid not in here}
 
 
-def roll_context(term: Term, hamlet: Hamlet) -> RollContext:
-    return RollContext(hamlet_name=hamlet.name, election_day=term.election_day,
-                       hamlet_aliases=(hamlet.full_name,), registered_elsewhere=registered_elsewhere(term, hamlet))
+def roll_context(term: Term, hamlet: Hamlet, reader_commune_id: int | None = None) -> RollContext:
+    return RollContext(hamlet_name=hamlet.name, election_day=term.election_day, hamlet_aliases=(hamlet.full_name,),
+                       registered_elsewhere=registered_elsewhere(term, hamlet, reader_commune_id))
 
 
-def check_roll(table: RawTable, term: Term, hamlet: Hamlet) -> RollPreview:
-    """validate_roll plus the storage limits of VoterEntry (a too-long value would fail on PostgreSQL)."""
-    preview = validate_roll(table, roll_context(term, hamlet))
+def check_roll(table: RawTable, term: Term, hamlet: Hamlet, reader_commune_id: int | None = None) -> RollPreview:
+    """validate_roll plus the storage limits of VoterEntry (a too-long value would fail on PostgreSQL);
+    `reader_commune_id` as in registered_elsewhere."""
+    preview = validate_roll(table, roll_context(term, hamlet, reader_commune_id))
     extra = []
     for row in preview.rows:
         if len(row.household_no) > _MAX_HOUSEHOLD_NO:
@@ -165,10 +171,21 @@ def insert_entries(roll_id: int, rows: Iterable[RollRow]) -> None:
     connection.exec_driver_sql(sql, entry_rows(roll_id, rows, iso_dates=connection.dialect.name == "sqlite"))
 
 
-def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str) -> VoterRoll:
+def roll_version(term: Term, hamlet: Hamlet) -> int:
+    """The version of the hamlet's roll (0: none yet), which an import page sends back with its commit."""
+    return db.session.scalar(db.select(VoterRoll.version).where(VoterRoll.term_id == term.id,
+                                                                 VoterRoll.hamlet_id == hamlet.id)) or 0
+
+
+def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str,
+                 expected_version: int | None = None) -> VoterRoll:
     """Replace the hamlet's roll by the checked rows in the current transaction (the caller commits).
 
-    All or nothing: refuses a preview with any problem, and a roll already used on election day.
+    All or nothing: refuses a preview with any problem, and a roll already used on election day. The roll row is
+    locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite's single writer serialises), so two imports of the same
+    hamlet run one after the other; `expected_version` (the version previewed, 0 for no roll) makes the second of
+    a double submit a StaleWrite (409) instead of a second replacement. Two first imports at once meet on the
+    unique (term, hamlet) key: IntegrityError, 409 too.
     """
     if not preview.ok:
         raise RuleViolation(f"Tệp còn {len(preview.problems)} lỗi; chưa nhập dòng nào.")
@@ -177,12 +194,20 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
     reason = import_lock_reason(term, hamlet)
     if reason:
         raise RuleViolation(reason)
-    existing = roll_for(term, hamlet)
+    existing: VoterRoll | None = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term.id,
+                                                             VoterRoll.hamlet_id == hamlet.id)
+                                 .with_for_update().execution_options(populate_existing=True))
+    if expected_version is not None and (existing.version if existing else 0) != expected_version:
+        raise StaleWrite()
     previous = existing.entry_count if existing else 0
     summary = (f"Nhập danh sách cử tri {hamlet.full_name} ({hamlet.commune.full_name}) từ «{filename}»: "
                f"{len(preview.rows)} hộ" + (f", thay {previous} hộ trước đó" if previous else ""))
     describe(summary[:300])
-    roll = existing or roll_for(term, hamlet, create=True)
+    roll = existing
+    if roll is None:  # the first import; a concurrent first import meets this one on the unique key: 409
+        roll = VoterRoll(term=term, hamlet=hamlet)
+        db.session.add(roll)
+        db.session.flush()
     db.session.execute(sa.delete(VoterEntry).where(VoterEntry.roll_id == roll.id))
     with _no_gc():
         insert_entries(roll.id, preview.rows)

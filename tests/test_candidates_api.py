@@ -58,7 +58,9 @@ def test_bad_input_answers_422_with_field_errors(world, make_user, api_headers, 
                            json={"person_id": world.other_person.id, "proposed_by": "someone"})
     assert response.status_code == 422
     errors = response.get_json()["errors"]
-    assert "R-E1" in errors["person_id"] and "proposed_by" in errors
+    # Someone of another commune is out of this committee's scope: answered like a missing id, not named.
+    assert errors["person_id"] == "Không tìm thấy trong phạm vi của bạn." and "proposed_by" in errors
+    assert world.other_person.full_name not in response.get_data(as_text=True)
 
     candidate_list = draft_list(world.needs_exception)
     party = api_headers(make_user(Role.PARTY_COMMITTEE, commune=world.commune))

@@ -72,12 +72,3 @@ def visible_enrolments(course: Course) -> list[Enrolment]:
     if current_user.commune_id is not None:
         stmt = stmt.where(Hamlet.commune_id == current_user.commune_id)
     return list(db.session.scalars(stmt).unique())
-
-
-def reaches_person(person: Person) -> bool:
-    commune = person.hamlet.commune
-    if current_user.role == Role.ADMIN:
-        return True
-    if current_user.commune_id is not None:
-        return commune.id == current_user.commune_id
-    return commune.district_id == current_user.district_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from core.access import allow
+from core.access import NOT_IN_SCOPE, allow, person_in_scope
 from core.api import (
     LIST_PARAMS,
     PAGE_SCHEMA,
@@ -17,7 +17,7 @@ from core.api import (
     paginated,
 )
 from core.audit import describe
-from core.models import Person, Term, current_term
+from core.models import Term, current_term
 from core.transactions import commit
 from core.vietnamese import vietnam_today
 from extensions import db
@@ -106,9 +106,9 @@ def api_enrol(course_id: int):
     if not isinstance(body, dict) or ("person_id" in body) == ("filter" in body):
         return field_errors({"person_id": "Cần đúng một trong hai: person_id hoặc filter."})
     if "person_id" in body:
-        person = db.session.get(Person, body["person_id"]) if isinstance(body["person_id"], int) else None
-        if person is None:
-            return field_errors({"person_id": "Không tìm thấy người này."})
+        person = person_in_scope(body["person_id"])
+        if person is None:  # a foreign id answers like a missing one
+            return field_errors({"person_id": NOT_IN_SCOPE})
         enrolment = course.enrol(person, vietnam_today(), source="Ghi danh từng người (API)")
         added, skipped = [enrolment], 0
         describe(f"Ghi danh {person.full_name} vào khóa «{course.name}»")

@@ -23,7 +23,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from core.access import allow, scope_communes
+from core.access import (
+    allow,
+    load_person,
+    reaches_person,
+    scope_communes,
+    sees_full_citizen_id,
+    shown_birth_date,
+    shown_citizen_id,
+)
 from core.accounts import Role
 from core.api import people_filter
 from core.audit import describe
@@ -32,7 +40,7 @@ from core.i18n import tr
 from core.models import Commune, District, Hamlet, Person, Position, Term, current_term
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
-from core.transactions import commit
+from core.transactions import audit_export, commit
 from core.vietnamese import vietnam_today
 from extensions import db
 from training.access import (
@@ -42,7 +50,6 @@ from training.access import (
     load_course,
     load_session,
     may_edit,
-    reaches_person,
     scope_courses,
     visible_enrolments,
 )
@@ -292,7 +299,7 @@ def enrol(course_id: int):
 @allow(*EDITORS)
 def enrol_person(course_id: int, person_id: int):
     course = load_course(course_id, edit=True)
-    person = db.get_or_404(Person, person_id)
+    person = load_person(person_id)
     try:
         course.enrol(person, vietnam_today(), source="Ghi danh từng người")
     except RuleViolation as error:
@@ -478,11 +485,14 @@ def export_enrolments(course_id: int):
     for n, e in enumerate(enrolments, start=1):
         result = course.completion_of(counts.get(e.id, 0))
         status = ("Hoàn thành" if e.completed_on else "Không hoàn thành") if course.closed else "Đang học"
-        rows.append([n, e.person.full_name, e.person.birth_date, e.person.citizen_id,
+        rows.append([n, e.person.full_name, shown_birth_date(e.person.birth_date), shown_citizen_id(e.person.citizen_id),
                      posts.get(e.person_id, ""), e.person.hamlet.name, e.person.hamlet.commune.name,
                      f"{result.attended}/{result.sessions}", status])
     headers = ["STT", "Họ và tên", "Ngày sinh", "Số định danh", "Chức danh", "Thôn, TDP", "Xã", "Số buổi dự",
                "Kết quả"]
+    if sees_full_citizen_id() and rows:
+        audit_export(f"Xuất danh sách học viên khóa «{course.name}» ra Excel, đủ số định danh của {len(rows)} người",
+                     "Course", course.id, (course.district_id, course.commune_id, None))
     return _xlsx(workbook_bytes([SheetSpec("Học viên", headers, rows, text_columns=(3,))]),
                  export_filename("hoc-vien", f"khoa-{course.id}", vietnam_today(), "xlsx"))
 
@@ -552,7 +562,7 @@ def export_coverage():
     people = {p.id: p for p in db.session.scalars(db.select(Person).where(
         Person.id.in_([g.person_id for g in data.gaps])).options(joinedload(Person.hamlet).joinedload(Hamlet.commune)))}
     posts = post_labels(list(people))
-    missing = [[n, people[g.person_id].full_name, people[g.person_id].citizen_id, posts.get(g.person_id, ""),
+    missing = [[n, people[g.person_id].full_name, shown_citizen_id(people[g.person_id].citizen_id), posts.get(g.person_id, ""),
                 people[g.person_id].hamlet.name, people[g.person_id].hamlet.commune.name, "; ".join(g.reasons)]
                for n, g in enumerate(data.gaps, start=1)]
     book = workbook_bytes([
@@ -563,6 +573,9 @@ def export_coverage():
     # Named after the commune when filtered to one (a commune user always is), else after the district.
     code = next(c.code for c in data.communes if c.id == data.commune_id) if data.commune_id else \
         db.get_or_404(District, data.district_id).code
+    if sees_full_citizen_id() and missing:
+        audit_export(f"Xuất báo cáo bồi dưỡng ra Excel, đủ số định danh của {len(missing)} người chưa bồi dưỡng",
+                     "District", data.district_id, (data.district_id, data.commune_id, None))
     return _xlsx(book, export_filename("bao-phu-boi-duong", code, vietnam_today(), "xlsx"))
 
 
