@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 from itsdangerous import URLSafeSerializer
 
+from core.access import sees_full_citizen_id
 from core.audit import describe, record
 from core.errors import RuleViolation, StaleWrite
 from core.keys import retired_keys, signing_keys
@@ -233,12 +234,17 @@ def refresh_roll(roll: VoterRoll) -> None:
 
 
 def entry_search(stmt, q: str):
-    """Name without diacritics, citizen ID (digits, 9+) or household number."""
+    """Name without diacritics, citizen ID (digits, 9+) or household number.
+
+    A role that sees citizen IDs masked (the polling team) finds a person by the whole number only: a prefix search
+    would let it read a masked number digit by digit (issue 14)."""
     q = q.strip()
     if not q:
         return stmt
     if q.isdigit() and len(q) >= 9:
-        return stmt.where(VoterEntry.citizen_id.startswith(q))
+        if sees_full_citizen_id():
+            return stmt.where(VoterEntry.citizen_id.startswith(q))
+        return stmt.where(VoterEntry.citizen_id == q)
     folded = fold(q)
     return stmt.where(sa.or_(VoterEntry.name_folded.contains(folded), VoterEntry.household_no == q,
                              VoterEntry.household_no.ilike(f"{q}%")))

@@ -93,6 +93,20 @@ def test_polling_team_api_returns_masked_citizen_ids(ready, app, api_headers, cl
     assert setup.people[0].citizen_id not in body
 
 
+def test_the_polling_team_finds_a_citizen_id_only_whole_never_by_its_first_digits(ready, app, api_headers, client):
+    """The team sees the last 4 digits; a prefix search would let it read the others one query at a time."""
+    setup = ready()
+    import_through_pages(client_for(app, setup.committee), setup.hamlet, csv_bytes(roll_rows(4)))
+    full = roll_rows(4)[0][3]
+    url = f"/api/v1/hamlets/{setup.hamlet.id}/roll?q="
+
+    def found(user, q):
+        return client.get(url + q, headers=api_headers(user)).get_json()["total"]
+
+    assert found(setup.team, full[:9]) == 0 and found(setup.team, full) == 1
+    assert found(setup.committee, full[:9]) >= 1  # the committee sees whole numbers and may search by prefix
+
+
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data))
 
