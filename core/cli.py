@@ -1,14 +1,17 @@
-"""Command-line tools of the kernel: `flask users create-admin`, `flask audit verify`."""
+"""Command-line tools of the kernel: `flask users create-admin`, `flask users prune-login-attempts`, `flask audit verify`."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from core.accounts import Role, User
+from core.accounts import LoginAttempt, Role, User
 from core.audit import describe, set_actor, verify_chain
+from core.vietnamese import utcnow
 from extensions import db
 
 users_cli = AppGroup("users", help="Người dùng.")
@@ -32,6 +35,18 @@ def create_admin(username: str, full_name: str, password: str) -> None:
     describe(f"Tạo quản trị viên {username}")
     db.session.commit()
     click.echo(f"Đã tạo quản trị viên «{user.username}».")
+
+
+@users_cli.command("prune-login-attempts")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650),
+              help="Giữ các lần đăng nhập trong chừng ấy ngày gần nhất.")
+def prune_login_attempts(days: int) -> None:
+    """Delete login attempts older than DAYS: every attempt is recorded (the throttle reads only the last hour), so
+    the table grows with every election Sunday; run it from cron."""
+    cutoff = utcnow() - timedelta(days=days)
+    removed = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount
+    db.session.commit()
+    click.echo(f"Đã xoá {removed} lần đăng nhập cũ hơn {days} ngày.")
 
 
 @audit_cli.command("verify")

@@ -633,7 +633,8 @@ def _check_age(born: date | None, year: int, day: date, day_text: str, rules: Ro
 def roll_fingerprint(rows: Iterable[tuple[str, str, str]], already_clean: bool = False) -> str:
     """SHA-256 (hex, lower case) of the roll's canonical form, to print on the posted roll and the minutes.
 
-    Canonical form, recomputable by anyone from the posted roll:
+    Canonical form, recomputable by anyone holding the whole roll (the commune's copy and its export: the roll
+    posted on the noticeboard masks citizen IDs, so there the fingerprint is compared with the stored one):
       1. each row is (household_no, full_name, citizen_id), each value NFC-normalised, runs of white
          space collapsed to one space, leading/trailing space removed (no case change);
       2. each row is written as a compact JSON array with non-ASCII kept as is, e.g.

@@ -13,6 +13,7 @@ from app import create_app
 from core.accounts import ApiToken, LoginAttempt, LoginOutcome, Role, User
 from core.audit import AuditEntry
 from core.throttle import FailureCounts, ThrottlePolicy, growing_delay, login_wait
+from core.vietnamese import utcnow
 from extensions import db
 
 A = {"REMOTE_ADDR": "203.0.113.10"}
@@ -241,3 +242,15 @@ def test_an_address_shared_by_many_phones_waits_a_minute_at_most_for_a_strangers
     assert login_wait(sweep, now, policy) == timedelta(minutes=1)
     hammered = FailureCounts(address_failures=40, address_last_failure=now, pair_failures=30, pair_last_failure=now)
     assert login_wait(hammered, now, policy) == timedelta(minutes=15)
+
+
+def test_old_login_attempts_are_pruned_by_the_cli_and_recent_ones_kept(app, runner):
+    now = utcnow()
+    db.session.add_all([LoginAttempt(username="cu", remote_addr="192.0.2.1", outcome=LoginOutcome.FAILED,
+                                     at=now - timedelta(days=120)),
+                        LoginAttempt(username="moi", remote_addr="192.0.2.1", outcome=LoginOutcome.FAILED,
+                                     at=now - timedelta(days=2))])
+    db.session.commit()
+    result = runner.invoke(args=["users", "prune-login-attempts", "--days", "90"])
+    assert result.exit_code == 0 and "Đã xoá 1 lần đăng nhập" in result.output
+    assert list(db.session.scalars(db.select(LoginAttempt.username))) == ["moi"]
