@@ -408,6 +408,28 @@ def test_observer_reads_a_recognised_poll_in_english_without_any_form(browse, de
     browse.check(page)
 
 
+def test_district_office_issues_an_api_token_and_revokes_it_after_confirming(browse, demo):
+    page = browse.login("tcnv.binhson")
+    page.get_by_role("link", name="Tài khoản", exact=True).click()
+    expect(heading(page)).to_have_text("Mã truy cập API")
+    browse.check(page)
+    page.get_by_placeholder("Tên gợi nhớ").fill("Máy quét phòng họp")
+    page.get_by_role("button", name="Cấp mã mới").click()
+    expect(page.locator("main .flash.warning code")).to_be_visible()
+    row = page.locator("tr").filter(has_text="Máy quét phòng họp")
+    expect(row.get_by_text("còn hiệu lực")).to_be_visible()
+    browse.check(page)
+    # The confirmation comes from static/app.js (data-confirm; no inline handler under the CSP): refusing keeps it.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="Thu hồi").click()
+    expect(row.get_by_text("còn hiệu lực")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Thu hồi").click()
+    expect(flash(page)).to_have_text("Đã thu hồi mã truy cập «Máy quét phòng họp».")
+    expect(page.locator("tr").filter(has_text="Máy quét phòng họp").get_by_text("đã thu hồi")).to_be_visible()
+    browse.check(page)
+
+
 def test_admin_creates_an_account_that_can_sign_in(browse, demo):
     page = browse.login("admin")
     expect_home(page, "Toàn hệ thống")
