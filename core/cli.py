@@ -44,7 +44,9 @@ def prune_login_attempts(days: int) -> None:
     """Delete login attempts older than DAYS: every attempt is recorded (the throttle reads only the last hour), so
     the table grows with every election Sunday; run it from cron."""
     cutoff = utcnow() - timedelta(days=days)
-    removed = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount
+    old = LoginAttempt.at < cutoff
+    removed = db.session.scalar(sa.select(sa.func.count(LoginAttempt.id)).where(old))
+    db.session.execute(sa.delete(LoginAttempt).where(old))
     db.session.commit()
     click.echo(f"Đã xoá {removed} lần đăng nhập cũ hơn {days} ngày.")
 
