@@ -6,7 +6,7 @@ import io
 import re
 
 from factories_ballots import HEADERS_VI, roll_rows, upload
-from openpyxl import Workbook
+from hostile_files import book
 
 from candidates.imports import TEMPLATE_HEADERS
 from candidates.models import Candidacy
@@ -15,20 +15,6 @@ from core.audit import AuditEntry
 from core.models import District
 from election.models import VoterEntry, VoterRoll
 from extensions import db
-
-
-def _workbook(*sheets: tuple[str, str, list[list]], active: int = 0) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, state, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.sheet_state = state
-        for row in rows:
-            sheet.append(row)
-    book.active = active
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _roll(n: int, start: int = 1) -> list[list]:
@@ -43,7 +29,7 @@ def _households(hamlet) -> list[str]:
 def test_a_hidden_first_sheet_is_left_aside_and_named_and_can_be_previewed_on_purpose(ready, login, client):
     setup = ready()
     login(setup.committee)
-    data = _workbook(("Năm 2019", "hidden", _roll(5, start=100)), ("Năm 2025", "visible", _roll(3)), active=1)
+    data = book(("Năm 2019", "hidden", _roll(5, start=100)), ("Năm 2025", "visible", _roll(3)), active=1)
     response, token = upload(client, setup.hamlet, data, "ds.xlsx")
     page = response.get_data(as_text=True)
     assert token and "3 hộ sẽ được nhập" in page
@@ -57,7 +43,7 @@ def test_a_hidden_first_sheet_is_left_aside_and_named_and_can_be_previewed_on_pu
 def test_an_instructions_sheet_beside_the_roll_asks_nothing(ready, login, client):
     setup = ready()
     login(setup.committee)
-    data = _workbook(("Hướng dẫn", "visible", [["Mỗi dòng một hộ."], ["Ngày sinh: ngày/tháng/năm."]]),
+    data = book(("Hướng dẫn", "visible", [["Mỗi dòng một hộ."], ["Ngày sinh: ngày/tháng/năm."]]),
                      ("Danh sách", "visible", _roll(4)), active=0)
     response, token = upload(client, setup.hamlet, data, "ds.xlsx")
     assert token and "4 hộ sẽ được nhập" in response.get_data(as_text=True)
@@ -66,7 +52,7 @@ def test_an_instructions_sheet_beside_the_roll_asks_nothing(ready, login, client
 def test_two_visible_rolls_make_the_committee_choose_and_the_choice_is_what_is_imported(ready, login, client):
     setup = ready()
     login(setup.committee)
-    data = _workbook(("Đợt 1", "visible", _roll(3)), ("Đợt 2", "visible", _roll(6, start=10)), active=0)
+    data = book(("Đợt 1", "visible", _roll(3)), ("Đợt 2", "visible", _roll(6, start=10)), active=0)
     response, token = upload(client, setup.hamlet, data, "ds.xlsx")
     page = response.get_data(as_text=True)
     assert "Tệp có 2 trang tính có danh sách («Đợt 1», «Đợt 2»): hãy chọn trang cần nhập." in page
@@ -83,7 +69,7 @@ def test_the_api_names_the_sheets_to_choose_from(ready, client):
     record, secret = ApiToken.issue(setup.committee, "test")
     db.session.add(record)
     db.session.commit()
-    data = _workbook(("Đợt 1", "visible", _roll(3)), ("Đợt 2", "visible", _roll(6, start=10)))
+    data = book(("Đợt 1", "visible", _roll(3)), ("Đợt 2", "visible", _roll(6, start=10)))
 
     def post(**fields):
         return client.post(f"/api/v1/hamlets/{setup.hamlet.id}/roll", headers={"Authorization": f"Bearer {secret}"},
@@ -101,7 +87,7 @@ def test_two_candidate_lists_in_one_workbook_ask_which_and_the_chosen_one_is_imp
     login(make_user(Role.COMMUNE_COMMITTEE, commune=world.commune))
     first = [world.hamlet.code, "Nguyễn Văn Ánh", world.eligible.citizen_id, "02/04/1975", ""]
     second = [world.hamlet.code, "Trần Thị Ước", world.needs_exception.citizen_id, "09/08/1980", ""]
-    data = _workbook(("Nháp", "visible", [list(TEMPLATE_HEADERS), first]),
+    data = book(("Nháp", "visible", [list(TEMPLATE_HEADERS), first]),
                      ("Chính thức", "visible", [list(TEMPLATE_HEADERS), second]))
 
     def post(**fields):
@@ -137,7 +123,7 @@ def test_the_district_sets_the_upload_limits_and_a_longer_roll_is_refused_naming
         "import_max_columns": "20"}).get_data(as_text=True)
     client.post("/logout")
     login(setup.committee)
-    response, token = upload(client, setup.hamlet, _workbook(("DS", "visible", _roll(120))), "ds.xlsx")
+    response, token = upload(client, setup.hamlet, book(("DS", "visible", _roll(120))), "ds.xlsx")
     assert token is None
     assert "có dữ liệu đến dòng 121, cột G, vượt giới hạn 100 dòng, 20 cột" in response.get_data(as_text=True)
     assert _households(setup.hamlet) == []
