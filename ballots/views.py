@@ -133,12 +133,18 @@ def batch_progress(batch_id: int):
 @allow(*READERS)
 def accounting(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id)
+    term = term_for(hamlet)
+    latest = Poll.latest_of(term.id, hamlet.id) if term else None
+    if "round_no" not in request.args and latest is not None and latest.round_no != 1:
+        # An old link without its round: the open round, never silently round 1 (issue 15).
+        return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=latest.round_no))
     result = poll_accounting(poll) if poll else None
     account = account_for(poll) if poll else None
     figures = FiguresForm(obj=account) if account else FiguresForm()
+    closed = poll is not None and not poll.is_open_round  # a round a re-vote closed: read-only
     return render_template("ballots/accounting.html", hamlet=hamlet, poll=poll, result=result, figures=figures,
-                           mark=MarkForm(), round_no=poll_round(),
-                           can_edit=current_user.role in (*ACCOUNTANTS, Role.ADMIN))
+                           mark=MarkForm(), round_no=poll_round(), open_poll=latest, closed=closed,
+                           can_edit=current_user.role in (*ACCOUNTANTS, Role.ADMIN) and not closed)
 
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/figures")

@@ -26,11 +26,11 @@ from election.board import board_data
 from election.calculator import MSG_NOT_OBJECT, count_response
 from election.counting import (
     NEXT_STEP_LABELS,
+    accepted_rows,
     choose_entry,
     poll_candidates,
     poll_entries,
     poll_result,
-    result_rows,
     send_back,
     submit_entry,
 )
@@ -168,7 +168,7 @@ def poll_outcome(poll_id: int):
     result = poll_result(poll)
     body = {"poll": poll_json(poll), "result": None}
     if result is not None:
-        rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
+        rows = accepted_rows(result)
         due = recognition_due(poll)
         body["result"] = {
             "outcome": result.outcome, "winner_candidacy_id": result.winner_candidacy_id,

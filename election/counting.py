@@ -23,7 +23,7 @@ from election.models import (
     count_accepting,
     problems_from,
 )
-from election.rules import CountInput, CountMode, CountOutcome, evaluate_count
+from election.rules import CountInput, CountMode, CountOutcome, Denominator, evaluate_count
 from extensions import db
 
 AGREE, DISAGREE = "agree", "disagree"
@@ -211,6 +211,29 @@ def result_rows(poll: Poll, figures: Figures, winner: str | None = None) -> list
                       rounded_share(s.of_total_households), rounded_share(s.of_present),
                       rounded_share(s.of_valid_ballots), s.candidate_id == winner)
             for s in outcome.shares]
+
+
+def accepted_rows(result: CountResult) -> list[ResultRow]:
+    """The rows of an accepted count from its stored figures only (households, mode, ballots, votes): nothing read
+    from live tables (check-ins, the poll's meeting record) moves a result once accepted (issue 15)."""
+    poll = result.poll
+    candidates = poll_candidates(poll)
+    names = {str(c.id): c.person.full_name for c in candidates}
+    figures = result.figures
+    ids = [str(c.id) for c in candidates] if set(figures.votes) == {str(c.id) for c in candidates} \
+        else sorted(figures.votes, key=int)
+    count = CountInput(
+        mode=cast(CountMode, result.mode), total_households=result.total_households,
+        households_present=result.households_present, ballots_issued=figures.ballots_issued,
+        ballots_returned=figures.ballots_returned, valid_ballots=figures.valid_ballots,
+        invalid_ballots=figures.invalid_ballots, candidates=tuple((i, figures.votes[i]) for i in ids),
+        against=figures.against if len(ids) == 1 else 0, seats=SEATS,
+        denominator=cast(Denominator, result.denominator or poll.rules.winner_denominator))
+    winner = str(result.winner_candidacy_id or "")
+    return [ResultRow(s.candidate_id, names.get(s.candidate_id, s.candidate_id), s.votes,
+                      rounded_share(s.of_total_households), rounded_share(s.of_present),
+                      rounded_share(s.of_valid_ballots), s.candidate_id == winner)
+            for s in evaluate_count(count, poll.rules).shares]
 
 
 SCANNING = (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY)

@@ -161,6 +161,8 @@ class Poll(Model):
     # household), so later edits of the household list do not move the quorum or the R-V7 denominator.
     total_households: Mapped[int | None]
     households_present_typed: Mapped[int | None]  # None: taken from the check-in count (election.voters)
+    # The check-in count frozen when voting ended (start_counting): check-ins after that never move the figures.
+    checked_in_at_close: Mapped[int | None]
     board_members: Mapped[list] = mapped_column(sa.JSON, default=list)  # R-V6: 3–5 names
     witnesses: Mapped[list] = mapped_column(sa.JSON, default=list)  # R-V6: 2 household witnesses
     counting_started_at: Mapped[datetime | None]
@@ -201,19 +203,57 @@ class Poll(Model):
             db.session.add(poll)
         return poll
 
+    @classmethod
+    def latest_of(cls, term_id: int, hamlet_id: int) -> Poll | None:
+        """The open round of a hamlet: its last round (a re-vote closes the round before it, R-V8)."""
+        return db.session.scalar(db.select(cls).where(cls.term_id == term_id, cls.hamlet_id == hamlet_id)
+                                 .order_by(cls.round_no.desc()).limit(1))
+
+    @property
+    def is_open_round(self) -> bool:
+        """False for a round a re-vote closed: its pages are read-only."""
+        latest = Poll.latest_of(self.term_id, self.hamlet_id) if self.id is not None else None
+        return latest is None or latest.round_no <= self.round_no
+
     # -- figures of the meeting ---------------------------------------------------------------------
     def checked_in(self) -> int:
+        """Households checked in: the live count while voting, the count frozen when voting ended after that."""
+        if self.checked_in_at_close is not None and self.status != PollStatus.VOTING:
+            return self.checked_in_at_close
+        return self.live_checked_in()
 
+    def live_checked_in(self) -> int:
+        if self.id is None:
+            return 0
         return db.session.scalar(db.select(db.func.count(CheckIn.id)).where(CheckIn.poll_id == self.id)) or 0
 
     @property
     def households_present(self) -> int | None:
-        """Typed by the team, or else the number of households checked in (None before anybody came)."""
+        """Typed by the team, or else the number of households checked in (None before anybody came); frozen
+        from the end of voting on (start_counting)."""
         if self.households_present_typed is not None:
             return self.households_present_typed
         if self.id is None:
             return None
         return self.checked_in() or None
+
+    def check_in_refusal(self) -> str | None:
+        """Why a household cannot be checked in (or its check-in undone) in this round now; None: it can.
+        Only while this round is voting: after that the figures of the count are frozen."""
+        if self.status == PollStatus.VOTING and self.is_open_round:
+            return None
+        message = (f"Không ghi nhận nhận phiếu cho vòng {self.round_no}: cuộc bầu vòng này đang ở trạng thái "
+                   f"“{self.status.label}”; chỉ ghi nhận khi đang bỏ phiếu.")
+        latest = Poll.latest_of(self.term_id, self.hamlet_id) if self.id is not None else None
+        if latest is not None and latest.round_no != self.round_no:
+            message += f" Vòng đang mở là vòng {latest.round_no} (“{latest.status.label}”)."
+        return message
+
+    def require_check_in_open(self) -> None:
+        """Raise RuleViolation unless this round is voting (check-in and its undo)."""
+        refusal = self.check_in_refusal()
+        if refusal:
+            raise RuleViolation(refusal)
 
     @property
     def quorum_met(self) -> bool | None:
@@ -281,9 +321,12 @@ class Poll(Model):
         self.mode = PollMode.DISTRIBUTION
         self.voting_form = VotingForm.SECRET_BALLOT  # ballots carried to each household are secret ballots
         self.status = PollStatus.VOTING
+        self.checked_in_at_close = None  # voting goes on: households are checked in as ballots reach them
 
     def start_counting(self) -> None:
+        """End voting: the check-in count is frozen (no check-in after this), then the count starts."""
         self._require(PollStatus.VOTING, action="bắt đầu kiểm phiếu")
+        self.checked_in_at_close = self.live_checked_in()
         if not self.board_complete:
             raise RuleViolation(f"Cần ghi Ban kiểm phiếu ({BOARD_MIN}–{BOARD_MAX} người) và {WITNESSES} cử tri "
                                 "chứng kiến trước khi kiểm phiếu (R-V6).")

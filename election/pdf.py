@@ -5,7 +5,7 @@ import io
 
 from core.documents import OfficialDocument, Signature
 from core.vietnamese import local_date, long_date
-from election.counting import OUTCOME_LABELS, result_rows
+from election.counting import OUTCOME_LABELS, accepted_rows
 from election.models import CountResult, Poll, PollMode, Recognition
 
 
@@ -28,7 +28,7 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
         place=_place(poll), date=day, title="BIÊN BẢN KIỂM PHIẾU",
         subtitle=f"Bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ {poll.term.name}"
                  + (f" – bầu lại lần {poll.round_no - 1}" if poll.round_no > 1 else ""))
-    mode = ("tại hội nghị cử tri" if poll.mode == PollMode.MEETING else
+    mode = ("tại hội nghị cử tri" if result.mode == PollMode.MEETING.value else
             "bằng hình thức phát phiếu đến từng hộ gia đình (hội nghị không đủ quá 50% số hộ)")
     doc.paragraph(f"Hôm nay, {long_date(day)}, tại {hamlet.full_name}, {commune.full_name}, cuộc bầu trưởng "
                   f"{hamlet.full_name.lower()} được tổ chức {mode}; hình thức biểu quyết: "
@@ -49,7 +49,7 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
         ["Số phiếu hợp lệ", result.valid_ballots],
         ["Số phiếu không hợp lệ", result.invalid_ballots],
     ], col_widths=[5, 2], align=["left", "right"])
-    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
+    rows = accepted_rows(result)
     single = len(rows) == 1
     table = [[i, r.name + (" (Đồng ý)" if single else ""), r.votes, percent(r.of_total), percent(r.of_present),
               percent(r.of_valid)] for i, r in enumerate(rows, start=1)]
@@ -98,7 +98,7 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
     doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.full_name.lower()} ngày "
                   f"{(local_date(poll.held_on) if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
     doc.paragraph("QUYẾT ĐỊNH:", "heading")
-    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or ""))
+    rows = accepted_rows(result)
     winner = next((r for r in rows if r.elected), None)
     share = f", đạt {percent(winner.of_total)} tổng số hộ gia đình" if winner else ""
     votes = f" với {winner.votes}/{result.total_households} phiếu{share}" if winner else ""

@@ -11,7 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature
 
 from candidates.models import CandidateList
-from core.access import allow, authorise_hamlet, public
+from core.access import allow, authorise_hamlet, declared_access, public
 from core.errors import RuleViolation
 from core.headers import SANDBOXED_FILE_POLICY
 from core.i18n import tr
@@ -23,16 +23,17 @@ from election.access import COMMITTEE, TEAM, VIEWERS, back, load_poll
 from election.counting import (
     NEXT_STEP_LABELS,
     OUTCOME_LABELS,
+    accepted_rows,
     check_version,
     choose_entry,
     poll_candidates,
     poll_entries,
     poll_result,
-    result_rows,
     scan_open,
     send_back,
     submit_entry,
 )
+from election.day import CONFIRM_OPEN, STATE_LABELS, day_facts, day_steps, primary_action
 from election.forms import (
     ActingChiefForm,
     MeetingForm,
@@ -68,12 +69,16 @@ from extensions import db
 @bp.get("/hamlets/<int:hamlet_id>/election")
 @allow(*VIEWERS)
 def hamlet_election(hamlet_id: int):
+    """The hamlet's poll page of its OPEN round (the last one: a re-vote closes the round before it)."""
     hamlet = db.get_or_404(Hamlet, hamlet_id)
     authorise_hamlet(hamlet)
     term, polls = hamlet_polls(hamlet)
     if polls:
         return redirect(url_for("election.show_poll", poll_id=polls[-1].id))
-    return render_template("election/hamlet_election.html", hamlet=hamlet, term=term)
+    return render_template("election/hamlet_election.html", hamlet=hamlet, term=term,
+                           candidates_confirmed=term is not None and bool(
+                               poll_candidates(Poll(term=term, hamlet=hamlet, round_no=1))),
+                           confirm_open=CONFIRM_OPEN)
 
 
 @bp.post("/hamlets/<int:hamlet_id>/election/open")
@@ -84,6 +89,11 @@ def open_poll(hamlet_id: int):
     term, polls = hamlet_polls(hamlet)
     if term is None:
         raise RuleViolation(_("Chưa có nhiệm kỳ hiện hành của huyện."))
+    asked = request.args.get("round_no", type=int)
+    if polls and asked is not None and asked != polls[-1].round_no:
+        # A page of a closed round (or an old form): never open another round than the one it names.
+        flash(_("Vòng %(n)s không còn mở; vòng đang mở là vòng %(m)s.", n=asked, m=polls[-1].round_no), "danger")
+        return back(polls[-1])
 
     def work() -> Poll:
         poll = polls[-1] if polls else Poll.get_or_create(term, hamlet, 1)
@@ -92,23 +102,41 @@ def open_poll(hamlet_id: int):
         poll.open(hamlet_households(hamlet.id, term.id))
         return poll
 
-    poll = act(_("Khai mạc bỏ phiếu %(h)s", h=hamlet.full_name), work)
+    try:
+        poll = act(_("Khai mạc bỏ phiếu %(h)s", h=hamlet.full_name), work)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return back(polls[-1]) if polls else redirect(url_for("election.hamlet_election", hamlet_id=hamlet.id))
     flash(_("Đã khai mạc cuộc bỏ phiếu."), "success")
     return back(poll)
+
+
+def _may_use(endpoint: str) -> bool:
+    access = declared_access(endpoint)
+    return access is not None and (access.public or current_user.role in access.roles)
 
 
 @bp.get("/polls/<int:poll_id>")
 @allow(*VIEWERS)
 def show_poll(poll_id: int):
+    """One poll page per hamlet and round: the day as a checklist, the next action as the one primary button.
+    A round a re-vote closed is read-only and links to the open one."""
     poll = load_poll(poll_id)
     result = poll_result(poll)
-    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
+    rows = accepted_rows(result) if result else []
     polls = db.session.scalars(db.select(Poll).where(Poll.term_id == poll.term_id, Poll.hamlet_id == poll.hamlet_id)
                                .order_by(Poll.round_no)).all()
+    facts = day_facts(poll)
+    steps = day_steps(facts)
+    primary = primary_action(steps, _may_use)
     return render_template(
         "election/show_poll.html", poll=poll, result=result, rows=rows, entries=poll_entries(poll),
         candidates=poll_candidates(poll), minutes=latest_minutes(poll), recognition=poll_recognition(poll),
         acting=poll_acting(poll), due=recognition_due(poll), revote_due=revote_due(poll), polls=polls,
+        open_poll=polls[-1] if polls else poll, read_only=facts.read_only, steps=steps,
+        primary=primary[1] if primary else None, primary_step=primary[0] if primary else None,
+        may_act=_may_use, state_labels=STATE_LABELS,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
         checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode)
 
@@ -277,7 +305,7 @@ def verify_minutes(token: str):
     if poll is None:
         abort(404)
     result = poll_result(poll)
-    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
+    rows = accepted_rows(result) if result else []
     return render_template("election/verify_minutes.html", poll=poll, result=result, rows=rows,
                            fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
                            recognition=poll_recognition(poll))
@@ -368,7 +396,7 @@ def validate_poll_minutes(poll_id: int):
         else:
             flash(_("Đã xác nhận biên bản khớp với số liệu đã nhập."), "success")
             return back(poll)
-    rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
+    rows = accepted_rows(result) if result else []
     return render_template("election/validate_poll_minutes.html", poll=poll, result=result, rows=rows,
                            minutes=latest_minutes(poll), outcome_labels=OUTCOME_LABELS)
 

@@ -23,7 +23,7 @@ from core.vietnamese import nfc, vietnam_today
 from election import service
 from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
 from election.forms import EntryForm, RollUploadForm
-from election.models import CheckIn, VoterEntry, VoterRoll
+from election.models import CheckIn, Poll, VoterEntry, VoterRoll
 from election.rolls import (
     FIELD_LABELS,
     TEMPLATE_HEADERS,
@@ -326,10 +326,18 @@ def roll_delete_entry(hamlet_id: int, entry_id: int):
 @allow(*CHECKIN_ROLES)
 def checkin(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
+    latest = Poll.latest_of(term.id, hamlet.id)
+    if "round_no" not in request.args and latest is not None and latest.round_no != 1:
+        # An old link without its round: the open round, never silently round 1 (issue 15).
+        return redirect(url_for("election.checkin", hamlet_id=hamlet.id, round_no=latest.round_no))
     roll = service.roll_for(term, hamlet)
     poll = poll_of(term, hamlet, poll_round(), create=False)
+    if poll is None:
+        refusal = _("Vòng %(n)s chưa khai mạc bỏ phiếu: chưa ghi nhận nhận phiếu được.", n=poll_round())
+    else:
+        refusal = poll.check_in_refusal()
     return render_template("election/checkin.html", hamlet=hamlet, term=term, roll=roll, round_no=poll_round(),
-                           turnout=service.turnout(poll, roll))
+                           turnout=service.turnout(poll, roll), poll=poll, refusal=refusal, open_poll=latest)
 
 
 @bp.get("/hamlets/<int:hamlet_id>/checkin/search")
@@ -351,7 +359,11 @@ def checkin_turnout(hamlet_id: int):
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>")
 @allow(*CHECKIN_ROLES)
 def checkin_mark(hamlet_id: int, entry_id: int):
-    answer = mark_checked_in(hamlet_id, entry_id, poll_round())
+    try:
+        answer = mark_checked_in(hamlet_id, entry_id, poll_round())
+    except RuleViolation as error:  # the round is not voting: the phone's script shows the reason
+        db.session.rollback()
+        return jsonify({"errors": {error.field or "rule": error.message}}), 422
     commit()
     return jsonify(answer)
 
@@ -359,6 +371,10 @@ def checkin_mark(hamlet_id: int, entry_id: int):
 @bp.post("/hamlets/<int:hamlet_id>/checkin/<int:entry_id>/undo")
 @allow(*CHECKIN_ROLES)
 def checkin_undo(hamlet_id: int, entry_id: int):
-    answer = undo_checked_in(hamlet_id, entry_id, poll_round())
+    try:
+        answer = undo_checked_in(hamlet_id, entry_id, poll_round())
+    except RuleViolation as error:
+        db.session.rollback()
+        return jsonify({"errors": {error.field or "rule": error.message}}), 422
     commit()
     return jsonify(answer)

@@ -336,7 +336,8 @@ def turnout(poll, roll: VoterRoll | None) -> Turnout:
 
 def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, bool]:
     """Mark that the household's representative received a ballot; (check-in, created). A repeated tap
-    returns the existing record (the unique constraint guards concurrent taps)."""
+    returns the existing record (the unique constraint guards concurrent taps). Only while the round is voting."""
+    poll.require_check_in_open()
     existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
     if existing is not None:
         return existing, False
@@ -352,6 +353,7 @@ def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, boo
 
 
 def undo_check_in(poll, entry: VoterEntry) -> bool:
+    poll.require_check_in_open()
     existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
     if existing is None:
         return False
@@ -402,13 +404,26 @@ def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | N
                                                    Poll.round_no == round_no))
 
 
+def voting_poll(term: Term, hamlet: Hamlet, round_no: int) -> Poll:
+    """The poll of this round, if households may be checked in now (it is voting); else RuleViolation naming its
+    status and the open round."""
+    poll = poll_of(term, hamlet, round_no, create=False)
+    if poll is None:
+        latest = Poll.latest_of(term.id, hamlet.id)
+        message = f"Vòng {round_no} chưa khai mạc bỏ phiếu: chưa ghi nhận nhận phiếu được."
+        if latest is not None and latest.round_no != round_no:
+            message += f" Vòng đang mở là vòng {latest.round_no} (“{latest.status.label}”)."
+        raise RuleViolation(message)
+    poll.require_check_in_open()
+    return poll
+
+
 def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     """Check a household in (page and API): idempotent and audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
-    poll = poll_of(term, hamlet, round_no, create=True)
-    db.session.flush()
+    poll = voting_poll(term, hamlet, round_no)
+    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu (vòng {round_no})")
     _record, created = check_in(poll, entry, current_user.id)
     return {"entry": entry_json(entry, True), "created": created, "turnout": turnout(poll, roll).as_dict()}
 
@@ -417,9 +432,9 @@ def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     """Undo a mistaken check-in (page and API), audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
-    poll = poll_of(term, hamlet, round_no, create=False)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
-    removed = poll is not None and undo_check_in(poll, entry)
+    poll = voting_poll(term, hamlet, round_no)
+    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name}, vòng {round_no})")
+    removed = undo_check_in(poll, entry)
     return {"entry": entry_json(entry, False), "removed": removed, "turnout": turnout(poll, roll).as_dict()}
 
 

@@ -18,6 +18,7 @@ from core.vietnamese import vietnam_today
 from election.access import VIEWERS
 from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, export_scope
 from election.forms import TermForm
+from election.models import Poll
 from extensions import db
 
 bp = Blueprint("election", __name__)
@@ -36,10 +37,22 @@ def index():
         scope_hamlets(db.select(Hamlet.commune_id, db.func.count(Hamlet.id)).join(Commune), Hamlet, Commune)
         .group_by(Hamlet.commune_id)).tuples().all())
     timeline = _timeline(term) if term else []
-    # A polling team works for one hamlet: its election pages first, one tap away on the phone.
+    # A polling team works for one hamlet: its home is that hamlet's poll page of the open round.
+    if current_user.role == Role.POLLING_TEAM and current_user.hamlet_id:
+        return redirect(url_for("election.hamlet_election", hamlet_id=current_user.hamlet_id))
     own_hamlet = db.session.get(Hamlet, current_user.hamlet_id) if current_user.hamlet_id else None
     return render_template("election/index.html", district=district, term=term, communes=communes,
                            hamlet_counts=counts, timeline=timeline, own_hamlet=own_hamlet)
+
+
+@bp.app_template_global()
+def open_round(hamlet_id: int) -> int:
+    """The round of the hamlet's poll that is open (its last; 1 before any poll): every election-day link of a
+    hamlet carries it (issue 15: a re-vote's check-ins must never land in round 1)."""
+    hamlet = db.session.get(Hamlet, hamlet_id)
+    term = current_term(hamlet.commune.district_id) if hamlet else None
+    latest = Poll.latest_of(term.id, hamlet_id) if term else None
+    return latest.round_no if latest else 1
 
 
 def _timeline(term: Term) -> list[tuple]:

@@ -33,7 +33,11 @@
     fetch(url(e.checked_in ? L.undoUrl : L.markUrl, e.id), {method: 'POST', headers: {'X-CSRFToken': csrf}, credentials: 'same-origin'})
       .then(function (r) { if (!r.ok) throw r; return r.json(); })
       .then(function (data) { showTurnout(data.turnout); search(); })
-      .catch(function () { alert(L.error); button.disabled = false; });
+      .catch(function (r) {  // a refusal (422: the round is not voting) says why; anything else: the connection
+        var said = r && r.status === 422 ? r.json().then(function (d) { return Object.values(d.errors || {}).join(' '); }) : null;
+        Promise.resolve(said).then(function (m) { alert(m || L.error); }, function () { alert(L.error); });
+        button.disabled = false;
+      });
   }
   var timer = null;
   function search() {

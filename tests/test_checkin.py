@@ -4,14 +4,18 @@ from __future__ import annotations
 from factories_ballots import client_for, csv_bytes, import_through_pages, roll_rows
 
 from core.accounts import ApiToken, Role
-from election.models import CheckIn, VoterEntry
+from election.models import CheckIn, Poll, VoterEntry
 from extensions import db
 
 
-def _setup(ready, app, households: int = 10):
+def _setup(ready, app, households: int = 10, open_poll: bool = True):
+    """A hamlet with its roll; its round-1 poll opened (households are checked in only while it is voting)."""
     setup = ready()
     import_through_pages(client_for(app, setup.committee), setup.hamlet, csv_bytes(roll_rows(households)))
     entries = list(db.session.scalars(db.select(VoterEntry).order_by(VoterEntry.household_no)))
+    if open_poll:
+        Poll.get_or_create(setup.term, setup.hamlet, 1).open(households)
+        db.session.commit()
     return setup, entries
 
 
@@ -113,7 +117,9 @@ def test_a_check_in_lands_in_the_round_it_names_and_a_round_that_cannot_exist_is
     assert team.post(f"{base}/{entries[0].id}?round_no=3").status_code == 404  # never taken for round 1
     assert team.post(f"{base}/{entries[0].id}?round_no=0").status_code == 404
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
-    assert team.post(f"{base}/{entries[0].id}?round_no=2").get_json()["created"]
+    refused = team.post(f"{base}/{entries[0].id}?round_no=2")  # no re-vote was ordered: round 2 is not voting
+    assert refused.status_code == 422 and "Vòng 2 chưa khai mạc" in refused.get_json()["errors"]["rule"]
+    assert team.post(f"{base}/{entries[0].id}?round_no=1").get_json()["created"]
     round_one = team.get(f"{base}/turnout?round_no=1").get_json()
     round_two = team.get(f"{base}/turnout?round_no=2").get_json()
-    assert (round_one["present"], round_two["present"]) == (0, 1)
+    assert (round_one["present"], round_two["present"]) == (1, 0)

@@ -148,9 +148,11 @@ def test_a_polling_team_reaches_its_hamlet_s_election_pages_from_home(make_hamle
     hamlet = make_hamlet("Phước Thiện")
     make_term(hamlet.commune.district)
     login(make_user(Role.POLLING_TEAM, commune=hamlet.commune, hamlet=hamlet))
-    home = client.get("/").get_data(as_text=True)
-    for path in (f"/hamlets/{hamlet.id}/election", f"/hamlets/{hamlet.id}/checkin",
-                 f"/ballots/hamlets/{hamlet.id}/accounting"):
+    home = client.get("/")  # the team's home is its hamlet's poll page (before any poll: the page to open it)
+    assert home.status_code == 302 and home.headers["Location"].endswith(f"/hamlets/{hamlet.id}/election")
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    for path in (f"/hamlets/{hamlet.id}/election", f"/hamlets/{hamlet.id}/checkin?round_no=1",
+                 f"/ballots/hamlets/{hamlet.id}/accounting?round_no=1"):
         assert f'href="{path}' in home, path
     assert client.get(f"/ballots/hamlets/{hamlet.id}/accounting").status_code == 200
 
