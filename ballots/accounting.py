@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ballots.models import Ballot, BallotAccount, BallotBatch, BallotState
 from ballots.rules import Reconciliation, reconcile
 from core.errors import RuleViolation
-from election.models import CheckIn, Poll, PollMode, count_accepting, roll_replacing
+from election.models import Poll, PollMode, count_accepting, roll_replacing
 from extensions import db
 
 
@@ -27,7 +27,8 @@ def _state_count(poll: Poll, state: BallotState) -> int:
 
 
 def checked_in_count(poll: Poll) -> int:
-    return db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id == poll.id)) or 0
+    """Households checked in: live while voting, the count frozen when voting ended after that (Poll.checked_in)."""
+    return poll.checked_in()
 
 
 def account_for(poll: Poll, create: bool = False) -> BallotAccount | None:

@@ -252,14 +252,12 @@ def day_steps(facts: DayFacts) -> list[Step]:
         steps.append(Step("agree", N_("Hai lần nhập khớp nhau"), WAITING))
 
     # 8. The signed minutes, uploaded.
-    pdf = Action(N_("In biên bản kiểm phiếu (PDF)"), "election.minutes_pdf", poll_round)
     if facts.minutes_at is not None:
         steps.append(Step("minutes", N_("Biên bản đã ký được tải lên"), DONE, facts.minutes_by, facts.minutes_at))
     elif status == PollStatus.SUBMITTED:
         steps.append(Step("minutes", N_("Biên bản đã ký được tải lên"), CURRENT,
                           note=N_("In biên bản, ký rồi chụp hoặc quét và tải lên."),
-                          action=Action(N_("Tải lên biên bản đã ký"), "election.upload_minutes", poll_round),
-                          extra=(pdf,)))
+                          action=Action(N_("Tải lên biên bản đã ký"), "election.upload_minutes", poll_round)))
     elif rank > _RANK[PollStatus.SUBMITTED]:
         steps.append(Step("minutes", N_("Biên bản đã ký được tải lên"), SKIPPED))
     else:

@@ -13,15 +13,7 @@ from test_counting_minutes import pdf_text
 
 from core.accounts import ApiToken
 from election.day import CURRENT, DONE, SKIPPED, WAITING, DayFacts, EntryFact, day_steps, primary_action
-from election.models import (
-    CheckIn,
-    MinutesUpload,
-    Poll,
-    PollMode,
-    PollStatus,
-    VoterEntry,
-    VoterRoll,
-)
+from election.models import CheckIn, MinutesUpload, Poll, PollMode, PollStatus, VoterEntry, VoterRoll
 from election.recognition import recognise, validate_minutes
 from election.service import verification_token
 from extensions import db
@@ -188,6 +180,11 @@ def test_check_in_only_while_voting_and_the_count_frozen_when_voting_ends(app, e
     assert team.post(f"/polls/{poll.id}/start-counting", data={"version": poll.version}).status_code == 302
     db.session.refresh(poll)
     assert poll.status == PollStatus.COUNTING and poll.checked_in_at_close == 23
+    setup.team_a.full_name = "Trần Thị Kiểm"  # who ended voting, from the audit log
+    db.session.commit()
+    page = main_html(team.get(f"/polls/{poll.id}"))
+    step = re.search(r'<li class="day-step done" data-step="end_voting".*?</li>', page, flags=re.S).group(0)
+    assert "Trần Thị Kiểm" in step
 
     refused = team.post(f"{base}/{entries[23].id}?round_no=1")
     assert refused.status_code == 422
@@ -279,7 +276,7 @@ def test_the_revote_round_is_the_team_s_home_and_receives_the_check_ins(app, ele
     for link in (f"/hamlets/{setup.hamlet.id}/checkin?round_no=2", f"/ballots/hamlets/{setup.hamlet.id}/accounting"
                  "?round_no=2", f"/polls/{round_two.id}/meeting?round_no=2"):
         assert f'href="{link}"' in page, link
-    assert 'class="btn primary-action" href="/hamlets/%d/checkin?round_no=2"' % setup.hamlet.id in page
+    assert f'class="btn primary-action" href="/hamlets/{setup.hamlet.id}/checkin?round_no=2"' in page
     # An old link without its round goes to the open round; a check-in there lands in round 2.
     old = team.get(f"/hamlets/{setup.hamlet.id}/checkin")
     assert old.status_code == 302 and old.headers["Location"].endswith("?round_no=2")

@@ -52,22 +52,36 @@ def open_election_pages(page: Page, hamlet_full_name: str) -> None:
 # Polling-station teams (election Sunday)
 # ---------------------------------------------------------------------------------------------------------
 
+def expect_team_home(page: Page, hamlet_full_name: str) -> None:
+    """A polling team's home: its hamlet's poll page of the open round (issue 15)."""
+    expect(heading(page)).to_contain_text(f"Bầu trưởng thôn: {hamlet_full_name}")
+    expect(page.locator("#day-steps")).to_be_visible()
+
+
+def primary(page: Page):
+    """The one obvious button of a poll page: the next action for the reader."""
+    return page.locator("#day-steps .primary-action")
+
+
 def test_polling_team_opens_the_poll_and_checks_a_household_in(browse, demo):
     hamlet = demo.hamlet("Sẵn sàng")  # roll, confirmed candidates, printed ballots; not opened yet
     page = browse.login(hamlet.login)
-    expect_home(page, f"{hamlet.full_name}, {hamlet.commune}")
-    open_election_pages(page, hamlet.full_name)
+    expect_team_home(page, hamlet.full_name)
+    expect(page.locator("header .who")).to_contain_text(f"{hamlet.full_name}, {hamlet.commune}")
     expect(poll_status(page)).to_have_text("Chưa bắt đầu")
     browse.check(page)
 
-    page.get_by_role("button", name="Khai mạc bỏ phiếu").click()
+    expect(primary(page)).to_have_text("Khai mạc bỏ phiếu")
+    page.once("dialog", lambda dialog: dialog.accept())  # «Khai mạc bỏ phiếu? Tổng số hộ … được chốt …»
+    primary(page).click()
     expect(flash(page)).to_have_text("Đã khai mạc cuộc bỏ phiếu.")
     expect(poll_status(page)).to_have_text("Đang bỏ phiếu")
     expect(page.get_by_text("Đã điểm danh: 0 hộ")).to_be_visible()
     browse.check(page)
 
     nav(page, "Tổng quan")
-    page.get_by_role("link", name="Ghi nhận nhận phiếu").click()
+    expect(primary(page)).to_have_text("Ghi nhận nhận phiếu")
+    primary(page).click()
     expect(heading(page)).to_contain_text(f"Ghi nhận nhận phiếu – {hamlet.full_name}")
     expect(page.locator("#present")).to_have_text("0")
     page.get_by_role("searchbox", name="Tìm hộ").fill("nguyen")  # names are searched without their accents
@@ -85,7 +99,7 @@ def test_polling_team_opens_the_poll_and_checks_a_household_in(browse, demo):
     browse.check(page)
 
     nav(page, "Tổng quan")
-    open_election_pages(page, hamlet.full_name)
+    expect_team_home(page, hamlet.full_name)
     expect(page.get_by_text("Đã điểm danh: 1 hộ")).to_be_visible()  # stored, not only shown by the script
     browse.check(page)
 
@@ -93,11 +107,11 @@ def test_polling_team_opens_the_poll_and_checks_a_household_in(browse, demo):
 def test_polling_team_ends_voting_and_enters_the_count(browse, demo):
     hamlet = demo.hamlet("Đang bỏ phiếu")  # meeting minutes recorded, households present typed in
     page = browse.login(hamlet.login)
-    expect_home(page, f"{hamlet.full_name}, {hamlet.commune}")
-    open_election_pages(page, hamlet.full_name)
+    expect_team_home(page, hamlet.full_name)
     expect(poll_status(page)).to_have_text("Đang bỏ phiếu")
     browse.check(page)
 
+    page.once("dialog", lambda dialog: dialog.accept())  # «… không ghi nhận thêm hộ nhận phiếu …»
     page.get_by_role("button", name="Kết thúc bỏ phiếu, bắt đầu kiểm phiếu").click()
     expect(flash(page)).to_have_text("Đã bắt đầu kiểm phiếu.")
     expect(poll_status(page)).to_have_text("Đang kiểm phiếu")
@@ -159,6 +173,7 @@ def test_commune_committee_settles_two_differing_count_entries(browse, demo):
     expect(page.locator("tr.diff").first).to_be_visible()
     browse.check(page)
 
+    page.once("dialog", lambda dialog: dialog.accept())  # «Chốt kết quả theo lần nhập thứ 1? …»
     page.get_by_role("button", name="Lần này đúng: chốt kết quả").first.click()
     expect(flash(page)).to_have_text("Đã chốt kết quả theo lần nhập thứ 1.")
     expect(poll_status(page)).to_have_text("Đã gửi kết quả")

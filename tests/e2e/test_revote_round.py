@@ -1,0 +1,101 @@
+"""Election Sunday's open round on a phone (issue 15): after a re-vote was ordered, the polling team's home is the
+poll page of round 2, its check-ins land in round 2, and round 1's page is read-only and points to round 2.
+
+Runs after test_journeys (file order): test_approving_authority_approves_an_exception_request edits the same
+hamlet's round-2 list while it is still a draft; this journey then confirms it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+ELECTION_PAGES = "Cuộc bầu: hội nghị, kiểm phiếu, kết quả"  # the hamlet's election-day link (as in test_journeys)
+
+
+def nav(page: Page, label: str) -> None:
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name=label, exact=True).click()
+
+
+def heading(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def flash(page: Page):
+    return page.locator("main .flash[role=status]").first
+
+
+def poll_status(page: Page):
+    return page.locator(".card").filter(has=page.get_by_text("Trạng thái", exact=True)).locator(".badge").first
+
+
+def primary(page: Page):
+    """The one obvious button of a poll page: the next action for the reader."""
+    return page.locator("#day-steps .primary-action")
+
+
+def open_election_pages(page: Page, hamlet_full_name: str) -> None:
+    card = page.locator(".card").filter(has=page.get_by_role("heading", name=re.compile(re.escape(hamlet_full_name))))
+    card.get_by_role("link", name=ELECTION_PAGES).click()
+    expect(heading(page)).to_contain_text(f"Bầu trưởng thôn: {hamlet_full_name}")
+
+COMMITTEES = {"Xã Bình Hải": "bcd.binhhai", "Xã Bình Trị": "bcd.binhtri"}  # the demo seed's committee logins
+
+
+def test_a_revote_hamlet_votes_in_round_two_on_the_team_s_phone(browse, demo, viewport):
+    if viewport.name != "phone":
+        pytest.skip("the polling team's phone (390 px)")
+    hamlet = demo.hamlet("Không ai trúng cử: bầu lại")  # round 1 closed by a re-vote; round 2's list to confirm
+
+    page = browse.login(COMMITTEES[hamlet.commune])
+    nav(page, "Xã, thôn")
+    page.get_by_role("link", name=hamlet.commune, exact=True).click()
+    page.get_by_role("link", name=hamlet.name, exact=True).click()
+    open_election_pages(page, hamlet.full_name)
+    expect(heading(page)).to_contain_text("bầu lại (vòng 2)")
+    expect(poll_status(page)).to_have_text("Chưa bắt đầu")
+    expect(primary(page)).to_have_text("Xác nhận danh sách vòng bầu lại")
+    browse.check(page)
+    page.once("dialog", lambda dialog: dialog.accept())  # «Xác nhận danh sách … không sửa … được nữa»
+    primary(page).click()
+    expect(flash(page)).to_have_text("Đã xác nhận danh sách người ứng cử vòng bầu lại.")
+    browse.check(page)
+
+    page = browse.login(hamlet.login)  # the team's home: round 2's poll page, straight away
+    expect(heading(page)).to_contain_text(f"Bầu trưởng thôn: {hamlet.full_name} – bầu lại (vòng 2)")
+    expect(page.locator("#rounds")).to_contain_text("Vòng 2 · đang mở")
+    expect(primary(page)).to_have_text("Khai mạc bỏ phiếu")
+    browse.check(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    primary(page).click()
+    expect(flash(page)).to_have_text("Đã khai mạc cuộc bỏ phiếu.")
+    expect(poll_status(page)).to_have_text("Đang bỏ phiếu")
+    expect(page.get_by_text("Đã điểm danh: 0 hộ")).to_be_visible()
+    browse.check(page)
+
+    expect(primary(page)).to_have_attribute("href", re.compile(r"/checkin\?round_no=2$"))
+    primary(page).click()
+    expect(heading(page)).to_contain_text(f"Ghi nhận nhận phiếu – {hamlet.full_name} (bầu lại, vòng 2)")
+    expect(page.locator("#present")).to_have_text("0")
+    page.get_by_role("searchbox", name="Tìm hộ").fill("nguyen")
+    first = page.locator("#results .ci-item").first
+    expect(first.get_by_role("button")).to_have_text("Đã nhận phiếu")
+    first.get_by_role("button", name="Đã nhận phiếu").click()
+    expect(page.locator("#present")).to_have_text("1")
+    browse.check(page)
+
+    nav(page, "Tổng quan")  # back home: round 2 counts the household
+    expect(heading(page)).to_contain_text("bầu lại (vòng 2)")
+    expect(page.get_by_text("Đã điểm danh: 1 hộ")).to_be_visible()
+    browse.check(page)
+
+    page.locator("#rounds").get_by_role("link", name="Vòng 1").click()  # the closed round: read-only
+    expect(page.locator("#closed-round")).to_contain_text("Vòng đang mở là vòng 2")
+    expect(page.locator("main form")).to_have_count(0)
+    expect(poll_status(page)).to_have_text("Bầu lại")
+    browse.check(page)
+    page.locator("#closed-round").get_by_role("link", name="Mở vòng 2").click()
+    expect(heading(page)).to_contain_text("bầu lại (vòng 2)")
+    browse.check(page)
