@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
-from factories_counting import client_for, enter_twice, figures
+from factories_counting import client_for, enter_twice, figures, print_ballots
 from test_counting_minutes import pdf_text
 
 from core.accounts import ApiToken
+from election.counting import submit_entry
 from election.day import CURRENT, DONE, SKIPPED, WAITING, DayFacts, EntryFact, day_steps, primary_action
 from election.models import CheckIn, MinutesUpload, Poll, PollMode, PollStatus, VoterEntry, VoterRoll
 from election.recognition import recognise, validate_minutes
@@ -331,7 +332,6 @@ def test_every_irreversible_button_asks_first(app, election, ready):
                      "/distribution")
 
     differing = election(households=310, present=216, commune=fresh.hamlet.commune, hamlet_name="Tây Hòa")
-    from election.counting import submit_entry  # noqa: PLC0415 - only this test enters two different counts
     submit_entry(differing.poll, differing.team_a, figures(differing, 216, 214, 210, 4, 160, 50), acknowledged=True)
     submit_entry(differing.poll, differing.team_b, figures(differing, 216, 214, 210, 4, 159, 51), acknowledged=True)
     db.session.commit()
@@ -373,3 +373,18 @@ def test_the_model_refuses_check_in_outside_voting(election, status):
     assert setup.poll.check_in_refusal() is not None
     setup.poll.status = PollStatus.VOTING
     assert setup.poll.check_in_refusal() is None
+
+
+def test_scans_only_while_counting_page_and_api(app, election):
+    setup = election(households=10, present=8, counting=False)  # still voting
+    texts = print_ballots(setup.poll, 3, issued=3)
+    page = client_for(app, setup.team_a).post(f"/polls/{setup.poll.id}/scan", json={
+        "text": texts[0], "choice": setup.ids[0], "reason": ""}, headers={"Idempotency-Key": "v1"})
+    assert page.status_code == 422 and "Không quét phiếu" in str(page.get_json())
+    record, secret = ApiToken.issue(setup.team_a, "phone")
+    db.session.add(record)
+    db.session.commit()
+    api = app.test_client().post(f"/api/v1/polls/{setup.poll.id}/scans", json={"text": texts[0],
+                                 "choice": setup.ids[0]}, headers={"Authorization": f"Bearer {secret}",
+                                                                   "Idempotency-Key": "v2"})
+    assert api.status_code == 422 and "Không quét phiếu" in str(api.get_json())
