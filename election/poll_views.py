@@ -50,6 +50,7 @@ from election.recognition import (
     latest_minutes,
     minutes_kind,
     minutes_path,
+    minutes_uploadable,
     poll_acting,
     poll_recognition,
     recognise,
@@ -228,7 +229,7 @@ def choose_count_entry(poll_id: int, entry_id: int):
     entry = _entry_of(poll, entry_id)
     try:
         act(_("Chọn lần nhập %(n)s là đúng (%(p)s)", n=entry.slot, p=poll.label),
-            lambda: choose_entry(poll, entry, expected_version()))
+            lambda: choose_entry(poll, entry, expected_version(), user=current_user))
     except RuleViolation as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -292,7 +293,7 @@ def upload_minutes(poll_id: int):
         storage = form.file.data
         data = storage.read(MINUTES_MAX_BYTES + 1) if storage else b""
         kind = minutes_kind(data)
-        if poll.status != PollStatus.SUBMITTED:
+        if not minutes_uploadable(poll):
             flash(_("Chỉ tải biên bản lên sau khi kết quả đã được chốt và trước khi xác nhận."), "danger")
         elif not data:
             flash(_("Chọn tệp ảnh hoặc PDF của biên bản."), "danger")
