@@ -20,6 +20,8 @@ from core.transactions import act, expected_version
 from core.uploads import UploadRefused
 from core.vietnamese import nfc, vietnam_today
 from election.access import COMMITTEE, TEAM, VIEWERS, back, load_poll
+from election.correction_views import corrections_context
+from election.corrections import correction_superseding, poll_corrections
 from election.counting import (
     NEXT_STEP_LABELS,
     OUTCOME_LABELS,
@@ -111,7 +113,8 @@ def show_poll(poll_id: int):
         candidates=poll_candidates(poll), minutes=latest_minutes(poll), recognition=poll_recognition(poll),
         acting=poll_acting(poll), due=recognition_due(poll), revote_due=revote_due(poll), polls=polls,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
-        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode)
+        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode,
+        **corrections_context(poll))
 
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
@@ -262,7 +265,9 @@ def minutes_pdf(poll_id: int):
     result = poll_result(poll)
     if result is None:
         abort(404, _("Chưa có kết quả kiểm phiếu được chốt."))
-    data = counting_minutes_pdf(poll, result, verification_url(poll), poll_roll_fingerprint(poll))
+    corrections = poll_corrections(poll)
+    data = counting_minutes_pdf(poll, result, verification_url(poll), poll_roll_fingerprint(poll),
+                                version=poll.minutes_version, correction=corrections[-1] if corrections else None)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bien-ban-kiem-phieu-{poll.id}.pdf"'})
 
@@ -277,11 +282,19 @@ def verify_minutes(token: str):
     poll = db.session.get(Poll, data.get("poll") if isinstance(data, dict) else None)
     if poll is None:
         abort(404)
+    version = data.get("v", 1)  # links printed before minutes had versions are version 1
+    if type(version) is not int or not 1 <= version <= poll.minutes_version:
+        abort(404)
+    if version < poll.minutes_version:  # superseded: the figures that version printed, and what replaced it
+        return render_template("election/verify_minutes.html", poll=poll, version=version,
+                               correction=correction_superseding(poll, version), result=None, rows=[],
+                               fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
+                               recognition=None)
     result = poll_result(poll)
     rows = result_rows(poll, result.figures, str(result.winner_candidacy_id or "")) if result else []
-    return render_template("election/verify_minutes.html", poll=poll, result=result, rows=rows,
-                           fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
-                           recognition=poll_recognition(poll))
+    return render_template("election/verify_minutes.html", poll=poll, version=version, correction=None,
+                           result=result, rows=rows, fingerprint=poll_roll_fingerprint(poll),
+                           outcome_labels=OUTCOME_LABELS, recognition=poll_recognition(poll))
 
 
 @bp.route("/polls/<int:poll_id>/minutes/upload", methods=["GET", "POST"])
