@@ -146,6 +146,8 @@ def accounting(hamlet_id: int):
 @allow(*ACCOUNTANTS)
 def accounting_figures(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id, create=True)
+    if poll is None:  # create=True always gives one
+        abort(404)
     form = FiguresForm()
     if not form.validate_on_submit():
         flash(_("Số liệu không hợp lệ (số nguyên không âm)."), "danger")
@@ -155,9 +157,10 @@ def accounting_figures(hamlet_id: int):
         describe(f"Cập nhật số liệu phiếu bầu {hamlet.full_name}, vòng {poll.round_no}")
         db.session.flush()
         account = account_for(poll, create=True)
+        assert account is not None  # create=True
         for name in ("issued", "spoiled", "cancelled", "returned"):
             setattr(account, name, getattr(form, name).data)
-        account.recorded_by_id = current_user.id
+        account.recorded_by_id = current_user.id  # R-C7: not one of the count's two entries
         waiting = _accept_waiting_count(poll)
         commit()
         flash(_("Đã lưu."), "success")
