@@ -74,6 +74,8 @@ def test_matching_entries_with_unbalanced_accounting_keep_both_entries_and_wait(
     assert len(poll_entries(setup.poll)) == 2 and poll_result(setup.poll) is None  # the typed entry is kept
     page = second.get(f"/polls/{setup.poll.id}").get_data(as_text=True)
     assert "Chờ đối chiếu phiếu bầu" in page and f"/ballots/hamlets/{setup.hamlet.id}/accounting?round_no=1" in page
+    accounting = second.get(f"/ballots/hamlets/{setup.hamlet.id}/accounting?round_no=1").get_data(as_text=True)
+    assert 'id="count-waiting"' in accounting  # the accounting page says the count waits for it
     # The accounting recorded (by the committee, who entered nothing): it balances, the count is accepted at once.
     committee = client_for(app, setup.committee)
     response = committee.post(f"/ballots/hamlets/{setup.hamlet.id}/accounting/figures?round_no=1", data={
