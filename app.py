@@ -40,6 +40,7 @@ from core.vietnamese import format_date, local_time
 from demo import cli as demo_cli
 from election import (
     api as election_api,
+    correction_views as election_correction_views,
     poll_views as election_poll_views,
     roll_views as election_roll_views,
     views as election_views,
@@ -52,8 +53,8 @@ from training import api as training_api, views as training_views
 # qualifications) and the audit log's session listener. Imported here, so create_app() finds everything registered.
 REGISTERING_MODULES = (ballots_accounting, ballots_api, ballots_cli, ballots_scan_views, ballots_views, candidates_api,
                        candidates_models, candidates_views, chapters_api, chapters_views, core_api, core_audit,
-                       core_auth, core_views, election_api, election_poll_views, election_roll_views, election_views,
-                       training_api, training_views)
+                       core_auth, core_views, election_api, election_correction_views, election_poll_views,
+                       election_roll_views, election_views, training_api, training_views)
 
 
 @event.listens_for(Engine, "connect")

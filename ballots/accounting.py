@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from ballots.models import Ballot, BallotAccount, BallotBatch, BallotState
 from ballots.rules import Reconciliation, reconcile
+from core.accounts import Role, User
 from core.errors import RuleViolation
-from election.models import Poll, PollMode, count_accepting, roll_replacing
+from election.models import CountEntry, Poll, PollMode, count_accepting, roll_replacing
+from election.rules import four_eyes_refusal
 from extensions import db
 
 
@@ -83,13 +85,30 @@ def mark_ballots(poll: Poll, serials: list[str], state: BallotState) -> list[str
     return wanted
 
 
+def team_size(poll: Poll) -> int:
+    """The active polling-team accounts of the poll's hamlet (R-C7 asks for a third person when there is one)."""
+    return db.session.scalar(db.select(sa.func.count(User.id)).where(
+        User.role == Role.POLLING_TEAM, User.hamlet_id == poll.hamlet_id, User.active.is_(True))) or 0
+
+
+def accounting_refusal(poll: Poll, user_id: int | None) -> str | None:
+    """R-C7: why `user_id` may not record the ballot accounting of the poll (one of the count's entries is theirs)."""
+    authors = db.session.scalars(db.select(CountEntry.user_id).where(CountEntry.poll_id == poll.id)).all()
+    return four_eyes_refusal("account", user_id, authors, poll.single_member, team_size(poll))
+
+
 @count_accepting.connect
 def accounting_problems(poll: Poll, returned: int) -> list[str]:
-    """R-C3: the ballot accounting of a poll that had printed ballots balances before its count is accepted."""
+    """R-C3: the ballot accounting of a poll that had printed ballots balances before its count is accepted; R-C7:
+    it was recorded by someone other than the count's two entries, where the team has three people."""
     if not printed_count(poll):
         return []
     reconciliation = poll_accounting(poll, returned=returned)
-    return [] if reconciliation.balanced else [getattr(p, "message", str(p)) for p in reconciliation.problems]
+    if not reconciliation.balanced:
+        return [getattr(p, "message", str(p)) for p in reconciliation.problems]
+    account = account_for(poll)
+    refusal = accounting_refusal(poll, account.recorded_by_id) if account is not None else None
+    return [refusal + " Một thành viên khác của tổ cần ghi lại sổ."] if refusal else []
 
 
 @roll_replacing.connect

@@ -96,6 +96,7 @@ class BallotAccount(Model):
     cancelled: Mapped[int | None]
     returned: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # R-C7: not an entry's author
 
     poll: Mapped[Poll] = relationship()
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ballots.access import ACCOUNTANTS, PRINTERS, READERS, scoped
-from ballots.accounting import account_for, mark_ballots, poll_accounting
+from ballots.accounting import account_for, accounting_refusal, mark_ballots, poll_accounting
 from ballots.forms import FiguresForm, MarkForm, PrintForm, VerifyForm
 from ballots.models import BallotBatch, BallotLayout, BallotState
 from ballots.printing import batch_pdf_path, candidate_list_of, planned_count, print_batch
@@ -20,7 +20,8 @@ from core.errors import RuleViolation
 from core.models import Commune, Hamlet, current_term, term_for
 from core.transactions import commit
 from election.access import poll_round
-from election.models import Poll, VoterRoll
+from election.counting import accept_waiting
+from election.models import Poll, PollStatus, VoterRoll
 from extensions import db
 
 bp = Blueprint("ballots", __name__)  # no prefix: the scan pages sit under /polls/ beside the poll's other pages
@@ -151,18 +152,39 @@ def accounting(hamlet_id: int):
 @allow(*ACCOUNTANTS)
 def accounting_figures(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id, create=True)
+    if poll is None:  # create=True always gives one
+        abort(404)
     form = FiguresForm()
     if not form.validate_on_submit():
         flash(_("Số liệu không hợp lệ (số nguyên không âm)."), "danger")
+    elif refusal := accounting_refusal(poll, current_user.id):
+        flash(refusal, "danger")
     else:
         describe(f"Cập nhật số liệu phiếu bầu {hamlet.full_name}, vòng {poll.round_no}")
         db.session.flush()
         account = account_for(poll, create=True)
+        assert account is not None  # create=True
         for name in ("issued", "spoiled", "cancelled", "returned"):
             setattr(account, name, getattr(form, name).data)
+        account.recorded_by_id = current_user.id  # R-C7: not one of the count's two entries
+        waiting = _accept_waiting_count(poll)
         commit()
         flash(_("Đã lưu."), "success")
+        if waiting:
+            return redirect(url_for("election.show_poll", poll_id=poll.id))
     return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=poll_round()))
+
+
+def _accept_waiting_count(poll: Poll) -> bool:
+    """A count that waited for the accounting (R-C3) is accepted in the same change once it balances; says whether
+    the poll was waiting, and flashes the outcome."""
+    if poll.status != PollStatus.AWAITING_ACCOUNTING:
+        return False
+    if accept_waiting(poll) is not None:
+        flash(_("Sổ theo dõi phiếu bầu đã cân đối: kết quả kiểm phiếu đã được chốt."), "success")
+    else:
+        flash(_("Sổ theo dõi phiếu bầu vẫn chưa cân đối; kết quả kiểm phiếu tiếp tục chờ."), "warning")
+    return True
 
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/mark")
@@ -181,6 +203,7 @@ def accounting_mark(hamlet_id: int):
         db.session.rollback()
         flash(error.message, "danger")
     else:
+        _accept_waiting_count(poll)
         commit()
         flash(_("Đã đánh dấu %(n)s phiếu.", n=len(marked)), "success")
     return redirect(url_for("ballots.accounting", hamlet_id=hamlet.id, round_no=poll_round()))

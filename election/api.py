@@ -144,7 +144,7 @@ def choose_count_entry_api(poll_id: int, entry_id: int):
     poll = load_poll(poll_id)
     entry = db.get_or_404(CountEntry, entry_id)
     act(f"Chọn lần nhập {entry.slot} qua API {poll.label}",
-        lambda: choose_entry(poll, entry, (json_body() or {}).get("version")))
+        lambda: choose_entry(poll, entry, (json_body() or {}).get("version"), user=current_user))
     return jsonify({"poll": poll_json(poll)})
 
 

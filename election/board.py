@@ -31,6 +31,7 @@ EXPORT_COLUMNS = [  # (key, Vietnamese header)
     ("quorum_needed", "Số hộ cần để đủ"), ("turnout", "Tỷ lệ có mặt"), ("ballots_returned", "Phiếu thu vào"),
     ("valid_ballots", "Phiếu hợp lệ"), ("outcome_label", "Kết quả"), ("winner", "Người trúng cử"),
     ("winner_votes", "Số phiếu"), ("winner_share_of_total", "Tỷ lệ/tổng số hộ"), ("overdue_text", "Quá hạn"),
+    ("single_member_text", "Kiểm soát hai người"),
 ]
 
 PERCENT_COLUMNS = tuple(i for i, (key, _header) in enumerate(EXPORT_COLUMNS)
@@ -125,6 +126,10 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
             "winner_votes": winner_votes, "winner_share_of_total": _ratio(winner_votes, result.total_households)
             if result and winner_votes is not None else None,
             "overdue": overdue, "overdue_text": "; ".join(overdue),
+            # R-C7 yields for a one-person team: the same account entered and decided (flagged on the board).
+            "single_member": bool(poll and poll.single_member),
+            "single_member_reason": poll.single_member_reason if poll and poll.single_member else "",
+            "single_member_text": _("một người nhập") if poll and poll.single_member else "",
             "url": url_for("election.show_poll", poll_id=poll.id) if poll else
             url_for("election.hamlet_election", hamlet_id=hamlet.id),
         })

@@ -23,7 +23,15 @@ from election.models import (
     count_accepting,
     problems_from,
 )
-from election.rules import CountInput, CountMode, CountOutcome, Denominator, evaluate_count
+from election.rules import (
+    CountInput,
+    CountMode,
+    CountOutcome,
+    Denominator,
+    FourEyesAction,
+    evaluate_count,
+    four_eyes_refusal,
+)
 from extensions import db
 
 AGREE, DISAGREE = "agree", "disagree"
@@ -104,9 +112,9 @@ def submit_entry(poll: Poll, user, figures: Figures, *, acknowledged: bool = Fal
         raise RuleViolation("Cần xác nhận đã kiểm tra lại: " + " ".join(f"{w.rule}: {w.message}"
                                                                         for w in outcome.warnings), "acknowledged")
     entries = poll_entries(poll)
-    if any(e.user_id == user.id for e in entries):
-        raise RuleViolation("Hai lần nhập phải do hai người khác nhau thực hiện: bạn đã nhập một lần cho cuộc bầu "
-                            "này.", "user")
+    refusal = four_eyes_refusal("enter", user.id, entry_authors(entries), poll.single_member)
+    if refusal:
+        raise RuleViolation(refusal, "user")
     taken = {e.slot for e in entries}
     if len(taken) >= 2:
         raise RuleViolation("Đã có đủ hai lần nhập.")
@@ -121,7 +129,7 @@ def submit_entry(poll: Poll, user, figures: Figures, *, acknowledged: bool = Fal
     if len(entries) == 2:
         first, second = entries
         if first.figures.key() == second.figures.key():
-            accept(poll, first)
+            settle(poll, first)  # the entry is kept even when the ballot accounting does not balance yet
         else:
             poll.mark_differences()
     else:
@@ -130,9 +138,52 @@ def submit_entry(poll: Poll, user, figures: Figures, *, acknowledged: bool = Fal
     return entry
 
 
+def entry_authors(entries: list[CountEntry]) -> list[int]:
+    return [e.user_id for e in entries]
+
+
+def require_four_eyes(poll: Poll, user, action: FourEyesAction) -> None:
+    """R-C7: the account that entered a count entry of the poll does not choose, validate or recognise it."""
+    refusal = four_eyes_refusal(action, getattr(user, "id", None), entry_authors(poll_entries(poll)),
+                                poll.single_member)
+    if refusal:
+        raise RuleViolation(refusal, "user")
+
+
+def accounting_problems(poll: Poll, entry: CountEntry) -> list[str]:
+    """What the ballot accounting (R-C3, R-C7; answered by the ballots package) has against accepting the entry."""
+    return problems_from(count_accepting.send(poll, returned=entry.ballots_returned))
+
+
+def settle(poll: Poll, entry: CountEntry) -> CountResult | None:
+    """The entry stands (entries agree, or the committee chose it): accept it when the ballot accounting balances,
+    else the poll waits for the accounting (AWAITING_ACCOUNTING) with the entry kept."""
+    if accounting_problems(poll, entry):
+        db.session.flush()  # the entry's id
+        poll.await_accounting(entry.id)
+        return None
+    return accept(poll, entry)
+
+
+def pending_entry(poll: Poll) -> CountEntry | None:
+    if poll.status != PollStatus.AWAITING_ACCOUNTING or poll.pending_entry_id is None:
+        return None
+    return db.session.get(CountEntry, poll.pending_entry_id)
+
+
+def accept_waiting(poll: Poll) -> CountResult | None:
+    """The ballot accounting was recorded: a count that waited for it is accepted now if it balances."""
+    entry = pending_entry(poll)
+    if entry is None:
+        return None
+    result = settle(poll, entry)
+    db.session.flush()
+    return result
+
+
 def accept(poll: Poll, entry: CountEntry) -> CountResult:
     """The count stands: the ballot accounting must balance, then the result and outcome are recorded."""
-    problems = problems_from(count_accepting.send(poll, returned=entry.ballots_returned))
+    problems = accounting_problems(poll, entry)
     if problems:
         raise RuleViolation("Sổ theo dõi phiếu bầu chưa cân đối: " + "; ".join(problems), "accounting")
     outcome = evaluate(poll, entry.figures)
@@ -149,12 +200,18 @@ def accept(poll: Poll, entry: CountEntry) -> CountResult:
     return result
 
 
-def choose_entry(poll: Poll, entry: CountEntry, expected_version: int | None = None) -> CountResult:
-    """The commune committee decides which of two different entries is right."""
+CHOOSING = (PollStatus.DIFFERENCES, PollStatus.REOPENED)
+
+
+def choose_entry(poll: Poll, entry: CountEntry, expected_version: int | None = None, *,
+                 user) -> CountResult | None:
+    """The commune committee decides which of two different entries (or of a reopened count's) is right; the
+    result waits for the ballot accounting if that does not balance yet (None)."""
     check_version(poll, expected_version)
-    if poll.status != PollStatus.DIFFERENCES or entry.poll_id != poll.id:
-        raise RuleViolation("Chỉ chọn được khi hai lần nhập lệch nhau.")
-    result = accept(poll, entry)
+    if poll.status not in CHOOSING or entry.poll_id != poll.id:
+        raise RuleViolation("Chỉ chọn được khi hai lần nhập lệch nhau hoặc khi kết quả được mở lại để đính chính.")
+    require_four_eyes(poll, user, "choose")
+    result = settle(poll, entry)
     db.session.flush()
     return result
 
@@ -162,8 +219,8 @@ def choose_entry(poll: Poll, entry: CountEntry, expected_version: int | None = N
 def send_back(poll: Poll, entry: CountEntry, expected_version: int | None = None) -> None:
     """Discard one entry (the audit log keeps it) so that it is entered again."""
     check_version(poll, expected_version)
-    if poll.status != PollStatus.DIFFERENCES or entry.poll_id != poll.id:
-        raise RuleViolation("Chỉ trả lại để nhập lại khi hai lần nhập lệch nhau.")
+    if poll.status not in CHOOSING or entry.poll_id != poll.id:
+        raise RuleViolation("Chỉ trả lại để nhập lại khi hai lần nhập lệch nhau hoặc khi kết quả được mở lại.")
     remaining = {e.slot for e in poll_entries(poll) if e.id != entry.id}
     db.session.delete(entry)
     poll.entry_sent_back(remaining)
@@ -178,6 +235,9 @@ OUTCOME_LABELS = {
 }
 NEXT_STEP_LABELS = {
     "recognise": N_("Chờ UBND xã công nhận kết quả (R-V9)"),
+    "recognised": N_("Đã được UBND xã công nhận (R-V9)"),
+    "revote_ordered": N_("Đã quyết định bầu lại (R-V8)"),
+    "acting_chief_appointed": N_("Đã chỉ định trưởng thôn lâm thời (R-V8)"),
     "revote": N_("Bầu lại (R-V8)"),
     "appoint_acting_chief": N_("Chủ tịch UBND xã chỉ định trưởng thôn lâm thời (R-V8)"),
     "fix_count": N_("Kiểm tra lại số liệu"),

@@ -120,3 +120,22 @@ class EntryForm(FlaskForm):
     sex = SelectField(_l("Giới tính"), choices=[("", "—"), *choices(Sex)], validate_choice=False)
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Lưu"))
+
+
+class ReopenForm(FlaskForm):
+    """The commune committee reopens an accepted or recognised count (issue 15, corrections)."""
+
+    version = HiddenField()
+    reason = TextAreaField(_l("Lý do mở lại (bắt buộc, ít nhất 10 ký tự)"),
+                           validators=[DataRequired(REQUIRED), Length(min=10, max=500)], filters=[strip_nfc])
+    discard_entries = BooleanField(_l("Hủy cả hai lần nhập: tổ bầu cử nhập lại hai lần từ đầu"))
+    submit = SubmitField(_l("Mở lại kết quả để đính chính"))
+
+
+class SingleMemberForm(FlaskForm):
+    """R-C7 yields for a hamlet whose polling team is one person (flagged on the district board)."""
+
+    version = HiddenField()
+    single = BooleanField(_l("Tổ bầu cử chỉ có một người: cho phép một người nhập và quyết định"))
+    reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=300)], filters=[strip_nfc])
+    submit = SubmitField(_l("Lưu cách kiểm soát hai người"))

@@ -16,7 +16,13 @@ from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Household, Person, Term, enum_column
 from core.vietnamese import utcnow
-from election.rules import DEFAULT_ELECTION_RULES, ElectionRuleSet, next_step_after, quorum_met
+from election.rules import (
+    DEFAULT_ELECTION_RULES,
+    ElectionRuleSet,
+    correction_reason_problem,
+    next_step_after,
+    quorum_met,
+)
 from extensions import Model, db
 
 _signals = Namespace()
@@ -119,6 +125,8 @@ class PollStatus(LabelledEnum):
     FIRST_ENTRY = "first_entry", N_("Đã nhập lần 1")
     SECOND_ENTRY = "second_entry", N_("Đã nhập lần 2")
     DIFFERENCES = "differences", N_("Hai lần nhập lệch nhau")
+    AWAITING_ACCOUNTING = "awaiting_accounting", N_("Chờ đối chiếu phiếu bầu")  # entries agree, R-C3 not yet
+    REOPENED = "reopened", N_("Mở lại để đính chính")  # an accepted count reopened by the commune, with a reason
     SUBMITTED = "submitted", N_("Đã gửi kết quả")
     VALIDATED = "validated", N_("Đã đối chiếu biên bản")
     RECOGNISED = "recognised", N_("Đã công nhận")
@@ -143,6 +151,11 @@ def poll_label(hamlet_name: str, round_no: int) -> str:
 
 # The statuses in which a count entry may be saved.
 ENTERING = (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY)
+# The statuses from which the count is accepted: entries agree, one is chosen, or the accounting was waited for.
+DECIDING = (PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY, PollStatus.DIFFERENCES, PollStatus.AWAITING_ACCOUNTING,
+            PollStatus.REOPENED)
+# The statuses from which the commune committee may reopen the accepted count (issue 15, corrections).
+REOPENABLE = (PollStatus.SUBMITTED, PollStatus.VALIDATED, PollStatus.RECOGNISED)
 
 
 class Poll(Model):
@@ -167,6 +180,13 @@ class Poll(Model):
     witnesses: Mapped[list] = mapped_column(sa.JSON, default=list)  # R-V6: 2 household witnesses
     counting_started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]  # both entries agreed (or the commune resolved the differences)
+    # The entry that stands while the ballot accounting does not balance yet (status AWAITING_ACCOUNTING).
+    pending_entry_id: Mapped[int | None]
+    # The counting minutes' version: 1, then one more for every correction (CountCorrection) of the count.
+    minutes_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # R-C7 yields for a hamlet whose team is one person; set by the commune committee with a reason.
+    single_member: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    single_member_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     term: Mapped[Term] = relationship()
     hamlet: Mapped[Hamlet] = relationship()
@@ -180,6 +200,9 @@ class Poll(Model):
         kwargs.setdefault("voting_form", VotingForm.SECRET_BALLOT)
         kwargs.setdefault("board_members", [])
         kwargs.setdefault("witnesses", [])
+        kwargs.setdefault("minutes_version", 1)
+        kwargs.setdefault("single_member", False)
+        kwargs.setdefault("single_member_reason", "")
         super().__init__(**kwargs)
 
     @property
@@ -360,15 +383,44 @@ class Poll(Model):
 
     def entry_sent_back(self, remaining: set[int]) -> None:
         """One of two differing entries was sent back to be entered again: the other one stands."""
-        self._require(PollStatus.DIFFERENCES, action="trả lại lần nhập")
+        self._require(PollStatus.DIFFERENCES, PollStatus.REOPENED, action="trả lại lần nhập")
         self._stand(remaining)
 
     def submit(self) -> None:
-        """Both entries agree (or the commune chose one): the result stands."""
-        self._require(PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY, PollStatus.DIFFERENCES,
-                      action="chốt kết quả kiểm phiếu")
+        """Both entries agree (or the commune chose one) and the ballot accounting balances: the result stands."""
+        self._require(*DECIDING, action="chốt kết quả kiểm phiếu")
         self.status = PollStatus.SUBMITTED
         self.submitted_at = utcnow()
+        self.pending_entry_id = None
+
+    def await_accounting(self, entry_id: int) -> None:
+        """The entries agree (or one was chosen) but the ballot accounting does not balance yet (R-C3): the entry
+        stands and the poll waits; recording the accounting accepts it."""
+        self._require(*DECIDING, action="chờ đối chiếu phiếu bầu")
+        self.status = PollStatus.AWAITING_ACCOUNTING
+        self.pending_entry_id = entry_id
+
+    def reopen(self, reason: str, entries_left: int) -> None:
+        """The commune committee reopens an accepted or recognised count to correct it (the caller keeps the
+        correction record): with entries left, the committee chooses or sends back; else two new entries."""
+        self._require(*REOPENABLE, action="mở lại kết quả kiểm phiếu")
+        problem = correction_reason_problem(reason)
+        if problem:
+            raise RuleViolation(problem, "reason")
+        self.status = PollStatus.REOPENED if entries_left else PollStatus.COUNTING
+        self.pending_entry_id = None
+        self.minutes_version = (self.minutes_version or 1) + 1
+
+    def set_single_member(self, single: bool, reason: str) -> None:
+        """R-C7: the hamlet's team is one person, so the same account may enter twice and decide (flagged)."""
+        if self.status in (PollStatus.SUBMITTED, PollStatus.VALIDATED, PollStatus.RECOGNISED, PollStatus.REVOTE,
+                           PollStatus.ACTING_CHIEF):
+            raise RuleViolation("Kết quả đã chốt: không đổi cách kiểm soát hai người (mở lại kết quả nếu cần).")
+        reason = " ".join(reason.split())
+        if single and len(reason) < 10:
+            raise RuleViolation("Cần ghi lý do tổ bầu cử chỉ có một người (ít nhất 10 ký tự).", "reason")
+        self.single_member = single
+        self.single_member_reason = reason if single else ""
 
     def validate_minutes(self) -> None:
         self._require(PollStatus.SUBMITTED, action="xác nhận biên bản")
@@ -472,6 +524,11 @@ class CountEntry(TallyFigures, Model):
     user = relationship("User")
 
 
+# After the step the result called for was taken, the poll page says so instead of "waiting for…".
+STEPS_TAKEN = {PollStatus.RECOGNISED: "recognised", PollStatus.REVOTE: "revote_ordered",
+               PollStatus.ACTING_CHIEF: "acting_chief_appointed"}
+
+
 class CountResult(TallyFigures, Model):
     """The accepted count of a poll and its outcome (R-V5, R-V7); one per poll."""
 
@@ -490,7 +547,9 @@ class CountResult(TallyFigures, Model):
 
     @property
     def next_step(self) -> str:
-        return next_step_after(self.outcome, self.poll.round_no, self.poll.rules)  # type: ignore[arg-type]
+        """What comes next (election.counting.NEXT_STEP_LABELS); once that step was taken, the step taken."""
+        done = STEPS_TAKEN.get(self.poll.status)
+        return done or next_step_after(self.outcome, self.poll.round_no, self.poll.rules)  # type: ignore[arg-type]
 
 
 class MinutesUpload(Model):
@@ -507,6 +566,7 @@ class MinutesUpload(Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     validated_at: Mapped[datetime | None]
+    minutes_version: Mapped[int] = mapped_column(default=1, server_default="1")  # Poll.minutes_version it signs
 
     poll: Mapped[Poll] = relationship()
 
@@ -519,7 +579,8 @@ class Recognition(Model):
     """The commune people's committee's decision recognising the elected hamlet chief (R-V9)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), unique=True)
+    # Not unique: a recognition superseded by a correction keeps its row; the new decision is another row.
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
     decision_no: Mapped[str] = mapped_column(sa.String(60))
     decided_on: Mapped[date]
     signer_name: Mapped[str] = mapped_column(sa.String(120))
@@ -527,6 +588,8 @@ class Recognition(Model):
     position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("position.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    minutes_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the minutes it recognised
+    superseded_at: Mapped[datetime | None]  # the count was reopened (CountCorrection): no longer in force
 
     poll: Mapped[Poll] = relationship()
     person: Mapped[Person] = relationship()
@@ -550,6 +613,32 @@ class ActingAppointment(Model):
 
     poll: Mapped[Poll] = relationship()
     person: Mapped[Person] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class CountCorrection(Model):
+    """The commune committee reopened an accepted (or recognised) count with a written reason: what stood before
+    (figures, outcome, the minutes version it printed) is kept here; the minutes go on to the next version."""
+
+    __table_args__ = (sa.UniqueConstraint("poll_id", "number", name="uq_count_correction_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"))  # the unique (poll_id, number) index serves
+    number: Mapped[int]  # 1, 2…: correction n supersedes minutes version n by version n + 1
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    previous_status: Mapped[str] = mapped_column(sa.String(32))
+    minutes_version: Mapped[int]  # the version superseded
+    superseded: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # the result's figures, outcome, names
+    recognition_id: Mapped[int | None]  # the recognition it superseded, if any
+    entries_discarded: Mapped[bool] = mapped_column(default=False)
+
+    poll: Mapped[Poll] = relationship()
+    by_user = relationship("User")
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:

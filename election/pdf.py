@@ -6,7 +6,7 @@ import io
 from core.documents import OfficialDocument, Signature
 from core.vietnamese import local_date, long_date
 from election.counting import OUTCOME_LABELS, accepted_rows
-from election.models import CountResult, Poll, PollMode, Recognition
+from election.models import CountCorrection, CountResult, Poll, PollMode, Recognition
 
 
 def percent(share: float | None) -> str:
@@ -20,7 +20,9 @@ def _place(poll: Poll) -> str:
     return poll.hamlet.commune.name
 
 
-def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, fingerprint: str = "") -> bytes:
+def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, fingerprint: str = "", *,
+                         version: int = 1, correction: CountCorrection | None = None) -> bytes:
+    """The minutes of the accepted count; `version` > 1 after a correction, which the minutes name."""
     hamlet, commune = poll.hamlet, poll.hamlet.commune
     day = local_date(poll.held_on) if poll.held_on else poll.election_day
     doc = OfficialDocument(
@@ -28,6 +30,11 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
         place=_place(poll), date=day, title="BIÊN BẢN KIỂM PHIẾU",
         subtitle=f"Bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ {poll.term.name}"
                  + (f" – bầu lại lần {poll.round_no - 1}" if poll.round_no > 1 else ""))
+    if version > 1:
+        corrected = (f" (đính chính lần {correction.number} ngày {local_date(correction.at).strftime('%d/%m/%Y')}: "
+                     f"{correction.reason})" if correction is not None else "")
+        doc.paragraph(f"Biên bản phiên bản {version}, thay thế biên bản phiên bản {version - 1}{corrected}. Các "
+                      "phiên bản trước không còn giá trị.", "note")
     mode = ("tại hội nghị cử tri" if result.mode == PollMode.MEETING.value else
             "bằng hình thức phát phiếu đến từng hộ gia đình (hội nghị không đủ quá 50% số hộ)")
     doc.paragraph(f"Hôm nay, {long_date(day)}, tại {hamlet.full_name}, {commune.full_name}, cuộc bầu trưởng "
@@ -77,8 +84,10 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
     doc.signatures([Signature("CỬ TRI CHỨNG KIẾN", witnesses[0]), Signature("CỬ TRI CHỨNG KIẾN", witnesses[1]),
                     Signature("TRƯỞNG BAN KIỂM PHIẾU", chief, "TM. BAN KIỂM PHIẾU")])
     doc.qr(verify_url)
+    footer = f"Biên bản phiên bản {version}"
     if fingerprint:
-        doc.footer(f"Dấu vân tay danh sách cử tri: {fingerprint[:16]}")
+        footer += f" · Dấu vân tay danh sách cử tri: {fingerprint[:16]}"
+    doc.footer(footer)
     out = io.BytesIO()
     doc.build(out)
     return out.getvalue()

@@ -20,6 +20,8 @@ from core.transactions import act, expected_version
 from core.uploads import UploadRefused
 from core.vietnamese import nfc, vietnam_today
 from election.access import COMMITTEE, TEAM, VIEWERS, back, load_poll
+from election.correction_views import corrections_context
+from election.corrections import correction_superseding, poll_corrections
 from election.counting import (
     NEXT_STEP_LABELS,
     OUTCOME_LABELS,
@@ -51,6 +53,7 @@ from election.recognition import (
     latest_minutes,
     minutes_kind,
     minutes_path,
+    minutes_uploadable,
     poll_acting,
     poll_recognition,
     recognise,
@@ -138,7 +141,8 @@ def show_poll(poll_id: int):
         primary=primary[1] if primary else None, primary_step=primary[0] if primary else None,
         may_act=_may_use, state_labels=STATE_LABELS,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
-        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode)
+        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode,
+        **corrections_context(poll))
 
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
@@ -256,7 +260,7 @@ def choose_count_entry(poll_id: int, entry_id: int):
     entry = _entry_of(poll, entry_id)
     try:
         act(_("Chọn lần nhập %(n)s là đúng (%(p)s)", n=entry.slot, p=poll.label),
-            lambda: choose_entry(poll, entry, expected_version()))
+            lambda: choose_entry(poll, entry, expected_version(), user=current_user))
     except RuleViolation as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -289,7 +293,9 @@ def minutes_pdf(poll_id: int):
     result = poll_result(poll)
     if result is None:
         abort(404, _("Chưa có kết quả kiểm phiếu được chốt."))
-    data = counting_minutes_pdf(poll, result, verification_url(poll), poll_roll_fingerprint(poll))
+    corrections = poll_corrections(poll)
+    data = counting_minutes_pdf(poll, result, verification_url(poll), poll_roll_fingerprint(poll),
+                                version=poll.minutes_version, correction=corrections[-1] if corrections else None)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bien-ban-kiem-phieu-{poll.id}.pdf"'})
 
@@ -304,11 +310,19 @@ def verify_minutes(token: str):
     poll = db.session.get(Poll, data.get("poll") if isinstance(data, dict) else None)
     if poll is None:
         abort(404)
+    version = data.get("v", 1)  # links printed before minutes had versions are version 1
+    if type(version) is not int or not 1 <= version <= poll.minutes_version:
+        abort(404)
+    if version < poll.minutes_version:  # superseded: the figures that version printed, and what replaced it
+        return render_template("election/verify_minutes.html", poll=poll, version=version,
+                               correction=correction_superseding(poll, version), result=None, rows=[],
+                               fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
+                               recognition=None)
     result = poll_result(poll)
     rows = accepted_rows(result) if result else []
-    return render_template("election/verify_minutes.html", poll=poll, result=result, rows=rows,
-                           fingerprint=poll_roll_fingerprint(poll), outcome_labels=OUTCOME_LABELS,
-                           recognition=poll_recognition(poll))
+    return render_template("election/verify_minutes.html", poll=poll, version=version, correction=None,
+                           result=result, rows=rows, fingerprint=poll_roll_fingerprint(poll),
+                           outcome_labels=OUTCOME_LABELS, recognition=poll_recognition(poll))
 
 
 @bp.route("/polls/<int:poll_id>/minutes/upload", methods=["GET", "POST"])
@@ -320,7 +334,7 @@ def upload_minutes(poll_id: int):
         storage = form.file.data
         data = storage.read(MINUTES_MAX_BYTES + 1) if storage else b""
         kind = minutes_kind(data)
-        if poll.status != PollStatus.SUBMITTED:
+        if not minutes_uploadable(poll):
             flash(_("Chỉ tải biên bản lên sau khi kết quả đã được chốt và trước khi xác nhận."), "danger")
         elif not data:
             flash(_("Chọn tệp ảnh hoặc PDF của biên bản."), "danger")

@@ -15,8 +15,8 @@ from core.errors import RuleViolation
 from core.models import Person, Position
 from core.uploads import UploadRefused, clean_image, pdf_active_content
 from core.vietnamese import local_date, utcnow
-from election.counting import poll_candidates, poll_result
-from election.models import ActingAppointment, MinutesUpload, Poll, Recognition
+from election.counting import poll_candidates, poll_result, require_four_eyes
+from election.models import ActingAppointment, MinutesUpload, Poll, PollStatus, Recognition
 from election.rules import recognition_deadline, revote_deadline
 from extensions import db
 
@@ -66,7 +66,7 @@ def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | Non
             out.write(served)
     upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                           uploaded_by_id=user_id)
+                           uploaded_by_id=user_id, minutes_version=poll.minutes_version)
     return upload
 
 
@@ -96,8 +96,20 @@ def served_minutes(upload: MinutesUpload) -> bytes:
 
 
 def latest_minutes(poll: Poll) -> MinutesUpload | None:
-    return db.session.scalar(db.select(MinutesUpload).where(MinutesUpload.poll_id == poll.id)
+    """The last upload of the signed minutes of the poll's current version (a correction asks for new ones)."""
+    return db.session.scalar(db.select(MinutesUpload).where(MinutesUpload.poll_id == poll.id,
+                                                            MinutesUpload.minutes_version == poll.minutes_version)
                              .order_by(MinutesUpload.id.desc()).limit(1))
+
+
+# The signed minutes are uploaded once the count is accepted: before validation, and also for a round that ended
+# in a re-vote or an acting chief (its minutes are kept for the record and validated without a status change).
+UPLOADABLE = (PollStatus.SUBMITTED, PollStatus.REVOTE, PollStatus.ACTING_CHIEF)
+RECORD_ONLY = (PollStatus.REVOTE, PollStatus.ACTING_CHIEF)
+
+
+def minutes_uploadable(poll: Poll) -> bool:
+    return poll.status in UPLOADABLE
 
 
 def minutes_received_on(poll: Poll) -> date | None:
@@ -113,10 +125,16 @@ def recognition_due(poll: Poll) -> date | None:
 
 
 def validate_minutes(poll: Poll, user) -> MinutesUpload:
+    """The committee checked the signed minutes against the accepted figures (R-C7: not an entry's author)."""
     upload = latest_minutes(poll)
     if upload is None:
         raise RuleViolation("Chưa có bản chụp biên bản kiểm phiếu đã ký để đối chiếu.")
-    poll.validate_minutes()
+    require_four_eyes(poll, user, "validate")
+    if poll.status in RECORD_ONLY:
+        if upload.validated_at is not None:
+            raise RuleViolation("Biên bản này đã được xác nhận.")
+    else:
+        poll.validate_minutes()
     upload.validated_by_id = user.id
     upload.validated_at = utcnow()
     return upload
@@ -147,18 +165,22 @@ def recognise(poll: Poll, user, decision_no: str, decided_on: date, signer_name:
     winner = next((c for c in poll_candidates(poll) if c.id == result.winner_candidacy_id), None)
     if winner is None:
         raise RuleViolation("Không tìm thấy người trúng cử trong danh sách ứng cử.")
+    require_four_eyes(poll, user, "recognise")
     poll.recognise()
     position = _take_office(poll, winner.person, decided_on, acting=False)
     db.session.flush()
     recognition = Recognition(poll=poll, decision_no=decision_no.strip(), decided_on=decided_on,
                               signer_name=signer_name.strip(), person=winner.person, position_id=position.id,
-                              recorded_by_id=user.id)
+                              recorded_by_id=user.id, minutes_version=poll.minutes_version)
     db.session.add(recognition)
     return recognition
 
 
 def poll_recognition(poll: Poll) -> Recognition | None:
-    return db.session.scalar(db.select(Recognition).where(Recognition.poll_id == poll.id))
+    """The recognition in force (a correction supersedes one; its row stays)."""
+    return db.session.scalar(db.select(Recognition).where(Recognition.poll_id == poll.id,
+                                                          Recognition.superseded_at.is_(None))
+                             .order_by(Recognition.id.desc()).limit(1))
 
 
 def appoint_acting_chief(poll: Poll, user, person: Person, decision_no: str, decided_on: date,

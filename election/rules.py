@@ -469,3 +469,47 @@ def ballot_validity(candidate_ids: Sequence[str], kept_ids: Collection[str], sea
     if len(kept) > seats:
         return _verdict("too_many_kept", seats)
     return _verdict("valid", seats)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Four eyes and corrections (issue 15)
+# ---------------------------------------------------------------------------------------------------------
+
+# R-C7 (four eyes): the account that entered a count entry does not also decide on it — neither choose between
+# the entries, nor validate the signed minutes, nor recognise the result; the ballot accounting is recorded by
+# someone other than the two who entered the count, where the hamlet's team has that many members. A hamlet
+# whose team is one person is set "single member" by the commune committee (with a reason): the rule then
+# yields, and the district board flags the poll.
+FourEyesAction = Literal["enter", "choose", "validate", "recognise", "account"]
+ACCOUNTING_TEAM_SIZE = 3  # two people enter the count, a third records the ballot accounting
+CORRECTION_REASON_MIN = 10  # a written reason, not "sai" or "nhầm"
+
+FOUR_EYES_MESSAGES: dict[str, str] = {
+    "enter": "Hai lần nhập phải do hai người khác nhau thực hiện: bạn đã nhập một lần cho cuộc bầu này (R-C7).",
+    "choose": "Bạn đã nhập một lần kết quả kiểm phiếu của cuộc bầu này nên không thể chọn lần nhập đúng: cần "
+              "một thành viên khác của Ban chỉ đạo xã (R-C7).",
+    "validate": "Bạn đã nhập kết quả kiểm phiếu của cuộc bầu này nên không thể xác nhận biên bản: cần một thành "
+                "viên khác của Ban chỉ đạo xã (R-C7).",
+    "recognise": "Bạn đã nhập kết quả kiểm phiếu của cuộc bầu này nên không thể ghi quyết định công nhận: cần "
+                 "một thành viên khác của Ban chỉ đạo xã (R-C7).",
+    "account": "Sổ theo dõi phiếu bầu phải do người khác với hai người đã nhập kết quả kiểm phiếu ghi (R-C7).",
+}
+
+
+def four_eyes_refusal(action: FourEyesAction, actor_id: int | None, entry_user_ids: Collection[int | None],
+                      single_member: bool = False, team_size: int = ACCOUNTING_TEAM_SIZE) -> str | None:
+    """R-C7: why `actor_id` may not take `action` on a poll whose count entries were made by `entry_user_ids`
+    (None: allowed). `team_size` counts the hamlet's polling team (the accounting rule needs three people)."""
+    if single_member or actor_id is None or actor_id not in set(entry_user_ids):
+        return None
+    if action == "account" and team_size < ACCOUNTING_TEAM_SIZE:
+        return None
+    return FOUR_EYES_MESSAGES[action]
+
+
+def correction_reason_problem(reason: str) -> str | None:
+    """A reopened count needs a written reason of at least CORRECTION_REASON_MIN characters."""
+    if len(" ".join(reason.split())) < CORRECTION_REASON_MIN:
+        return (f"Cần ghi rõ lý do mở lại kết quả (ít nhất {CORRECTION_REASON_MIN} ký tự): ví dụ biên bản giấy đã "
+                "ký khác số liệu đã nhập ở dòng nào.")
+    return None

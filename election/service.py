@@ -383,8 +383,9 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer([*legacy, *retired, current], salt="minutes-verification")
 
 
-def verification_token(poll: Poll) -> str:
-    return _serializer().dumps({"poll": poll.id})
+def verification_token(poll: Poll, version: int | None = None) -> str:
+    """The minutes' QR token names the poll and the minutes' version (a correction prints a new version)."""
+    return _serializer().dumps({"poll": poll.id, "v": version or poll.minutes_version or 1})
 
 
 def verification_url(poll: Poll) -> str:

@@ -236,7 +236,7 @@ def test_choose_is_only_possible_with_differences(election):
     db.session.commit()
     entry = db.session.scalar(db.select(CountEntry))
     with pytest.raises(RuleViolation):
-        choose_entry(setup.poll, entry)
+        choose_entry(setup.poll, entry, user=setup.committee)
     with pytest.raises(RuleViolation):
         send_back(setup.poll, entry)
 

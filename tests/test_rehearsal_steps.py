@@ -83,7 +83,7 @@ def test_each_step_leaves_its_hamlet_where_the_workflow_puts_it(rehearsed):
     # The outcomes follow the rules: over half of all households elects; the re-vote hamlet elected nobody.
     for step in ("submitted", "validated", "recognised"):
         assert poll_result(_poll(steps[step])).outcome == "elected", step
-    assert poll_result(_poll(steps["revote"])).next_step == "revote"
+    assert poll_result(_poll(steps["revote"])).next_step == "revote_ordered"  # nobody elected: re-vote ordered
     second_round = _poll(steps["revote"], 2)
     assert second_round.status == PollStatus.NOT_STARTED
     assert db.session.scalar(sa.select(CandidateList.state).where(

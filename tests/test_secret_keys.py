@@ -97,13 +97,13 @@ def test_minutes_links_are_signed_with_their_own_key_and_survive_a_rotation(app,
     with pytest.raises(BadSignature):
         signed_with_the_session_key.loads(token)
     assert URLSafeSerializer(purpose_key(old_key, "minutes-qr"), salt="minutes-verification").loads(token) == \
-        {"poll": poll_id}
+        {"poll": poll_id, "v": 1}  # the minutes' version (issue 15: a correction prints version 2)
     legacy = signed_with_the_session_key.dumps({"poll": poll_id})  # a link printed before purpose keys
     client = app.test_client()
     app.config.update(SECRET_KEY=STRONG, SIGNING_KEYS_RETIRED=[old_key])
     assert client.get(f"/minutes/verify/{token}").status_code == 200
     assert client.get(f"/minutes/verify/{legacy}").status_code == 200
     assert URLSafeSerializer(purpose_key(STRONG, "minutes-qr"), salt="minutes-verification").loads(
-        verification_token(setup.poll)) == {"poll": poll_id}  # new links: the new key
+        verification_token(setup.poll)) == {"poll": poll_id, "v": 1}  # new links: the new key
     app.config.update(SIGNING_KEYS_RETIRED=[])
     assert client.get(f"/minutes/verify/{token}").status_code == 404
