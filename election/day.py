@@ -27,7 +27,8 @@ STATE_LABELS = {DONE: N_("Đã xong"), CURRENT: N_("Đang làm"), WAITING: N_("C
 
 # Workflow order of the statuses (the three ends share the last rank).
 _RANK = {PollStatus.NOT_STARTED: 0, PollStatus.VOTING: 1, PollStatus.COUNTING: 2, PollStatus.FIRST_ENTRY: 3,
-         PollStatus.SECOND_ENTRY: 3, PollStatus.DIFFERENCES: 4, PollStatus.SUBMITTED: 5, PollStatus.VALIDATED: 6,
+         PollStatus.SECOND_ENTRY: 3, PollStatus.DIFFERENCES: 4, PollStatus.AWAITING_ACCOUNTING: 4,
+         PollStatus.REOPENED: 4, PollStatus.SUBMITTED: 5, PollStatus.VALIDATED: 6,
          PollStatus.RECOGNISED: 7, PollStatus.REVOTE: 7, PollStatus.ACTING_CHIEF: 7}
 ENDS = (PollStatus.RECOGNISED, PollStatus.REVOTE, PollStatus.ACTING_CHIEF)
 
@@ -244,6 +245,17 @@ def day_steps(facts: DayFacts) -> list[Step]:
                           note=N_("Hai lần nhập lệch nhau: UBND xã xem và quyết định."),
                           action=Action(N_("Xem chỗ lệch giữa hai lần nhập"), "election.show_differences",
                                         poll_round)))
+    elif status == PollStatus.AWAITING_ACCOUNTING:
+        steps.append(Step("agree", N_("Hai lần nhập khớp nhau"), CURRENT,
+                          note=N_("Kết quả đã thống nhất, chờ sổ theo dõi phiếu bầu cân đối (R-C3); khi cân đối, kết "
+                                  "quả được chốt."),
+                          action=Action(N_("Kiểm tra lại và chốt kết quả"), "election.accept_waiting_count", poll_round,
+                                        post=True)))
+    elif status == PollStatus.REOPENED:
+        steps.append(Step("agree", N_("Hai lần nhập khớp nhau"), CURRENT,
+                          note=N_("Kết quả được mở lại để đính chính: UBND xã chọn lần nhập đúng hoặc trả lại để "
+                                  "nhập lại."),
+                          action=Action(N_("Xem hai lần nhập"), "election.show_differences", poll_round)))
     elif status in (PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY):
         steps.append(Step("agree", N_("Hai lần nhập khớp nhau"), CURRENT,
                           note=N_("Lần nhập thứ hai do một người khác nhập."),
