@@ -23,9 +23,9 @@ from core.audit import describe, record
 from core.errors import RuleViolation, StaleWrite
 from core.keys import retired_keys, signing_keys
 from core.models import Commune, Hamlet, Person, Term, current_term
-from core.vietnamese import fold, utcnow
+from core.vietnamese import fold, local_time, utcnow
 from election.access import load_entry, load_hamlet_term
-from election.models import CheckIn, Poll, VoterEntry, VoterRoll, problems_from, roll_replacing
+from election.models import CheckIn, Poll, VoterEntry, VoterRoll, checkin_now, problems_from, roll_replacing
 from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
 from election.rules import quorum_met
 from extensions import db
@@ -340,15 +340,20 @@ def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, boo
     existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
     if existing is not None:
         return existing, False
-    record_ = CheckIn(poll_id=poll.id, entry=entry, by_user_id=user_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(record_)
-    except sa.exc.IntegrityError:  # another phone of the team tapped the same household at the same moment
-        existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id,
-                                                              CheckIn.entry_id == entry.id))
-        return existing, False
-    return record_, True
+    for _attempt in range(3):
+        # A random id and the quarter hour (election.models.CheckIn): the row does not tell the order of households.
+        record_ = CheckIn(poll_id=poll.id, entry=entry, by_user_id=user_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record_)
+        except sa.exc.IntegrityError:  # another phone of the team tapped the same household at the same moment
+            existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id,
+                                                                  CheckIn.entry_id == entry.id))
+            if existing is not None:
+                return existing, False
+            continue  # the random id was taken (one chance in 2⁵³ per row): draw another
+        return record_, True
+    raise RuntimeError("no free check-in id after three draws")
 
 
 def undo_check_in(poll, entry: VoterEntry) -> bool:
@@ -402,11 +407,19 @@ def poll_of(term: Term, hamlet: Hamlet, round_no: int, create: bool) -> Poll | N
                                                    Poll.round_no == round_no))
 
 
+def checkin_summary(action: str, hamlet: Hamlet, round_no: int) -> str:
+    """The audit summary of a check-in or its undo: the poll and the quarter hour, not the household. The log is a
+    chain in the order of events: naming the household there would keep the order of check-ins that the
+    CheckIn rows no longer keep, and with it the join of households to the stack of ballots."""
+    quarter = local_time(checkin_now(), "%H:%M")
+    return f"{action} (1 hộ), {hamlet.full_name}, vòng {round_no}, khung giờ từ {quarter}"
+
+
 def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     """Check a household in (page and API): idempotent and audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu")
+    describe(checkin_summary("Ghi nhận nhận phiếu", hamlet, round_no))  # no household: secret ballot against order
     poll = poll_of(term, hamlet, round_no, create=True)
     db.session.flush()
     _record, created = check_in(poll, entry, current_user.id)
@@ -418,7 +431,7 @@ def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
     poll = poll_of(term, hamlet, round_no, create=False)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name})")
+    describe(checkin_summary("Hủy ghi nhận nhận phiếu", hamlet, round_no))
     removed = poll is not None and undo_check_in(poll, entry)
     return {"entry": entry_json(entry, False), "removed": removed, "turnout": turnout(poll, roll).as_dict()}
 
