@@ -135,6 +135,10 @@ def _election_sunday(app, make_commune, make_hamlet, make_term, make_person, mak
 # The attacker: everything stored, no knowledge of who got which ballot
 # ---------------------------------------------------------------------------------------------------------
 
+# Where a row lies in the table's storage: SQLite's rowid (a check-in's random id), PostgreSQL's heap position.
+_STORAGE_ORDER = {"sqlite": "rowid", "postgresql": "ctid"}
+
+
 def _checkin_orders(poll_id: int) -> dict[str, list[int]]:
     """Orders of households (entry ids) the stored data could give, from the first checked in."""
     rows = db.session.execute(sa.select(CheckIn.id, CheckIn.at, CheckIn.entry_id)
@@ -142,7 +146,10 @@ def _checkin_orders(poll_id: int) -> dict[str, list[int]]:
     by_id = {row.id: row.entry_id for row in rows}
     orders = {"time, id": [r.entry_id for r in sorted(rows, key=lambda r: (r.at, r.id))],
               "time, household": [r.entry_id for r in sorted(rows, key=lambda r: (r.at, r.entry_id))],
-              "id": [r.entry_id for r in sorted(rows, key=lambda r: r.id)]}
+              "id": [r.entry_id for r in sorted(rows, key=lambda r: r.id)],
+              "storage": list(db.session.scalars(sa.text(f"SELECT entry_id FROM check_in WHERE poll_id = :p "
+                                                          f"ORDER BY {_STORAGE_ORDER[db.engine.dialect.name]}"),
+                                                  {"p": poll_id}))}
     households = {str(e.household_no): e.id for e in db.session.scalars(sa.select(VoterEntry))}
     from_audit: list[int] = []
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.record_type == "CheckIn")
@@ -166,7 +173,10 @@ def _ballot_orders(app, poll_id: int) -> dict[str, list[str]]:
     """Orders of serials the stored data could give, top of the stack first (and from the other end)."""
     rows = db.session.execute(sa.select(Ballot.id, Ballot.serial).where(Ballot.poll_id == poll_id)).all()
     orders = {"id": [r.serial for r in sorted(rows, key=lambda r: r.id)],
-              "serial": sorted(r.serial for r in rows)}
+              "serial": sorted(r.serial for r in rows),
+              "storage": list(db.session.scalars(sa.text(f"SELECT serial FROM ballot WHERE poll_id = :p "
+                                                          f"ORDER BY {_STORAGE_ORDER[db.engine.dialect.name]}"),
+                                                  {"p": poll_id}))}
     for path in Path(app.instance_path).rglob("*.pdf"):  # any file left behind
         orders[f"kept file {path.name}"] = _pdf_serials(path.read_bytes())
     return {**orders, **{f"{name}, reversed": list(reversed(order)) for name, order in orders.items()}}
@@ -238,3 +248,16 @@ def test_the_same_attack_succeeds_when_order_is_kept(app, sunday, monkeypatch, l
     rate, exact, how = best_join(app, hamlet)
     vote_bound, _exact_bound = chance_bounds(hamlet)
     assert rate > 0.95 and rate > vote_bound and exact > 0.95 * CONTROL_HOUSEHOLDS, (how, rate, exact)
+
+
+def test_forget_order_rewrites_the_check_ins_in_the_order_of_their_random_ids(app, sunday, runner):
+    """PostgreSQL keeps rows where they were inserted (ctid: the order of check-ins); `flask ballots forget-order`
+    rewrites them in the order of their random ids. On SQLite the rows lie in id order already."""
+    hamlet = sunday(CONTROL_HOUSEHOLDS)
+    before = _checkin_orders(hamlet.poll.id)
+    if db.engine.dialect.name == "postgresql":  # stored as they came, one after the other
+        assert before["storage"] != before["id"]
+    result = runner.invoke(args=["ballots", "forget-order"])
+    assert result.exit_code == 0, result.output
+    stored = _checkin_orders(hamlet.poll.id)
+    assert stored["storage"] == stored["id"]
