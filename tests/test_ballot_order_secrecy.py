@@ -25,16 +25,19 @@ import pytest
 import sqlalchemy as sa
 from factories_ballots import confirmed_list, csv_bytes, import_through_pages, roll_rows
 from factories_counting import client_for
+from flask_migrate import downgrade, upgrade
 
 import ballots.printing
 import core.audit
 import election.models
+from app import create_app
 from ballots.models import Ballot, BallotBatch, BallotScan, ballot_secret
 from ballots.qr import BallotPayload, encode_payload
 from core.accounts import Role
 from core.audit import AuditEntry
 from core.models import Term
 from election.models import CheckIn, Poll, VoterEntry, VotingForm
+from election.rules import CHECKIN_TIME_GRAIN, checkin_time
 from extensions import db
 
 HOUSEHOLDS = 200
@@ -261,3 +264,36 @@ def test_forget_order_rewrites_the_check_ins_in_the_order_of_their_random_ids(ap
     assert result.exit_code == 0, result.output
     stored = _checkin_orders(hamlet.poll.id)
     assert stored["storage"] == stored["id"]
+
+
+def test_checkin_time_keeps_the_quarter_hour():
+    assert checkin_time(datetime(2025, 6, 8, 0, 44, 59, 999999)) == datetime(2025, 6, 8, 0, 30)
+    assert checkin_time(datetime(2025, 6, 8, 0, 45)) == datetime(2025, 6, 8, 0, 45)
+    assert CHECKIN_TIME_GRAIN == timedelta(minutes=15)
+
+
+def test_0007_scrubs_what_earlier_releases_stored(tmp_path):
+    """Check-ins already stored get random ids and quarter-hour times; kept ballot PDFs are deleted."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'order.sqlite'}", "TESTING": True,
+                      "ENV_NAME": "test"})
+    with app.app_context():
+        upgrade(revision="0006_auth")
+        kept = Path(app.instance_path) / "ballots" / "batch-999999-ABCDEFGH-0123456789ab.pdf"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(b"%PDF-1.4 the order of a stack")
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for i, at in enumerate(("2025-06-08 00:31:17.500000", "2025-06-08 00:47:59.000000",
+                                    "2025-06-08 01:00:00.000000"), start=1):
+                connection.execute(sa.text("INSERT INTO check_in (id, poll_id, entry_id, at) VALUES (:i, 1, :i, :at)"),
+                                   {"i": i, "at": at})
+            connection.commit()
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT id, entry_id, at FROM check_in ORDER BY entry_id")).all()
+        assert [str(r.at)[:19] for r in rows] == ["2025-06-08 00:30:00", "2025-06-08 00:45:00", "2025-06-08 01:00:00"]
+        assert all(r.id > 3 for r in rows) and len({r.id for r in rows}) == 3
+        assert not kept.exists()
+        downgrade(revision="0006_auth")
+        with db.engine.connect() as connection:
+            assert sorted(connection.scalars(sa.text("SELECT id FROM check_in"))) == [1, 2, 3]
