@@ -7,12 +7,13 @@ the serials is never stored anywhere:
 - The PDF is not kept: every download renders the batch again, in a fresh random order (secrets.SystemRandom,
   drawn at that moment and forgotten), to an unnamed temporary file sent once. Two downloads hold the same
   ballots (same serials, same QR payloads) in different orders; nothing (supplementary and test batches, the
-  progress figures, the tests) relies on identical re-rendering. A file kept by an earlier release under
-  instance/ballots/ is deleted at the batch's next download.
+  progress figures, the tests) relies on identical re-rendering. The files kept by earlier releases under
+  instance/ballots/ are deleted by migration 0007_order, and at the batch's next download.
 - The page count is worked out from the layout when the batch is created (nothing is rendered then).
 What leaves the server is the downloaded file, which does give the order of the stack printed from it: the
 print page and the accounting page tell the team to shuffle each stack before voting (SHUFFLE_INSTRUCTION).
-The check-in side keeps no order finer than a quarter hour (election.models.CheckIn).
+The check-in side keeps no order finer than a quarter hour (election.models.CheckIn; on PostgreSQL the rows'
+storage order too, once `flask ballots forget-order` has run). tests/test_ballot_order_secrecy.py tries the join.
 """
 from __future__ import annotations
 
