@@ -297,3 +297,30 @@ def test_0007_scrubs_what_earlier_releases_stored(tmp_path):
         downgrade(revision="0006_auth")
         with db.engine.connect() as connection:
             assert sorted(connection.scalars(sa.text("SELECT id FROM check_in"))) == [1, 2, 3]
+
+
+def test_check_in_and_undo_are_audited_without_the_household(ready, app):
+    """Accountability without order: who checked in and when (to the quarter hour), under the poll; the household
+    is on the CheckIn row, never in the chained log; its undo likewise."""
+    setup = ready()
+    office, phone = client_for(app, setup.committee), client_for(app, setup.team)
+    import_through_pages(office, setup.hamlet, csv_bytes(roll_rows(3)))
+    entries = list(db.session.scalars(sa.select(VoterEntry).order_by(VoterEntry.household_no)))
+    base = f"/hamlets/{setup.hamlet.id}/checkin"
+    for entry in entries:
+        assert phone.post(f"{base}/{entry.id}?round_no=1").get_json()["created"]
+    assert phone.post(f"{base}/{entries[1].id}/undo?round_no=1").get_json()["removed"]
+    poll = db.session.scalar(sa.select(Poll))
+    logged = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.record_type == "CheckIn")
+                                     .order_by(AuditEntry.seq)))
+    assert [e.action for e in logged] == ["create"] * 3 + ["delete"]
+    for entry in logged:
+        assert entry.record_id == str(poll.id) and entry.user_id == setup.team.id
+        body = json.loads(entry.after or entry.before)
+        assert set(body) == {"poll_id", "at", "by_user_id"}, body
+        assert "(1 hộ)" in entry.summary and setup.hamlet.name in entry.summary
+        assert not any(e.household_no in entry.summary or e.full_name in entry.summary for e in entries)
+    assert logged[-1].summary.startswith("Hủy ghi nhận nhận phiếu")
+    rows = db.session.scalars(sa.select(CheckIn)).all()
+    assert sorted(r.entry_id for r in rows) == [entries[0].id, entries[2].id]  # the household is on the row
+    assert all(r.at.minute % 15 == 0 and r.at.second == r.at.microsecond == 0 for r in rows)
