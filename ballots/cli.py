@@ -13,6 +13,7 @@ from candidates.models import CandidateList, ListState
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, current_term
 from election.models import Poll
+from election.service import forget_checkin_order
 from extensions import db
 
 
@@ -62,3 +63,11 @@ def print_command(commune_code: str | None, district_code: str | None, layout: s
             db.session.commit()  # one hamlet per transaction: an interruption loses nothing already printed
             printed += 1
     click.echo(f"Đã in phiếu cho {printed} thôn; bỏ qua {skipped} thôn (chưa xác nhận danh sách hoặc đã in).")
+
+
+@bp.cli.command("forget-order")
+def forget_order_command() -> None:
+    """Ghi lại bảng nhận phiếu theo mã ngẫu nhiên, để vị trí lưu trữ không cho biết thứ tự các hộ nhận phiếu."""
+    forget_checkin_order()
+    db.session.commit()
+    click.echo("Đã ghi lại bảng nhận phiếu theo thứ tự ngẫu nhiên.")

@@ -52,10 +52,10 @@ class BallotBatch(Model):
     test: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    printed_pages: Mapped[int] = mapped_column(default=0)  # progress of the PDF rendering
+    printed_pages: Mapped[int] = mapped_column(default=0)  # pages of the PDF (worked out when the batch is made)
     total_pages: Mapped[int] = mapped_column(default=0)
     supplementary: Mapped[bool] = mapped_column(default=False)  # "in bổ sung": a second real batch
-    pdf_file: Mapped[str] = mapped_column(sa.String(200), default="")  # file name in instance/ballots/
+    # No PDF file is kept: it would give the order of the stack (ballots/printing.py renders it at each download).
 
     poll: Mapped[Poll] = relationship()
 
@@ -72,6 +72,9 @@ class BallotState(enum.StrEnum):
 
 
 class Ballot(Model):
+    """A printed ballot. Nothing here gives its place in the printed stack: rows are inserted in serial order and
+    the PDF is drawn in a fresh random order at each download (ballots/printing.py)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("ballot_batch.id"), index=True)
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)

@@ -1,17 +1,31 @@
 """Printing a poll's ballots: a batch of random serials (Core bulk insert), signed QR payloads, the PDF.
 
-The PDF is rendered once and kept in the instance folder (instance/ballots/), so downloading it again
-does not render again; if the file is lost it is rebuilt from the stored serials (same ballots).
+Secret ballot against order (issue 15, part 9). A team that hands ballots out from the top of the stack gives
+the i-th household checked in the i-th ballot printed; a scan stores serial and choice. So the print order of
+the serials is never stored anywhere:
+- Ballot rows are inserted sorted by serial (a random string), so their ids follow the serials, not the paper.
+- The PDF is not kept: every download renders the batch again, in a fresh random order (secrets.SystemRandom,
+  drawn at that moment and forgotten), to an unnamed temporary file sent once. Two downloads hold the same
+  ballots (same serials, same QR payloads) in different orders; nothing (supplementary and test batches, the
+  progress figures, the tests) relies on identical re-rendering. The files kept by earlier releases under
+  instance/ballots/ are deleted by migration 0007_order, and at the batch's next download.
+- The page count is worked out from the layout when the batch is created (nothing is rendered then).
+What leaves the server is the downloaded file, which does give the order of the stack printed from it: the
+print page and the accounting page tell the team to shuffle each stack before voting (SHUFFLE_INSTRUCTION).
+The check-in side keeps no order finer than a quarter hour (election.models.CheckIn; on PostgreSQL the rows'
+storage order too, once `flask ballots forget-order` has run). tests/test_ballot_order_secrecy.py tries the join.
 """
 from __future__ import annotations
 
-import os
+import math
 import secrets
-from collections.abc import Callable
+import tempfile
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ballots.models import Ballot, BallotBatch, BallotLayout, ballot_secret
 from ballots.pdf import BallotSheetSpec, render_ballots
@@ -27,6 +41,10 @@ from extensions import db
 MAX_TEST_BALLOTS = 200
 MAX_SUPPLEMENT = 5000
 _CHUNK = 5000
+BALLOTS_PER_PAGE = {BallotLayout.A5: 1, BallotLayout.A6: 1, BallotLayout.A4X2: 2, BallotLayout.A4X4: 4}  # pdf._grid
+SHUFFLE_INSTRUCTION = _l("Trước khi bỏ phiếu, Tổ bầu cử xáo trộn kỹ từng xấp phiếu (kể cả phiếu in bổ sung); không "
+                         "phát phiếu theo thứ tự in. Thứ tự in không được lưu ở đâu, để không ai ghép được hộ nhận "
+                         "phiếu với lá phiếu của hộ.")
 
 
 def candidate_list_of(poll: Poll) -> CandidateList | None:
@@ -78,9 +96,10 @@ def _unique_serials(count: int) -> list[str]:
 
 
 def print_batch(poll: Poll, layout: BallotLayout, *, user_id: int | None, test: bool = False,
-                supplementary: int | None = None, test_count: int = 8, spare_percent: float | None = None,
-                progress: Callable[[int, int], None] | None = None) -> BallotBatch:
-    """Create a batch and its ballots and render the PDF, in the current transaction (the caller commits).
+                supplementary: int | None = None, test_count: int = 8, spare_percent: float | None = None
+                ) -> BallotBatch:
+    """Create a batch and its ballots, in the current transaction (the caller commits); the PDF is rendered at each
+    download (batch_pdf), in a fresh random order.
 
     Real ballots: the poll's candidate list must be confirmed; the first batch is households + spare, a
     later one only as an explicit supplement of N ballots. Test ballots: any time, never lock the list.
@@ -110,7 +129,7 @@ def print_batch(poll: Poll, layout: BallotLayout, *, user_id: int | None, test: 
             raise RuleViolation("Chưa có danh sách cử tri (số hộ = 0); hãy nhập danh sách trước khi in phiếu.")
         count = households + spare
 
-    spec = sheet_spec(poll, candidate_list, layout, test)  # raises ValueError on an impossible design
+    sheet_spec(poll, candidate_list, layout, test)  # raises ValueError on an impossible design
     the_hash = poll_election_hash(poll, candidate_list)
     kind = "phiếu thử" if test else ("phiếu in bổ sung" if supplementary is not None else "phiếu bầu")
     summary = (f"In {count} {kind} ({layout.value}) cho {poll.hamlet.full_name}, {poll.hamlet.commune.full_name}, "
@@ -120,61 +139,52 @@ def print_batch(poll: Poll, layout: BallotLayout, *, user_id: int | None, test: 
                         created_by_id=user_id, supplementary=supplementary is not None and not test)
     db.session.add(batch)
     db.session.flush()
-    serials = _unique_serials(count)
+    # Sorted by serial: the ids follow the random serials, never the order of the paper (drawn at each download).
+    serials = sorted(_unique_serials(count))
     db.session.execute(sa.insert(Ballot.__table__),
                        [{"batch_id": batch.id, "poll_id": poll.id, "serial": s, "state": "printed"}
                         for s in serials])
     if not test:
         candidate_list.ballots_printed = True  # locks the list for good
-    render_batch_pdf(batch, serials, spec, progress)
+    batch.total_pages = batch.printed_pages = math.ceil(count / BALLOTS_PER_PAGE[layout])
     record("event", "BallotBatch", batch.id, summary=summary,
            scope=(None, poll.hamlet.commune_id, poll.hamlet_id),
            after={"count": count, "spare": spare, "test": test, "election_hash": the_hash})
     return batch
 
 
-def batch_payloads(batch: BallotBatch, serials: list[str] | None = None) -> list[str]:
-    if serials is None:
-        serials = list(db.session.scalars(db.select(Ballot.serial).where(Ballot.batch_id == batch.id)
-                                          .order_by(Ballot.id)))
+def batch_payloads(batch: BallotBatch) -> list[str]:
+    """The batch's QR payloads, in serial order (not an order of the paper: see batch_pdf)."""
+    serials = db.session.scalars(db.select(Ballot.serial).where(Ballot.batch_id == batch.id).order_by(Ballot.serial))
     secret = ballot_secret()
     hamlet_id = batch.poll.hamlet_id
     return [encode_payload(BallotPayload(batch.election_hash, hamlet_id, s, batch.test), secret) for s in serials]
 
 
-def _pdf_dir() -> Path:
-    path = Path(current_app.instance_path) / "ballots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def print_order(payloads: list[str]) -> list[str]:
+    """The order of the paper: a fresh permutation from the operating system's random source, kept nowhere."""
+    shuffled = list(payloads)
+    secrets.SystemRandom().shuffle(shuffled)
+    return shuffled
 
 
-def render_batch_pdf(batch: BallotBatch, serials: list[str] | None, spec: BallotSheetSpec,
-                     progress: Callable[[int, int], None] | None = None) -> Path:
-    """Render the batch to instance/ballots/ (atomic rename) and record the page count."""
-    payloads = batch_payloads(batch, serials)
-    # A random part: a fresh database reusing batch ids never serves another database's file.
-    name = f"batch-{batch.id}-{batch.election_hash}-{secrets.token_hex(6)}.pdf"
-    target = _pdf_dir() / name
-    partial = target.with_suffix(".part")
-
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done, total)
-
-    with open(partial, "wb") as out:
-        pages = render_ballots(spec, payloads, out, progress=report)
-    os.replace(partial, target)
-    batch.pdf_file = name
-    batch.total_pages = batch.printed_pages = pages
-    return target
+def batch_pdf(batch: BallotBatch) -> IO[bytes]:
+    """The batch's ballots as a PDF in a fresh random order, in an unnamed temporary file (at offset 0) that is gone
+    once closed. A PDF kept by an earlier release (instance/ballots/) is deleted: it held the order of its stack."""
+    forget_kept_pdfs(batch)
+    spec = sheet_spec(batch.poll, candidate_list_of(batch.poll), batch.layout, batch.test)
+    out = tempfile.TemporaryFile()
+    try:
+        render_ballots(spec, print_order(batch_payloads(batch)), out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
-def batch_pdf_path(batch: BallotBatch) -> Path:
-    """The stored PDF; re-rendered from the stored serials when the file is missing (the caller commits the\nbatch's new file name)."""
-    if batch.pdf_file:
-        path = _pdf_dir() / batch.pdf_file
-        if path.exists():
-            return path
-    candidate_list = candidate_list_of(batch.poll)
-    spec = sheet_spec(batch.poll, candidate_list, batch.layout, batch.test)
-    return render_batch_pdf(batch, None, spec)
+def forget_kept_pdfs(batch: BallotBatch) -> None:
+    """Delete the files earlier releases kept for this batch (instance/ballots/batch-<id>-<hash>-*, and a .part left by a crash)."""
+    folder = Path(current_app.instance_path) / "ballots"
+    for path in folder.glob(f"batch-{batch.id}-{batch.election_hash}-*") if folder.is_dir() else ():
+        path.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from ballots.access import ACCOUNTANTS, PRINTERS, READERS, scoped
 from ballots.accounting import account_for, accounting_refusal, mark_ballots, poll_accounting
 from ballots.forms import FiguresForm, MarkForm, PrintForm, VerifyForm
 from ballots.models import BallotBatch, BallotLayout, BallotState
-from ballots.printing import batch_pdf_path, candidate_list_of, planned_count, print_batch
+from ballots.printing import SHUFFLE_INSTRUCTION, batch_pdf, candidate_list_of, planned_count, print_batch
 from ballots.rules import DEFAULT_SPARE_PERCENT
 from ballots.verification import Verification, decode_image, verify_ballot
 from candidates.models import CandidateList
@@ -101,7 +101,7 @@ def print_ballots(hamlet_id: int):
         form.spare_percent.data = current_app.config.get("BALLOT_SPARE_PERCENT", DEFAULT_SPARE_PERCENT)
     return render_template("ballots/print_ballots.html", hamlet=hamlet, form=form, households=households,
                            spare=spare, candidate_list=candidate_list, batches=batches, round_no=poll_round(),
-                           has_real=any(not b.test for b in batches))
+                           has_real=any(not b.test for b in batches), shuffle=SHUFFLE_INSTRUCTION)
 
 
 def _load_batch(batch_id: int) -> BallotBatch:
@@ -116,10 +116,10 @@ def download_batch(batch_id: int):
     batch = _load_batch(batch_id)
     hamlet = batch.poll.hamlet
     name = f"phieu-bau-{hamlet.code}-vong{batch.poll.round_no}-{'thu-' if batch.test else ''}{batch.id}.pdf"
-    path = batch_pdf_path(batch)
-    if db.session.dirty:  # the file was missing and was drawn again from the stored serials
-        commit(f"Dựng lại tệp PDF của đợt in phiếu {batch.id} ({hamlet.full_name})")
-    return send_file(path, mimetype="application/pdf", download_name=name)
+    # Drawn now in a fresh random order and kept nowhere (secret ballot against order: ballots/printing.py).
+    response = send_file(batch_pdf(batch), mimetype="application/pdf", download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/ballots/batches/<int:batch_id>/progress")
@@ -127,7 +127,7 @@ def download_batch(batch_id: int):
 def batch_progress(batch_id: int):
     batch = _load_batch(batch_id)
     return jsonify({"printed_pages": batch.printed_pages, "total_pages": batch.total_pages, "count": batch.count,
-                    "done": bool(batch.pdf_file)})
+                    "done": batch.total_pages > 0})
 
 
 @bp.get("/ballots/hamlets/<int:hamlet_id>/accounting")
@@ -145,6 +145,7 @@ def accounting(hamlet_id: int):
     closed = poll is not None and not poll.is_open_round  # a round a re-vote closed: read-only
     return render_template("ballots/accounting.html", hamlet=hamlet, poll=poll, result=result, figures=figures,
                            mark=MarkForm(), round_no=poll_round(), open_poll=latest, closed=closed,
+                           shuffle=SHUFFLE_INSTRUCTION,
                            can_edit=current_user.role in (*ACCOUNTANTS, Role.ADMIN) and not closed)
 
 

@@ -169,6 +169,13 @@ def _primary_key(obj: Any) -> str:
     return ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
+def _record_id(obj: Any) -> str:
+    """The entry's record id: the primary key, or the model's `audit_record_id` where the key must not be logged
+    (a check-in is filed under its poll: its own id, beside the entry's sequence, would give the order of households)."""
+    custom = getattr(obj, "audit_record_id", None)
+    return str(custom) if custom is not None else _primary_key(obj)
+
+
 def _is_audited(obj: Any) -> bool:
     return hasattr(type(obj), "audit_scope") and not isinstance(obj, (AuditEntry, AuditHead))
 
@@ -198,7 +205,7 @@ def _capture_delete(_mapper: Any, _connection: sa.Connection, target: Any) -> No
     except Exception:  # a parent already gone in the same flush: the entry keeps its ids in `before`
         scope = (None, None, None)
     session.info.setdefault("audit_pending", []).append(
-        _Pending("delete", type(target).__name__, _primary_key(target), scope,
+        _Pending("delete", type(target).__name__, _record_id(target), scope,
                  session.info.get("audit_summary", ""), snapshot(target, committed=True), None))
 
 
@@ -215,7 +222,7 @@ def _write(session: Session, _flush_context: Any) -> None:
     for item in pending:
         obj = getattr(item, "obj", None)
         if obj is not None:
-            item.record_id = _primary_key(obj)
+            item.record_id = _record_id(obj)
             item.scope = obj.audit_scope
     _append(connection, session, pending)
 

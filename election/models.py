@@ -4,6 +4,7 @@ signed minutes, recognition and acting chiefs."""
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from core.vietnamese import utcnow
 from election.rules import (
     DEFAULT_ELECTION_RULES,
     ElectionRuleSet,
+    checkin_time,
     correction_reason_problem,
     next_step_after,
     quorum_met,
@@ -91,15 +93,32 @@ class VoterEntry(Model):
         return None, None, self.roll.hamlet_id if self.roll else None
 
 
+def random_row_id() -> int:
+    """A random id below 2⁵³ (exact in JavaScript): a row whose insertion order must not show."""
+    return secrets.randbelow(2**53 - 1) + 1
+
+
+def checkin_now() -> datetime:
+    return checkin_time(utcnow())
+
+
 class CheckIn(Model):
-    """The representative of a household received a ballot in this poll (no serial: secret ballot)."""
+    """The representative of a household received a ballot in this poll (no serial: secret ballot).
+
+    Nothing here tells the order of check-ins finer than a quarter hour (election.rules.checkin_time): the id is
+    random (random_row_id; INTEGER, the rowid, on SQLite, BIGINT on PostgreSQL) and `at` is truncated. The
+    audit entry of a check-in or of its undo names the poll, the team member and the quarter hour, never the
+    household nor the id (audit_exclude, audit_record_id): the household is recorded here, as the current state.
+    """
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "entry_id", name="uq_check_in_poll_entry"),)
+    audit_exclude = frozenset({"id", "entry_id"})
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=False, default=random_row_id)
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("voter_entry.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=checkin_now)  # the quarter hour, never the moment
     by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     entry: Mapped[VoterEntry] = relationship()
@@ -107,6 +126,12 @@ class CheckIn(Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.entry.roll.hamlet_id if self.entry else None
+
+    @property
+    def audit_record_id(self) -> str:
+        """The audit log files a check-in under its poll: its own id would join the entry's sequence to a
+        household."""
+        return str(self.poll_id)
 
 
 # R-V6: the counting board has 3 to 5 members; 2 household representatives witness the count.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
@@ -34,6 +34,24 @@ def add_working_days(start: date, days: int, holidays: frozenset[date] = frozens
 def recognition_deadline(received_on: date, holidays: frozenset[date] = frozenset()) -> date:
     """R-V9: last day for the commune's recognition (or re-vote order) after the minutes arrive."""
     return add_working_days(received_on, RECOGNITION_WORKING_DAYS, holidays)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Secret ballot against order (issue 15, part 9)
+# ---------------------------------------------------------------------------------------------------------
+#
+# A team that hands ballots out from the top of the stack gives the i-th household checked in the i-th ballot:
+# whoever could read both orders could join households to votes. The print order is never stored
+# (ballots/printing.py); the order of check-ins is kept no finer than this grain. The turnout figures
+# (check-in page, API, board) are counts and need no time at all; the quarter hour is kept only so that a
+# check-in can be told to fall within the voting hours.
+CHECKIN_TIME_GRAIN = timedelta(minutes=15)
+
+
+def checkin_time(at: datetime) -> datetime:
+    """The stored time of a check-in: `at` truncated to the quarter hour (CHECKIN_TIME_GRAIN) it falls in."""
+    grain = int(CHECKIN_TIME_GRAIN.total_seconds() // 60)
+    return at.replace(minute=at.minute - at.minute % grain, second=0, microsecond=0)
 
 
 # ---------------------------------------------------------------------------------------------------------

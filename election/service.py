@@ -23,9 +23,9 @@ from core.audit import describe, record
 from core.errors import RuleViolation, StaleWrite
 from core.keys import retired_keys, signing_keys
 from core.models import Commune, Hamlet, Person, Term, current_term
-from core.vietnamese import fold, utcnow
+from core.vietnamese import fold, local_time, utcnow
 from election.access import load_entry, load_hamlet_term
-from election.models import CheckIn, Poll, VoterEntry, VoterRoll, problems_from, roll_replacing
+from election.models import CheckIn, Poll, VoterEntry, VoterRoll, checkin_now, problems_from, roll_replacing
 from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
 from election.rules import quorum_met
 from extensions import db
@@ -341,15 +341,29 @@ def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, boo
     existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id, CheckIn.entry_id == entry.id))
     if existing is not None:
         return existing, False
-    record_ = CheckIn(poll_id=poll.id, entry=entry, by_user_id=user_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(record_)
-    except sa.exc.IntegrityError:  # another phone of the team tapped the same household at the same moment
-        existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id,
-                                                              CheckIn.entry_id == entry.id))
-        return existing, False
-    return record_, True
+    for _attempt in range(3):
+        # A random id and the quarter hour (election.models.CheckIn): the row does not tell the order of households.
+        record_ = CheckIn(poll_id=poll.id, entry=entry, by_user_id=user_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record_)
+        except sa.exc.IntegrityError:  # another phone of the team tapped the same household at the same moment
+            existing = db.session.scalar(db.select(CheckIn).where(CheckIn.poll_id == poll.id,
+                                                                  CheckIn.entry_id == entry.id))
+            if existing is not None:
+                return existing, False
+            continue  # the random id was taken (one chance in 2⁵³ per row): draw another
+        return record_, True
+    raise RuntimeError("no free check-in id after three draws")
+
+
+def forget_checkin_order() -> None:
+    """Rewrite the check-ins in the order of their random ids. PostgreSQL keeps a row where it was inserted until
+    the table is rewritten, so the rows' positions (ctid) give the order of check-ins to whoever reads the
+    database; CLUSTER rewrites the table (a brief lock on it) and drops the old versions. SQLite keeps the rows
+    in the order of their ids (the rowid), which are random already: nothing to do. Run it once voting is over."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("CLUSTER check_in USING pk_check_in"))
 
 
 def undo_check_in(poll, entry: VoterEntry) -> bool:
@@ -419,12 +433,20 @@ def voting_poll(term: Term, hamlet: Hamlet, round_no: int) -> Poll:
     return poll
 
 
+def checkin_summary(action: str, hamlet: Hamlet, round_no: int) -> str:
+    """The audit summary of a check-in or its undo: the poll and the quarter hour, not the household. The log is a
+    chain in the order of events: naming the household there would keep the order of check-ins that the
+    CheckIn rows no longer keep, and with it the join of households to the stack of ballots."""
+    quarter = local_time(checkin_now(), "%H:%M")
+    return f"{action} (1 hộ), {hamlet.full_name}, vòng {round_no}, khung giờ từ {quarter}"
+
+
 def mark_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     """Check a household in (page and API): idempotent and audited; the JSON answer (the caller commits)."""
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
     poll = voting_poll(term, hamlet, round_no)
-    describe(f"Hộ {entry.household_no} ({hamlet.full_name}) đã nhận phiếu bầu (vòng {round_no})")
+    describe(checkin_summary("Ghi nhận nhận phiếu", hamlet, round_no))  # no household: secret ballot against order
     _record, created = check_in(poll, entry, current_user.id)
     return {"entry": entry_json(entry, True), "created": created, "turnout": turnout(poll, roll).as_dict()}
 
@@ -434,7 +456,7 @@ def undo_checked_in(hamlet_id: int, entry_id: int, round_no: int) -> dict:
     hamlet, term = load_hamlet_term(hamlet_id)
     roll, entry = load_entry(hamlet, term, entry_id)
     poll = voting_poll(term, hamlet, round_no)
-    describe(f"Hủy ghi nhận nhận phiếu của hộ {entry.household_no} ({hamlet.full_name}, vòng {round_no})")
+    describe(checkin_summary("Hủy ghi nhận nhận phiếu", hamlet, round_no))
     removed = undo_check_in(poll, entry)
     return {"entry": entry_json(entry, False), "removed": removed, "turnout": turnout(poll, roll).as_dict()}
 

@@ -1,6 +1,8 @@
 """Ballot printing: households + spare, every QR scans and verifies, names with diacritics, the list locks."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
@@ -96,21 +98,23 @@ def test_test_ballots_any_time_never_lock_and_verify_as_test(ready, app):
     assert "PHIẾU THỬ" in _text(pdf)
 
 
-def test_pdf_is_stored_and_not_rendered_again(ready, app, monkeypatch):
-    setup, committee = _prepared(ready, app, households=4)
-    committee.post(f"/ballots/hamlets/{setup.hamlet.id}/print", data={"layout": "A5", "kind": "real"})
+def test_pdf_is_drawn_at_each_download_in_a_fresh_order_and_kept_nowhere(ready, app):
+    """Secret ballot against order: the same ballots at every download, never in the same order, and no file kept
+    (ballots/printing.py)."""
+    setup, committee = _prepared(ready, app, households=38)
+    committee.post(f"/ballots/hamlets/{setup.hamlet.id}/print", data={"layout": "A4x4", "kind": "real"})
     batch = db.session.scalar(db.select(BallotBatch))
-    assert batch.pdf_file and batch.printed_pages == batch.total_pages == 6
-    import ballots.printing
-
-    def fail(*args, **kwargs):
-        raise AssertionError("rendered again")
-
-    monkeypatch.setattr(ballots.printing, "render_ballots", fail)
-    first = committee.get(f"/ballots/batches/{batch.id}.pdf").data
-    assert first == committee.get(f"/ballots/batches/{batch.id}.pdf").data
+    assert batch.count == 40 and batch.printed_pages == batch.total_pages == 10
+    first, second = (committee.get(f"/ballots/batches/{batch.id}.pdf") for _ in range(2))
+    assert first.headers["Cache-Control"] == "no-store"
+    assert len(pdfium.PdfDocument(first.data)) == batch.total_pages
+    orders = [_scan(response.data) for response in (first, second)]
+    assert sorted(orders[0]) == sorted(orders[1]) and len(set(orders[0])) == 40
+    assert orders[0] != orders[1]  # one chance in 40! of a false failure
+    kept = Path(app.instance_path) / "ballots"
+    assert not kept.exists() or not any(kept.iterdir())
     progress = committee.get(f"/ballots/batches/{batch.id}/progress").get_json()
-    assert progress["done"] and progress["printed_pages"] == 6
+    assert progress["done"] and progress["printed_pages"] == 10
 
 
 def test_no_roll_no_print(ready, app):

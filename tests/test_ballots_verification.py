@@ -140,9 +140,9 @@ def test_verify_page_with_scanner_text_and_photo_upload(printed, app):
     team = client_for(app, setup.team)
     page = team.post("/ballots/verify", data={"code": payloads[0]}).get_data(as_text=True)
     assert "Phiếu bầu thật" in page and "An Phú" in page
-    from ballots.printing import batch_pdf_path
+    from ballots.printing import batch_pdf
 
-    image = pdfium.PdfDocument(batch_pdf_path(batch).read_bytes())[0].render(scale=150 / 72).to_pil()
+    image = pdfium.PdfDocument(batch_pdf(batch).read())[0].render(scale=150 / 72).to_pil()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     page = team.post("/ballots/verify", data={"image": (io.BytesIO(buffer.getvalue()), "phieu.png")},
