@@ -253,3 +253,61 @@ def payload_serial(text: str) -> str:
     if len(parts) not in (6, 7) or not _SERIAL_RE.fullmatch(parts[3]):
         raise BallotQRError("malformed")
     return parts[3]
+
+
+# The short code printed under the QR, for typing when no camera reads it: the serial and one check character,
+# in groups of four ("ABCD EFGH JK7"). The check is Damm's algorithm over GF(32) (the serial's own Crockford
+# alphabet): x∗y = α·(x ⊕ y) with α = 2 is a totally anti-symmetric quasigroup with x∗x = 0, so every single
+# substituted character and every swap of two neighbours (the check character included) is caught.
+SHORT_CODE_CHARS = SERIAL_CHARS + 1
+_GF32_POLY = 0b100101  # x⁵ + x² + 1, irreducible over GF(2)
+# What people type for a Crockford character (its decoding rules): lower case, O for 0, I and L for 1.
+_TYPED = str.maketrans("OIL", "011")
+_SEPARATORS = re.compile(r"[\s\-_.·]+")
+
+
+def _damm_step(interim: int, value: int) -> int:
+    """interim ∗ value = 2·(interim ⊕ value) in GF(32)."""
+    product = (interim ^ value) << 1
+    return product ^ _GF32_POLY if product & 0b100000 else product
+
+
+def _damm(text: str) -> int:
+    interim = 0
+    for char in text:
+        interim = _damm_step(interim, CROCKFORD.index(char))
+    return interim
+
+
+def check_char(serial: str) -> str:
+    """The check character of a serial: the one whose Damm step brings the serial's interim to 0 (x∗x = 0)."""
+    if not _SERIAL_RE.fullmatch(serial):
+        raise ValueError(f"bad serial: {serial!r}")
+    return CROCKFORD[_damm(serial)]
+
+
+def short_code(serial: str) -> str:
+    """The typable code printed on the ballot: serial + check character, in groups of four."""
+    code = serial + check_char(serial)
+    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+class ShortCodeError(ValueError):
+    """A typed code that names no serial: `code` says why ("length", "alphabet", "check")."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def typed_serial(text: str) -> str:
+    """The serial a typed code names: the short code (its check character verified) or, for ballots printed before
+    the short code, the bare serial. Spaces, dashes and case are ignored; raises ShortCodeError."""
+    code = _SEPARATORS.sub("", (text or "")[:40]).upper().translate(_TYPED)
+    if len(code) not in (SERIAL_CHARS, SHORT_CODE_CHARS):
+        raise ShortCodeError("length")
+    if any(char not in CROCKFORD for char in code):
+        raise ShortCodeError("alphabet")
+    if len(code) == SHORT_CODE_CHARS and _damm(code) != 0:
+        raise ShortCodeError("check")
+    return code[:SERIAL_CHARS]
