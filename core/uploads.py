@@ -33,21 +33,27 @@ class UploadRefused(ValueError):
         self.detail = detail
 
 
-def clean_image(data: bytes, image_format: str) -> bytes:
-    """The image decoded and encoded again in `image_format` ("PNG" or "JPEG"), upright, without metadata."""
+def open_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> Image.Image:
+    """The image decoded, checked (at most `max_pixels`, read from the header before decoding) and upright;
+    raises UploadRefused ("image_unreadable", "image_too_large")."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             size = probe.size
             probe.verify()
-        if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        if size[0] * size[1] > max_pixels:
             raise UploadRefused("image_too_large", f"{size[0]}×{size[1]}")
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            return ImageOps.exif_transpose(image)
     except UploadRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise UploadRefused("image_unreadable", str(error)) from error
+
+
+def clean_image(data: bytes, image_format: str) -> bytes:
+    """The image decoded and encoded again in `image_format` ("PNG" or "JPEG"), upright, without metadata."""
+    upright = open_image(data)
     if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
         upright = upright.convert("RGB")
     out = io.BytesIO()
