@@ -292,12 +292,31 @@ def short_code(serial: str) -> str:
     return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
+_SHORT_CODE_MESSAGES: dict[str, tuple[str, str]] = {
+    "length": ("Mã in dưới mã QR gồm 11 ký tự (ví dụ “2453 RKGP A2Y”); phiếu in trước đây: 10 ký tự của số sê-ri.",
+               "The code under the QR has 11 characters (e.g. “2453 RKGP A2Y”); older ballots: the 10-character "
+               "serial."),
+    "alphabet": ("Mã chỉ gồm chữ số và chữ cái (không có chữ U): hãy đọc lại mã trên phiếu.",
+                 "The code has only digits and letters (no U): read the ballot again."),
+    "check": ("Mã không đúng: ký tự kiểm tra không khớp, có lẽ gõ nhầm một ký tự hoặc đảo hai ký tự. Hãy đọc lại "
+              "mã trên phiếu.",
+              "Wrong code: the check character does not match (a mistyped or swapped character). Read the ballot "
+              "again."),
+}
+
+
 class ShortCodeError(ValueError):
     """A typed code that names no serial: `code` says why ("length", "alphabet", "check")."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
         self.code = code
+        self.message, self.message_en = _SHORT_CODE_MESSAGES[code]
+        super().__init__(self.message_en)
+
+
+def looks_like_payload(text: str) -> bool:
+    """Whether a typed or scanned text is a QR payload (DT<n>.…) rather than a short code."""
+    return _VERSION_RE.match(text.strip().upper()) is not None
 
 
 def typed_serial(text: str) -> str:

@@ -96,7 +96,8 @@ def undo_scan_page(poll_id: int, scan_id: int):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("ballots.scan_ballots", poll_id=poll.id))
-    flash(_("Đã hủy lần quét phiếu %(s)s: phiếu này quét lại được.", s=serial), "success")
+    flash(_("Đã hủy lần quét phiếu %(s)s: phiếu này quét lại được.", s=f"{serial[:4]} {serial[4:8]} {serial[8:]}"),
+          "success")
     return redirect(url_for("ballots.scan_ballots", poll_id=poll.id))
 
 

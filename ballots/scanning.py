@@ -21,7 +21,16 @@ from core.audit import append_entries, created
 from core.errors import RuleViolation
 from core.models import Commune, Hamlet, Person, unit_name
 from core.vietnamese import nfc, utcnow
-from election.counting import INVALID_REASONS, SCANNING, SEATS, require_candidates, scan_open, submit_entry
+from election.counting import (
+    AGREE,
+    DISAGREE,
+    INVALID_REASONS,
+    SCANNING,
+    SEATS,
+    require_candidates,
+    scan_open,
+    submit_entry,
+)
 from election.models import CountEntry, CountMethod, Figures, Poll, PollStatus, poll_label
 from election.rules import ballot_validity
 from extensions import db
@@ -65,11 +74,6 @@ def candidate_ids(poll: Poll | ScanPoll) -> list[str]:
 def candidate_names(poll: Poll | ScanPoll) -> dict[str, str]:
     """Candidacy id → full name, for saying whom a scan recorded."""
     return dict(_candidates(poll))
-
-
-# What a board member taps on a ballot with one candidate (stored as the scan's choice).
-AGREE = "agree"
-DISAGREE = "disagree"
 
 
 def _validity(ids: list[str], choice: str, reason: str):
@@ -408,12 +412,6 @@ def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idem
     return (scan if replayed else {**scan, "totals": plan.totals}), replayed
 
 
-SHORT_CODE_MESSAGES = {
-    "length": "Mã in dưới mã QR gồm 11 ký tự (ví dụ “2453 RKGP A2Y”); phiếu in trước đây: 10 ký tự của số sê-ri.",
-    "alphabet": "Mã chỉ gồm chữ số và chữ cái (không có chữ U): hãy đọc lại mã trên phiếu.",
-    "check": "Mã không đúng: ký tự kiểm tra không khớp, có lẽ gõ nhầm một ký tự hoặc đảo hai ký tự. Hãy đọc lại "
-             "mã trên phiếu.",
-}
 NO_SUCH_CODE = "Không có phiếu nào mang mã này trong cuộc bầu đang kiểm: hãy đọc lại mã trên phiếu."
 
 
@@ -426,7 +424,7 @@ def typed_ballot_text(poll: ScanPoll, code: str) -> str:
     try:
         serial = typed_serial(code)
     except ShortCodeError as error:
-        raise RuleViolation(SHORT_CODE_MESSAGES[error.code], "code") from error
+        raise RuleViolation(error.message, "code") from error
     row = _run("typed", {"serial": serial}).first()
     if row is None or row.poll_id != poll.id:
         raise ScanRefused("unknown_serial", NO_SUCH_CODE)

@@ -103,8 +103,8 @@ def recorded(poll: Poll | ScanPoll, choice: str, valid: bool, reason: str) -> di
     """What a scan recorded: the candidate(s) it names and the sentence the phone shows ("Đã ghi: …")."""
     names = candidate_names(poll)
     if not valid:
-        label = INVALID_REASONS.get(reason)
-        what = _("phiếu không hợp lệ: %(reason)s", reason=_(label) if label else reason)
+        label = _(INVALID_REASONS[reason]) if reason in INVALID_REASONS else reason
+        what = _("phiếu không hợp lệ: %(reason)s", reason=label[:1].lower() + label[1:])
         kept: list[str] = []
     elif choice in (AGREE, DISAGREE):
         kept = list(names.values())[:1]

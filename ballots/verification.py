@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import zxingcpp
 
-from ballots.models import Ballot, BallotState, ballot_keys
+from ballots.models import Ballot, BallotState, ballot_keys, ballot_secret
 from ballots.printing import poll_election_hash
-from ballots.qr import BallotQRError, decode_payload
+from ballots.qr import BallotPayload, BallotQRError, decode_payload, encode_payload, typed_serial
 from core.uploads import UploadRefused, open_image
 from election.models import Poll
 from extensions import db
@@ -74,6 +74,19 @@ def verify_ballot(text: str) -> Verification:
     state_codes = {BallotState.COUNTED: "already_counted", BallotState.SPOILED: "spoiled",
                    BallotState.CANCELLED: "cancelled"}
     return _answer(state_codes.get(ballot.state, "genuine"), ballot, False, payload.serial)
+
+
+def verify_typed(code: str) -> Verification:
+    """verify_ballot for the short code printed under the QR (or an older ballot's bare serial), typed where no
+    camera reads the QR: the stored ballot's payload is signed again and verified like a scan. Raises
+    ShortCodeError when the check character refuses the code (a typo)."""
+    serial = typed_serial(code)
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == serial))
+    if ballot is None:
+        return _answer("unknown_serial", serial=serial)
+    batch = ballot.batch
+    return verify_ballot(encode_payload(BallotPayload(batch.election_hash, batch.poll.hamlet_id, serial, batch.test),
+                                        ballot_secret()))
 
 
 def _current_hash(poll: Poll) -> str:

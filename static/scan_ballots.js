@@ -87,7 +87,7 @@
     if (!recent || recent.querySelector('[data-scan-id="' + data.id + '"]')) return;
     const item = document.getElementById('recent-item').content.firstElementChild.cloneNode(true);
     item.dataset.scanId = data.id;
-    item.querySelector('[data-field="serial"]').textContent = data.serial;
+    item.querySelector('[data-field="serial"]').textContent = grouped(data.serial);
     item.querySelector('[data-field="recorded"]').textContent = data.recorded;
     item.querySelector('form').action = box.dataset.undoUrl.replace('/scans/0/', '/scans/' + data.id + '/');
     recent.prepend(item);
@@ -101,7 +101,7 @@
         body: JSON.stringify({text: current.text, code: current.code, choice: choice, reason: reason})});
       const data = await jsonOf(response);
       if (response.ok) {
-        show(data.valid ? 'success' : 'warning', data.message + ' (' + data.serial + ')' + (data.replayed ? ' ' + T.replayed : ''));
+        show(data.valid ? 'success' : 'warning', data.message + ' (' + grouped(data.serial) + ')' + (data.replayed ? ' ' + T.replayed : ''));
         if (data.totals) { document.getElementById('valid').textContent = data.totals.valid; document.getElementById('invalid').textContent = data.totals.invalid; }
         remember(data);
         current = null; ballot.hidden = true;
