@@ -104,7 +104,7 @@ def read_qr_codes(data: bytes) -> list[str]:
     the file is too large or no image (core.uploads: the pixels are bounded before decoding)."""
     if len(data) > MAX_PHOTO_BYTES:
         raise UploadRefused("image_too_large", f"{len(data)} bytes")
-    image = open_image(data)
+    image = open_image(data, max_side=DECODE_SIDE)
     image.thumbnail((DECODE_SIDE, DECODE_SIDE))
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return list(dict.fromkeys(r.text for r in results if r.text))

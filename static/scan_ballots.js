@@ -66,7 +66,7 @@
     text = (text || '').trim();
     if (!text || checking) return;
     codeInput.value = '';
-    if (/^DT[0-9]+\./i.test(text)) {  // a QR's text (camera, USB scanner)
+    if (/^DT[0-9]+\./i.test(text) || text.length > 20) {  // a QR's text (camera, USB scanner): the server says what it is
       check({text: text}, {text: text, code: '', label: text.split('.')[3] || text});
       return;
     }
