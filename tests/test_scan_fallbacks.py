@@ -3,9 +3,13 @@ on the server, the confirmation naming the candidate, and undoing a mis-tapped s
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
+import shutil
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -304,3 +308,33 @@ def test_only_the_most_recent_scans_can_be_undone(app, election):
     assert db.session.get(BallotScan, oldest.id) is not None
     page = client.get(f"/polls/{setup.poll.id}/scan").get_data(as_text=True)
     assert f"/scans/{oldest.id}/undo" not in page and f"/scans/{scans()[-1].id}/undo" in page
+
+
+def test_the_phone_checks_a_typed_code_exactly_as_the_server_does():
+    """static/scan_ballots.js repeats typed_serial so a typo is caught before any request: run under Node, it reads
+    the same serial or refuses for the same reason, over codes, typos, swaps and the older ballots' serials."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    script = (Path(__file__).resolve().parents[1] / "static" / "scan_ballots.js").read_text(encoding="utf-8")
+    checker = script[script.index("  const ALPHABET"):script.index("  const grouped")]
+    rng = random.Random(7)
+    typed = ["", "2453 RKGP AU", "0I1L OOOO 00", "ß", "2453-rkgp-a2y"]
+    for _ in range(30):
+        serial = "".join(rng.choice(CROCKFORD) for _ in range(10))
+        code = short_code(serial)
+        i = rng.randrange(len(code))
+        typed += [code, code.lower().replace(" ", "-"), serial, code[:i] + rng.choice(CROCKFORD) + code[i + 1:],
+                  code.replace(" ", "")[::-1]]
+    program = ("const T = {code_length: 'length', code_alphabet: 'alphabet', code_check: 'check'};\n" + checker +
+               f"\nconsole.log(JSON.stringify({json.dumps(typed)}.map(t => {{ const r = typedSerial(t); "
+               "return r.error || r.serial; })));")
+    result = subprocess.run([node, "-e", program], capture_output=True, text=True, timeout=30, check=True)
+
+    def server(text: str) -> str:
+        try:
+            return typed_serial(text)
+        except ShortCodeError as error:
+            return error.code
+
+    assert json.loads(result.stdout) == [server(text) for text in typed]
