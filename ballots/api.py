@@ -1,5 +1,5 @@
 """JSON API for ballots: verification of a scanned QR (text, or a photo decoded on the server), and counting by
-scanning (a scan, a check before a name is tapped, finishing into a count entry)."""
+scanning (a scan by QR text or typed short code, a check before a name is tapped, finishing into a count entry)."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -60,8 +60,10 @@ def api_verify_ballot():
     return jsonify({"results": [verification_json(scoped(verify_ballot(t))) for t in texts]})
 
 
-SCAN_REQUEST = {"type": "object", "required": ["text"], "properties": {
+SCAN_REQUEST = {"type": "object", "properties": {
     "text": {"type": "string", "description": "the ballot's QR text"},
+    "code": {"type": "string", "description": "instead of text: the short code printed under the QR (11 characters, "
+             "spaces, dashes and case ignored; its check character refuses a typo), or an older ballot's serial"},
     "choice": {"type": "string", "description": "candidacy id kept, or agree / disagree with one candidate"},
     "reason": {"type": "string", "description": "R-B1 reason when invalid: extra_marks, no_name_kept, "
                "too_many_kept, no_box, both_boxes"}}}
@@ -88,8 +90,8 @@ def create_scan(poll_id: int):
 @allow(*TEAM)
 @direct_db
 @operation("Kiểm tra một phiếu vừa đọc mã (trước khi chọn tên): 200 tính được, 409 từ chối (giả, khác thôn, "
-           "đã tính…); không ghi gì", tag="counting", request_schema={
-               "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}})
+           "đã tính…); không ghi gì; trả về nội dung mã QR của phiếu (text)", tag="counting", request_schema={
+               "type": "object", "properties": {"text": {"type": "string"}, "code": {"type": "string"}}})
 def check_scan(poll_id: int):
     poll = load_scan_poll(poll_id)
     data = json_body()

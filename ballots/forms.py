@@ -40,6 +40,6 @@ class MarkForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    code = StringField(_l("Nội dung mã QR (máy quét gõ vào đây, rồi Enter)"))
+    code = StringField(_l("Mã in dưới mã QR, hoặc nội dung mã QR (máy quét gõ vào đây, rồi Enter)"))
     image = FileField(_l("Hoặc ảnh chụp / bản quét phiếu"))
     submit = SubmitField(_l("Kiểm tra"))

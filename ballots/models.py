@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.errors import RuleViolation
 from core.keys import signing_keys
 from core.models import enum_column
 from core.vietnamese import utcnow
@@ -87,6 +88,12 @@ class Ballot(Model):
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.batch.poll.hamlet_id if self.batch else None
 
+    def uncount(self) -> None:
+        """A counted ballot whose scan was undone: printed again, so it can be scanned again."""
+        if self.state != BallotState.COUNTED:
+            raise RuleViolation("Phiếu này không ở trạng thái “đã kiểm”: không có lần quét nào để hủy.")
+        self.state = BallotState.PRINTED
+
 
 class BallotAccount(Model):
     """The figures of a poll's ballot accounting that are typed rather than derived (None = derive them:
@@ -133,3 +140,21 @@ class BallotScan(Model):
         if hamlet is None:
             return None, None, None
         return hamlet.commune.district_id, hamlet.commune_id, hamlet.id
+
+
+class UndoneScan(Model):
+    """A scan the team undid (ballots.scanning.undo_scan). Its idempotency key stays taken here, so a late retry of
+    the undone request is refused instead of counting the ballot again; nothing of the ballot's choice is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None

@@ -253,3 +253,80 @@ def payload_serial(text: str) -> str:
     if len(parts) not in (6, 7) or not _SERIAL_RE.fullmatch(parts[3]):
         raise BallotQRError("malformed")
     return parts[3]
+
+
+# The short code printed under the QR, for typing when no camera reads it: the serial and one check character,
+# in groups of four ("ABCD EFGH JK7"). The check is Damm's algorithm over GF(32) (the serial's own Crockford
+# alphabet): x∗y = α·(x ⊕ y) with α = 2 is a totally anti-symmetric quasigroup with x∗x = 0, so every single
+# substituted character and every swap of two neighbours (the check character included) is caught.
+SHORT_CODE_CHARS = SERIAL_CHARS + 1
+_GF32_POLY = 0b100101  # x⁵ + x² + 1, irreducible over GF(2)
+# What people type for a Crockford character (its decoding rules): lower case, O for 0, I and L for 1.
+_TYPED = str.maketrans("OIL", "011")
+_SEPARATORS = re.compile(r"[\s\-_.·]+")
+
+
+def _damm_step(interim: int, value: int) -> int:
+    """interim ∗ value = 2·(interim ⊕ value) in GF(32)."""
+    product = (interim ^ value) << 1
+    return product ^ _GF32_POLY if product & 0b100000 else product
+
+
+def _damm(text: str) -> int:
+    interim = 0
+    for char in text:
+        interim = _damm_step(interim, CROCKFORD.index(char))
+    return interim
+
+
+def check_char(serial: str) -> str:
+    """The check character of a serial: the one whose Damm step brings the serial's interim to 0 (x∗x = 0)."""
+    if not _SERIAL_RE.fullmatch(serial):
+        raise ValueError(f"bad serial: {serial!r}")
+    return CROCKFORD[_damm(serial)]
+
+
+def short_code(serial: str) -> str:
+    """The typable code printed on the ballot: serial + check character, in groups of four."""
+    code = serial + check_char(serial)
+    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+_SHORT_CODE_MESSAGES: dict[str, tuple[str, str]] = {
+    "length": ("Mã in dưới mã QR gồm 11 ký tự (ví dụ “2453 RKGP A2Y”); phiếu in trước đây: 10 ký tự của số sê-ri.",
+               "The code under the QR has 11 characters (e.g. “2453 RKGP A2Y”); older ballots: the 10-character "
+               "serial."),
+    "alphabet": ("Mã chỉ gồm chữ số và chữ cái (không có chữ U): hãy đọc lại mã trên phiếu.",
+                 "The code has only digits and letters (no U): read the ballot again."),
+    "check": ("Mã không đúng: ký tự kiểm tra không khớp, có lẽ gõ nhầm một ký tự hoặc đảo hai ký tự. Hãy đọc lại "
+              "mã trên phiếu.",
+              "Wrong code: the check character does not match (a mistyped or swapped character). Read the ballot "
+              "again."),
+}
+
+
+class ShortCodeError(ValueError):
+    """A typed code that names no serial: `code` says why ("length", "alphabet", "check")."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message, self.message_en = _SHORT_CODE_MESSAGES[code]
+        super().__init__(self.message_en)
+
+
+def looks_like_payload(text: str) -> bool:
+    """Whether a typed or scanned text is a QR payload (DT<n>.…) rather than a short code."""
+    return _VERSION_RE.match(text.strip().upper()) is not None
+
+
+def typed_serial(text: str) -> str:
+    """The serial a typed code names: the short code (its check character verified) or, for ballots printed before
+    the short code, the bare serial. Spaces, dashes and case are ignored; raises ShortCodeError."""
+    code = _SEPARATORS.sub("", (text or "")[:40]).upper().translate(_TYPED)
+    if len(code) not in (SERIAL_CHARS, SHORT_CODE_CHARS):
+        raise ShortCodeError("length")
+    if any(char not in CROCKFORD for char in code):
+        raise ShortCodeError("alphabet")
+    if len(code) == SHORT_CODE_CHARS and _damm(code) != 0:
+        raise ShortCodeError("check")
+    return code[:SERIAL_CHARS]

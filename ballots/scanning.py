@@ -12,17 +12,25 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, ballot_keys
-from ballots.pdf import AGREE, DISAGREE
-from ballots.qr import BallotQRError, decode_payload
+from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, UndoneScan, ballot_keys, ballot_secret
+from ballots.qr import BallotPayload, BallotQRError, ShortCodeError, decode_payload, encode_payload, typed_serial
 from ballots.verification import verify_ballot
 from candidates.models import Candidacy, CandidateList, ListState
 from core import dbapi
 from core.audit import append_entries, created
 from core.errors import RuleViolation
-from core.models import Commune, Hamlet, unit_name
-from core.vietnamese import utcnow
-from election.counting import INVALID_REASONS, SCANNING, SEATS, require_candidates, scan_open, submit_entry
+from core.models import Commune, Hamlet, Person, unit_name
+from core.vietnamese import nfc, utcnow
+from election.counting import (
+    AGREE,
+    DISAGREE,
+    INVALID_REASONS,
+    SCANNING,
+    SEATS,
+    require_candidates,
+    scan_open,
+    submit_entry,
+)
 from election.models import CountEntry, CountMethod, Figures, Poll, PollStatus, poll_label
 from election.rules import ballot_validity
 from extensions import db
@@ -36,24 +44,36 @@ class ScanRefused(RuleViolation):
         self.code = code
 
 
-def candidate_ids(poll: Poll | ScanPoll) -> list[str]:
-    """The candidacy ids of the poll's confirmed list, in ballot order (one query, cached once ballots exist)."""
-    # Per app: poll id → ids, only for lists locked for good (ballots printed), which never change again.
-    cache = current_app.extensions.setdefault("locked_candidate_ids", {})
+def _candidates(poll: Poll | ScanPoll) -> list[tuple[str, str]]:
+    """(candidacy id, full name) of the poll's confirmed list, in ballot order (one query, cached once ballots
+    exist)."""
+    # Per app: poll id → candidates, only for lists locked for good (ballots printed), which never change again.
+    cache = current_app.extensions.setdefault("locked_candidates", {})
     if poll.id in cache:
         return cache[poll.id]
-    rows = db.session.execute(db.select(Candidacy.id, CandidateList.ballots_printed)
+    rows = db.session.execute(db.select(Candidacy.id, Person.full_name, CandidateList.ballots_printed)
                               .join(CandidateList, Candidacy.list_id == CandidateList.id)
+                              .join(Person, Candidacy.person_id == Person.id)
                               .where(CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
                                      CandidateList.round_no == poll.round_no,
                                      CandidateList.state == ListState.CONFIRMED)
                               .order_by(Candidacy.position)).all()
     if not rows:
         raise RuleViolation("Danh sách người ứng cử của cuộc bầu này chưa được xác nhận (R-V3).")
-    ids = [str(row.id) for row in rows]
+    candidates = [(str(row.id), row.full_name) for row in rows]
     if rows[0].ballots_printed:
-        cache[poll.id] = ids
-    return ids
+        cache[poll.id] = candidates
+    return candidates
+
+
+def candidate_ids(poll: Poll | ScanPoll) -> list[str]:
+    """The candidacy ids of the poll's confirmed list, in ballot order."""
+    return [cid for cid, _name in _candidates(poll)]
+
+
+def candidate_names(poll: Poll | ScanPoll) -> dict[str, str]:
+    """Candidacy id → full name, for saying whom a scan recorded."""
+    return dict(_candidates(poll))
 
 
 def _validity(ids: list[str], choice: str, reason: str):
@@ -91,6 +111,7 @@ SCAN_LOCKS = 0x5CA9
 
 
 COUNTED_ELSEWHERE = "Phiếu này vừa được quét trên một máy khác: không tính lần nữa."
+UNDONE_KEY = "Lần quét gửi với mã chống gửi trùng này đã bị hủy; hãy quét lại phiếu (một lần quét mới)."
 
 
 def _scan_statement(name: str) -> sa.Executable:
@@ -104,6 +125,7 @@ def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
 
     scan = BallotScan.__table__
     ballot = Ballot.__table__
+    undone = UndoneScan.__table__
     closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
                                 CountEntry.method == CountMethod.PER_BALLOT))
     written = ("poll_id", "ballot_id", "serial", "idempotency_key", "valid", "choice", "reason", "by_user_id", "at")
@@ -117,10 +139,16 @@ def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
               .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
               .where(Poll.id == sa.bindparam("poll_id"))),
         # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
+        # … and whether the request's key is one of an undone scan (ballots.scanning.undo_scan).
         ballot=(sa.select(ballot.c.id, ballot.c.serial, ballot.c.poll_id, ballot.c.state,
-                          BallotBatch.election_hash, BallotBatch.test, *_totals_columns(scan))
+                          BallotBatch.election_hash, BallotBatch.test, *_totals_columns(scan),
+                          sa.exists().where(undone.c.idempotency_key == sa.bindparam("key")).label("key_undone"))
                 .join(BallotBatch, ballot.c.batch_id == BallotBatch.id)
                 .where(ballot.c.serial == sa.bindparam("serial"))),
+        # A typed short code: the ballot of that serial, to sign its QR text again (typed_ballot_text).
+        typed=(sa.select(ballot.c.poll_id, BallotBatch.election_hash, BallotBatch.test)
+               .join(BallotBatch, ballot.c.batch_id == BallotBatch.id)
+               .where(ballot.c.serial == sa.bindparam("serial"))),
         insert=sa.insert(scan).values({name: sa.bindparam(name) for name in written}).returning(scan.c.id),
         # Guarded: a ballot moves printed → counted once, and never after the scans became an entry.
         count=(sa.update(ballot).where(ballot.c.id == sa.bindparam("ballot_id"),
@@ -246,17 +274,23 @@ class PlannedScan:
     totals: dict[str, int]  # the poll's scans so far, this one included
 
 
-def _printed_ballot(poll: ScanPoll, text: str):
+def _printed_ballot(poll: ScanPoll, text: str, key: str = ""):
     """The ballot row (with the poll's scan totals) when `text` is a genuine, still uncounted ballot of the poll."""
 
     try:
         payload = decode_payload(text, *ballot_keys())
-        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id}).first()
+        ballot = _run("ballot", {"serial": payload.serial, "for_poll": poll.id, "key": key}).first()
     except BallotQRError:
         return None
     genuine = (ballot is not None and ballot.poll_id == poll.id and not ballot.test and not payload.test
                and ballot.election_hash == payload.election_hash and payload.hamlet_id == poll.hamlet_id)
     return ballot if genuine and ballot.state == BallotState.PRINTED else None
+
+
+def end_reads() -> None:
+    """End the scan path's reads so far (and PostgreSQL's shared scan lock) before slow work, such as decoding a
+    photo."""
+    dbapi.request_connection().rollback()
 
 
 def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
@@ -292,9 +326,11 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
         return earlier
     ids = candidate_ids(poll)
     text = (text or "").strip()
-    ballot = _printed_ballot(poll, text)
+    ballot = _printed_ballot(poll, text, key)
     if ballot is None:
         return refused_scan(poll, key, text, genuine=False, asked=lambda: asked_scan(poll, text, choice, reason))
+    if ballot.key_undone:  # the late retry of a scan undone since: counting it would silently redo it
+        raise RuleViolation(UNDONE_KEY, "idempotency_key")
     verdict = _validity(ids, choice, reason)
     return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
                        verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
@@ -376,6 +412,60 @@ def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idem
     return (scan if replayed else {**scan, "totals": plan.totals}), replayed
 
 
+NO_SUCH_CODE = "Không có phiếu nào mang mã này trong cuộc bầu đang kiểm: hãy đọc lại mã trên phiếu."
+
+
+def typed_ballot_text(poll: ScanPoll, code: str) -> str:
+    """The QR text of the poll's ballot whose short code (or, printed before it, bare serial) was typed, signed
+    again by the server, so a typed ballot takes the same checks and the same record path as a scanned one.
+
+    Raises RuleViolation on a code the check character refuses (field "code"), ScanRefused when no ballot of the
+    poll has that serial (nothing says which hamlet another poll's serial belongs to)."""
+    try:
+        serial = typed_serial(code)
+    except ShortCodeError as error:
+        raise RuleViolation(error.message, "code") from error
+    row = _run("typed", {"serial": serial}).first()
+    if row is None or row.poll_id != poll.id:
+        raise ScanRefused("unknown_serial", NO_SUCH_CODE)
+    return encode_payload(BallotPayload(row.election_hash, poll.hamlet_id, serial, bool(row.test)), ballot_secret())
+
+
+UNDO_WINDOW = 10  # a poll's most recent scans the team may undo (the mis-tap it has just seen)
+
+
+def recent_scans(poll: Poll, limit: int = UNDO_WINDOW) -> list[BallotScan]:
+    """The poll's most recent scans, the latest first."""
+    return list(db.session.scalars(db.select(BallotScan).where(BallotScan.poll_id == poll.id)
+                                   .order_by(BallotScan.at.desc(), BallotScan.id.desc()).limit(limit)))
+
+
+def undo_scan(poll: Poll, scan_id: int, user, reason: str) -> BallotScan:
+    """Undo one of the poll's recent scans while scanning is open (the scans are not yet a count entry): the scan
+    is deleted, its ballot printed again (scannable), its idempotency key kept as undone (a late retry of it is
+    refused, not counted). The caller commits through act(), whose audit summary carries the reason."""
+    reason = nfc(reason or "").strip()
+    if len(reason) < 3:
+        raise RuleViolation("Ghi lý do hủy lần quét này.", "reason")
+    _hold_off_scans(poll, shared=True)
+    if not scan_open(poll):
+        raise RuleViolation("Không hủy được lần quét: việc quét phiếu đã kết thúc (đã lưu thành một lần nhập) "
+                            "hoặc cuộc bầu không còn ở bước kiểm phiếu.")
+    scan = db.session.get(BallotScan, scan_id)
+    if scan is None or scan.poll_id != poll.id:
+        raise RuleViolation("Lần quét này không thuộc cuộc bầu này.")
+    if scan not in recent_scans(poll):
+        raise RuleViolation(f"Chỉ hủy được một trong {UNDO_WINDOW} lần quét gần nhất.")
+    ballot = db.session.get(Ballot, scan.ballot_id) if scan.ballot_id is not None else None
+    if ballot is None:
+        raise RuleViolation("Không tìm thấy phiếu của lần quét này.")
+    ballot.uncount()
+    db.session.add(UndoneScan(poll_id=poll.id, idempotency_key=scan.idempotency_key, reason=reason[:200],
+                              by_user_id=user.id))
+    db.session.delete(scan)
+    return scan
+
+
 def scan_tally(poll: Poll) -> tuple[int, int, Counter]:
     """(valid, invalid, votes by choice) of the scans so far, counted by the database."""
     rows = db.session.execute(db.select(BallotScan.valid, BallotScan.choice, db.func.count(BallotScan.id))
@@ -398,15 +488,17 @@ def scan_figures(poll: Poll, ballots_issued: int) -> Figures:
     return Figures(ballots_issued, valid + invalid, valid, invalid, votes, against)
 
 
-def _hold_off_scans(poll: Poll) -> None:
+def _hold_off_scans(poll: Poll, shared: bool = False) -> None:
     """Let the scans in flight commit, and keep new ones out until this transaction ends, so the tally read
-    next is final: scans that commit later find the per-ballot entry and are refused (record_scan)."""
+    next is final: scans that commit later find the per-ballot entry and are refused (record_scan). Shared (an
+    undo): like a scan, it only holds off finish_scanning, whose tally then sees the undo or refuses it."""
     table = Poll.__table__
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":  # one writer at a time: take the write lock now, with a no-op write
         connection.execute(sa.update(table).where(table.c.id == poll.id).values(version=table.c.version))
     else:  # scans hold the poll's scan lock, shared, until they commit
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCKS, poll.id)))
+        lock = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+        connection.execute(sa.select(lock(SCAN_LOCKS, poll.id)))
 
 
 def finish_scanning(poll: Poll, user, ballots_issued: int, acknowledged: bool = False,

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ballots.models import Ballot, BallotState, ballot_keys
+import zxingcpp
+
+from ballots.models import Ballot, BallotState, ballot_keys, ballot_secret
 from ballots.printing import poll_election_hash
-from ballots.qr import BallotQRError, decode_payload
+from ballots.qr import BallotPayload, BallotQRError, decode_payload, encode_payload, typed_serial
+from core.uploads import UploadRefused, open_image
 from election.models import Poll
 from extensions import db
 
@@ -73,18 +76,43 @@ def verify_ballot(text: str) -> Verification:
     return _answer(state_codes.get(ballot.state, "genuine"), ballot, False, payload.serial)
 
 
+def verify_typed(code: str) -> Verification:
+    """verify_ballot for the short code printed under the QR (or an older ballot's bare serial), typed where no
+    camera reads the QR: the stored ballot's payload is signed again and verified like a scan. Raises
+    ShortCodeError when the check character refuses the code (a typo)."""
+    serial = typed_serial(code)
+    ballot = db.session.scalar(db.select(Ballot).where(Ballot.serial == serial))
+    if ballot is None:
+        return _answer("unknown_serial", serial=serial)
+    batch = ballot.batch
+    return verify_ballot(encode_payload(BallotPayload(batch.election_hash, batch.poll.hamlet_id, serial, batch.test),
+                                        ballot_secret()))
+
+
 def _current_hash(poll: Poll) -> str:
     return poll_election_hash(poll)
 
 
-def decode_image(stream) -> list[str]:
-    """QR texts found in an uploaded photo or scan (zxing-cpp)."""
-    import zxingcpp
-    from PIL import Image, ImageOps
+# A phone's photo of a ballot is a few megabytes; the decoder reads a copy scaled to this side at most (a ballot's QR
+# still has about ten pixels a module there when the ballot fills the frame).
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+DECODE_SIDE = 2400
 
+
+def read_qr_codes(data: bytes) -> list[str]:
+    """The distinct QR texts in an uploaded photo or scan (zxing-cpp), in the order found; raises UploadRefused when
+    the file is too large or no image (core.uploads: the pixels are bounded before decoding)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise UploadRefused("image_too_large", f"{len(data)} bytes")
+    image = open_image(data, max_side=DECODE_SIDE)
+    image.thumbnail((DECODE_SIDE, DECODE_SIDE))
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return list(dict.fromkeys(r.text for r in results if r.text))
+
+
+def decode_image(stream) -> list[str]:
+    """QR texts found in an uploaded photo or scan; none when the file is no readable image of bounded size."""
     try:
-        image = ImageOps.exif_transpose(Image.open(stream))
-        image.thumbnail((2400, 2400))
-    except Exception:  # not an image at all
+        return read_qr_codes(stream.read(MAX_PHOTO_BYTES + 1))
+    except UploadRefused:
         return []
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]

@@ -10,8 +10,9 @@ from ballots.accounting import account_for, accounting_refusal, mark_ballots, po
 from ballots.forms import FiguresForm, MarkForm, PrintForm, VerifyForm
 from ballots.models import BallotBatch, BallotLayout, BallotState
 from ballots.printing import SHUFFLE_INSTRUCTION, batch_pdf, candidate_list_of, planned_count, print_batch
+from ballots.qr import ShortCodeError, looks_like_payload, typed_serial
 from ballots.rules import DEFAULT_SPARE_PERCENT
-from ballots.verification import Verification, decode_image, verify_ballot
+from ballots.verification import Verification, decode_image, verify_ballot, verify_typed
 from candidates.models import CandidateList
 from core.access import allow, any_user, authorise_hamlet, scope_hamlets, user_district_id
 from core.accounts import Role
@@ -211,10 +212,15 @@ def accounting_mark(hamlet_id: int):
 
 
 def _serial_of(line: str) -> str:
-    """A typed serial, or the serial field of a scanned QR text (DT2.hash.hamlet.SERIAL.flag.kid.sig, or DT1 without
-    the key id)."""
+    """A typed serial or short code (its check character verified), or the serial field of a scanned QR text
+    (DT2.hash.hamlet.SERIAL.flag.kid.sig, or DT1 without the key id)."""
     parts = line.strip().split(".")
-    return parts[3] if len(parts) in (6, 7) else line.strip()
+    if len(parts) in (6, 7):
+        return parts[3]
+    try:
+        return typed_serial(line)
+    except ShortCodeError:
+        return line.strip()  # mark_ballots reports it as not found
 
 
 @bp.route("/ballots/verify", methods=["GET", "POST"])
@@ -224,13 +230,20 @@ def verify():
     results: list[Verification] = []
     problem = None
     if form.validate_on_submit():
-        texts = [form.code.data.strip()] if (form.code.data or "").strip() else []
-        if not texts and form.image.data:
+        typed = (form.code.data or "").strip()
+        texts = [typed] if typed else []
+        if typed and not looks_like_payload(typed):  # the short code under the QR, typed
+            texts = []
+            try:
+                results = [scoped(verify_typed(typed))]
+            except ShortCodeError as error:
+                problem = error.message
+        elif not texts and form.image.data:
             texts = decode_image(form.image.data.stream)
             if not texts:
                 problem = _("Không tìm thấy mã QR trong ảnh; hãy chụp gần hơn, đủ sáng, không bị lóa.")
         elif not texts:
             problem = _("Hãy quét hoặc nhập mã QR, hoặc chọn ảnh.")
-        results = [scoped(verify_ballot(text)) for text in texts]
+        results += [scoped(verify_ballot(text)) for text in texts]
         form.code.data = ""
     return render_template("ballots/verify.html", form=form, results=results, problem=problem)

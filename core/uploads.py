@@ -5,6 +5,7 @@ content (script, automatic actions, launched programs, embedded files) is refuse
 from __future__ import annotations
 
 import io
+import math
 import re
 import zlib
 
@@ -33,21 +34,31 @@ class UploadRefused(ValueError):
         self.detail = detail
 
 
-def clean_image(data: bytes, image_format: str) -> bytes:
-    """The image decoded and encoded again in `image_format` ("PNG" or "JPEG"), upright, without metadata."""
+def open_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS, max_side: int | None = None) -> Image.Image:
+    """The image decoded, checked (at most `max_pixels`, read from the header before decoding) and upright;
+    raises UploadRefused ("image_unreadable", "image_too_large"). `max_side`: the caller shrinks the image to this
+    longest side anyway, so a JPEG may be decoded at a reduced scale (faster, less memory), never below it."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             size = probe.size
             probe.verify()
-        if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        if size[0] * size[1] > max_pixels:
             raise UploadRefused("image_too_large", f"{size[0]}×{size[1]}")
         with Image.open(io.BytesIO(data)) as image:
+            ratio = max_side / max(size) if max_side else 1.0
+            if ratio < 1:
+                image.draft(image.mode, (math.ceil(size[0] * ratio), math.ceil(size[1] * ratio)))
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            return ImageOps.exif_transpose(image)
     except UploadRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise UploadRefused("image_unreadable", str(error)) from error
+
+
+def clean_image(data: bytes, image_format: str) -> bytes:
+    """The image decoded and encoded again in `image_format` ("PNG" or "JPEG"), upright, without metadata."""
+    upright = open_image(data)
     if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
         upright = upright.convert("RGB")
     out = io.BytesIO()

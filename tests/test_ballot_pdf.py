@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import date
 
@@ -19,6 +20,8 @@ from ballots.qr import (
     election_hash,
     encode_payload,
     new_serial,
+    short_code,
+    typed_serial,
 )
 
 SECRET = b"ballot-pdf-test-secret"
@@ -111,11 +114,19 @@ def test_single_candidate_gets_agree_and_disagree_boxes():
     assert "gạch ngang" not in text
 
 
-def test_each_ballot_shows_its_own_serial():
+def test_each_ballot_shows_its_own_short_code():
     payloads = _payloads(SEVERAL, 2)
     texts = _page_texts(_render(_spec(SEVERAL), payloads)[0])
     for page_text, payload in zip(texts, payloads):
-        assert f"Số: {payload.split('.')[3]}" in page_text
+        assert f"Mã: {short_code(payload.split('.')[3])}" in page_text
+
+
+@pytest.mark.parametrize("layout", ["A5", "A6", "A4x2", "A4x4"])
+def test_the_short_code_is_printed_whole_under_every_qr_and_names_its_serial(layout):
+    payloads = _payloads(SEVERAL, PER_PAGE[layout])
+    [text] = _page_texts(_render(_spec(SEVERAL, layout), payloads)[0])
+    codes = re.findall(r"Mã: ([0-9A-Z]{4} [0-9A-Z]{4} [0-9A-Z]{3})", text)
+    assert [typed_serial(code) for code in codes] == [payload.split(".")[3] for payload in payloads]
 
 
 def test_test_ballots_carry_the_no_value_band_and_real_ones_do_not():

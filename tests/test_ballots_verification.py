@@ -11,7 +11,7 @@ from factories_ballots import client_for, csv_bytes, import_through_pages, roll_
 
 from ballots.models import Ballot, BallotBatch, BallotLayout, BallotState, ballot_secret
 from ballots.printing import batch_payloads, print_batch
-from ballots.qr import BallotPayload, b32, encode_payload, key_id, new_serial
+from ballots.qr import BallotPayload, b32, encode_payload, key_id, new_serial, short_code
 from ballots.verification import verify_ballot
 from core.accounts import ApiToken, Role
 from election.models import Poll
@@ -172,3 +172,25 @@ def test_api_verification(printed, app):
     assert bad["results"][0]["code"] in ("bad_signature", "malformed")
     assert client.post("/api/v1/ballots/verify", json={}, headers=headers).status_code == 422
     assert db.session.scalar(db.select(db.func.count(BallotBatch.id))) == 1
+
+
+def test_verify_page_takes_the_short_code_printed_under_the_qr(printed, app):
+    setup, _poll, _batch, payloads = printed
+    team = client_for(app, setup.team)
+    code = short_code(payloads[0].split(".")[3])
+    page = team.post("/ballots/verify", data={"code": code.lower().replace(" ", "-")}).get_data(as_text=True)
+    assert "Phiếu bầu thật" in page and "An Phú" in page
+    typo = code[:-1] + ("7" if code[-1] != "7" else "8")
+    page = team.post("/ballots/verify", data={"code": typo}).get_data(as_text=True)
+    assert "ký tự kiểm tra không khớp" in page and "Phiếu bầu thật" not in page
+    never_printed = new_serial()
+    page = team.post("/ballots/verify", data={"code": short_code(never_printed)}).get_data(as_text=True)
+    assert "phiếu giả" in page
+
+
+def test_a_spoiled_ballot_is_marked_by_its_short_code(printed, app):
+    setup, _poll, _batch, payloads = printed
+    serial = payloads[1].split(".")[3]
+    client_for(app, setup.committee).post(f"/ballots/hamlets/{setup.hamlet.id}/accounting/mark",
+                                          data={"serials": short_code(serial).lower(), "state": "spoiled"})
+    assert db.session.scalar(db.select(Ballot.state).where(Ballot.serial == serial)) == BallotState.SPOILED
