@@ -63,6 +63,15 @@ def test_count_typed_offline_is_kept_across_a_reload_and_sent_once_when_back_onl
         expect(page.locator(f"#{name}")).to_have_value(value)
     browse.check(page)
 
+    # Refused by the server (more valid ballots than returned): the form comes back with its error, as typed.
+    page.locator("#valid_ballots").fill(str(returned + 1))
+    page.get_by_role("button", name="Lưu lần nhập").click()
+    expect(page.locator("main > .flash.danger").first).to_contain_text("Số liệu chưa khớp")
+    expect(page.locator("#valid_ballots")).to_have_value(str(returned + 1))
+    assert [k["pending"] for k in kept(page)] == [False]
+    page.locator("#valid_ballots").fill(typed["valid_ballots"])
+    browse.check(page)
+
     posts: list[str] = []
     page.on("request", lambda r: r.method == "POST" and r.url.split("?")[0].endswith("/count") and posts.append(r.url))
     page.context.set_offline(True)
