@@ -36,6 +36,7 @@ class FiguresForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
+    idempotency_key = idempotency_key_field()
     serials = TextAreaField(_l("Số sê-ri (mỗi dòng một số, hoặc quét mã QR)"))
     state = SelectField(_l("Đánh dấu là"), choices=[("spoiled", _l("Phiếu hỏng, đã đổi")),
                                                    ("cancelled", _l("Phiếu không dùng, đã hủy"))])

@@ -163,6 +163,7 @@ def accounting_figures(hamlet_id: int):
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/mark")
 @allow(*ACCOUNTANTS)
+@idempotent
 def accounting_mark(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id)
     form = MarkForm()

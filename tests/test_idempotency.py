@@ -7,9 +7,10 @@ import re
 from datetime import timedelta
 
 from factories_ballots import csv_bytes, import_through_pages, roll_rows
-from factories_counting import client_for
+from factories_counting import client_for, print_ballots
 
 from ballots.models import BallotAccount
+from core import idempotency
 from core.idempotency import IdempotencyRecord
 from core.vietnamese import utcnow
 from election.models import CountEntry, Poll, PollStatus, VoterRoll
@@ -190,3 +191,35 @@ def test_check_in_search_returns_the_total_beyond_the_first_twenty(ready, app):
     assert team.get(base + "?q=").get_json() == {"items": [], "total": 0, "limit": 20}
     page = team.get(f"/hamlets/{setup.hamlet.id}/checkin").get_data(as_text=True)
     assert "gõ thêm để thu hẹp" in page and 'id="ci-status"' in page
+
+
+def test_serials_marked_twice_with_one_key_replay_instead_of_failing(app, election):
+    setup = election()
+    texts = print_ballots(setup.poll, 4)
+    serial = texts[0].split(".")[3]
+    team = client_for(app, setup.team_a)
+    url = f"/ballots/hamlets/{setup.hamlet.id}/accounting/mark"
+    data = {"serials": serial, "state": "spoiled", "idempotency_key": KEY}
+    assert team.post(url, data=data).status_code == 302
+    again = team.post(url, data=data, follow_redirects=True).get_data(as_text=True)
+    assert REPLAYED in again and "Đã đánh dấu 1 phiếu." in again and "đã được đánh dấu" not in again
+
+
+def test_a_twin_that_committed_first_is_replayed_rather_than_refused(app, election, monkeypatch):
+    """Two sends of one key at once (a retry while the first was still on its way): the one that finds the other's
+    entry already made replays it rather than saying "you already entered"."""
+    setup = election()
+    team = client_for(app, setup.team_a)
+    assert team.post(f"/polls/{setup.poll.id}/count", data=count_data(setup)).status_code == 302
+    looked = []
+    real = idempotency.recorded
+
+    def late(key):  # the twin's record is not there yet when this request starts, and is by the end
+        looked.append(key)
+        return None if len(looked) == 1 else real(key)
+
+    monkeypatch.setattr(idempotency, "recorded", late)
+    twin = team.post(f"/polls/{setup.poll.id}/count", data=count_data(setup, version=setup.poll.version),
+                     follow_redirects=True).get_data(as_text=True)
+    assert REPLAYED in twin and "bạn đã nhập một lần" not in twin and len(looked) == 2
+    assert len(entries(setup.poll)) == 1
