@@ -3,17 +3,19 @@ idempotency key: the change is made once, the retry replays its outcome (core/id
 how many matches there are beyond those shown."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 from factories_ballots import csv_bytes, import_through_pages, roll_rows
-from factories_counting import client_for, print_ballots
+from factories_counting import client_for, enter_twice, figures, print_ballots
+from PIL import Image
 
 from ballots.models import BallotAccount
 from core import idempotency
 from core.idempotency import IdempotencyRecord
 from core.vietnamese import utcnow
-from election.models import CountEntry, Poll, PollStatus, VoterRoll
+from election.models import CountEntry, MinutesUpload, Poll, PollStatus, VoterRoll
 from extensions import db
 
 KEY = "k" * 10 + "-phone-retry-0001"
@@ -223,3 +225,16 @@ def test_a_twin_that_committed_first_is_replayed_rather_than_refused(app, electi
                      follow_redirects=True).get_data(as_text=True)
     assert REPLAYED in twin and "bạn đã nhập một lần" not in twin and len(looked) == 2
     assert len(entries(setup.poll)) == 1
+
+
+def test_signed_minutes_uploaded_again_with_one_key_are_kept_once(app, election):
+    setup = election(households=310, present=216)
+    enter_twice(setup, figures(setup, 216, 214, 210, 4, 160, 50), acknowledged=True)
+    team = client_for(app, setup.team_a)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(png, "PNG")
+    for _ in range(2):
+        response = team.post(f"/polls/{setup.poll.id}/minutes/upload", content_type="multipart/form-data",
+                             data={"file": (io.BytesIO(png.getvalue()), "bien-ban.png"), "idempotency_key": KEY})
+        assert response.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(MinutesUpload.id))) == 1
