@@ -2,8 +2,9 @@
 // user and the form's URL) until the server confirms it, and is sent with fetch: offline, or when the request fails,
 // it says so and sends again by itself when the connection returns (or on "Gửi lại"). The form's hidden
 // idempotency_key is kept with the values, so a retry after a lost response is recognised by the server
-// (core/idempotency.py) and never makes a second change. A chosen file (the signed minutes) cannot be kept in
-// localStorage: it is sent again while the page stays open; after a reload the photo must be chosen again.
+// (core/idempotency.py) and never makes a second change. A chosen file (the photo of the signed minutes) cannot be
+// kept in localStorage: it is kept in IndexedDB beside it (a browser without it, or private browsing that refuses it,
+// says after a reload that the photo must be chosen again).
 (function () {
   'use strict';
   var labels = document.getElementById('keep-labels');
@@ -11,6 +12,21 @@
   var L = labels.dataset;
   var MAX_AGE = 3 * 24 * 3600 * 1000; // values older than three days are not restored
   var SKIPPED = {csrf_token: true};
+
+  // The chosen files, by form and field: IndexedDB keeps a File (a localStorage string could not).
+  function files(mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error('no IndexedDB')); return; }
+      var opening = indexedDB.open('dantin-keep-files', 1);
+      opening.onupgradeneeded = function () { opening.result.createObjectStore('files'); };
+      opening.onerror = function () { reject(opening.error); };
+      opening.onsuccess = function () {
+        var db = opening.result, tx = db.transaction('files', mode), request = work(tx.objectStore('files'));
+        tx.oncomplete = function () { db.close(); resolve(request ? request.result : undefined); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
 
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
@@ -52,8 +68,34 @@
       state.at = Date.now();
       try { store.setItem(id, JSON.stringify(state)); } catch (e) { /* full or refused: the page still works */ }
     }
+    function fileInputs() {
+      return Array.prototype.filter.call(form.elements, function (el) { return el.type === 'file' && el.name; });
+    }
+    function keepFiles() {
+      fileInputs().forEach(function (input) {
+        var file = input.files && input.files[0];
+        files('readwrite', function (os) { return file ? os.put(file, id + '|' + input.name) : os.delete(id + '|' + input.name); })
+          .catch(function () { /* not kept: after a reload the page asks for the file again */ });
+      });
+    }
+    function restoreFiles() {
+      // Puts the kept files back into their inputs; resolves true when every input that needs one has it.
+      return Promise.all(fileInputs().map(function (input) {
+        return files('readonly', function (os) { return os.get(id + '|' + input.name); }).then(function (file) {
+          if (!file) return false;
+          var list = new DataTransfer();
+          list.items.add(file);
+          input.files = list.files;
+          return input.files.length === 1;
+        }).catch(function () { return false; });
+      })).then(function (done) { return done.every(Boolean); });
+    }
     function clear() {
       if (store) { try { store.removeItem(id); } catch (e) { /* nothing kept */ } }
+      if (!fileInputs().length) return Promise.resolve();
+      return Promise.all(fileInputs().map(function (input) {
+        return files('readwrite', function (os) { return os.delete(id + '|' + input.name); }).catch(function () {});
+      }));
     }
     function write(values) {
       var changed = [];
@@ -77,9 +119,6 @@
       });
       return changed.filter(function (el) { return el.type !== 'hidden'; }).length;
     }
-    function fileInput() {
-      return Array.prototype.filter.call(form.elements, function (el) { return el.type === 'file'; })[0];
-    }
 
     // The notice above the form: what happened to the typed figures, with "Gửi lại" and "Bỏ số liệu đã lưu".
     function notice(kind, text, retry, discard) {
@@ -98,8 +137,7 @@
       if (retry) box.appendChild(button(L.retry, 'keep-retry', send));
       if (discard) {
         box.appendChild(button(L.discard, 'keep-discard', function () {
-          clear();
-          location.reload();
+          clear().then(function () { location.reload(); });
         }));
       }
       box.hidden = false;
@@ -151,8 +189,9 @@
           var type = response.headers.get('Content-Type') || '';
           if (response.ok && type.indexOf('application/json') === 0) {
             return response.json().then(function (answer) {
-              if (answer.saved) { clear(); } else { state.pending = false; save(); }
-              location.assign(answer.redirect);
+              var done = answer.saved ? clear() : Promise.resolve();
+              if (!answer.saved) { state.pending = false; save(); }
+              return done.then(function () { location.assign(answer.redirect); });
             });
           }
           if (response.status >= 500) throw new Error('server ' + response.status);
@@ -182,23 +221,26 @@
     if (saved) {
       state.pending = !!saved.pending;
       var restored = write(saved.values || {});
-      var input = fileInput();
-      var needsFile = saved.file && input && !(input.files && input.files.length);
-      state.file = false;
-      if (needsFile) {
-        state.pending = false;
-        notice('warning', L.photo, false, true);
-      } else if (state.pending) {
-        notice('warning', restored ? L.restored + ' ' + L.offline : L.offline, true, true);
-      } else if (restored) {
-        notice('info', L.restored, false, true);
-      }
-      save();
-      if (state.pending && navigator.onLine) send();
+      (saved.file ? restoreFiles() : Promise.resolve(true)).then(function (haveFiles) {
+        state.file = false;
+        if (!haveFiles) {
+          state.pending = false;
+          notice('warning', L.photo, false, true);
+        } else if (state.pending) {
+          notice('warning', (restored || saved.file) ? L.restored + ' ' + L.offline : L.offline, true, true);
+        } else if (restored || saved.file) {
+          notice('info', L.restored, false, true);
+        }
+        save();
+        if (state.pending && navigator.onLine) send();
+      });
     }
 
     form.addEventListener('input', save);
-    form.addEventListener('change', save);
+    form.addEventListener('change', function (event) {
+      save();
+      if (event.target.type === 'file') keepFiles();
+    });
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       state.pending = true;

@@ -73,7 +73,8 @@ def test_count_typed_offline_is_kept_across_a_reload_and_sent_once_when_back_onl
     browse.check(page)
 
     posts: list[str] = []
-    page.on("request", lambda r: r.method == "POST" and r.url.split("?")[0].endswith("/count") and posts.append(r.url))
+    page.on("request", lambda r: r.method == "POST" and re.search(r"/polls/\d+/count$", r.url.split("?")[0])
+            and posts.append(r.url))
     page.context.set_offline(True)
     page.get_by_role("button", name="Lưu lần nhập").click()
     expect(page.locator(".keep-notice")).to_contain_text(OFFLINE)
@@ -131,4 +132,34 @@ def test_check_in_search_says_it_is_offline_and_how_many_more_matches_exist(brow
     expect(status).to_be_hidden()
     expect(page.locator("#results")).not_to_have_class(re.compile(r"\bstale\b"))
     expect(page.locator("#results .ci-item button").first).to_be_enabled()
+    browse.check(page)
+
+
+def test_photo_of_the_signed_minutes_chosen_offline_is_kept_and_uploaded_once(browse, demo, tmp_path):
+    hamlet = demo.hamlet("Đã chốt kết quả")  # both entries agree: the signed minutes are awaited
+    page = browse.login(hamlet.login)
+    nav(page, "Tổng quan")
+    open_election_pages(page, hamlet.full_name)
+    page.get_by_role("link", name="Tải lên biên bản đã ký").click()
+    expect(heading(page)).to_contain_text("Tải lên biên bản đã ký")
+    photo = tmp_path / "bien-ban.png"  # a minimal valid PNG (1×1, white)
+    photo.write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8ffff3f0005fe02fe"
+        "0def46b80000000049454e44ae426082"))
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.wait_for_timeout(300)  # the photo is written to IndexedDB
+    page.reload()  # the photo is kept on the phone with the form
+    expect(page.locator(".keep-notice")).to_contain_text(RESTORED)
+    assert page.evaluate("document.querySelector('input[type=file]').files[0].name") == "bien-ban.png"
+    browse.check(page)
+
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and "/minutes/upload" in r.url and posts.append(r.url))
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Tải lên").click()
+    expect(page.locator(".keep-notice")).to_contain_text(OFFLINE)
+    assert posts == []
+    page.context.set_offline(False)
+    expect(flash(page)).to_contain_text("Đã tải lên biên bản đã ký.")
+    assert len(posts) == 1 and kept(page) == []
     browse.check(page)
