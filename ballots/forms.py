@@ -7,6 +7,8 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from core.forms import idempotency_key_field
+
 LAYOUT_LABELS = {"A5": _l("Mỗi phiếu một trang A5"), "A6": _l("Mỗi phiếu một trang A6"),
                  "A4x2": _l("Hai phiếu trên một tờ A4 (có dấu cắt)"), "A4x4": _l("Bốn phiếu trên một tờ A4 (có dấu cắt)")}
 
@@ -22,6 +24,7 @@ class PrintForm(FlaskForm):
 
 
 class FiguresForm(FlaskForm):
+    idempotency_key = idempotency_key_field()
     issued = IntegerField(_l("Số phiếu phát ra (để trống: theo số hộ đã nhận phiếu)"),
                           validators=[Optional(), NumberRange(0)])
     spoiled = IntegerField(_l("Phiếu hỏng, đã đổi (để trống: theo số sê-ri đã đánh dấu)"),
@@ -33,6 +36,7 @@ class FiguresForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
+    idempotency_key = idempotency_key_field()
     serials = TextAreaField(_l("Số sê-ri (mỗi dòng một số, hoặc quét mã QR)"))
     state = SelectField(_l("Đánh dấu là"), choices=[("spoiled", _l("Phiếu hỏng, đã đổi")),
                                                    ("cancelled", _l("Phiếu không dùng, đã hủy"))])

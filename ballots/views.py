@@ -18,6 +18,7 @@ from core.access import allow, any_user, authorise_hamlet, scope_hamlets, user_d
 from core.accounts import Role
 from core.audit import describe
 from core.errors import RuleViolation
+from core.idempotency import idempotent
 from core.models import Commune, Hamlet, current_term, term_for
 from core.transactions import commit
 from election.access import poll_round
@@ -152,6 +153,7 @@ def accounting(hamlet_id: int):
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/figures")
 @allow(*ACCOUNTANTS)
+@idempotent
 def accounting_figures(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id, create=True)
     if poll is None:  # create=True always gives one
@@ -191,6 +193,7 @@ def _accept_waiting_count(poll: Poll) -> bool:
 
 @bp.post("/ballots/hamlets/<int:hamlet_id>/accounting/mark")
 @allow(*ACCOUNTANTS)
+@idempotent
 def accounting_mark(hamlet_id: int):
     hamlet, poll = _hamlet_poll(hamlet_id)
     form = MarkForm()

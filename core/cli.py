@@ -1,4 +1,5 @@
-"""Command-line tools of the kernel: `flask users create-admin`, `flask users prune-login-attempts`, `flask audit verify`."""
+"""Command-line tools of the kernel: `flask users create-admin`, `flask users prune-login-attempts`, `flask audit verify`,
+`flask idempotency prune`."""
 from __future__ import annotations
 
 import sys
@@ -11,11 +12,13 @@ from flask.cli import AppGroup
 
 from core.accounts import LoginAttempt, Role, User
 from core.audit import describe, set_actor, verify_chain
+from core.idempotency import KEEP_DAYS, prune
 from core.vietnamese import utcnow
 from extensions import db
 
 users_cli = AppGroup("users", help="Người dùng.")
 audit_cli = AppGroup("audit", help="Nhật ký thay đổi.")
+idempotency_cli = AppGroup("idempotency", help="Mã chống gửi trùng của các biểu mẫu.")
 
 
 @users_cli.command("create-admin")
@@ -51,6 +54,16 @@ def prune_login_attempts(days: int) -> None:
     click.echo(f"Đã xoá {removed} lần đăng nhập cũ hơn {days} ngày.")
 
 
+@idempotency_cli.command("prune")
+@click.option("--days", default=KEEP_DAYS, show_default=True, type=click.IntRange(1, 3650),
+              help="Giữ các mã trong chừng ấy ngày gần nhất.")
+def prune_idempotency(days: int) -> None:
+    """Delete the idempotency records of form submissions older than DAYS: a phone retries a form within hours,
+    so the records are needed only for a few days; run it from cron."""
+    removed = prune(days)
+    click.echo(f"Đã xoá {removed} mã chống gửi trùng cũ hơn {days} ngày.")
+
+
 @audit_cli.command("verify")
 def verify() -> None:
     """Recompute the hash chain of the audit log; exit 1 if an entry was altered or removed."""
@@ -63,3 +76,4 @@ def verify() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(idempotency_cli)

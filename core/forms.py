@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -19,9 +20,16 @@ from core.accounts import Role
 from core.citizen_id import citizen_id_problem
 from core.enums import CommuneClass, Education, HamletKind, PartyMembership, PoliticalTheory, Sex
 from core.i18n import choices
+from core.idempotency import new_key
 from core.vietnamese import nfc, vietnam_today
 
 REQUIRED = _l("Vui lòng nhập mục này.")
+
+
+def idempotency_key_field() -> HiddenField:
+    """The hidden key of a form a phone may send again (core.idempotency, static/keep_form.js): a new one each time
+    the form is rendered, the same one when the form comes back with its errors."""
+    return HiddenField(default=new_key)
 
 
 def strip_nfc(value):

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import describe, record
 from core.errors import StaleWrite
+from core.idempotency import attach_pending
 from core.labels import N_
 from extensions import db
 
@@ -27,6 +28,7 @@ def commit(summary: str | None = None) -> None:
     rolls back and answers 409."""
     if summary is not None:
         describe(summary)
+    attach_pending()  # a retried form's key (core.idempotency), recorded in the change's own transaction
     with _conflicts_answer_409():
         db.session.commit()
 

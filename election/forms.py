@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.calendar import election_day_problem
 from core.enums import Sex
-from core.forms import REQUIRED, strip_nfc
+from core.forms import REQUIRED, idempotency_key_field, strip_nfc
 from core.i18n import choices
 from election.models import Figures, VotingForm
 
@@ -49,6 +49,7 @@ class TermForm(FlaskForm):
 
 class MeetingForm(FlaskForm):
     version = HiddenField()
+    idempotency_key = idempotency_key_field()
     households_present = IntegerField(_l("Số hộ có mặt (để trống: lấy theo số hộ đã điểm danh)"),
                                       validators=[Optional(), NumberRange(min=0)])
     voting_form = SelectField(_l("Hình thức biểu quyết (R-V6)"), choices=choices(VotingForm))
@@ -60,6 +61,7 @@ class MeetingForm(FlaskForm):
 
 
 class MinutesUploadForm(FlaskForm):
+    idempotency_key = idempotency_key_field()
     file = FileField(_l("Ảnh chụp hoặc bản quét biên bản đã ký (JPG, PNG, PDF; tối đa 10 MB)"))
     submit = SubmitField(_l("Tải lên"))
 
@@ -83,6 +85,7 @@ def count_form_class(candidates: list) -> type[FlaskForm]:
 
     class CountForm(FlaskForm):
         version = HiddenField()
+        idempotency_key = idempotency_key_field()
         ballots_issued = IntegerField(_l("Số phiếu phát ra"), validators=counts)
         ballots_returned = IntegerField(_l("Số phiếu thu vào"), validators=counts)
         valid_ballots = IntegerField(_l("Số phiếu hợp lệ"), validators=counts)

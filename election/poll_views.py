@@ -15,6 +15,7 @@ from core.access import allow, authorise_hamlet, declared_access, public
 from core.errors import RuleViolation
 from core.headers import SANDBOXED_FILE_POLICY
 from core.i18n import tr
+from core.idempotency import idempotent
 from core.models import Hamlet, Person
 from core.transactions import act, expected_version
 from core.uploads import UploadRefused
@@ -147,6 +148,7 @@ def show_poll(poll_id: int):
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
 @allow(*TEAM)
+@idempotent
 def record_meeting(poll_id: int):
     poll = load_poll(poll_id)
     form = MeetingForm(obj=None)
@@ -211,6 +213,7 @@ def start_counting(poll_id: int):
 
 @bp.route("/polls/<int:poll_id>/count", methods=["GET", "POST"])
 @allow(*TEAM)
+@idempotent
 def enter_count(poll_id: int):
     poll = load_poll(poll_id)
     candidates = poll_candidates(poll)
@@ -327,6 +330,7 @@ def verify_minutes(token: str):
 
 @bp.route("/polls/<int:poll_id>/minutes/upload", methods=["GET", "POST"])
 @allow(*TEAM)
+@idempotent
 def upload_minutes(poll_id: int):
     poll = load_poll(poll_id)
     form = MinutesUploadForm()

@@ -34,7 +34,7 @@ from election.rolls import (
     short_fingerprint,
     write_csv_template,
 )
-from election.service import mark_checked_in, poll_of, search_entries, undo_checked_in
+from election.service import SEARCH_LIMIT, mark_checked_in, poll_of, search_entries, search_total, undo_checked_in
 from election.views import bp
 from extensions import db
 
@@ -346,7 +346,11 @@ def checkin_search(hamlet_id: int):
     hamlet, term = load_hamlet_term(hamlet_id)
     roll = service.roll_for(term, hamlet)
     poll = poll_of(term, hamlet, poll_round(), create=False)
-    return jsonify({"items": search_entries(roll, poll, request.args.get("q", ""))})
+    q = request.args.get("q", "")
+    items = search_entries(roll, poll, q)
+    # total: every match, of which items are the first `limit` (the page says how many more, to type more)
+    total = len(items) if len(items) < SEARCH_LIMIT else search_total(roll, q)
+    return jsonify({"items": items, "total": total, "limit": SEARCH_LIMIT})
 
 
 @bp.get("/hamlets/<int:hamlet_id>/checkin/turnout")

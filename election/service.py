@@ -467,7 +467,18 @@ def entry_json(entry: VoterEntry, checked_in: bool) -> dict:
             "citizen_id_tail": entry.citizen_id[-4:], "address": entry.address, "checked_in": checked_in}
 
 
-def search_entries(roll: VoterRoll | None, poll: Poll | None, q: str, limit: int = 20) -> list[dict]:
+SEARCH_LIMIT = 20  # matches the check-in page shows at once; it says how many more there are (search_total)
+
+
+def search_total(roll: VoterRoll | None, q: str) -> int:
+    """How many entries of the roll match `q` (search_entries shows the first SEARCH_LIMIT of them)."""
+    if roll is None or not q.strip():
+        return 0
+    stmt = entry_search(db.select(sa.func.count(VoterEntry.id)).where(VoterEntry.roll_id == roll.id), q)
+    return db.session.scalar(stmt) or 0
+
+
+def search_entries(roll: VoterRoll | None, poll: Poll | None, q: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     if roll is None or not q.strip():
         return []
     stmt = entry_search(db.select(VoterEntry).where(VoterEntry.roll_id == roll.id), q)

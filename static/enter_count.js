@@ -19,6 +19,7 @@
     if (form.dataset.present !== '') body.households_present = Number(form.dataset.present);
     if ([body.ballots_issued, body.ballots_returned, body.valid_ballots, body.invalid_ballots].includes(null) ||
         body.candidates.some(c => c.votes === null)) { out.textContent = T.incomplete; return; }
+    if (!navigator.onLine) { out.textContent = T.offline; return; }
     try {
       const response = await fetch(T.url, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
       const data = await response.json();
