@@ -475,7 +475,7 @@ def household_totals(term_id: int, hamlet_ids: Sequence[int],
     rolls = {r.hamlet_id: r for r in db.session.scalars(
         db.select(VoterRoll).where(VoterRoll.term_id == term_id, VoterRoll.hamlet_id.in_(ids)))}
     user_ids = {r.households_confirmed_by_id for r in rolls.values() if r.households_confirmed_by_id}
-    names = dict(db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    names = dict(db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(sorted(user_ids))))
                  .tuples().all()) if user_ids else {}
     totals = {}
     for hamlet_id in ids:
