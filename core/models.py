@@ -9,6 +9,7 @@ from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import CommuneClass, CommuneKind, Education, HamletKind, PartyMembership, PoliticalTheory, Post, Sex
+from core.labels import LabelledEnum
 from core.spreadsheets import SheetLimits
 from core.vietnamese import fold, nfc
 from extensions import Model, db
@@ -32,6 +33,12 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Mapped:
 def unit_name(kind: enum.Enum, name: str) -> str:
     """A commune's or hamlet's name with its kind: "Xã Bình Hải", "Thôn An Phú"."""
     return f"{kind.label} {name}"
+
+
+def unit_name_in_text(kind: LabelledEnum, name: str) -> str:
+    """The same inside a sentence: the kind is a common noun, lower case; the name keeps its case ("thôn Trà Mỹ",
+    "xã Bình Hải", never "thôn trà mỹ")."""
+    return f"{kind.label.lower()} {name}"
 
 
 class Province(Model):
@@ -91,6 +98,10 @@ class Commune(Model):
         return unit_name(self.kind, self.name)
 
     @property
+    def name_in_text(self) -> str:
+        return unit_name_in_text(self.kind, self.name)
+
+    @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return self.district_id, self.id, None
 
@@ -112,6 +123,10 @@ class Hamlet(Model):
     @property
     def full_name(self) -> str:
         return unit_name(self.kind, self.name)
+
+    @property
+    def name_in_text(self) -> str:
+        return unit_name_in_text(self.kind, self.name)
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:

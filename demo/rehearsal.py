@@ -38,7 +38,7 @@ from core.models import Commune, District, Hamlet, Household, PartyMembership, P
 from core.vietnamese import VIETNAM_TIME, fold
 from demo.seed import BINH_SON_NAME, DEMO_USERS
 from election.counting import evaluate, poll_result, require_candidates, submit_entry
-from election.models import Figures, Poll, VotingForm, hamlet_households
+from election.models import Figures, Poll, VotingForm, household_total
 from election.pdf import counting_minutes_pdf
 from election.recognition import keep_minutes, recognise, start_revote, validate_minutes
 from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
@@ -181,14 +181,14 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
           password: str) -> None:
     """One hamlet through the workflow up to `step`."""
     people = _residents(hamlet)
-    _import_roll(term, hamlet, people)
+    _import_roll(term, hamlet, people, committee)
     _confirm_list(term, hamlet, candidates, committee)
     poll = Poll.get_or_create(term, hamlet, 1)
     db.session.flush()
     batch = print_batch(poll, BallotLayout.A4X4, user_id=committee.id)
     if step == "ready":
         return
-    households = hamlet_households(hamlet.id, term.id)
+    households = household_total(hamlet.id, term.id).count
     present = math.ceil(households * (NO_QUORUM_SHARE if step == "distribution" else PRESENT_SHARE))
     helpers = [p for p in people if p not in candidates]  # the counting board and the witnesses
     poll.open(households, at=_on_election_day(term, time(7, 30)))
@@ -233,7 +233,7 @@ def _residents(hamlet: Hamlet) -> list[Person]:
     return db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id).order_by(Person.id)).all()
 
 
-def _import_roll(term: Term, hamlet: Hamlet, people: list[Person]) -> None:
+def _import_roll(term: Term, hamlet: Hamlet, people: list[Person], committee: User) -> None:
     """The roll as a commune would type it from the household register: one representative per household
     (the head, else the oldest resident), through the same checks as an uploaded file."""
     households = db.session.scalars(sa.select(Household).where(Household.hamlet_id == hamlet.id)
@@ -256,7 +256,9 @@ def _import_roll(term: Term, hamlet: Hamlet, people: list[Person]) -> None:
                          head.sex.label, hamlet.name, "", head.phone])
     filename = f"danh-sach-cu-tri-{hamlet.code}.csv"
     preview = check_roll(read_rows(filename, out.getvalue().encode("utf-8")), term, hamlet)
-    replace_roll(term, hamlet, preview, filename)
+    # A household with no adult resident has no representative: the commune committee confirms the difference.
+    replace_roll(term, hamlet, preview, filename, user=committee,
+                 households_note="Hộ không có người đủ 18 tuổi không có người đại diện đi bầu.")
 
 
 def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:

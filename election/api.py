@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from core.access import allow, public, shown_birth_date, shown_citizen_id
 from core.api import api_bp, field_errors, json_body, operation, paginated
+from core.errors import RuleViolation
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import RawRow
 from core.transactions import act, commit
@@ -34,7 +35,7 @@ from election.counting import (
     send_back,
     submit_entry,
 )
-from election.models import CountEntry, Figures, Poll, VoterEntry
+from election.models import CountEntry, Figures, Poll, VoterEntry, confirmation_note
 from election.recognition import recognition_due
 from election.rolls import REQUIRED_FIELDS, RawTable, RollFileError, read_rows, short_fingerprint
 from election.service import mark_checked_in, poll_of, undo_checked_in
@@ -201,6 +202,8 @@ ROW_SCHEMA = {"type": "object", "required": list(REQUIRED_FIELDS), "properties":
     "sex": {"type": "string", "description": "Nam | Nữ | male | female"}, "address": {"type": "string"}}}
 IMPORT_REQUEST = {"type": "object", "required": ["rows"], "properties": {
     "rows": {"type": "array", "items": ROW_SCHEMA}, "filename": {"type": "string"},
+    "households_note": {"type": "string", "description": "the commune committee's reason when the roll's "
+                        "number of households differs from the hamlet's register (required then: 422 otherwise)"},
     "dry_run": {"type": "boolean", "default": False,
                 "description": "check only (the preview); a multipart upload with a `file` field also works (with "
                                "`sheet` naming the sheet when several hold a roll: a 422 lists them in `sheets`)"}}}
@@ -209,6 +212,8 @@ PROBLEM_SCHEMA = {"type": "object", "properties": {
     "message": {"type": "string"}, "message_en": {"type": "string"}}}
 IMPORT_RESPONSE = {"type": "object", "properties": {
     "ok": {"type": "boolean"}, "rows": {"type": "integer"}, "households": {"type": "integer"},
+    "households_register": {"type": "integer"}, "households_difference": {"type": "integer"},
+    "households_difference_percent": {"type": "number"},
     "problems": {"type": "array", "items": PROBLEM_SCHEMA}, "fingerprint": {"type": "string"},
     "short_fingerprint": {"type": "string"}, "imported": {"type": "boolean"}}}
 TURNOUT_SCHEMA = {"type": "object", "properties": {
@@ -286,6 +291,7 @@ def api_import_roll(hamlet_id: int):
             table = read_rows(filename, upload.read(), request.form.get("sheet") or None,
                               hamlet.commune.district.import_limits())
             dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
+            households_note = request.form.get("households_note", "")
         else:
             body = json_body()
             if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
@@ -293,6 +299,7 @@ def api_import_roll(hamlet_id: int):
             filename = str(body.get("filename") or "api.json")[:200]
             table = _json_table(body["rows"])
             dry_run = bool(body.get("dry_run"))
+            households_note = str(body.get("households_note") or "")
     except SheetChoiceNeeded as choice:  # several sheets hold a roll: the caller names one in the field `sheet`
         return jsonify({"errors": {"file": choice.message, "sheet": "Cần chọn một trang."},
                         "sheets": list(choice.names)}), 422
@@ -302,13 +309,24 @@ def api_import_roll(hamlet_id: int):
     result = {"ok": preview.ok, "rows": len(preview.rows), "households": preview.household_count,
               "problems": [{"line": p.line, "field": p.field, "code": p.code, "message": p.message,
                             "message_en": p.message_en} for p in preview.problems], "imported": False}
+    difference = service.household_check(hamlet, preview)
+    if difference is not None:  # the roll's households differ from the register: the R-V5/R-V7 denominator moves
+        result.update(households_register=difference.register, households_difference=difference.difference,
+                      households_difference_percent=float(difference.share * 100))
     if not preview.ok:
         result["errors"] = {"rows": f"Tệp có {len(preview.problems)} lỗi; chưa nhập dòng nào."}
         return jsonify(result), 422
     if dry_run:
         return jsonify(result)
+    if difference is not None:
+        try:
+            confirmation_note(difference, households_note, current_user.role)
+        except RuleViolation as refusal:
+            result["errors"] = {refusal.field or "households_note": refusal.message}
+            return jsonify(result), 422
     # RuleViolation -> 422 by the app handler; a concurrent import of the same hamlet -> 409
-    roll = act(None, lambda: service.replace_roll(term, hamlet, preview, filename))
+    roll = act(None, lambda: service.replace_roll(term, hamlet, preview, filename, households_note=households_note,
+                                                  user=current_user))
     result.update(imported=True, fingerprint=roll.fingerprint, short_fingerprint=short_fingerprint(roll.fingerprint))
     return jsonify(result)
 

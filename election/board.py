@@ -15,11 +15,19 @@ from flask_login import current_user
 from candidates.models import Candidacy
 from core.access import scope_communes, scope_hamlets, user_district_id
 from core.i18n import tr
-from core.models import Commune, District, Hamlet, Household, Person, current_term
+from core.models import Commune, District, Hamlet, Person, current_term
 from core.vietnamese import format_date, local_date, vietnam_today
 from election.calculator import rounded_share
 from election.counting import OUTCOME_LABELS
-from election.models import CheckIn, CountResult, MinutesUpload, Poll, PollStatus, households_for_quorum
+from election.models import (
+    CheckIn,
+    CountResult,
+    MinutesUpload,
+    Poll,
+    PollStatus,
+    household_totals,
+    households_for_quorum,
+)
 from election.recognition import revote_due
 from election.rules import quorum_met, recognition_deadline
 from extensions import db
@@ -27,7 +35,8 @@ from extensions import db
 REFRESH_SECONDS = 15
 EXPORT_COLUMNS = [  # (key, Vietnamese header)
     ("commune", "Xã"), ("hamlet", "Thôn, TDP"), ("round_no", "Vòng"), ("status_label", "Trạng thái"),
-    ("mode_label", "Hình thức"), ("total_households", "Tổng số hộ"), ("households_present", "Số hộ có mặt"),
+    ("mode_label", "Hình thức"), ("total_households", "Tổng số hộ"),
+    ("total_source_text", "Nguồn tổng số hộ"), ("households_present", "Số hộ có mặt"),
     ("quorum_needed", "Số hộ cần để đủ"), ("turnout", "Tỷ lệ có mặt"), ("ballots_returned", "Phiếu thu vào"),
     ("valid_ballots", "Phiếu hợp lệ"), ("outcome_label", "Kết quả"), ("winner", "Người trúng cử"),
     ("winner_votes", "Số phiếu"), ("winner_share_of_total", "Tỷ lệ/tổng số hộ"), ("overdue_text", "Quá hạn"),
@@ -69,8 +78,8 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
     polls = {p.hamlet_id: p for p in db.session.scalars(
         db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id.in_(hamlet_ids)).order_by(Poll.round_no))}
     poll_ids = [p.id for p in polls.values()]
-    households = dict(db.session.execute(db.select(Household.hamlet_id, db.func.count(Household.id))
-                                         .where(Household.hamlet_id.in_(hamlet_ids)).group_by(Household.hamlet_id)).tuples().all())
+    # The one total of each hamlet (R-V5/R-V7 denominator): frozen by its poll once open, else roll or register.
+    households = household_totals(term.id, hamlet_ids, polls)
     checked_in = dict(db.session.execute(db.select(CheckIn.poll_id, db.func.count(CheckIn.id))
                                          .where(CheckIn.poll_id.in_(poll_ids)).group_by(CheckIn.poll_id)).tuples().all())
     results = {r.poll_id: r for r in db.session.scalars(db.select(CountResult).where(CountResult.poll_id.in_(poll_ids)))}
@@ -84,7 +93,8 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
     for hamlet, commune in hamlets:
         poll = polls.get(hamlet.id)
         status = poll.status if poll else PollStatus.NOT_STARTED
-        total = (poll.total_households if poll and poll.total_households else None) or households.get(hamlet.id, 0)
+        total_of = households[hamlet.id]
+        total = total_of.count
         present = None
         if poll is not None:
             present = poll.households_present_typed if poll.households_present_typed is not None else (
@@ -115,7 +125,8 @@ def board_data(commune_id: int | None = None, today: date | None = None) -> dict
             "poll_id": poll.id if poll else None, "round_no": poll.round_no if poll else 1,
             "status": status.value, "status_label": tr(status.label),
             "mode": poll.mode.value if poll else "meeting", "mode_label": tr(poll.mode.label) if poll else "",
-            "total_households": total, "households_present": present, "quorum_needed": quorum_needed,
+            "total_households": total, "total_source": total_of.source, "total_source_label": total_of.source_label,
+            "total_source_text": total_of.source_text, "households_present": present, "quorum_needed": quorum_needed,
             "turnout": _ratio(present, total),
             "quorum_met": quorum_met(total, present) if present is not None and total else None,
             "ballots_returned": result.ballots_returned if result else None,

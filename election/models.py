@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,15 +14,18 @@ import sqlalchemy as sa
 from blinker import Namespace
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.accounts import Role, User
 from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Household, Person, Term, enum_column
-from core.vietnamese import utcnow
+from core.vietnamese import format_date, local_date, nfc, utcnow
 from election.rules import (
     DEFAULT_ELECTION_RULES,
     ElectionRuleSet,
+    HouseholdDifference,
     checkin_time,
     correction_reason_problem,
+    household_difference,
     next_step_after,
     quorum_met,
 )
@@ -55,15 +59,57 @@ class VoterRoll(Model):
     source_filename: Mapped[str] = mapped_column(sa.String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # The commune committee confirmed that the roll's households differ from the hamlet's register (R-V5/R-V7
+    # denominator): the two counts it saw, its written reason, who and when. Stale once either count moves.
+    households_confirmed: Mapped[int | None]
+    households_register: Mapped[int | None]
+    households_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    households_confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    households_confirmed_at: Mapped[datetime | None]
 
     term: Mapped[Term] = relationship()
     hamlet: Mapped[Hamlet] = relationship()
+    households_confirmed_by = relationship("User")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.hamlet_id
+
+    def households_confirmed_for(self, register: int) -> bool:
+        """The confirmation on record covers the roll's count and this register count."""
+        return bool(self.households_note) and self.households_confirmed == self.entry_count \
+            and self.households_register == register
+
+    def confirm_households(self, register: int, note: str, user_id: int | None, confirming_role: Role | None,
+                           at: datetime | None = None) -> None:
+        """The commune committee accepts that the roll's households differ from the register, with a reason."""
+        note = confirmation_note(household_difference(self.entry_count, register), note, confirming_role)
+        self.households_note = note[:500]
+        self.households_confirmed = self.entry_count
+        self.households_register = register
+        self.households_confirmed_by_id = user_id
+        self.households_confirmed_at = at or utcnow()
+
+
+CONFIRMATION_NOTE_MIN = 10
+
+
+def confirmation_note(difference: HouseholdDifference | None, note: str, confirming_role: Role | None) -> str:
+    """The cleaned reason for confirming a household difference, or RuleViolation: there is no difference, the
+    role is not the commune committee's, or the reason is missing."""
+    if difference is None:
+        raise RuleViolation("Số hộ trong danh sách cử tri khớp sổ hộ của thôn: không có chênh lệch để xác nhận.")
+    if confirming_role != Role.COMMUNE_COMMITTEE:
+        raise RuleViolation(f"Danh sách cử tri {difference.describe()}: cần Ban chỉ đạo bầu cử xã xác nhận chênh "
+                            "lệch và ghi lý do.", "households_note")
+    note = " ".join(nfc(note).split())
+    if len(note) < CONFIRMATION_NOTE_MIN:
+        raise RuleViolation(f"Danh sách cử tri {difference.describe()}: hãy ghi lý do chênh lệch (ít nhất "
+                            f"{CONFIRMATION_NOTE_MIN} ký tự) để xác nhận tổng số hộ dùng tính quá nửa (R-V5, R-V7).",
+                            "households_note")
+    return note[:500]
 
 
 class VoterEntry(Model):
@@ -474,14 +520,103 @@ def households_for_quorum(total_households: int, rules: ElectionRuleSet = DEFAUL
     return math.floor(rules.quorum_share * total_households) + 1
 
 
-def hamlet_households(hamlet_id: int, term_id: int) -> int:
-    """The hamlet's total households: the voter roll (one entry per household, R-V1), else the register."""
+@dataclass(frozen=True)
+class HouseholdTotal:
+    """A hamlet's total households in a term, the denominator of R-V5 and R-V7, and where the number comes from.
 
-    roll = db.session.scalar(db.select(VoterRoll).where(VoterRoll.term_id == term_id,
-                                                        VoterRoll.hamlet_id == hamlet_id))
-    if roll is not None and roll.entry_count:
-        return roll.entry_count
-    return db.session.scalar(db.select(db.func.count(Household.id)).where(Household.hamlet_id == hamlet_id)) or 0
+    source: "poll" (frozen when that poll opened), "roll" (the voter roll agrees with the register, or there is no
+    register), "roll_confirmed" (differs, confirmed by the commune committee), "roll_unconfirmed" (differs, not
+    confirmed), "register" (no roll yet: the household register)."""
+
+    count: int
+    source: str
+    register: int
+    roll: int | None = None
+    note: str = ""
+    confirmed_by: str = ""
+    confirmed_at: datetime | None = None
+    opened_at: datetime | None = None
+    underlying: HouseholdTotal | None = None  # for "poll": the roll or register as it stands
+
+    @property
+    def difference(self) -> HouseholdDifference | None:
+        return household_difference(self.roll, self.register) if self.roll is not None else None
+
+    @property
+    def source_label(self) -> str:
+        """A short label for a table cell."""
+        return {"poll": "chốt khi khai mạc", "roll": "danh sách cử tri", "roll_confirmed": "danh sách cử tri, "
+                "chênh lệch đã xác nhận", "roll_unconfirmed": "danh sách cử tri, lệch sổ hộ chưa xác nhận",
+                "register": "sổ hộ gia đình"}[self.source]
+
+    @property
+    def source_text(self) -> str:
+        """Where the number comes from, in a sentence (Vietnamese, as pages and documents print it)."""
+        if self.source == "poll":
+            text = f"chốt khi khai mạc bỏ phiếu ngày {format_date(local_date(self.opened_at))}" \
+                if self.opened_at else "chốt khi khai mạc bỏ phiếu"
+            if self.underlying is not None and self.underlying.count == self.count:
+                text += ", " + self.underlying.source_text
+            return text
+        if self.source == "register":
+            return "theo sổ hộ gia đình của thôn (chưa có danh sách cử tri)"
+        difference = self.difference
+        if difference is None:
+            return "theo danh sách cử tri" + (", khớp sổ hộ gia đình" if self.register else "")
+        if self.source == "roll_confirmed":
+            by = f" ({self.confirmed_by})" if self.confirmed_by else ""
+            when = format_date(local_date(self.confirmed_at)) if self.confirmed_at else ""
+            return (f"theo danh sách cử tri, {difference.describe()}; chênh lệch được Ban chỉ đạo bầu cử xã xác "
+                    f"nhận ngày {when}{by}: {self.note}")
+        return f"theo danh sách cử tri, {difference.describe()}; chênh lệch chưa được xác nhận"
+
+
+def registered_households(hamlet_ids: Sequence[int]) -> dict[int, int]:
+    """Hamlet id -> households in its register (hamlets with none are left out)."""
+    return dict(db.session.execute(
+        db.select(Household.hamlet_id, db.func.count(Household.id)).where(Household.hamlet_id.in_(list(hamlet_ids)))
+        .group_by(Household.hamlet_id)).tuples().all())
+
+
+def household_totals(term_id: int, hamlet_ids: Sequence[int],
+                     polls: Mapping[int, Poll | None] | None = None) -> dict[int, HouseholdTotal]:
+    """THE total households of each hamlet for the term (R-V1: one vote per household), with its source: the
+    denominator of R-V5 and R-V7 wherever it is shown or used. A poll that opened keeps the number it froze
+    (`polls`: hamlet id -> its poll of interest); else the voter roll, else the household register."""
+    ids = list(hamlet_ids)
+    if not ids:
+        return {}
+    registers = registered_households(ids)
+    rolls = {r.hamlet_id: r for r in db.session.scalars(
+        db.select(VoterRoll).where(VoterRoll.term_id == term_id, VoterRoll.hamlet_id.in_(ids)))}
+    user_ids = {r.households_confirmed_by_id for r in rolls.values() if r.households_confirmed_by_id}
+    names = dict(db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(sorted(user_ids))))
+                 .tuples().all()) if user_ids else {}
+    totals = {}
+    for hamlet_id in ids:
+        register = registers.get(hamlet_id, 0)
+        roll = rolls.get(hamlet_id)
+        if roll is None or not roll.entry_count:
+            total = HouseholdTotal(register, "register", register)
+        elif household_difference(roll.entry_count, register) is None:
+            total = HouseholdTotal(roll.entry_count, "roll", register, roll.entry_count)
+        elif roll.households_confirmed_for(register):
+            total = HouseholdTotal(roll.entry_count, "roll_confirmed", register, roll.entry_count,
+                                   roll.households_note, names.get(roll.households_confirmed_by_id or 0, ""),
+                                   roll.households_confirmed_at)
+        else:
+            total = HouseholdTotal(roll.entry_count, "roll_unconfirmed", register, roll.entry_count)
+        poll = (polls or {}).get(hamlet_id)
+        if poll is not None and poll.total_households is not None:
+            total = HouseholdTotal(poll.total_households, "poll", register, total.roll, opened_at=poll.held_on,
+                                   underlying=total)
+        totals[hamlet_id] = total
+    return totals
+
+
+def household_total(hamlet_id: int, term_id: int, poll: Poll | None = None) -> HouseholdTotal:
+    """household_totals for one hamlet (`poll`: the poll whose frozen number counts once it opened)."""
+    return household_totals(term_id, [hamlet_id], {hamlet_id: poll})[hamlet_id]
 
 
 class CountMethod(LabelledEnum):

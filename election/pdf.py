@@ -6,7 +6,7 @@ import io
 from core.documents import OfficialDocument, Signature
 from core.vietnamese import local_date, long_date
 from election.counting import OUTCOME_LABELS, accepted_rows
-from election.models import CountCorrection, CountResult, Poll, PollMode, Recognition
+from election.models import CountCorrection, CountResult, Poll, PollMode, Recognition, household_total
 
 
 def percent(share: float | None) -> str:
@@ -28,7 +28,7 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
     doc = OfficialDocument(
         [f"UBND {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"], "Mẫu số 02",
         place=_place(poll), date=day, title="BIÊN BẢN KIỂM PHIẾU",
-        subtitle=f"Bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ {poll.term.name}"
+        subtitle=f"Bầu trưởng {hamlet.name_in_text}, nhiệm kỳ {poll.term.name}"
                  + (f" – bầu lại lần {poll.round_no - 1}" if poll.round_no > 1 else ""))
     if version > 1:
         corrected = (f" (đính chính lần {correction.number} ngày {local_date(correction.at).strftime('%d/%m/%Y')}: "
@@ -37,8 +37,8 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
                       "phiên bản trước không còn giá trị.", "note")
     mode = ("tại hội nghị cử tri" if result.mode == PollMode.MEETING.value else
             "bằng hình thức phát phiếu đến từng hộ gia đình (hội nghị không đủ quá 50% số hộ)")
-    doc.paragraph(f"Hôm nay, {long_date(day)}, tại {hamlet.full_name}, {commune.full_name}, cuộc bầu trưởng "
-                  f"{hamlet.full_name.lower()} được tổ chức {mode}; hình thức biểu quyết: "
+    doc.paragraph(f"Hôm nay, {long_date(day)}, tại {hamlet.name_in_text}, {commune.name_in_text}, cuộc bầu trưởng "
+                  f"{hamlet.name_in_text} được tổ chức {mode}; hình thức biểu quyết: "
                   f"{poll.voting_form.label.lower()}.")
     doc.paragraph("1. Ban kiểm phiếu gồm:", "heading")
     for i, name in enumerate(poll.board_members or [], start=1):
@@ -56,6 +56,9 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
         ["Số phiếu hợp lệ", result.valid_ballots],
         ["Số phiếu không hợp lệ", result.invalid_ballots],
     ], col_widths=[5, 2], align=["left", "right"])
+    households = household_total(poll.hamlet_id, poll.term_id, poll)
+    if households.count == result.total_households:  # the denominator of R-V5 and R-V7, and where it comes from
+        doc.paragraph(f"Tổng số hộ gia đình ({result.total_households}) {households.source_text}.", "note")
     rows = accepted_rows(result)
     single = len(rows) == 1
     table = [[i, r.name + (" (Đồng ý)" if single else ""), r.votes, percent(r.of_total), percent(r.of_present),
@@ -68,7 +71,7 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
     winner = next((r for r in rows if r.elected), None)
     if result.outcome == "elected" and winner is not None:
         text = (f"Ông/bà {winner.name} được {winner.votes} phiếu, đạt {percent(winner.of_total)} tổng số hộ gia "
-                f"đình của thôn (trên 50%), trúng cử trưởng {hamlet.full_name.lower()}.")
+                f"đình của thôn (trên 50%), trúng cử trưởng {hamlet.name_in_text}.")
     elif result.outcome == "no_winner":
         text = ("Không có người ứng cử nào đạt trên 50% tổng số hộ gia đình của thôn: không ai trúng cử; đề nghị "
                 "Ủy ban nhân dân xã quyết định tổ chức bầu lại." if result.next_step == "revote" else
@@ -98,13 +101,13 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
     person = recognition.person
     doc = OfficialDocument(["ỦY BAN NHÂN DÂN", commune.full_name.upper()], f"Số: {recognition.decision_no}",
                            place=_place(poll), date=recognition.decided_on, title="QUYẾT ĐỊNH",
-                           subtitle=f"Về việc công nhận kết quả bầu trưởng {hamlet.full_name.lower()}, nhiệm kỳ "
+                           subtitle=f"Về việc công nhận kết quả bầu trưởng {hamlet.name_in_text}, nhiệm kỳ "
                                     f"{poll.term.name}")
     doc.paragraph(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune.full_name.upper()}", "heading")
     doc.paragraph("Căn cứ Luật Tổ chức chính quyền địa phương;")
     doc.paragraph("Căn cứ Nghị định số 59/2023/NĐ-CP ngày 14 tháng 8 năm 2023 của Chính phủ quy định chi tiết một số "
                   "điều của Luật Thực hiện dân chủ ở cơ sở;")
-    doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.full_name.lower()} ngày "
+    doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.name_in_text} ngày "
                   f"{(local_date(poll.held_on) if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
     doc.paragraph("QUYẾT ĐỊNH:", "heading")
     rows = accepted_rows(result)
@@ -112,11 +115,11 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
     share = f", đạt {percent(winner.of_total)} tổng số hộ gia đình" if winner else ""
     votes = f" với {winner.votes}/{result.total_households} phiếu{share}" if winner else ""
     doc.paragraph(f"Điều 1. Công nhận ông/bà {person.full_name}, sinh ngày {person.birth_date.strftime('%d/%m/%Y')}, "
-                  f"trúng cử trưởng {hamlet.full_name.lower()}, {commune.full_name}, nhiệm kỳ {poll.term.name}"
+                  f"trúng cử trưởng {hamlet.name_in_text}, {commune.name_in_text}, nhiệm kỳ {poll.term.name}"
                   f"{votes}.")
-    doc.paragraph(f"Điều 2. Ông/bà {person.full_name} nhận nhiệm vụ trưởng thôn kể từ ngày "
+    doc.paragraph(f"Điều 2. Ông/bà {person.full_name} nhận nhiệm vụ trưởng {hamlet.kind.label.lower()} kể từ ngày "
                   f"{recognition.decided_on.strftime('%d/%m/%Y')}.")
-    doc.paragraph(f"Điều 3. Văn phòng Ủy ban nhân dân xã, Ban công tác Mặt trận {hamlet.full_name.lower()} và "
+    doc.paragraph(f"Điều 3. Văn phòng Ủy ban nhân dân xã, Ban công tác Mặt trận {hamlet.name_in_text} và "
                   f"ông/bà có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.")
     doc.signatures([Signature("CHỦ TỊCH", recognition.signer_name, "TM. ỦY BAN NHÂN DÂN")])
     out = io.BytesIO()

@@ -45,7 +45,7 @@ from election.forms import (
     count_form_class,
     form_figures,
 )
-from election.models import BOARD_MAX, BOARD_MIN, CountEntry, Poll, PollMode, PollStatus, VotingForm, hamlet_households
+from election.models import BOARD_MAX, BOARD_MIN, CountEntry, Poll, PollMode, PollStatus, VotingForm, household_total
 from election.pdf import counting_minutes_pdf, recognition_decision_pdf
 from election.recognition import (
     MINUTES_MAX_BYTES,
@@ -103,7 +103,7 @@ def open_poll(hamlet_id: int):
         poll = polls[-1] if polls else Poll.get_or_create(term, hamlet, 1)
         if not poll_candidates(poll):
             raise RuleViolation(_("Danh sách người ứng cử của thôn chưa được xác nhận (R-V3): chưa thể bỏ phiếu."))
-        poll.open(hamlet_households(hamlet.id, term.id))
+        poll.open(household_total(hamlet.id, term.id).count)
         return poll
 
     try:

@@ -18,12 +18,12 @@ from core.errors import RuleViolation
 from core.models import Term
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
-from core.transactions import STALE_MESSAGE, act, audit_export, commit, expected_version
+from core.transactions import STALE_MESSAGE, act, audit_export, check_version, commit, expected_version
 from core.vietnamese import nfc, vietnam_today
 from election import service
 from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
 from election.forms import EntryForm, RollUploadForm
-from election.models import CheckIn, Poll, VoterEntry, VoterRoll
+from election.models import CONFIRMATION_NOTE_MIN, CheckIn, Poll, VoterEntry, VoterRoll, registered_households
 from election.rolls import (
     FIELD_LABELS,
     TEMPLATE_HEADERS,
@@ -56,7 +56,33 @@ def roll_show(hamlet_id: int):
     lock = service.import_lock_reason(term, hamlet) if roll else None
     return render_template("election/roll_show.html", hamlet=hamlet, term=term, roll=roll, page=page, q=q,
                            lock=lock, short=short_fingerprint, sex_labels=SEX_LABELS,
-                           can_edit=current_user.role in (*ROLL_EDITORS, Role.ADMIN))
+                           can_edit=current_user.role in (*ROLL_EDITORS, Role.ADMIN), note_min=CONFIRMATION_NOTE_MIN)
+
+
+@bp.post("/hamlets/<int:hamlet_id>/roll/households/confirm")
+@allow(Role.COMMUNE_COMMITTEE)
+def roll_confirm_households(hamlet_id: int):
+    """The commune committee confirms, with a reason, a roll that came to differ from the register (entries added or
+    removed one by one, or a register changed since the import): the R-V5/R-V7 denominator."""
+    hamlet, term = load_hamlet_term(hamlet_id)
+    roll = service.roll_for(term, hamlet) or abort(404)
+
+    def work() -> None:
+        check_version(roll)
+        register = registered_households([hamlet.id]).get(hamlet.id, 0)
+        roll.confirm_households(register, request.form.get("households_note", ""), current_user.id,
+                                current_user.role)
+        describe(f"Xác nhận số hộ danh sách cử tri {hamlet.full_name} ({roll.entry_count} hộ, sổ hộ {register} hộ): "
+                 f"{roll.households_note}"[:300])
+
+    try:
+        act(None, work)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Đã xác nhận tổng số hộ của thôn."), "success")
+    return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))
 
 
 @bp.route("/hamlets/<int:hamlet_id>/roll/import", methods=["GET", "POST"])
@@ -95,7 +121,10 @@ def _render_preview(hamlet, term, table, preview, token, filename):
                            preview=preview, problems=problems, hidden=len(preview.problems) - len(problems),
                            lines_with_problems=lines_with_problems, token=token, filename=filename,
                            sample=preview.rows[:20], labels=FIELD_LABELS, sex_labels=SEX_LABELS,
-                           roll_version=service.roll_version(term, hamlet))
+                           roll_version=service.roll_version(term, hamlet),
+                           difference=service.household_check(hamlet, preview),
+                           may_confirm=current_user.role == Role.COMMUNE_COMMITTEE,
+                           note_min=CONFIRMATION_NOTE_MIN)
 
 
 def _kept_upload(hamlet, term, token: str):
@@ -147,14 +176,19 @@ def roll_commit(hamlet_id: int, token: str):
         # Checked again on the server from the kept bytes and the sheet previewed: nothing else from the browser.
         table = read_rows(filename, data, request.form.get("sheet") or None, hamlet.commune.district.import_limits())
         preview = service.check_roll(table, term, hamlet, current_user.commune_id)
-        # The version previewed: a double click on "Nhập" (or a colleague's import since) answers 409.
-        return service.replace_roll(term, hamlet, preview, filename, expected_version=expected_version())
+        # The version previewed: a double click on "Nhập" (or a colleague's import since) answers 409. A roll whose
+        # households differ from the register needs the commune committee's written reason (R-V5/R-V7 denominator).
+        return service.replace_roll(term, hamlet, preview, filename, expected_version=expected_version(),
+                                    households_note=request.form.get("households_note", ""), user=current_user)
 
     try:
         roll = act(None, work)  # replace_roll wrote the summary
     except (RollFileError, RuleViolation) as error:
         db.session.rollback()
         flash(error.message, "danger")
+        if isinstance(error, RuleViolation) and error.field == "households_note":  # back to the preview, kept
+            return redirect(url_for("election.roll_preview", hamlet_id=hamlet.id, token=token,
+                                    sheet=request.form.get("sheet") or None))
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
     service.drop_upload(token)
     flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
@@ -215,7 +249,7 @@ def roll_pdf(hamlet_id: int):
     doc = OfficialDocument(
         issuer_lines=[f"ỦY BAN NHÂN DÂN {commune.full_name.upper()}", f"TỔ BẦU CỬ {hamlet.full_name.upper()}"],
         place=commune.name, date=vietnam_today(), title="DANH SÁCH CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH",
-        subtitle=f"Bầu cử trưởng {hamlet.kind.label.lower()} {hamlet.name}, nhiệm kỳ {term.name} – "
+        subtitle=f"Bầu cử trưởng {hamlet.name_in_text}, nhiệm kỳ {term.name} – "
                  f"ngày bầu cử {term.election_day:%d/%m/%Y}")
     doc.paragraph(f"Tổng số hộ gia đình: {roll.entry_count} (mỗi hộ một người đại diện đi bầu).")
     # The roll is posted publicly: the citizen ID shows its last 4 digits only (Decree 13/2023/NĐ-CP), enough for

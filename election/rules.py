@@ -55,6 +55,48 @@ def checkin_time(at: datetime) -> datetime:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# The hamlet's total households: the denominator of R-V5 and R-V7
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdDifference:
+    """The voter roll (one entry per household, R-V1) against the hamlet's household register.
+
+    Any difference moves the denominator of the quorum (R-V5) and of the elected threshold (R-V7), so the commune
+    committee confirms it with a written reason before the roll is used."""
+
+    roll: int
+    register: int
+
+    @property
+    def difference(self) -> int:
+        return self.roll - self.register
+
+    @property
+    def share(self) -> Fraction:
+        """The difference as a share of the register (the register is not empty)."""
+        return Fraction(self.difference, self.register)
+
+    def percent(self, lang: str = "vi") -> str:
+        """"+74,42%" or "−3,1%": signed, at most 2 decimals."""
+        sign = "+" if self.difference > 0 else "−"
+        return sign + _percent(abs(self.share), lang)
+
+    def describe(self) -> str:
+        """"nhiều hơn sổ hộ 128 hộ (+74,42%)" – how the roll differs from the register, in Vietnamese."""
+        more = "nhiều hơn" if self.difference > 0 else "ít hơn"
+        return f"{more} sổ hộ ({self.register} hộ) {abs(self.difference)} hộ ({self.percent()})"
+
+
+def household_difference(roll: int, register: int) -> HouseholdDifference | None:
+    """The difference to confirm, or None: the counts agree, or the hamlet keeps no register to compare with."""
+    if register <= 0 or roll == register:
+        return None
+    return HouseholdDifference(roll, register)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Counting: quorum, outcome, count consistency, ballot validity, what comes next
 # ---------------------------------------------------------------------------------------------------------
 #

@@ -8,9 +8,9 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,15 +19,28 @@ from flask_login import current_user
 from itsdangerous import URLSafeSerializer
 
 from core.access import sees_full_citizen_id
+from core.accounts import User
 from core.audit import describe, record
 from core.errors import RuleViolation, StaleWrite
 from core.keys import retired_keys, signing_keys
 from core.models import Commune, Hamlet, Person, Term, current_term
 from core.vietnamese import fold, local_time, utcnow
 from election.access import load_entry, load_hamlet_term
-from election.models import CheckIn, Poll, VoterEntry, VoterRoll, checkin_now, problems_from, roll_replacing
+from election.models import (
+    CheckIn,
+    HouseholdTotal,
+    Poll,
+    VoterEntry,
+    VoterRoll,
+    checkin_now,
+    confirmation_note,
+    household_total,
+    problems_from,
+    registered_households,
+    roll_replacing,
+)
 from election.rolls import RawTable, RollContext, RollPreview, RollRow, RowProblem, roll_fingerprint, validate_roll
-from election.rules import quorum_met
+from election.rules import HouseholdDifference, household_difference, quorum_met
 from extensions import db
 
 # Column sizes the pure validator does not know about (it checks content, not storage).
@@ -178,8 +191,14 @@ def roll_version(term: Term, hamlet: Hamlet) -> int:
                                                                  VoterRoll.hamlet_id == hamlet.id)) or 0
 
 
+def household_check(hamlet: Hamlet, preview: RollPreview) -> HouseholdDifference | None:
+    """How the previewed roll's households differ from the hamlet's register (None: they agree, or no register)."""
+    return household_difference(len(preview.rows), registered_households([hamlet.id]).get(hamlet.id, 0))
+
+
 def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str,
-                 expected_version: int | None = None) -> VoterRoll:
+                 expected_version: int | None = None, households_note: str = "",
+                 user: User | None = None) -> VoterRoll:
     """Replace the hamlet's roll by the checked rows in the current transaction (the caller commits).
 
     All or nothing: refuses a preview with any problem, and a roll already used on election day. The roll row is
@@ -187,6 +206,9 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
     hamlet run one after the other; `expected_version` (the version previewed, 0 for no roll) makes the second of
     a double submit a StaleWrite (409) instead of a second replacement. Two first imports at once meet on the
     unique (term, hamlet) key: IntegrityError, 409 too.
+
+    When the roll's households differ from the hamlet's register, `user` (the commune committee) confirms the
+    difference with `households_note`, the written reason; without it nothing is imported (R-V5/R-V7 denominator).
     """
     if not preview.ok:
         raise RuleViolation(f"Tệp còn {len(preview.problems)} lỗi; chưa nhập dòng nào.")
@@ -200,6 +222,10 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
                                  .with_for_update().execution_options(populate_existing=True))
     if expected_version is not None and (existing.version if existing else 0) != expected_version:
         raise StaleWrite()
+    register = registered_households([hamlet.id]).get(hamlet.id, 0)
+    difference = household_difference(len(preview.rows), register)
+    if difference is not None:  # refused before the entries are touched
+        confirmation_note(difference, households_note, user.role if user else None)
     previous = existing.entry_count if existing else 0
     summary = (f"Nhập danh sách cử tri {hamlet.full_name} ({hamlet.commune.full_name}) từ «{filename}»: "
                f"{len(preview.rows)} hộ" + (f", thay {previous} hộ trước đó" if previous else ""))
@@ -217,10 +243,22 @@ def replace_roll(term: Term, hamlet: Hamlet, preview: RollPreview, filename: str
     roll.entry_count = len(preview.rows)
     roll.source_filename = (filename or "")[:200]
     roll.updated_at = utcnow()
+    after: dict = {"entries": roll.entry_count, "fingerprint": roll.fingerprint, "file": filename,
+                   "register": register}
+    if difference is None:
+        _clear_household_confirmation(roll)
+    else:
+        roll.confirm_households(register, households_note, user.id if user else None, user.role if user else None)
+        summary += f"; {difference.describe()}, xác nhận: {roll.households_note}"
+        after["households_note"] = roll.households_note
     record("event", "VoterRoll", roll.id, summary=summary[:300],
-           scope=(hamlet.commune.district_id, hamlet.commune_id, hamlet.id),
-           after={"entries": roll.entry_count, "fingerprint": roll.fingerprint, "file": filename})
+           scope=(hamlet.commune.district_id, hamlet.commune_id, hamlet.id), after=after)
     return roll
+
+
+def _clear_household_confirmation(roll: VoterRoll) -> None:
+    roll.households_note, roll.households_confirmed, roll.households_register = "", None, None
+    roll.households_confirmed_by_id, roll.households_confirmed_at = None, None
 
 
 def refresh_roll(roll: VoterRoll) -> None:
@@ -311,14 +349,21 @@ def _sweep(folder: Path) -> None:
 
 @dataclass(frozen=True)
 class Turnout:
-    total: int  # households on the roll
+    total: int  # the hamlet's total households (election.models.household_totals: R-V5's denominator)
     present: int  # households whose representative received a ballot
     quorum: bool  # R-V5: strictly more than half of ALL households
     needed: int  # households needed for the quorum
+    households: Callable[[], HouseholdTotal | None] = field(default=lambda: None, compare=False, repr=False)
 
     @property
     def percent(self) -> float:
         return round(100 * self.present / self.total, 1) if self.total else 0.0
+
+    @property
+    def source(self) -> str:
+        """Where the total comes from (HouseholdTotal.source_text), looked up when a page shows it."""
+        households = self.households()
+        return households.source_text if households else ""
 
     def as_dict(self) -> dict:
         return {"total": self.total, "present": self.present, "quorum_met": self.quorum,
@@ -326,12 +371,22 @@ class Turnout:
 
 
 def turnout(poll, roll: VoterRoll | None) -> Turnout:
-    total = roll.entry_count if roll else 0
+    owner = roll if roll is not None else poll
+
+    def households() -> HouseholdTotal | None:
+        return household_total(owner.hamlet_id, owner.term_id, poll) if owner is not None else None
+
+    if poll is not None and poll.total_households is not None:
+        total = poll.total_households  # frozen when voting opened: household_total's answer, without its queries
+    else:
+        found = households()
+        total = found.count if found else 0
     present = 0
     if poll is not None and poll.id is not None:
         present = db.session.scalar(db.select(sa.func.count(CheckIn.id)).where(CheckIn.poll_id == poll.id)) or 0
     needed = next((n for n in range(total + 1) if quorum_met(total, n)), total + 1) if total else 1
-    return Turnout(total=total, present=present, quorum=bool(total) and quorum_met(total, present), needed=needed)
+    return Turnout(total=total, present=present, quorum=bool(total) and quorum_met(total, present), needed=needed,
+                   households=households)
 
 
 def check_in(poll, entry: VoterEntry, user_id: int | None) -> tuple[CheckIn, bool]:

@@ -18,7 +18,7 @@ from core.vietnamese import vietnam_today
 from election.access import VIEWERS
 from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, export_scope
 from election.forms import TermForm
-from election.models import Poll
+from election.models import HouseholdTotal, Poll, household_totals
 from extensions import db
 
 bp = Blueprint("election", __name__)
@@ -93,6 +93,30 @@ def edit_term(term_id: int | None):
         flash(_("Đã lưu nhiệm kỳ."), "success")
         return redirect(url_for("election.list_terms"))
     return render_template("election/edit_term.html", form=form, term=term)
+
+
+@bp.app_template_global("household_totals_for")
+def household_totals_for(hamlets: list[Hamlet], poll: Poll | None = None) -> dict[int, HouseholdTotal]:
+    """Hamlet id -> its total households with the source (R-V5/R-V7 denominator), for any page, those outside
+    election/ included: `poll`'s frozen number once it opened, else that of the current term's latest poll of the
+    hamlet, else the roll's or the register's. The hamlets are of one district."""
+    if not hamlets:
+        return {}
+    term = db.session.get(Term, poll.term_id) if poll is not None else \
+        current_term(hamlets[0].commune.district_id)
+    if term is None:
+        return household_totals(0, [h.id for h in hamlets])
+    polls: dict[int, Poll | None] = {poll.hamlet_id: poll} if poll is not None else {
+        p.hamlet_id: p for p in db.session.scalars(
+            db.select(Poll).where(Poll.term_id == term.id, Poll.hamlet_id.in_([h.id for h in hamlets]))
+            .order_by(Poll.round_no))}
+    return household_totals(term.id, [h.id for h in hamlets], polls)
+
+
+@bp.app_template_global("household_total_for")
+def household_total_for(hamlet: Hamlet, poll: Poll | None = None) -> HouseholdTotal:
+    """household_totals_for one hamlet."""
+    return household_totals_for([hamlet], poll)[hamlet.id]
 
 
 @bp.get("/board")

@@ -24,7 +24,8 @@
       return '<tr class="' + (r.overdue.length ? 'overdue' : '') + '">' + cell('commune', esc(r.commune)) +
         cell('hamlet', '<a href="' + esc(r.url) + '">' + esc(r.hamlet) + '</a>' + (r.round_no > 1 ? ' (' + r.round_no + ')' : '')) +
         cell('status', '<span class="badge">' + esc(r.status_label) + '</span>' + (r.single_member ? ' <span class="badge warn" title="' + esc(r.single_member_reason || '') + '">' + esc(L.single_member) + '</span>' : '') + (r.mode !== 'meeting' && r.mode_label ? '<div class="muted">' + esc(r.mode_label) + '</div>' : '')) +
-        cell('present', (r.households_present === null ? '–' : r.households_present) + ' / ' + r.total_households + quorum, 'num') +
+        cell('present', (r.households_present === null ? '–' : r.households_present) + ' / ' + r.total_households + quorum +
+          '<div class="muted" title="' + esc(r.total_source_text) + '">' + esc(r.total_source_label) + '</div>', 'num') +
         cell('share', pct(r.turnout), 'num') + cell('result', result) + cell('overdue', esc(r.overdue.join('; '))) + '</tr>';
     }).join('') : '<tr><td colspan="7">' + L.empty + '</td></tr>';
     document.getElementById('updated').textContent = L.updated + ' ' + new Date().toLocaleTimeString('vi-VN');

@@ -88,11 +88,13 @@ def upload(client, hamlet: Hamlet, data: bytes, filename: str):
     return response, match.group(1) if match else None
 
 
-def import_through_pages(client, hamlet: Hamlet, data: bytes, filename: str = "ds.csv"):
+def import_through_pages(client, hamlet: Hamlet, data: bytes, filename: str = "ds.csv",
+                         households_note: str = "Danh sách thử nghiệm, khác sổ hộ của thôn."):
+    """Upload and commit; `households_note` confirms a difference with the register (the commune committee's)."""
     response, token = upload(client, hamlet, data, filename)
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     assert token, "the preview page offers no commit (the file has problems?)"
-    return client.post(f"/hamlets/{hamlet.id}/roll/import/{token}")
+    return client.post(f"/hamlets/{hamlet.id}/roll/import/{token}", data={"households_note": households_note})
 
 
 def confirmed_list(term: Term, hamlet: Hamlet, people, user_id: int, round_no: int = 1) -> CandidateList:

@@ -14,7 +14,7 @@ from candidates.models import CandidateList, ProposedBy
 from core.accounts import Role, User
 from core.models import Hamlet, Term, current_term
 from election.counting import submit_entry
-from election.models import Figures, Poll, VotingForm, hamlet_households
+from election.models import Figures, Poll, VotingForm, household_total
 from extensions import db
 
 
@@ -86,7 +86,7 @@ def election(make_commune, make_hamlet, make_person, make_term, make_user):
         team_b = make_user(Role.POLLING_TEAM, commune=commune, hamlet=hamlet)
         poll = Poll.get_or_create(term, hamlet, 1)
         if open_poll:
-            poll.open(hamlet_households(hamlet.id, term.id))
+            poll.open(household_total(hamlet.id, term.id).count)
             if present is not None:
                 poll.record_meeting(present, VotingForm.SECRET_BALLOT,
                                     ["Trần Văn Bình", "Lê Thị Hồng Nhung", "Phạm Đức Thắng"],
