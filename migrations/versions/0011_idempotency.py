@@ -1,7 +1,7 @@
 """idempotency: the keys of retried form submissions, recorded with the change they made (core/idempotency.py)
 
-Revision ID: 0007_idempotency
-Revises: 0006_auth
+Revision ID: 0011_idempotency
+Revises: 0010_scanpage
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_idempotency'
-down_revision = '0006_auth'
+revision = '0011_idempotency'
+down_revision = '0010_scanpage'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """order: secret ballot against order — no kept ballot PDFs, random check-in ids, check-in times to the quarter hour
 
-Revision ID: 0007_order
-Revises: 0006_auth
+Revision ID: 0009_order
+Revises: 0008_corrections
 Create Date: 2026-12-01 16:00:00
 
 - ballot_batch.pdf_file goes: the PDF listed the serials in the order of the stack; it is drawn at each download
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_order'
-down_revision = '0006_auth'
+revision = '0009_order'
+down_revision = '0008_corrections'
 branch_labels = None
 depends_on = None
 

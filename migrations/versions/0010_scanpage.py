@@ -1,7 +1,7 @@
 """scanpage: the idempotency keys of undone ballot scans (a late retry of an undone scan is refused, not counted)
 
-Revision ID: 0007_scanpage
-Revises: 0006_auth
+Revision ID: 0010_scanpage
+Revises: 0009_order
 Create Date: 2026-12-01 15:45:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_scanpage'
-down_revision = '0006_auth'
+revision = '0010_scanpage'
+down_revision = '0009_order'
 branch_labels = None
 depends_on = None
 

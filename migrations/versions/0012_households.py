@@ -1,7 +1,7 @@
 """households: the voter roll keeps the commune committee's confirmation of a difference with the household register
 
-Revision ID: 0007_households
-Revises: 0006_auth
+Revision ID: 0012_households
+Revises: 0011_idempotency
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_households'
-down_revision = '0006_auth'
+revision = '0012_households'
+down_revision = '0011_idempotency'
 branch_labels = None
 depends_on = None
 

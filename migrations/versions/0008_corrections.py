@@ -2,8 +2,8 @@
 keep their row; the single-member setting of a poll (R-C7); who recorded the ballot accounting; a count waiting for
 the accounting keeps its entry
 
-Revision ID: 0007_corrections
-Revises: 0006_auth
+Revision ID: 0008_corrections
+Revises: 0007_frozen_check_ins
 Create Date: 2026-12-01 15:30:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_corrections'
-down_revision = '0006_auth'
+revision = '0008_corrections'
+down_revision = '0007_frozen_check_ins'
 branch_labels = None
 depends_on = None
 
