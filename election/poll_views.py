@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -38,6 +39,7 @@ from election.forms import (
     MeetingForm,
     MinutesUploadForm,
     RecognitionForm,
+    RevoteForm,
     count_form_class,
     form_figures,
 )
@@ -45,6 +47,7 @@ from election.models import BOARD_MAX, BOARD_MIN, CountEntry, Poll, PollMode, Po
 from election.pdf import counting_minutes_pdf, recognition_decision_pdf
 from election.recognition import (
     MINUTES_MAX_BYTES,
+    acting_check,
     appoint_acting_chief,
     keep_minutes,
     latest_minutes,
@@ -55,6 +58,7 @@ from election.recognition import (
     recognise,
     recognition_due,
     revote_due,
+    revote_window,
     served_minutes,
     served_minutes_path,
     start_revote,
@@ -89,10 +93,15 @@ def open_poll(hamlet_id: int):
         poll = polls[-1] if polls else Poll.get_or_create(term, hamlet, 1)
         if not poll_candidates(poll):
             raise RuleViolation(_("Danh sách người ứng cử của thôn chưa được xác nhận (R-V3): chưa thể bỏ phiếu."))
-        poll.open(hamlet_households(hamlet.id, term.id))
+        poll.open(hamlet_households(hamlet.id, term.id), vietnam_today())  # R-V4, R-V8: only on its voting day
         return poll
 
-    poll = act(_("Khai mạc bỏ phiếu %(h)s", h=hamlet.full_name), work)
+    try:
+        poll = act(_("Khai mạc bỏ phiếu %(h)s", h=hamlet.full_name), work)
+    except RuleViolation as error:  # e.g. not this round's voting day (R-V4, R-V8): the page says which day
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("election.hamlet_election", hamlet_id=hamlet.id))
     flash(_("Đã khai mạc cuộc bỏ phiếu."), "success")
     return back(poll)
 
@@ -110,7 +119,16 @@ def show_poll(poll_id: int):
         candidates=poll_candidates(poll), minutes=latest_minutes(poll), recognition=poll_recognition(poll),
         acting=poll_acting(poll), due=recognition_due(poll), revote_due=revote_due(poll), polls=polls,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
-        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode)
+        checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode,
+        revote_form=_revote_form(poll))
+
+
+def _revote_form(poll: Poll) -> RevoteForm:
+    """R-V8: the re-vote order's form, its day proposed as the last day allowed (the committee may pick earlier)."""
+    first, last = revote_window(poll)
+    form = RevoteForm(formdata=None, version=poll.version, voting_day=last)
+    form.voting_day.render_kw = {"min": first.isoformat(), "max": last.isoformat()}
+    return form
 
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
@@ -394,7 +412,7 @@ def recognise_poll(poll_id: int):
             act(_("Công nhận kết quả bầu trưởng thôn %(p)s", p=poll.label), work)
         except RuleViolation as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            _field_error(form, error)
         else:
             flash(_("Đã ghi quyết định công nhận; người trúng cử nhận nhiệm vụ từ ngày quyết định."), "success")
             return back(poll)
@@ -414,14 +432,29 @@ def recognition_pdf(poll_id: int):
                     headers={"Content-Disposition": f'inline; filename="quyet-dinh-cong-nhan-{poll.id}.pdf"'})
 
 
+def _field_error(form, error: RuleViolation) -> None:
+    """A refused change: its message on the form's field when it names one, else as a flash."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
 @bp.post("/polls/<int:poll_id>/revote")
 @allow(*COMMITTEE)
 def order_revote(poll_id: int):
     poll = load_poll(poll_id)
+    form = RevoteForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return back(poll)
 
     def work() -> Poll:
         check_version(poll, expected_version())
-        revote = start_revote(poll, current_user)
+        revote = start_revote(poll, current_user, form.voting_day.data)
         db.session.flush()
         return revote
 
@@ -462,11 +495,23 @@ def appoint_acting(poll_id: int):
     form = ActingChiefForm()
     people = db.session.scalars(db.select(Person).where(Person.hamlet_id == poll.hamlet_id)
                                 .order_by(Person.name_folded)).all()
-    form.person_id.choices = [(p.id, f"{p.full_name} ({p.birth_date.year})") for p in people]
+    today = vietnam_today()
+    # Each choice says whether the person meets a candidate's standards today (candidates.rules, R-E1…R-E8).
+    form.person_id.choices = [(p.id, _acting_choice(poll, p, today)) for p in people]
     if request.method == "GET":
         form.version.data = poll.version
         form.signer_name.data = poll.hamlet.commune.chairman_name
-        form.decided_on.data = vietnam_today()
+        form.decided_on.data = today
+        chosen = request.args.get("person_id", type=int)  # "Kiểm tra tiêu chuẩn người này" sends the form by GET
+        if chosen in {p.id for p in people}:
+            form.person_id.data = chosen
+        try:
+            form.decided_on.data = date.fromisoformat(request.args.get("decided_on", ""))
+        except ValueError:
+            pass
+        for name in ("decision_no", "signer_name"):
+            if request.args.get(name):
+                getattr(form, name).data = nfc(request.args[name])
     if form.validate_on_submit():
         person = db.get_or_404(Person, form.person_id.data)
 
@@ -481,8 +526,20 @@ def appoint_acting(poll_id: int):
             act(_("Chỉ định trưởng thôn lâm thời %(p)s", p=poll.label), work)
         except RuleViolation as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            _field_error(form, error)
         else:
             flash(_("Đã ghi quyết định chỉ định trưởng thôn lâm thời."), "success")
             return back(poll)
-    return render_template("election/appoint_acting.html", poll=poll, form=form)
+    chosen_person = db.session.get(Person, form.person_id.data) if form.person_id.data else None
+    check = None
+    if chosen_person is not None and chosen_person.hamlet_id == poll.hamlet_id:
+        check = acting_check(poll, chosen_person, form.decided_on.data or today)
+    return render_template("election/appoint_acting.html", poll=poll, form=form, person=chosen_person, check=check)
+
+
+def _acting_choice(poll: Poll, person: Person, on: date) -> str:
+    check = acting_check(poll, person, on)
+    label = f"{person.full_name} ({person.birth_date.year})"
+    failed = [f.rule for f in check.assessment.findings if not f.ok and f.rule not in check.excepted
+              and f.kind.value != "target"]
+    return f"{label} – {_('không đạt')} {', '.join(failed)}" if failed else label
