@@ -460,10 +460,18 @@ def appointee_check(person: Person, term: Term, hamlet: Hamlet, on: date) -> App
     approved exceptions (R-X1) made for them as a candidate of this hamlet in this term."""
     assessment = assess(Post.HAMLET_CHIEF, person_facts(person, hamlet.id), on, hamlet.commune.commune_class,
                         get_rule_set(term.rule_set))
-    exceptions = tuple(db.session.scalars(
-        db.select(ExceptionRequest).join(Candidacy).join(CandidateList)
-        .where(Candidacy.person_id == person.id, CandidateList.term_id == term.id,
-               CandidateList.hamlet_id == hamlet.id, ExceptionRequest.state == RequestState.APPROVED)
-        .order_by(ExceptionRequest.id)))
+    exceptions = tuple(approved_exceptions(term, hamlet).get(person.id, ()))
     excepted = frozenset(rule for request in exceptions for rule in request.rule_ids)
     return AppointeeCheck(assessment, exceptions, appointment_problem(assessment, excepted))
+
+
+def approved_exceptions(term: Term, hamlet: Hamlet) -> dict[int, list[ExceptionRequest]]:
+    """The approved exception requests (R-X1) of the hamlet's candidates in `term`, by person id (one query)."""
+    found: dict[int, list[ExceptionRequest]] = {}
+    for request in db.session.scalars(
+            db.select(ExceptionRequest).join(Candidacy).join(CandidateList)
+            .where(CandidateList.term_id == term.id, CandidateList.hamlet_id == hamlet.id,
+                   ExceptionRequest.state == RequestState.APPROVED)
+            .order_by(ExceptionRequest.id)):
+        found.setdefault(request.candidacy.person_id, []).append(request)
+    return found

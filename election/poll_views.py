@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature
 
-from candidates.models import CandidateList
+from candidates.models import CandidateList, approved_exceptions, person_facts
+from candidates.rules import RuleKind, assess, get_rule_set
 from core.access import allow, authorise_hamlet, public
+from core.enums import Post
 from core.errors import RuleViolation
 from core.headers import SANDBOXED_FILE_POLICY
 from core.i18n import tr
@@ -468,6 +470,35 @@ def order_revote(poll_id: int):
     return redirect(url_for("election.show_poll", poll_id=revote.id))
 
 
+@bp.post("/polls/<int:poll_id>/voting-day")
+@allow(*COMMITTEE)
+def record_voting_day(poll_id: int):
+    """R-V8: a re-vote round ordered before its day was recorded with the order (before migration 0007) gets it."""
+    poll = load_poll(poll_id)
+    form = RevoteForm()
+    if poll.voting_day is not None or poll.round_no < 2:
+        abort(409, _("Ngày bầu lại đã được ghi trong quyết định bầu lại."))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return back(poll)
+
+    def work() -> None:
+        check_version(poll, expected_version())
+        poll.set_voting_day(form.voting_day.data, vietnam_today())
+        db.session.flush()
+
+    try:
+        act(_("Ghi ngày bầu lại %(p)s: %(d)s", p=poll.label, d=form.voting_day.data.strftime("%d/%m/%Y")), work)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Đã ghi ngày bầu lại."), "success")
+    return back(poll)
+
+
 @bp.post("/polls/<int:poll_id>/revote/confirm-list")
 @allow(*COMMITTEE)
 def confirm_revote_list(poll_id: int):
@@ -497,7 +528,9 @@ def appoint_acting(poll_id: int):
                                 .order_by(Person.name_folded)).all()
     today = vietnam_today()
     # Each choice says whether the person meets a candidate's standards today (candidates.rules, R-E1…R-E8).
-    form.person_id.choices = [(p.id, _acting_choice(poll, p, today)) for p in people]
+    excepted = {person_id: {rule for r in requests for rule in r.rule_ids}
+                for person_id, requests in approved_exceptions(poll.term, poll.hamlet).items()}
+    form.person_id.choices = [(p.id, _acting_choice(poll, p, today, excepted.get(p.id, set()))) for p in people]
     if request.method == "GET":
         form.version.data = poll.version
         form.signer_name.data = poll.hamlet.commune.chairman_name
@@ -537,9 +570,11 @@ def appoint_acting(poll_id: int):
     return render_template("election/appoint_acting.html", poll=poll, form=form, person=chosen_person, check=check)
 
 
-def _acting_choice(poll: Poll, person: Person, on: date) -> str:
-    check = acting_check(poll, person, on)
+def _acting_choice(poll: Poll, person: Person, on: date, excepted: set[str]) -> str:
+    """A person as the choice lists them: name, year of birth, and the standards failed and not excepted."""
+    assessment = assess(Post.HAMLET_CHIEF, person_facts(person, poll.hamlet_id), on, poll.hamlet.commune.commune_class,
+                        get_rule_set(poll.term.rule_set))
     label = f"{person.full_name} ({person.birth_date.year})"
-    failed = [f.rule for f in check.assessment.findings if not f.ok and f.rule not in check.excepted
-              and f.kind.value != "target"]
+    failed = [f.rule for f in assessment.findings if not f.ok and f.rule not in excepted
+              and f.kind is not RuleKind.TARGET]
     return f"{label} – {_('không đạt')} {', '.join(failed)}" if failed else label

@@ -339,3 +339,23 @@ def test_today_comes_from_the_environment_in_development(monkeypatch):
     monkeypatch.setenv("FLASK_TODAY", "22/05/2022")
     with pytest.raises(ValueError, match="ISO date"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "development", "SECRET_KEY": "x"})
+
+
+def test_a_revote_round_without_its_day_gets_it_recorded_once(app, election):
+    setup = no_winner(election)
+    setup.poll.order_revote()
+    revote = Poll.get_or_create(setup.term, setup.hamlet, 2)  # ordered before the day was kept (before 0007_dates)
+    db.session.commit()
+    with pytest.raises(RuleViolation, match="Chưa ghi ngày bầu lại"):
+        revote.open(100, date(2022, 5, 29))
+    committee = client_for(app, setup.committee)
+    app.config["TODAY"] = date(2022, 5, 24)
+    assert "Chưa ghi ngày bầu lại" in committee.get(f"/polls/{revote.id}").get_data(as_text=True)
+    committee.post(f"/polls/{revote.id}/voting-day", data={"version": revote.version, "voting_day": "2022-05-29"})
+    db.session.refresh(revote)
+    assert revote.allowed_voting_day == date(2022, 5, 29)
+    again = committee.post(f"/polls/{revote.id}/voting-day", data={"version": revote.version,
+                                                                   "voting_day": "2022-06-05"})
+    assert again.status_code == 409
+    db.session.refresh(revote)
+    assert revote.voting_day == date(2022, 5, 29)
