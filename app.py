@@ -36,7 +36,7 @@ from core.errors import RuleViolation
 from core.headers import init_app as install_security_headers
 from core.i18n import tr
 from core.keys import configure_secret_key
-from core.vietnamese import format_date, local_time
+from core.vietnamese import configure_clock, format_date, local_time
 from demo import cli as demo_cli
 from election import (
     api as election_api,
@@ -73,7 +73,9 @@ def _defaults(app: Flask) -> dict[str, Any]:
     return {
         "SECRET_KEY": None,  # required in production; development generates one (core/keys.py)
         "ENV_NAME": "production",  # fail closed: only "development" or "test" said explicitly relaxes the key
-        "SIGNING_KEYS_RETIRED": [],  # former SECRET_KEYs: their ballots and minutes still verify
+        "SIGNING_KEYS_RETIRED": [],
+        # The configured clock (core/vietnamese.py): an ISO date that is "today" in development and test only.
+        "TODAY": None,  # former SECRET_KEYs: their ballots and minutes still verify
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "dantin.sqlite"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -108,6 +110,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     configure_secret_key(app.config, app.instance_path)
+    configure_clock(app.config, app.logger)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://") or uri.startswith("postgresql://"):
         # One variable away: accept the usual URL form and use psycopg 3.

@@ -95,7 +95,7 @@ def seed(uri: str, ballots: int) -> dict:
         for h in hamlets:
             poll = Poll(term=term, hamlet=h, round_no=1)
             db.session.add(poll)
-            poll.open(max(ballots, 10))
+            poll.open(max(ballots, 10), term.election_day)
             poll.record_meeting(max(ballots, 10) * 3 // 4, VotingForm.SECRET_BALLOT, ["A", "B", "C"], ["X", "Y"])
             if h is hamlet:
                 poll.start_counting()

@@ -5,6 +5,7 @@ so an illegal transition is impossible from any caller (page, API, CLI). Only vi
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -15,16 +16,19 @@ from candidates.rules import (
     CandidateFacts,
     DualAssessment,
     RuleSet,
+    appointment_problem,
+    assess,
     assess_both,
+    exception_decision_problem,
     exception_possible,
     get_rule_set,
     remediation_met,
 )
-from core.enums import Education, PartyMembership, PoliticalTheory
+from core.enums import Education, PartyMembership, PoliticalTheory, Post
 from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Person, Term, enum_column, qualifications_changed
-from core.vietnamese import utcnow
+from core.vietnamese import local_date, utcnow, vietnam_today
 from extensions import Model, db
 
 
@@ -321,6 +325,7 @@ class ExceptionRequest(Model):
                 plans: list[RemediationPlan]) -> None:
         """Approval records the decision and at least one remediation plan per excepted rule (R-X1)."""
         self._ensure_pending()
+        self._check_decision_date(on)
         if not number.strip() or not signer.strip():
             raise RuleViolation("Quyết định chấp thuận cần số quyết định và người ký.", field="decision_number")
         term_end = self.candidacy.candidate_list.term.ends_on
@@ -344,6 +349,7 @@ class ExceptionRequest(Model):
 
     def reject(self, *, user_id: int, number: str, on: date, signer: str, notes: str) -> None:
         self._ensure_pending()
+        self._check_decision_date(on)
         if not notes.strip():
             raise RuleViolation("Cần ghi lý do không chấp thuận.", field="decision_notes")
         self.state = RequestState.REJECTED
@@ -352,6 +358,13 @@ class ExceptionRequest(Model):
     def withdraw(self) -> None:
         self._ensure_pending()
         self.state = RequestState.WITHDRAWN
+
+    def _check_decision_date(self, on: date) -> None:
+        """R-X1: decided after it was asked for, and only once signed (not a date in the future)."""
+        today = vietnam_today()
+        problem = exception_decision_problem(on, local_date(self.filed_at) if self.filed_at else today, today)
+        if problem is not None:
+            raise RuleViolation(problem.message, field=problem.field)
 
     def _decide(self, user_id: int, number: str, on: date, signer: str, notes: str) -> None:
         self.decided_by_id = user_id
@@ -427,3 +440,38 @@ def recheck_remediation(person: Person, on: date) -> list[RemediationPlan]:
 @qualifications_changed.connect
 def _remediation_met(person: Person, on: date) -> list[RemediationPlan]:
     return recheck_remediation(person, on)
+
+
+@dataclass(frozen=True)
+class AppointeeCheck:
+    """The standards of a hamlet-chief candidate applied to a person the commune appoints (the acting chief, R-V8)."""
+
+    assessment: Assessment
+    exceptions: tuple[ExceptionRequest, ...]  # approved exceptions for this person in this hamlet and term
+    problem: str | None  # why the person may not be appointed; None: they may
+
+    @property
+    def excepted(self) -> frozenset[str]:
+        return frozenset(rule for request in self.exceptions for rule in request.rule_ids)
+
+
+def appointee_check(person: Person, term: Term, hamlet: Hamlet, on: date) -> AppointeeCheck:
+    """Assess `person` as hamlet chief on `on` (the decision's day) with candidates.rules (R-E1…R-E8), and look for
+    approved exceptions (R-X1) made for them as a candidate of this hamlet in this term."""
+    assessment = assess(Post.HAMLET_CHIEF, person_facts(person, hamlet.id), on, hamlet.commune.commune_class,
+                        get_rule_set(term.rule_set))
+    exceptions = tuple(approved_exceptions(term, hamlet).get(person.id, ()))
+    excepted = frozenset(rule for request in exceptions for rule in request.rule_ids)
+    return AppointeeCheck(assessment, exceptions, appointment_problem(assessment, excepted))
+
+
+def approved_exceptions(term: Term, hamlet: Hamlet) -> dict[int, list[ExceptionRequest]]:
+    """The approved exception requests (R-X1) of the hamlet's candidates in `term`, by person id (one query)."""
+    found: dict[int, list[ExceptionRequest]] = {}
+    for request in db.session.scalars(
+            db.select(ExceptionRequest).join(Candidacy).join(CandidateList)
+            .where(CandidateList.term_id == term.id, CandidateList.hamlet_id == hamlet.id,
+                   ExceptionRequest.state == RequestState.APPROVED)
+            .order_by(ExceptionRequest.id)):
+        found.setdefault(request.candidacy.person_id, []).append(request)
+    return found

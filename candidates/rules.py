@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.calendar import DateProblem, decision_date_problem
 from core.enums import CommuneClass, Education, PartyMembership, PoliticalTheory, Post
 from core.labels import N_, LabelledEnum
 
@@ -344,3 +345,27 @@ def remediation_met(rule_id: str, facts: CandidateFacts, commune_class: CommuneC
     if rule_id == "R-E5":
         return check_political_theory(facts.political_theory, rule_set).ok
     raise ValueError(f"{rule_id} is not an exceptionable rule; only {', '.join(REMEDIABLE_RULES)} are remedied")
+
+
+def appointment_problem(assessment: Assessment, excepted: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """R-X1 applied to an appointment (the acting hamlet chief, R-V8): the person meets the standards a candidate
+    meets; a failed exceptionable standard needs an approved exception covering it (`excepted`: its rule ids);
+    a hard standard cannot be excepted. None when the appointment may be made. Vietnamese, for the form."""
+    if assessment.failed_hard:
+        failed = [f for f in assessment.findings if not f.ok and f.kind is RuleKind.HARD]
+        return ("Không đạt tiêu chuẩn bắt buộc: " + "; ".join(f"{f.message} ({f.rule})" for f in failed)
+                + ". Tiêu chuẩn này không thể xin ngoại lệ (R-X1): hãy chọn người khác.")
+    missing = sorted(set(assessment.failed_exceptionable) - set(excepted))
+    if missing:
+        failed = [f for f in assessment.findings if f.rule in missing]
+        return ("Không đạt tiêu chuẩn: " + "; ".join(f"{f.message} ({f.rule})" for f in failed)
+                + ". Chỉ chỉ định được khi cấp có thẩm quyền đã chấp thuận ngoại lệ cho " + ", ".join(missing)
+                + " (R-X1); chưa có ngoại lệ nào như vậy cho người này: hãy chọn người đạt tiêu chuẩn, hoặc đưa "
+                "người này vào danh sách ứng cử và đề nghị ngoại lệ trước.")
+    return None
+
+
+def exception_decision_problem(on: date, filed_on: date, today: date) -> DateProblem | None:
+    """R-X1: the decision on an exception request is dated not before the request was filed and not in the future."""
+    return decision_date_problem("R-X1", on, today, not_before=filed_on, not_before_what="ngày lập đề nghị",
+                                 field="decision_date")

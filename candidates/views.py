@@ -398,7 +398,11 @@ def decide_exception(request_id: int):
                                          notes=form.decision_notes.data or "")
         except RuleViolation as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:  # e.g. a decision dated before the request (R-X1): said on the field
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "danger")
         else:
             commit(f"Quyết định {exception_request.decision_number}: {exception_request.state.label} ngoại lệ "
                      f"{exception_request.rules} cho {name}")

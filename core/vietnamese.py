@@ -1,10 +1,23 @@
 """Vietnamese text and time: NFC normalisation, diacritic-insensitive folding for search, Vietnam's day and hour,
-and the naive UTC timestamps stored in the database."""
+and the naive UTC timestamps stored in the database.
+
+The clock: outside production a configured day (`TODAY`, env FLASK_TODAY=2022-05-22) shifts the whole clock by whole
+days, so the demo and the browser tests run as if today were the demo's election Sunday: `vietnam_today()`, the
+timestamps written by `utcnow()` and so every dated document agree with each other. Production ignores it (and
+create_app logs a warning): there the date rules always see Vietnam's real day.
+"""
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import MutableMapping
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import current_app, has_app_context
+
+from core.keys import PRODUCTION, environment
 
 _SPACES = re.compile(r"\s+")
 
@@ -43,8 +56,9 @@ def in_vietnam(value: datetime) -> datetime:
 
 def vietnam_today(now: datetime | None = None) -> date:
     """Today in Vietnam (or the day of `now`, a naive UTC moment), whatever the server's clock zone: on a UTC
-    server election Sunday begins at 17:00 on Saturday, and date.today() would say Saturday until 07:00."""
-    return local_date(now or datetime.now(UTC).replace(tzinfo=None))
+    server election Sunday begins at 17:00 on Saturday, and date.today() would say Saturday until 07:00.
+    Outside production the configured day (TODAY) is today."""
+    return local_date(now or utcnow())
 
 
 def local_date(value: datetime) -> date:
@@ -63,5 +77,43 @@ def long_date(value) -> str:
 
 
 def utcnow() -> datetime:
-    """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC timestamp: stored the same way on SQLite and PostgreSQL. Outside production, with a configured
+    day (TODAY), the moment is moved by whole days so that Vietnam's date is that day (the time of day is real)."""
+    real = datetime.now(UTC).replace(tzinfo=None)
+    configured = configured_today()
+    return real if configured is None else real + (configured - local_date(real))
+
+
+def configured_today() -> date | None:
+    """The day the clock is set to (TODAY), or None: always None in production, whatever the configuration says."""
+    if not has_app_context():
+        return None
+    value = current_app.config.get("TODAY")
+    if not value or environment(current_app.config.get("ENV_NAME")) == PRODUCTION:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def configure_clock(config: MutableMapping[str, Any], logger: logging.Logger) -> None:
+    """Check TODAY (FLASK_TODAY, ISO date) once at start: a date outside production, dropped with a warning in
+    production (the date rules must see the real day there); an unreadable value stops the start."""
+    value = config.get("TODAY")
+    if not value:
+        config["TODAY"] = None
+        return
+    if environment(config.get("ENV_NAME")) == PRODUCTION:
+        logger.warning("FLASK_TODAY=%s is ignored: the configured day only applies when ENV_NAME is development or "
+                       "test; production uses Vietnam's real date.", value)
+        config["TODAY"] = None
+        return
+    try:
+        config["TODAY"] = value if isinstance(value, date) else date.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ValueError(f"FLASK_TODAY must be an ISO date such as 2022-05-22, not {value!r}") from error
+
+
+def moment_on(day: date) -> datetime:
+    """Now's time of day in Vietnam on `day`, as a naive UTC moment (when a step is recorded for a given day)."""
+    clock = in_vietnam(utcnow()).time()
+    return datetime.combine(day, time(clock.hour, clock.minute, clock.second), tzinfo=VIETNAM_TIME) \
+        .astimezone(UTC).replace(tzinfo=None)

@@ -35,7 +35,7 @@ from core.audit import AuditEntry, describe, set_actor
 from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
-from core.vietnamese import VIETNAM_TIME, fold
+from core.vietnamese import VIETNAM_TIME, fold, vietnam_today
 from demo.seed import BINH_SON_NAME, DEMO_USERS
 from election.counting import evaluate, poll_result, require_candidates, submit_entry
 from election.models import Figures, Poll, VotingForm, household_total
@@ -67,6 +67,7 @@ PRESENT_SHARE = 0.85  # of the households, at a meeting that reaches its quorum
 NO_QUORUM_SHARE = 0.40
 WINNER_SHARE = 0.72  # of the valid ballots: elected (over half of all households, R-V7)
 SPLIT_SHARE = 0.48  # of the valid ballots for the first of two candidates: nobody elected (R-V8)
+REVOTE_AFTER_DAYS = 7  # the re-vote hamlet votes again the next Sunday (within the 15 days of R-V8)
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
     households = household_total(hamlet.id, term.id).count
     present = math.ceil(households * (NO_QUORUM_SHARE if step == "distribution" else PRESENT_SHARE))
     helpers = [p for p in people if p not in candidates]  # the counting board and the witnesses
-    poll.open(households, at=_on_election_day(term, time(7, 30)))
+    poll.open(households, term.election_day, at=_on_election_day(term, time(7, 30)))  # the rehearsed Sunday
     poll.record_meeting(present, VotingForm.SECRET_BALLOT, [p.full_name for p in helpers[:3]],
                         [p.full_name for p in helpers[3:5]])
     if step == "distribution":
@@ -215,12 +216,15 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
     if step in ("differences", "submitted"):
         return
     if step == "revote":
-        start_revote(poll, committee)
+        # R-V8: ordered on election evening for the next Sunday (a demo clock set to that day can open round 2).
+        start_revote(poll, committee, term.election_day + timedelta(days=REVOTE_AFTER_DAYS), today=term.election_day)
         return
     _keep_minutes(poll, team)
     validate_minutes(poll, committee)
     if step == "recognised":
-        recognise(poll, committee, f"{hamlet.id:02d}/QĐ-UBND", term.election_day + timedelta(days=2),
+        # Two days after the vote, or today when the demo's clock stands earlier (a decision is never in the future).
+        decided_on = min(term.election_day + timedelta(days=2), vietnam_today())
+        recognise(poll, committee, f"{hamlet.id:02d}/QĐ-UBND", decided_on,
                   hamlet.commune.chairman_name or "Chủ tịch UBND xã")
 
 

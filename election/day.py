@@ -37,7 +37,7 @@ CONFIRM_END_VOTING = N_("Kết thúc bỏ phiếu và bắt đầu kiểm phiế
                         "mặt được chốt.")
 CONFIRM_DISTRIBUTION = N_("Chuyển sang phát phiếu đến từng hộ? Hội nghị không đủ quá nửa số hộ; không quay lại hình "
                           "thức hội nghị được.")
-CONFIRM_REVOTE = N_("Quyết định bầu lại? Vòng này khép lại (chỉ còn để xem) và một vòng bầu mới được lập.")
+CONFIRM_REVOTE = N_("Quyết định bầu lại? Vòng này khép lại (chỉ còn để xem); vòng bầu lại chỉ được khai mạc vào ngày đã chọn.")
 CONFIRM_REVOTE_LIST = N_("Xác nhận danh sách người ứng cử vòng bầu lại? Sau khi xác nhận không sửa danh sách được nữa.")
 
 

@@ -79,6 +79,13 @@ class ActingChiefForm(RecognitionForm):
     submit = SubmitField(_l("Ghi quyết định chỉ định"))
 
 
+class RevoteForm(FlaskForm):
+    """R-V8: the re-vote order names the day the new round votes (within the re-vote deadline)."""
+
+    version = HiddenField()
+    voting_day = DateField(_l("Ngày bầu lại"), validators=[DataRequired(_l("Cần ghi ngày bầu lại (R-V8)."))])
+
+
 def count_form_class(candidates: list) -> type[FlaskForm]:
     """The aggregate entry form: the four ballot figures and one vote field per candidate."""
     counts = [InputRequired(_l("Vui lòng nhập số.")), NumberRange(min=0, message=_l("Không được âm."))]

@@ -18,7 +18,7 @@ from core.accounts import Role, User
 from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
 from core.models import Hamlet, Household, Person, Term, enum_column
-from core.vietnamese import format_date, local_date, nfc, utcnow
+from core.vietnamese import format_date, local_date, moment_on, nfc, utcnow
 from election.rules import (
     DEFAULT_ELECTION_RULES,
     ElectionRuleSet,
@@ -28,6 +28,8 @@ from election.rules import (
     household_difference,
     next_step_after,
     quorum_met,
+    revote_day_problem,
+    voting_day_problem,
 )
 from extensions import Model, db
 
@@ -240,6 +242,8 @@ class Poll(Model):
     mode: Mapped[PollMode] = enum_column(PollMode, default=PollMode.MEETING)
     voting_form: Mapped[VotingForm] = enum_column(VotingForm, default=VotingForm.SECRET_BALLOT)
     held_on: Mapped[datetime | None]
+    # R-V8: the day the commune ordered for a re-vote round (round 1 votes on the term's election day, R-V4).
+    voting_day: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)  # optimistic lock: a stale write gets 409
     # The meeting record. total_households is frozen when the poll opens (R-V1: one vote per
     # household), so later edits of the household list do not move the quorum or the R-V7 denominator.
@@ -371,14 +375,43 @@ class Poll(Model):
         if self.status not in statuses:
             raise RuleViolation(f"Không thể {action}: cuộc bầu đang ở trạng thái “{self.status.label}”.")
 
-    def open(self, total_households: int, at: datetime | None = None) -> None:
-        """Open the meeting (status voting) with the hamlet's total households frozen."""
+    @property
+    def allowed_voting_day(self) -> date | None:
+        """The only day this round may open: the term's election day (R-V4), or the ordered re-vote day (R-V8)."""
+        if self.voting_day is not None:
+            return self.voting_day
+        return self.term.election_day if self.round_no == 1 else None
+
+    @property
+    def poll_day(self) -> date | None:
+        """The day this round voted (Vietnam's date), else the day it is to vote."""
+        return local_date(self.held_on) if self.held_on else self.allowed_voting_day
+
+    def open(self, total_households: int, day: date, at: datetime | None = None) -> None:
+        """Open the meeting (status voting) with the hamlet's total households frozen, on `day` (Vietnam's date,
+        core.vietnamese.vietnam_today()), which must be this round's voting day (R-V4, R-V8); `at` is the moment
+        recorded (default: now's time of day on `day`)."""
         self._require(PollStatus.NOT_STARTED, action="khai mạc bỏ phiếu")
+        problem = voting_day_problem(day, self.allowed_voting_day, self.round_no)
+        if problem is not None:
+            raise RuleViolation(problem.message)
+        if at is not None and local_date(at) != day:
+            raise ValueError("the moment recorded for opening the poll must fall on its day")
         if total_households < 1:
             raise RuleViolation("Thôn chưa có hộ gia đình nào trong danh sách cử tri: chưa thể bỏ phiếu.")
         self.total_households = total_households
-        self.held_on = at or utcnow()
+        self.held_on = at or moment_on(day)
         self.status = PollStatus.VOTING
+
+    def set_voting_day(self, day: date, ordered_on: date) -> None:
+        """R-V8: the re-vote day recorded with the order (before the round opens)."""
+        self._require(PollStatus.NOT_STARTED, action="ghi ngày bầu lại")
+        if self.round_no < 2:
+            raise RuleViolation("Vòng bầu thứ nhất bỏ phiếu vào ngày bầu cử của nhiệm kỳ (R-V4).")
+        problem = revote_day_problem(day, self.term.election_day, ordered_on, self.rules)
+        if problem is not None:
+            raise RuleViolation(problem.message, problem.field)
+        self.voting_day = day
 
     def record_meeting(self, households_present: int | None, voting_form: VotingForm, board: list[str],
                        witnesses: list[str]) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature
 
-from candidates.models import CandidateList
+from candidates.models import CandidateList, approved_exceptions, person_facts
+from candidates.rules import RuleKind, assess, get_rule_set
 from core.access import allow, authorise_hamlet, declared_access, public
+from core.enums import Post
 from core.errors import RuleViolation
 from core.headers import SANDBOXED_FILE_POLICY
 from core.i18n import tr
@@ -42,6 +45,7 @@ from election.forms import (
     MeetingForm,
     MinutesUploadForm,
     RecognitionForm,
+    RevoteForm,
     count_form_class,
     form_figures,
 )
@@ -49,6 +53,7 @@ from election.models import BOARD_MAX, BOARD_MIN, CountEntry, Poll, PollMode, Po
 from election.pdf import counting_minutes_pdf, recognition_decision_pdf
 from election.recognition import (
     MINUTES_MAX_BYTES,
+    acting_check,
     appoint_acting_chief,
     keep_minutes,
     latest_minutes,
@@ -60,6 +65,7 @@ from election.recognition import (
     recognise,
     recognition_due,
     revote_due,
+    revote_window,
     served_minutes,
     served_minutes_path,
     start_revote,
@@ -103,7 +109,7 @@ def open_poll(hamlet_id: int):
         poll = polls[-1] if polls else Poll.get_or_create(term, hamlet, 1)
         if not poll_candidates(poll):
             raise RuleViolation(_("Danh sách người ứng cử của thôn chưa được xác nhận (R-V3): chưa thể bỏ phiếu."))
-        poll.open(household_total(hamlet.id, term.id).count)
+        poll.open(household_total(hamlet.id, term.id).count, vietnam_today())  # R-V4, R-V8: only on its voting day
         return poll
 
     try:
@@ -143,7 +149,15 @@ def show_poll(poll_id: int):
         may_act=_may_use, state_labels=STATE_LABELS,
         outcome_labels=OUTCOME_LABELS, next_labels=NEXT_STEP_LABELS, scan_open=scan_open(poll),
         checked_in=poll.checked_in(), today=vietnam_today(), PollStatus=PollStatus, PollMode=PollMode,
-        **corrections_context(poll))
+        revote_form=_revote_form(poll), **corrections_context(poll))
+
+
+def _revote_form(poll: Poll) -> RevoteForm:
+    """R-V8: the re-vote order's form, its day proposed as the last day allowed (the committee may pick earlier)."""
+    first, last = revote_window(poll)
+    form = RevoteForm(formdata=None, version=poll.version, voting_day=last)
+    form.voting_day.render_kw = {"min": first.isoformat(), "max": last.isoformat()}
+    return form
 
 
 @bp.route("/polls/<int:poll_id>/meeting", methods=["GET", "POST"])
@@ -440,7 +454,7 @@ def recognise_poll(poll_id: int):
             act(_("Công nhận kết quả bầu trưởng thôn %(p)s", p=poll.label), work)
         except RuleViolation as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            _field_error(form, error)
         else:
             flash(_("Đã ghi quyết định công nhận; người trúng cử nhận nhiệm vụ từ ngày quyết định."), "success")
             return back(poll)
@@ -460,14 +474,29 @@ def recognition_pdf(poll_id: int):
                     headers={"Content-Disposition": f'inline; filename="quyet-dinh-cong-nhan-{poll.id}.pdf"'})
 
 
+def _field_error(form, error: RuleViolation) -> None:
+    """A refused change: its message on the form's field when it names one, else as a flash."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
 @bp.post("/polls/<int:poll_id>/revote")
 @allow(*COMMITTEE)
 def order_revote(poll_id: int):
     poll = load_poll(poll_id)
+    form = RevoteForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return back(poll)
 
     def work() -> Poll:
         check_version(poll, expected_version())
-        revote = start_revote(poll, current_user)
+        revote = start_revote(poll, current_user, form.voting_day.data)
         db.session.flush()
         return revote
 
@@ -479,6 +508,35 @@ def order_revote(poll_id: int):
         return back(poll)
     flash(_("Đã lập vòng bầu lại; xác nhận danh sách người ứng cử vòng này, in phiếu rồi khai mạc."), "success")
     return redirect(url_for("election.show_poll", poll_id=revote.id))
+
+
+@bp.post("/polls/<int:poll_id>/voting-day")
+@allow(*COMMITTEE)
+def record_voting_day(poll_id: int):
+    """R-V8: a re-vote round ordered before its day was recorded with the order (before migration 0007) gets it."""
+    poll = load_poll(poll_id)
+    form = RevoteForm()
+    if poll.voting_day is not None or poll.round_no < 2:
+        abort(409, _("Ngày bầu lại đã được ghi trong quyết định bầu lại."))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return back(poll)
+
+    def work() -> None:
+        check_version(poll, expected_version())
+        poll.set_voting_day(form.voting_day.data, vietnam_today())
+        db.session.flush()
+
+    try:
+        act(_("Ghi ngày bầu lại %(p)s: %(d)s", p=poll.label, d=form.voting_day.data.strftime("%d/%m/%Y")), work)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("Đã ghi ngày bầu lại."), "success")
+    return back(poll)
 
 
 @bp.post("/polls/<int:poll_id>/revote/confirm-list")
@@ -508,11 +566,25 @@ def appoint_acting(poll_id: int):
     form = ActingChiefForm()
     people = db.session.scalars(db.select(Person).where(Person.hamlet_id == poll.hamlet_id)
                                 .order_by(Person.name_folded)).all()
-    form.person_id.choices = [(p.id, f"{p.full_name} ({p.birth_date.year})") for p in people]
+    today = vietnam_today()
+    # Each choice says whether the person meets a candidate's standards today (candidates.rules, R-E1…R-E8).
+    excepted = {person_id: {rule for r in requests for rule in r.rule_ids}
+                for person_id, requests in approved_exceptions(poll.term, poll.hamlet).items()}
+    form.person_id.choices = [(p.id, _acting_choice(poll, p, today, excepted.get(p.id, set()))) for p in people]
     if request.method == "GET":
         form.version.data = poll.version
         form.signer_name.data = poll.hamlet.commune.chairman_name
-        form.decided_on.data = vietnam_today()
+        form.decided_on.data = today
+        chosen = request.args.get("person_id", type=int)  # "Kiểm tra tiêu chuẩn người này" sends the form by GET
+        if chosen in {p.id for p in people}:
+            form.person_id.data = chosen
+        try:
+            form.decided_on.data = date.fromisoformat(request.args.get("decided_on", ""))
+        except ValueError:
+            pass
+        for name in ("decision_no", "signer_name"):
+            if request.args.get(name):
+                getattr(form, name).data = nfc(request.args[name])
     if form.validate_on_submit():
         person = db.get_or_404(Person, form.person_id.data)
 
@@ -527,8 +599,22 @@ def appoint_acting(poll_id: int):
             act(_("Chỉ định trưởng thôn lâm thời %(p)s", p=poll.label), work)
         except RuleViolation as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            _field_error(form, error)
         else:
             flash(_("Đã ghi quyết định chỉ định trưởng thôn lâm thời."), "success")
             return back(poll)
-    return render_template("election/appoint_acting.html", poll=poll, form=form)
+    chosen_person = db.session.get(Person, form.person_id.data) if form.person_id.data else None
+    check = None
+    if chosen_person is not None and chosen_person.hamlet_id == poll.hamlet_id:
+        check = acting_check(poll, chosen_person, form.decided_on.data or today)
+    return render_template("election/appoint_acting.html", poll=poll, form=form, person=chosen_person, check=check)
+
+
+def _acting_choice(poll: Poll, person: Person, on: date, excepted: set[str]) -> str:
+    """A person as the choice lists them: name, year of birth, and the standards failed and not excepted."""
+    assessment = assess(Post.HAMLET_CHIEF, person_facts(person, poll.hamlet_id), on, poll.hamlet.commune.commune_class,
+                        get_rule_set(poll.term.rule_set))
+    label = f"{person.full_name} ({person.birth_date.year})"
+    failed = [f.rule for f in assessment.findings if not f.ok and f.rule not in excepted
+              and f.kind is not RuleKind.TARGET]
+    return f"{label} – {_('không đạt')} {', '.join(failed)}" if failed else label

@@ -9,15 +9,15 @@ from datetime import date, timedelta
 
 from flask import current_app
 
-from candidates.models import CandidateList
+from candidates.models import AppointeeCheck, CandidateList, appointee_check
 from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Person, Position
 from core.uploads import UploadRefused, clean_image, pdf_active_content
-from core.vietnamese import local_date, utcnow
+from core.vietnamese import local_date, utcnow, vietnam_today
 from election.counting import poll_candidates, poll_result, require_four_eyes
 from election.models import ActingAppointment, MinutesUpload, Poll, PollStatus, Recognition
-from election.rules import recognition_deadline, revote_deadline
+from election.rules import acting_date_problem, recognition_date_problem, recognition_deadline, revote_deadline
 from extensions import db
 
 # What a photo or scan of the signed minutes may be, by its first bytes: (content type, file extension).
@@ -153,15 +153,18 @@ def _take_office(poll: Poll, person: Person, started_on: date, acting: bool) -> 
     return position
 
 
-def recognise(poll: Poll, user, decision_no: str, decided_on: date, signer_name: str) -> Recognition:
-    """R-V9: record the recognition; only now does the winner take office."""
+def recognise(poll: Poll, user, decision_no: str, decided_on: date, signer_name: str,
+              today: date | None = None) -> Recognition:
+    """R-V9: record the recognition; only now does the winner take office. `today`: Vietnam's date by default."""
     result = poll_result(poll)
     if result is None or result.outcome != "elected" or result.winner_candidacy_id is None:
         raise RuleViolation("Chỉ công nhận khi có người trúng cử.")
     if not decision_no.strip() or not signer_name.strip():
         raise RuleViolation("Cần số quyết định và người ký.")
-    if decided_on < poll.election_day:
-        raise RuleViolation("Ngày quyết định không thể trước ngày bầu cử.", "decided_on")
+    problem = recognition_date_problem(decided_on, today or vietnam_today(), poll.poll_day or poll.election_day,
+                                       recognition_due(poll))
+    if problem is not None:
+        raise RuleViolation(problem.message, problem.field)
     winner = next((c for c in poll_candidates(poll) if c.id == result.winner_candidacy_id), None)
     if winner is None:
         raise RuleViolation("Không tìm thấy người trúng cử trong danh sách ứng cử.")
@@ -183,15 +186,29 @@ def poll_recognition(poll: Poll) -> Recognition | None:
                              .order_by(Recognition.id.desc()).limit(1))
 
 
+def acting_check(poll: Poll, person: Person, on: date) -> AppointeeCheck:
+    """The candidate standards (candidates.rules, R-E1…R-E8) for `person` as acting chief on `on`, with the
+    approved exceptions (R-X1) that cover them."""
+    return appointee_check(person, poll.term, poll.hamlet, on)
+
+
 def appoint_acting_chief(poll: Poll, user, person: Person, decision_no: str, decided_on: date,
-                         signer_name: str) -> ActingAppointment:
+                         signer_name: str, today: date | None = None) -> ActingAppointment:
+    """R-V8: the commune chairman appoints an acting chief who meets a candidate's standards (or is covered by an
+    approved exception, R-X1), by a decision dated between the last round's voting day and today."""
     result = poll_result(poll)
     if result is None or result.next_step != "appoint_acting_chief":
         raise RuleViolation("Chỉ chỉ định trưởng thôn lâm thời khi bầu lại vẫn không có người trúng cử (R-V8).")
     if person.hamlet_id != poll.hamlet_id:
-        raise RuleViolation(f"{person.full_name} không cư trú tại {poll.hamlet.full_name}.", "person")
+        raise RuleViolation(f"{person.full_name} không cư trú tại {poll.hamlet.full_name}.", "person_id")
     if not decision_no.strip() or not signer_name.strip():
         raise RuleViolation("Cần số quyết định và người ký.")
+    problem = acting_date_problem(decided_on, today or vietnam_today(), poll.poll_day or poll.election_day)
+    if problem is not None:
+        raise RuleViolation(problem.message, problem.field)
+    refusal = acting_check(poll, person, decided_on).problem
+    if refusal is not None:
+        raise RuleViolation(f"{person.full_name}: {refusal}", "person_id")
     poll.record_acting_chief()
     position = _take_office(poll, person, decided_on, acting=True)
     db.session.flush()
@@ -205,14 +222,16 @@ def poll_acting(poll: Poll) -> ActingAppointment | None:
     return db.session.scalar(db.select(ActingAppointment).where(ActingAppointment.poll_id == poll.id))
 
 
-def start_revote(poll: Poll, user) -> Poll:
-    """R-V8: nobody elected: a new round with its own candidate list (a draft copy to confirm), ballots, count."""
+def start_revote(poll: Poll, user, voting_day: date, today: date | None = None) -> Poll:
+    """R-V8: nobody elected: a new round with its own candidate list (a draft copy to confirm), ballots, count,
+    voting on `voting_day` (within the re-vote deadline; the round opens only that day)."""
     result = poll_result(poll)
     if result is None or result.next_step != "revote":
         raise RuleViolation("Chỉ tổ chức bầu lại khi vòng bầu này không có người trúng cử (R-V8).")
     poll.order_revote()
     new_round = poll.round_no + 1
     revote = Poll.get_or_create(poll.term, poll.hamlet, new_round)
+    revote.set_voting_day(voting_day, today or vietnam_today())
     exists = db.session.scalar(db.select(CandidateList).where(
         CandidateList.term_id == poll.term_id, CandidateList.hamlet_id == poll.hamlet_id,
         CandidateList.round_no == new_round))
@@ -232,5 +251,11 @@ def start_revote(poll: Poll, user) -> Poll:
 def revote_due(poll: Poll) -> date | None:
     """R-V8: the day by which a re-vote round is held."""
     return revote_deadline(poll.election_day, poll.rules) if poll.round_no > 1 else None
+
+
+def revote_window(poll: Poll, today: date | None = None) -> tuple[date, date]:
+    """R-V8: the first and last day a re-vote ordered today after `poll` may be set on (for the order's form)."""
+    first = max(poll.election_day + timedelta(days=1), today or vietnam_today())
+    return first, revote_deadline(poll.election_day, poll.rules)
 
 

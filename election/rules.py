@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
+from core.calendar import DateProblem, day_with_weekday, decision_date_problem
+
 # ---------------------------------------------------------------------------------------------------------
 # Recognition deadline (the term's calendar before election day is in core.calendar)
 # ---------------------------------------------------------------------------------------------------------
@@ -457,6 +459,55 @@ def next_step_after(outcome: Outcome, round_no: int = 1,
 def revote_deadline(first_day: date, rules: ElectionRuleSet = DEFAULT_ELECTION_RULES) -> date:
     """R-V8: the re-vote is held no later than this date (counted from the first election day)."""
     return first_day + timedelta(days=rules.revote_within_days)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Date rules: the day voting opens, the re-vote day, the dates of the commune's decisions
+# ---------------------------------------------------------------------------------------------------------
+
+def voting_day_problem(today: date, allowed: date | None, round_no: int = 1) -> DateProblem | None:
+    """R-V4 (round 1: the term's single election Sunday) and R-V8 (a re-vote: the day the commune ordered):
+    voting opens only on that day, in Vietnam's date (`today` is core.vietnamese.vietnam_today())."""
+    rule = "R-V4" if round_no == 1 else "R-V8"
+    if allowed is None:
+        return DateProblem("R-V8", "Chưa ghi ngày bầu lại trong quyết định bầu lại: chưa thể khai mạc (R-V8).")
+    if today != allowed:
+        what = "ngày bầu cử của nhiệm kỳ" if round_no == 1 else "ngày bầu lại đã quyết định"
+        return DateProblem(rule, f"Chỉ khai mạc bỏ phiếu vào {what}: {day_with_weekday(allowed)}. Hôm nay là "
+                                 f"{day_with_weekday(today)} ({rule}).")
+    return None
+
+
+def revote_day_problem(day: date, first_day: date, ordered_on: date,
+                       rules: ElectionRuleSet = DEFAULT_ELECTION_RULES) -> DateProblem | None:
+    """R-V8: the re-vote day is after the first vote, not before the day it is ordered, and no later than the
+    re-vote deadline (`revote_within_days` after the first election day)."""
+    deadline = revote_deadline(first_day, rules)
+    if day <= first_day:
+        return DateProblem("R-V8", f"Ngày bầu lại {day:%d/%m/%Y} phải sau ngày bầu cử {first_day:%d/%m/%Y} (R-V8).",
+                           "voting_day")
+    if day < ordered_on:
+        return DateProblem("R-V8", f"Ngày bầu lại {day:%d/%m/%Y} đã qua (hôm nay là {ordered_on:%d/%m/%Y}) (R-V8).",
+                           "voting_day")
+    if day > deadline:
+        return DateProblem("R-V8", f"Ngày bầu lại {day:%d/%m/%Y} quá hạn: bầu lại chậm nhất "
+                                   f"{rules.revote_within_days} ngày sau ngày bầu cử, tức "
+                                   f"{day_with_weekday(deadline)} (R-V8).", "voting_day")
+    return None
+
+
+def recognition_date_problem(decided_on: date, today: date, poll_day: date, due: date | None) -> DateProblem | None:
+    """R-V9: the recognition decision is dated not before the vote it recognises, not after the deadline of 5
+    working days from the minutes (`due`, recognition_deadline) and not in the future."""
+    return decision_date_problem("R-V9", decided_on, today, not_before=poll_day, not_before_what="ngày bỏ phiếu",
+                                 due=due, due_what="hạn công nhận 5 ngày làm việc")
+
+
+def acting_date_problem(decided_on: date, today: date, poll_day: date) -> DateProblem | None:
+    """R-V8: the acting chief is appointed after the last round failed: not before that round's voting day and
+    not in the future."""
+    return decision_date_problem("R-V8", decided_on, today, not_before=poll_day,
+                                 not_before_what="ngày bỏ phiếu của vòng bầu lại")
 
 
 # ---------------------------------------------------------------------------------------------------------

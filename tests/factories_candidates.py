@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -13,6 +13,7 @@ from core.models import Commune, District, Hamlet, Person, Term
 from extensions import db
 
 ELECTION_DAY = date(2022, 5, 22)
+FILED_AT = datetime(2022, 4, 25, 2, 0)  # 09:00 on 25/04/2022 in Vietnam: exception requests are filed then
 
 
 @dataclass
@@ -72,6 +73,7 @@ def approved_exception(world, draft_list, make_user):
         approver = make_user(Role.APPROVING_AUTHORITY, district=world.district)
         request = ExceptionRequest.file(candidate_list.candidacies[0], "Thôn An Phú không có đảng viên nào đạt THPT.",
                                         filer.id)
+        request.filed_at = FILED_AT  # filed before the decision of 01/05/2022 (R-X1)
         db.session.add(request)
         request.approve(user_id=approver.id, number="15-QĐ/HU", on=date(2022, 5, 1), signer="Nguyễn Văn Bình",
                         notes="", plans=[

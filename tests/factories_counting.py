@@ -86,7 +86,7 @@ def election(make_commune, make_hamlet, make_person, make_term, make_user):
         team_b = make_user(Role.POLLING_TEAM, commune=commune, hamlet=hamlet)
         poll = Poll.get_or_create(term, hamlet, 1)
         if open_poll:
-            poll.open(household_total(hamlet.id, term.id).count)
+            poll.open(household_total(hamlet.id, term.id).count, term.election_day)  # R-V4: on the term's day
             if present is not None:
                 poll.record_meeting(present, VotingForm.SECRET_BALLOT,
                                     ["Trần Văn Bình", "Lê Thị Hồng Nhung", "Phạm Đức Thắng"],

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from factories_candidates import FILED_AT
 
 from candidates.access import may_decide_exception
 from candidates.models import (
@@ -69,6 +70,8 @@ def test_exception_workflow_end_to_end(world, make_user, login, client):
     assert response.status_code == 302
     request = db.session.scalar(db.select(ExceptionRequest))
     assert request.state == RequestState.PENDING and request.rule_ids == ("R-E4", "R-E5")
+    request.filed_at = FILED_AT  # the test's calendar: filed before the decision of 01/05/2022 (R-X1)
+    db.session.commit()
 
     # The approving authority approves with one remediation plan per excepted rule.
     login(approver)
@@ -106,6 +109,7 @@ def test_approval_needs_a_plan_for_every_excepted_rule_within_the_term(world, dr
     candidate_list = draft_list(world.needs_exception)
     user_id = make_user(Role.PARTY_COMMITTEE, commune=world.commune).id
     request = ExceptionRequest.file(candidate_list.candidacies[0], "Không có người đạt chuẩn trong thôn.", user_id)
+    request.filed_at = FILED_AT
     db.session.add(request)
     plan = RemediationPlan(rule="R-E4", kind=RemedyKind.TRAINING, description="THPT", deadline=date(2024, 1, 1))
     with pytest.raises(RuleViolation, match="R-E5"):
@@ -150,6 +154,7 @@ def test_those_who_may_not_approve_are_refused(who, status, world, draft_list, m
     candidate_list = draft_list(world.needs_exception)
     filer = make_user(Role.PARTY_COMMITTEE, commune=world.commune)
     request = ExceptionRequest.file(candidate_list.candidacies[0], "Không có người đạt chuẩn trong thôn.", filer.id)
+    request.filed_at = FILED_AT
     db.session.add(request)
     db.session.commit()
     users = {
@@ -185,6 +190,7 @@ def test_rejection_needs_a_reason_and_keeps_the_list_unconfirmable(world, draft_
     candidate_list = draft_list(world.needs_exception)
     filer = make_user(Role.PARTY_COMMITTEE, commune=world.commune)
     request = ExceptionRequest.file(candidate_list.candidacies[0], "Không có người đạt chuẩn trong thôn.", filer.id)
+    request.filed_at = FILED_AT
     db.session.add(request)
     db.session.commit()
     login(make_user(Role.APPROVING_AUTHORITY, district=world.district))

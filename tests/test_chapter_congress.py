@@ -1,7 +1,7 @@
 """Chapter congresses: the whole path from the recognised chief to the dashboard, and the R-P1…R-P5 pages."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pypdfium2 as pdfium
 import pytest
@@ -322,6 +322,7 @@ def test_nominee_shows_an_approved_exception(setting, login, client, make_user):
     candidacy = candidate_list.add(chief, ProposedBy.FRONT_COMMITTEE)
     db.session.flush()
     request = ExceptionRequest.file(candidacy, "Thôn thiếu người đủ chuẩn học vấn THPT để giới thiệu", recorder.id)
+    request.filed_at = datetime(2022, 4, 25, 2, 0)  # before its decision of 01/05/2022 (R-X1)
     db.session.add(request)
     db.session.flush()
     request.approve(user_id=recorder.id, number="88-QĐ/HU", on=date(2022, 5, 1), signer="Bí thư",

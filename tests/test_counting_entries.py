@@ -1,6 +1,8 @@
 """Counting by aggregate entry: two different users, blocking checks R-C1…R-C5, R-C6 warnings, outcomes R-V7/R-V8."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from factories_counting import client_for, enter_twice, figures
 
@@ -180,7 +182,9 @@ def test_revote_round_then_acting_chief(app, election, make_person):
     setup = election(households=100, present=80)
     enter_twice(setup, figures(setup, 80, 80, 80, 0, 50, 30))
     committee = client_for(app, setup.committee)
-    response = committee.post(f"/polls/{setup.poll.id}/revote", data={"version": setup.poll.version})
+    app.config["TODAY"] = date(2022, 5, 23)  # the commune orders the re-vote the day after the vote
+    response = committee.post(f"/polls/{setup.poll.id}/revote", data={"version": setup.poll.version,
+                                                                        "voting_day": "2022-05-29"})
     assert response.status_code == 302
     db.session.refresh(setup.poll)
     assert setup.poll.status == PollStatus.REVOTE
@@ -193,10 +197,12 @@ def test_revote_round_then_acting_chief(app, election, make_person):
 
     candidates = poll_candidates(revote)
     assert [c.person.full_name for c in candidates] == ["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước"]
-    revote.open(100)
+    assert revote.voting_day == date(2022, 5, 29)
+    revote.open(100, date(2022, 5, 29))
     revote.record_meeting(70, revote.voting_form, ["A", "B", "C"], ["X", "Y"])
     revote.start_counting()
     db.session.commit()
+    app.config["TODAY"] = date(2022, 6, 2)
     ids = [str(c.id) for c in candidates]
     from election.models import Figures
 
@@ -207,11 +213,11 @@ def test_revote_round_then_acting_chief(app, election, make_person):
     db.session.commit()
     assert poll_result(revote).next_step == "appoint_acting_chief"
     with pytest.raises(RuleViolation):
-        start_revote(revote, setup.committee)
+        start_revote(revote, setup.committee, date(2022, 6, 5))
     db.session.rollback()
     acting = make_person("Trương Văn Lâm", setup.hamlet)
     response = committee.post(f"/polls/{revote.id}/acting-chief", data={
-        "version": revote.version, "person_id": acting.id, "decision_no": "12/QĐ-UBND", "decided_on": "2022-06-20",
+        "version": revote.version, "person_id": acting.id, "decision_no": "12/QĐ-UBND", "decided_on": "2022-06-02",
         "signer_name": "Nguyễn Văn Chủ Tịch"})
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.refresh(revote)

@@ -13,6 +13,7 @@ BOARD = "Trần Văn Bình\nLê Thị Hồng Nhung\nPhạm Đức Thắng"
 
 def test_team_opens_the_poll_with_total_households_frozen(app, election):
     setup = election(households=40, open_poll=False)
+    app.config["TODAY"] = setup.term.election_day  # the configured clock: today is election Sunday (R-V4)
     client = client_for(app, setup.team_a)
     response = client.post(f"/hamlets/{setup.hamlet.id}/election/open")
     assert response.status_code == 302

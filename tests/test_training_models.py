@@ -1,7 +1,7 @@
 """Courses: enrolment by filter, capacity, completion on closing, the theory level meeting remediation plans."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -70,6 +70,7 @@ def excepted(area, make_person, make_user):
     candidacy = candidate_list.add(person, ProposedBy.FRONT_COMMITTEE)
     # ExceptionRequest.file covers R-E4 (as hamlet chief) and R-E5 (as the future chapter secretary).
     request = ExceptionRequest.file(candidacy, "Thôn thiếu nhân sự có trình độ THPT và sơ cấp LLCT.", user.id)
+    request.filed_at = datetime(2022, 4, 25, 2, 0)  # before its decision of 01/05/2022 (R-X1)
     db.session.add(request)
     db.session.flush()
     request.approve(user_id=user.id, number="15-QĐ/HU", on=date(2022, 5, 1), signer="Nguyễn Văn Ký", notes="",

@@ -58,10 +58,14 @@ def require_chromium() -> None:
 # The demo database and its servers (subprocesses only)
 # ---------------------------------------------------------------------------------------------------------
 
+DEMO_ELECTION_DAY = "2022-05-22"  # demo/seed.py's current term
+
+
 def flask_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update(FLASK_SQLALCHEMY_DATABASE_URI=database_url, FLASK_ENV_NAME="test",
                FLASK_SECRET_KEY="e2e-secret-key-not-for-production",
+               FLASK_TODAY=DEMO_ELECTION_DAY,  # the configured clock: the demo's election Sunday (R-V4)
                PYTHONUNBUFFERED="1")
     return env
 

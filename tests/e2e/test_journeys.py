@@ -352,8 +352,9 @@ def test_approving_authority_approves_an_exception_request(browse, demo):
 
     page.get_by_label("Chấp thuận", exact=True).check()
     page.get_by_label("Số quyết định").fill("125-QĐ/HU")
-    # The remediation deadline defaults to the end of the term; the decision may not be dated after it.
-    page.get_by_label("Ngày quyết định").fill(page.locator("#plans-0-deadline").input_value())
+    # The decision date defaults to today (the demo's clock: election Sunday), after the request and not in the future
+    # (R-X1); the remediation deadline defaults to the end of the term.
+    expect(page.get_by_label("Ngày quyết định")).to_have_value("2022-05-22")
     page.get_by_label("Người ký").fill("Phó Bí thư Thường trực Huyện ủy")
     page.locator("#plans-0-kind").select_option("training")
     page.locator("#plans-0-details").fill("Lớp sơ cấp lý luận chính trị của Trung tâm Chính trị huyện")
