@@ -1,7 +1,7 @@
 """dates: a re-vote round records the day the commune ordered it to vote (R-V8)
 
-Revision ID: 0007_dates
-Revises: 0006_auth
+Revision ID: 0013_dates
+Revises: 0012_households
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0007_dates'
-down_revision = '0006_auth'
+revision = '0013_dates'
+down_revision = '0012_households'
 branch_labels = None
 depends_on = None
 
