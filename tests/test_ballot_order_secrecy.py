@@ -45,7 +45,7 @@ CONTROL_HOUSEHOLDS = 60  # the controls only need to show the join working
 ELECTION_DAY = date(2025, 6, 8)
 OPENING = datetime(2025, 6, 8, 0, 30)  # 07:30 in Vietnam, stored as naive UTC
 ARRIVAL_GAP = timedelta(seconds=36)  # 200 households over two hours
-SERIAL = re.compile(r"Số:\s*([0-9A-Z]{10})")
+SERIAL = re.compile(r"Mã:\s*([0-9A-Z]{4}) ([0-9A-Z]{4}) ([0-9A-Z]{2})[0-9A-Z]")  # the short code: serial + check
 
 
 class Clock:
@@ -76,7 +76,7 @@ def _pdf_serials(pdf: bytes) -> list[str]:
     except pdfium.PdfiumError:  # an upload of the other tests that is no PDF
         return serials
     for page in document:
-        serials += SERIAL.findall(page.get_textpage().get_text_range())
+        serials += ["".join(groups) for groups in SERIAL.findall(page.get_textpage().get_text_range())]
     return serials
 
 
@@ -99,7 +99,7 @@ def _election_sunday(app, make_commune, make_hamlet, make_term, make_person, mak
     assert len(stack) == batch.count == len(set(stack))
 
     poll = db.session.scalar(sa.select(Poll))
-    poll.open(households, at=OPENING)
+    poll.open(households, ELECTION_DAY, at=OPENING)
     db.session.commit()
     luck = random.Random(15)
     entries = list(db.session.scalars(sa.select(VoterEntry.id)))

@@ -35,7 +35,7 @@ def test_poll_accounting_from_check_ins_marked_serials_and_typed_returned(ready,
     db.session.flush()
     print_batch(poll, BallotLayout.A5, user_id=setup.committee.id)  # 10 + 2 spare
     print_batch(poll, BallotLayout.A5, user_id=setup.committee.id, test=True, test_count=3)  # not counted
-    poll.open(10)  # households are checked in only while the round is voting
+    poll.open(10, poll.term.election_day)  # households are checked in only while the round is voting
     db.session.commit()
     for entry in list(db.session.scalars(db.select(VoterEntry)))[:9]:
         check_in(poll, entry, None)

@@ -14,7 +14,7 @@ def _setup(ready, app, households: int = 10, open_poll: bool = True):
     import_through_pages(client_for(app, setup.committee), setup.hamlet, csv_bytes(roll_rows(households)))
     entries = list(db.session.scalars(db.select(VoterEntry).order_by(VoterEntry.household_no)))
     if open_poll:
-        Poll.get_or_create(setup.term, setup.hamlet, 1).open(households)
+        Poll.get_or_create(setup.term, setup.hamlet, 1).open(households, setup.term.election_day)
         db.session.commit()
     return setup, entries
 

@@ -125,7 +125,7 @@ def test_reimport_is_refused_once_households_checked_in(ready, login, client):
     login(setup.committee)
     import_through_pages(client, setup.hamlet, csv_bytes(roll_rows(4)))
     poll = Poll.get_or_create(setup.term, setup.hamlet, 1)
-    poll.open(4)
+    poll.open(4, poll.term.election_day)
     db.session.flush()
     check_in(poll, _entries(setup.hamlet)[0], None)
     db.session.commit()
