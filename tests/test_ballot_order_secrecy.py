@@ -306,6 +306,8 @@ def test_check_in_and_undo_are_audited_without_the_household(ready, app):
     office, phone = client_for(app, setup.committee), client_for(app, setup.team)
     import_through_pages(office, setup.hamlet, csv_bytes(roll_rows(3)))
     entries = list(db.session.scalars(sa.select(VoterEntry).order_by(VoterEntry.household_no)))
+    Poll.get_or_create(setup.term, setup.hamlet, 1).open(3, setup.term.election_day)  # check-in while voting only
+    db.session.commit()
     base = f"/hamlets/{setup.hamlet.id}/checkin"
     for entry in entries:
         assert phone.post(f"{base}/{entry.id}?round_no=1").get_json()["created"]

@@ -3,6 +3,7 @@ or recognised count with a written reason (correction record, minutes version 2,
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pypdfium2 as pdfium
 import pytest
@@ -230,7 +231,9 @@ def test_acting_chief_round_minutes_can_be_uploaded_and_validated(app, election,
     setup = election(households=100, present=80)
     enter_twice(setup, figures(setup, 80, 80, 80, 0, 50, 30))
     committee = client_for(app, setup.committee)
-    committee.post(f"/polls/{setup.poll.id}/revote", data={"version": setup.poll.version})
+    app.config["TODAY"] = date(2022, 5, 23)  # the day after election Sunday: the re-vote is ordered for a week later
+    committee.post(f"/polls/{setup.poll.id}/revote", data={"version": setup.poll.version,
+                                                            "voting_day": "2022-05-29"})
     db.session.refresh(setup.poll)
     assert setup.poll.status == PollStatus.REVOTE
     team = client_for(app, setup.team_a)
@@ -238,7 +241,7 @@ def test_acting_chief_round_minutes_can_be_uploaded_and_validated(app, election,
                      content_type="multipart/form-data").status_code == 302  # round 1's minutes, after the re-vote
     revote = db.session.scalar(db.select(Poll).where(Poll.hamlet_id == setup.hamlet.id, Poll.round_no == 2))
     committee.post(f"/polls/{revote.id}/revote/confirm-list")
-    revote.open(100)
+    revote.open(100, date(2022, 5, 29))
     revote.record_meeting(70, revote.voting_form, ["A", "B", "C"], ["X", "Y"])
     revote.start_counting()
     db.session.commit()
@@ -251,6 +254,7 @@ def test_acting_chief_round_minutes_can_be_uploaded_and_validated(app, election,
     submit_entry(revote, setup.team_b, fig)
     db.session.commit()
     acting = make_person("Trương Văn Lâm", setup.hamlet)
+    app.config["TODAY"] = date(2022, 6, 20)
     committee.post(f"/polls/{revote.id}/acting-chief", data={
         "version": revote.version, "person_id": acting.id, "decision_no": "12/QĐ-UBND", "decided_on": "2022-06-20",
         "signer_name": "Nguyễn Văn Chủ Tịch"})

@@ -257,7 +257,9 @@ def test_the_revote_round_is_the_team_s_home_and_receives_the_check_ins(app, ele
     db.session.commit()
     round_one = db.session.get(Poll, setup.poll.id)
     committee = client_for(app, setup.committee)
-    revote = committee.post(f"/polls/{round_one.id}/revote", data={"version": round_one.version})
+    app.config["TODAY"] = date(2022, 5, 23)  # the re-vote is ordered the day after, for the next Sunday (R-V8)
+    revote = committee.post(f"/polls/{round_one.id}/revote", data={"version": round_one.version,
+                                                                   "voting_day": "2022-05-29"})
     round_two = db.session.scalar(db.select(Poll).where(Poll.hamlet_id == setup.hamlet.id, Poll.round_no == 2))
     assert revote.headers["Location"].endswith(f"/polls/{round_two.id}")
     page = main_html(committee.get(f"/polls/{round_two.id}"))
@@ -269,6 +271,7 @@ def test_the_revote_round_is_the_team_s_home_and_receives_the_check_ins(app, ele
     assert home.request.path == f"/polls/{round_two.id}"
     page = main_html(home)
     assert f'action="/hamlets/{setup.hamlet.id}/election/open?round_no=2"' in page
+    app.config["TODAY"] = date(2022, 5, 29)
     assert team.post(f"/hamlets/{setup.hamlet.id}/election/open?round_no=2").status_code == 302
     db.session.refresh(round_two)
     assert round_two.status == PollStatus.VOTING
@@ -344,7 +347,9 @@ def test_every_irreversible_button_asks_first(app, election, ready):
     enter_twice(nobody, figures(nobody, 216, 214, 210, 4, 150, 60), acknowledged=True)
     committee = client_for(app, nobody.committee)
     assert_confirmed(committee.get(f"/polls/{nobody.poll.id}").get_data(as_text=True), "/revote")
-    committee.post(f"/polls/{nobody.poll.id}/revote", data={"version": nobody.poll.version})
+    app.config["TODAY"] = date(2022, 5, 23)
+    committee.post(f"/polls/{nobody.poll.id}/revote", data={"version": nobody.poll.version,
+                                                             "voting_day": "2022-05-29"})
     second = db.session.scalar(db.select(Poll).where(Poll.hamlet_id == nobody.hamlet.id, Poll.round_no == 2))
     assert_confirmed(committee.get(f"/polls/{second.id}").get_data(as_text=True), "/revote/confirm-list")
 

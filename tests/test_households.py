@@ -159,7 +159,7 @@ def test_hamlet_page_board_checkin_and_open_poll_agree_on_one_number(election, a
     assert all("theo danh sách cử tri, nhiều hơn sổ hộ (7 hộ) 5 hộ (+71,43%)" in s for s in before["sources"])
 
     # What the "open" button does (election.poll_views.open_poll), on election day.
-    setup.poll.open(household_total(setup.hamlet.id, setup.term.id).count,
+    setup.poll.open(household_total(setup.hamlet.id, setup.term.id).count, setup.term.election_day,
                     at=datetime.combine(setup.term.election_day, time(0, 30)))
     db.session.commit()
     assert setup.poll.status == PollStatus.VOTING and setup.poll.total_households == 12

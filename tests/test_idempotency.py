@@ -191,7 +191,9 @@ def test_check_in_search_returns_the_total_beyond_the_first_twenty(ready, app):
     one = team.get(base + "?q=045").get_json()
     assert len(one["items"]) == 1 and one["total"] == 1
     assert team.get(base + "?q=").get_json() == {"items": [], "total": 0, "limit": 20}
-    page = team.get(f"/hamlets/{setup.hamlet.id}/checkin").get_data(as_text=True)
+    Poll.get_or_create(setup.term, setup.hamlet, 1).open(45, setup.term.election_day)  # the page of a voting round
+    db.session.commit()
+    page = team.get(f"/hamlets/{setup.hamlet.id}/checkin", follow_redirects=True).get_data(as_text=True)
     assert "gõ thêm để thu hẹp" in page and 'id="ci-status"' in page
 
 
