@@ -4,6 +4,7 @@ content (script, automatic actions, launched programs, embedded files) is refuse
 """
 from __future__ import annotations
 
+import base64
 import io
 import math
 import re
@@ -20,6 +21,7 @@ ACTIVE_PDF_NAMES = frozenset({"JavaScript", "JS", "OpenAction", "AA", "Launch", 
                               "RichMedia", "SubmitForm", "ImportData", "GoToR", "GoToE", "XFA"})
 
 _PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9_.+\-]|#[0-9A-Fa-f]{2})+)")
+_PDF_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)", re.DOTALL)
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\n?endstream", re.DOTALL)
 _INFLATED_LIMIT = 64 * 1024 * 1024  # all streams together, inflated: a compressed bomb is refused, not expanded
 
@@ -67,26 +69,48 @@ def clean_image(data: bytes, image_format: str) -> bytes:
 
 
 def pdf_active_content(data: bytes) -> list[str]:
-    """The active-content names a PDF holds (sorted; empty for a plain document), looking inside its Flate
-    streams too (object streams hide dictionaries there) and reading #xx escapes in names (/J#61vaScript)."""
-    # Outside the streams the file is PDF syntax: every name counts. A stream's bytes count as text only when Flate
-    # inflates them or when they are plain text (an uncompressed object stream); compressed and image bytes are
-    # random, and "/JS" followed by a delimiter turns up in about one PDF of a few hundred by chance.
+    """The active-content names a PDF holds (sorted; empty for a plain document), looking inside its streams too
+    (object streams hide dictionaries there: Flate, ASCII85 then Flate as ReportLab writes them, or plain text) and
+    reading #xx escapes in names (/J#61vaScript).
+
+    Outside the streams the file is PDF syntax: every name outside a string literal counts. A stream counts once
+    decoded; its raw bytes only when it is plain text that no filter here decodes. Compressed, ASCII85 and image
+    bytes are noise, and "/JS" followed by a delimiter turned up in them by chance (the app's own minutes were
+    refused once)."""
     found = _active_names(_PDF_STREAM.sub(b"stream\nendstream", data))
-    budget = _INFLATED_LIMIT
+    budget = [_INFLATED_LIMIT]
     for match in _PDF_STREAM.finditer(data):
+        body = match.group(1)
+        decoded = _decoded_stream(body, budget)
+        if decoded is not None:
+            found |= _active_names(decoded)
+        elif _looks_like_text(body):
+            found |= _active_names(body)
+    return sorted(found)
+
+
+def _decoded_stream(body: bytes, budget: list[int]) -> bytes | None:
+    """A stream's content: inflated (Flate), or ASCII85-decoded then inflated if it was; None when neither applies
+    (an image's DCT bytes, a font, a plain-text stream)."""
+    candidates = [body]
+    text = body.strip()
+    if text.endswith(b"~>"):
+        try:
+            candidates.insert(0, base64.a85decode(text.removeprefix(b"<~")[:-2], adobe=False,
+                                                  ignorechars=b" \t\r\n"))
+        except ValueError:
+            pass
+    for candidate in candidates:
         inflater = zlib.decompressobj()
         try:
-            inflated = inflater.decompress(match.group(1), budget + 1)
+            inflated = inflater.decompress(candidate, budget[0] + 1)
         except zlib.error:
-            if _looks_like_text(match.group(1)):
-                found |= _active_names(match.group(1))
-            continue  # not Flate and not text: an image's DCT stream, a font…
-        budget -= len(inflated)
-        if budget < 0:
+            continue
+        budget[0] -= len(inflated)
+        if budget[0] < 0:
             raise UploadRefused("pdf_unreadable", "compressed streams too large")
-        found |= _active_names(inflated)
-    return sorted(found)
+        return inflated
+    return candidates[0] if candidates[0] is not body else None
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -98,9 +122,20 @@ def _looks_like_text(data: bytes) -> bool:
     return printable >= 0.95 * len(sample)
 
 
+def _without_strings(data: bytes) -> bytes:
+    """PDF syntax without its string literals (innermost first, so nested parentheses go too): a string's bytes are
+    text or glyph codes ("(…/JS …) Tj" in a page's content), never names; an action's name stands outside them."""
+    for _ in range(16):
+        stripped = _PDF_STRING.sub(b"", data)
+        if stripped == data:
+            break
+        data = stripped
+    return data
+
+
 def _active_names(data: bytes) -> set[str]:
     names = set()
-    for match in _PDF_NAME.finditer(data):
+    for match in _PDF_NAME.finditer(_without_strings(data)):
         raw = match.group(1)
         name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw else raw
         text = name.decode("latin-1")

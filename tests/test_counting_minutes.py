@@ -1,6 +1,7 @@
 """Minutes PDF with a verification QR, the public verification page, signed minutes, recognition (R-V9)."""
 from __future__ import annotations
 
+import base64
 import io
 import re
 import zlib
@@ -245,6 +246,30 @@ def test_image_bytes_that_happen_to_spell_a_name_are_not_active_content(app, ele
     response = upload(app, setup, pdf, "bien-ban.pdf")
     assert "Tệp PDF có nội dung tự chạy" not in response.get_data(as_text=True)
     assert db.session.scalar(db.select(MinutesUpload)).content_type == "application/pdf"
+
+
+def _a85_flate_stream(content: bytes) -> bytes:
+    """A stream as ReportLab writes it: /Filter [/ASCII85Decode /FlateDecode]."""
+    body = base64.a85encode(zlib.compress(content), wrapcol=72) + b"~>"
+    return (b"4 0 obj <</Filter [/ASCII85Decode /FlateDecode] /Length %d>>\nstream\n" % len(body) + body
+            + b"\nendstream endobj\n")
+
+
+def test_javascript_in_an_ascii85_flate_object_stream_is_refused(app, election):
+    setup = submitted(election)
+    pdf = PLAIN_PDF.replace(b"trailer", _a85_flate_stream(b"3 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj")
+                            + b"trailer")
+    assert "Tệp PDF có nội dung tự chạy" in upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
+
+
+def test_text_that_spells_a_name_inside_a_string_is_not_active_content(app, election):
+    """A page's text is glyph codes in string literals: "(…/JS …) Tj" is not an action. The encoded bytes of an
+    ASCII85 stream are not PDF syntax either (the minutes PDF of one key held "/JS" there by chance)."""
+    setup = submitted(election)
+    content = b"BT /F1 12 Tf (Trang /JS \\) 1 /OpenAction \\() Tj (a(b/JS)c) Tj ET"
+    pdf = PLAIN_PDF.replace(b"trailer", _a85_flate_stream(content) + b"trailer")
+    assert "Tệp PDF có nội dung tự chạy" not in upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
+    assert db.session.scalar(db.select(MinutesUpload)) is not None
 
 
 def test_a_plain_pdf_is_served_as_a_sandboxed_attachment(app, election):
