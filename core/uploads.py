@@ -69,19 +69,33 @@ def clean_image(data: bytes, image_format: str) -> bytes:
 def pdf_active_content(data: bytes) -> list[str]:
     """The active-content names a PDF holds (sorted; empty for a plain document), looking inside its Flate
     streams too (object streams hide dictionaries there) and reading #xx escapes in names (/J#61vaScript)."""
-    found = _active_names(data)
+    # Outside the streams the file is PDF syntax: every name counts. A stream's bytes count as text only when Flate
+    # inflates them or when they are plain text (an uncompressed object stream); compressed and image bytes are
+    # random, and "/JS" followed by a delimiter turns up in about one PDF of a few hundred by chance.
+    found = _active_names(_PDF_STREAM.sub(b"stream\nendstream", data))
     budget = _INFLATED_LIMIT
     for match in _PDF_STREAM.finditer(data):
         inflater = zlib.decompressobj()
         try:
             inflated = inflater.decompress(match.group(1), budget + 1)
         except zlib.error:
-            continue  # not Flate (an image's DCT stream…): its raw bytes were searched above
+            if _looks_like_text(match.group(1)):
+                found |= _active_names(match.group(1))
+            continue  # not Flate and not text: an image's DCT stream, a font…
         budget -= len(inflated)
         if budget < 0:
             raise UploadRefused("pdf_unreadable", "compressed streams too large")
         found |= _active_names(inflated)
     return sorted(found)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Mostly printable ASCII and whitespace (PDF syntax written out), rather than compressed or image bytes."""
+    if not data:
+        return False
+    sample = data[:65536]
+    printable = sum(1 for byte in sample if 32 <= byte < 127 or byte in (9, 10, 13))
+    return printable >= 0.95 * len(sample)
 
 
 def _active_names(data: bytes) -> set[str]:

@@ -227,6 +227,26 @@ def test_a_pdf_with_javascript_hidden_in_a_compressed_object_stream_is_refused(a
     assert "Tệp PDF có nội dung tự chạy" in upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
 
 
+def test_javascript_in_an_uncompressed_object_stream_is_refused(app, election):
+    setup = submitted(election)
+    plain = b"3 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj"
+    pdf = PLAIN_PDF.replace(b"trailer", b"4 0 obj <</Type/ObjStm/Length %d>>\nstream\n" % len(plain) + plain
+                            + b"\nendstream endobj\ntrailer")
+    assert "Tệp PDF có nội dung tự chạy" in upload(app, setup, pdf, "bien-ban.pdf").get_data(as_text=True)
+
+
+def test_image_bytes_that_happen_to_spell_a_name_are_not_active_content(app, election):
+    """A scan's JPEG bytes are random: "/JS" followed by a delimiter turns up in one PDF of a few hundred (the
+    rehearsal's minutes once did); only PDF syntax, inflated streams and plain-text streams are read for names."""
+    setup = submitted(election)
+    jpeg = bytes(range(128, 256)) * 4 + b"\xff/JS \x00\x91/OpenAction\x07" + bytes(range(200, 256)) * 8
+    pdf = PLAIN_PDF.replace(b"trailer", b"4 0 obj <</Type/XObject/Subtype/Image/Filter/DCTDecode/Length %d>>\n"
+                            b"stream\n" % len(jpeg) + jpeg + b"\nendstream endobj\ntrailer")
+    response = upload(app, setup, pdf, "bien-ban.pdf")
+    assert "Tệp PDF có nội dung tự chạy" not in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(MinutesUpload)).content_type == "application/pdf"
+
+
 def test_a_plain_pdf_is_served_as_a_sandboxed_attachment(app, election):
     setup = submitted(election)
     upload(app, setup, PLAIN_PDF, "bien-ban.pdf")
