@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -221,19 +222,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(demo: Demo, viewport: Viewport, tmp_path_factory) -> Iterator[Server]:
-    """`flask run` on a free loopback port, on this viewport's own copy of the demo database."""
-    started = time.perf_counter()
-    database_url = demo.databases.copy(demo.source, f"e2e_{viewport.name}")
+@contextmanager
+def served_copy(demo: Demo, name: str, log_dir: Path, **env: str) -> Iterator[Server]:
+    """`flask run` on a free loopback port, on a copy `name` of the demo database made now; `env` adds FLASK_*
+    variables (a journey that needs another day on the configured clock, say)."""
+    database_url = demo.databases.copy(demo.source, name)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("e2e-server") / f"flask-run-{viewport.name}.log"
+    log = log_dir / f"flask-run-{name}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
              "--no-reload", "--no-debugger"],
-            cwd=ROOT, env=flask_env(database_url), stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**flask_env(database_url), **env}, stdout=out, stderr=subprocess.STDOUT)
     served = Server(url, log)
     try:
         deadline = time.monotonic() + 60
@@ -249,7 +250,6 @@ def server(demo: Demo, viewport: Viewport, tmp_path_factory) -> Iterator[Server]
             if time.monotonic() > deadline:
                 pytest.fail(f"flask run did not answer {url}/login within 60 s:\n{served.log_tail()}", pytrace=False)
             time.sleep(0.1)
-        TIMINGS[f"copy database and start server ({viewport.name})"] = time.perf_counter() - started
         yield served
     finally:
         process.terminate()
@@ -258,6 +258,15 @@ def server(demo: Demo, viewport: Viewport, tmp_path_factory) -> Iterator[Server]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(demo: Demo, viewport: Viewport, tmp_path_factory) -> Iterator[Server]:
+    """This viewport's own copy of the demo database, served."""
+    started = time.perf_counter()
+    with served_copy(demo, f"e2e_{viewport.name}", tmp_path_factory.mktemp("e2e-server")) as served:
+        TIMINGS[f"copy database and start server ({viewport.name})"] = time.perf_counter() - started
+        yield served
 
 
 # ---------------------------------------------------------------------------------------------------------

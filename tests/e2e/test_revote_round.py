@@ -1,16 +1,29 @@
 """Election Sunday's open round on a phone (issue 15): after a re-vote was ordered, the polling team's home is the
 poll page of round 2, its check-ins land in round 2, and round 1's page is read-only and points to round 2.
 
-Runs after test_journeys (file order): test_approving_authority_approves_an_exception_request edits the same
-hamlet's round-2 list while it is still a draft; this journey then confirms it."""
+The rehearsal orders the re-vote for Sunday 29/05/2022 (R-V8): this module serves its own copy of the demo with the
+configured clock on that day, so round 2 can open (the session's servers stand on election day, 22/05)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import Server, served_copy
+
 pytestmark = pytest.mark.e2e
+
+REVOTE_DAY = "2022-05-29"  # demo/rehearsal.py: the re-vote day it orders
+
+
+@pytest.fixture(scope="module")
+def server(demo, viewport, tmp_path_factory) -> Iterator[Server]:
+    if viewport.name != "phone":
+        pytest.skip("the polling team's phone (390 px)")
+    with served_copy(demo, "e2e_revote", tmp_path_factory.mktemp("e2e-revote"), FLASK_TODAY=REVOTE_DAY) as served:
+        yield served
 
 ELECTION_PAGES = "Cuộc bầu: hội nghị, kiểm phiếu, kết quả"  # the hamlet's election-day link (as in test_journeys)
 

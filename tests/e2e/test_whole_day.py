@@ -12,17 +12,12 @@ status badge.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ROOT, Server, flask_env, free_port
+from .conftest import Server, served_copy
 from .test_journeys import flash, heading, nav, poll_status, primary
 from .test_scan_page import printed_ballots
 
@@ -42,37 +37,8 @@ def server(demo, viewport, tmp_path_factory) -> Iterator[Server]:
     opens the same hamlet's poll) and its own `flask run`."""
     if viewport.name != "phone":
         pytest.skip("election Sunday is walked on the polling team's phone (390 px)")
-    database_url = demo.databases.copy(demo.source, "e2e_whole_day")
-    port = free_port()
-    log = tmp_path_factory.mktemp("e2e-whole-day") / "flask-run.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port),
-             "--no-reload", "--no-debugger"],
-            cwd=ROOT, env=flask_env(database_url), stdout=out, stderr=subprocess.STDOUT)
-    served = Server(f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"flask run exited with {process.returncode}:\n{served.log_tail()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{served.url}/login", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"flask run did not answer within 60 s:\n{served.log_tail()}", pytrace=False)
-            time.sleep(0.1)
+    with served_copy(demo, "e2e_whole_day", tmp_path_factory.mktemp("e2e-whole-day")) as served:
         yield served
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def steps(page: Page) -> dict[str, str]:
