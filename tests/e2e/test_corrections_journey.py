@@ -1,13 +1,23 @@
 """Issue 15 in the browser: the commune committee reopens a recognised count with a written reason (data-confirm
-naming the consequence), at a phone's width and a desktop's."""
+naming the consequence), at a phone's width and a desktop's. On a copy of the demo of its own: the journeys that read
+the recognised hamlet (the board, the chapter congress, the observer) must still find it recognised."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import Server, served_copy
+
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(demo, viewport, tmp_path_factory) -> Iterator[Server]:
+    with served_copy(demo, f"e2e_corrections_{viewport.name}", tmp_path_factory.mktemp("e2e-corrections")) as served:
+        yield served
 
 COMMITTEES = {"Xã Bình Hải": "bcd.binhhai", "Xã Bình Trị": "bcd.binhtri"}  # demo/seed.py DEMO_USERS
 

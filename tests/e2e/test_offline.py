@@ -37,7 +37,7 @@ def test_count_typed_offline_is_kept_across_a_reload_and_sent_once_when_back_onl
     issued, returned, valid, invalid = (int(first.locator("td.num").nth(i).inner_text()) for i in range(4))
     browse.check(page)
 
-    page.get_by_role("link", name="Nhập số liệu tổng hợp").click()
+    page.get_by_role("link", name="Nhập lần thứ hai").click()  # the day's checklist: entry 2 by another person
     expect(heading(page)).to_contain_text(f"Nhập kết quả kiểm phiếu: {hamlet.full_name}")
     form = page.locator("#count-form")
     for name, value in (("ballots_issued", issued), ("ballots_returned", returned), ("valid_ballots", valid),
