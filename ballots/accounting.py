@@ -64,6 +64,7 @@ def mark_ballots(poll: Poll, serials: list[str], state: BallotState) -> list[str
 
     Raises RuleViolation naming serials that are unknown for this poll or not in the printed state.
     """
+    poll.require_open_round("đánh dấu phiếu")
     if state not in MARKABLE:
         raise RuleViolation("Chỉ đánh dấu được phiếu hỏng hoặc phiếu hủy.")
     wanted = sorted({s.strip().upper() for s in serials if s.strip()})
@@ -92,7 +93,12 @@ def team_size(poll: Poll) -> int:
 
 
 def accounting_refusal(poll: Poll, user_id: int | None) -> str | None:
-    """R-C7: why `user_id` may not record the ballot accounting of the poll (one of the count's entries is theirs)."""
+    """Why `user_id` may not record the ballot accounting of the poll: a round a re-vote closed is read-only; R-C7:
+    one of the count's entries is theirs."""
+    if not poll.is_open_round:
+        latest = Poll.latest_of(poll.term_id, poll.hamlet_id)
+        return (f"Vòng {poll.round_no} đã khép lại: không ghi sổ theo dõi phiếu bầu của vòng này nữa. Vòng đang mở là "
+                f"vòng {latest.round_no if latest else poll.round_no + 1}.")
     authors = db.session.scalars(db.select(CountEntry.user_id).where(CountEntry.poll_id == poll.id)).all()
     return four_eyes_refusal("account", user_id, authors, poll.single_member, team_size(poll))
 

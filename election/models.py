@@ -313,6 +313,13 @@ class Poll(Model):
         latest = Poll.latest_of(self.term_id, self.hamlet_id) if self.id is not None else None
         return latest is None or latest.round_no <= self.round_no
 
+    def require_open_round(self, action: str) -> None:
+        """A round a re-vote closed is read-only: nothing of it is recorded any more (its pages say so too)."""
+        if not self.is_open_round:
+            latest = Poll.latest_of(self.term_id, self.hamlet_id)
+            raise RuleViolation(f"Không thể {action}: vòng {self.round_no} đã khép lại, vòng đang mở là vòng "
+                                f"{latest.round_no if latest else self.round_no + 1}.")
+
     # -- figures of the meeting ---------------------------------------------------------------------
     def checked_in(self) -> int:
         """Households checked in: the live count while voting, the count frozen when voting ended after that."""

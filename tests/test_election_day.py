@@ -11,7 +11,10 @@ import pytest
 from factories_counting import client_for, enter_twice, figures, print_ballots
 from test_counting_minutes import pdf_text
 
+from ballots.accounting import account_for, accounting_refusal, mark_ballots
+from ballots.models import BallotState
 from core.accounts import ApiToken
+from core.errors import RuleViolation
 from election.counting import submit_entry
 from election.day import CURRENT, DONE, SKIPPED, WAITING, DayFacts, EntryFact, day_steps, primary_action
 from election.models import CheckIn, MinutesUpload, Poll, PollMode, PollStatus, VoterEntry, VoterRoll
@@ -297,6 +300,14 @@ def test_the_revote_round_is_the_team_s_home_and_receives_the_check_ins(app, ele
     closed_checkin = team.get(f"/hamlets/{setup.hamlet.id}/checkin?round_no=1").get_data(as_text=True)
     assert f"/hamlets/{setup.hamlet.id}/checkin?round_no=2" in closed_checkin and "checkin.js" not in closed_checkin
     assert "<form" not in main_html(team.get(f"/ballots/hamlets/{setup.hamlet.id}/accounting?round_no=1"))
+    # Nor do its forms' routes take anything: the accounting of round 1 stays as it was.
+    assert "vòng 1 đã khép lại" in (accounting_refusal(round_one, setup.committee.id) or "").lower()
+    with pytest.raises(RuleViolation, match="vòng 1 đã khép lại"):
+        mark_ballots(round_one, ["ABCDEFGHJK"], BallotState.SPOILED)
+    posted = committee.post(f"/ballots/hamlets/{setup.hamlet.id}/accounting/figures?round_no=1",
+                            data={"issued": 1, "spoiled": 0, "cancelled": 0, "returned": 1}, follow_redirects=True)
+    assert "Vòng 1 đã khép lại" in posted.get_data(as_text=True)
+    assert account_for(round_one) is None
 
 
 # ---------------------------------------------------------------------------------------------------------
