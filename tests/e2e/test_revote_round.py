@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Server, served_copy
+from .test_journeys import flash, heading, nav, open_election_pages, poll_status
 
 pytestmark = pytest.mark.e2e
 
@@ -25,36 +26,13 @@ def server(demo, viewport, tmp_path_factory) -> Iterator[Server]:
     with served_copy(demo, "e2e_revote", tmp_path_factory.mktemp("e2e-revote"), FLASK_TODAY=REVOTE_DAY) as served:
         yield served
 
-ELECTION_PAGES = "Cuộc bầu: hội nghị, kiểm phiếu, kết quả"  # the hamlet's election-day link (as in test_journeys)
 
-
-def nav(page: Page, label: str) -> None:
-    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name=label, exact=True).click()
-
-
-def heading(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
-def flash(page: Page):
-    return page.locator("main .flash[role=status]").first
-
-
-def poll_status(page: Page):
-    return page.locator(".card").filter(has=page.get_by_text("Trạng thái", exact=True)).locator(".badge").first
+COMMITTEES = {"Xã Bình Hải": "bcd.binhhai", "Xã Bình Trị": "bcd.binhtri"}  # the demo seed's committee logins
 
 
 def primary(page: Page):
     """The one obvious button of a poll page: the next action for the reader."""
     return page.locator("#day-steps .primary-action")
-
-
-def open_election_pages(page: Page, hamlet_full_name: str) -> None:
-    card = page.locator(".card").filter(has=page.get_by_role("heading", name=re.compile(re.escape(hamlet_full_name))))
-    card.get_by_role("link", name=ELECTION_PAGES).click()
-    expect(heading(page)).to_contain_text(f"Bầu trưởng thôn: {hamlet_full_name}")
-
-COMMITTEES = {"Xã Bình Hải": "bcd.binhhai", "Xã Bình Trị": "bcd.binhtri"}  # the demo seed's committee logins
 
 
 def test_a_revote_hamlet_votes_in_round_two_on_the_team_s_phone(browse, demo, viewport):
