@@ -2,13 +2,13 @@
 setting (R-C7), accepting a count that waited for the ballot accounting; and what the poll page shows of them."""
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.access import allow
 from core.errors import RuleViolation
-from core.transactions import act
+from core.transactions import act, expected_version
 from election.access import COMMITTEE, TEAM, back, load_poll
 from election.corrections import poll_corrections, reopen_count, set_single_member, superseded_recognitions
 from election.counting import accept_waiting, accounting_problems, check_version, pending_entry, poll_entries
@@ -18,10 +18,6 @@ from election.recognition import RECORD_ONLY, latest_minutes
 from election.rules import four_eyes_refusal
 from election.views import bp
 from extensions import db
-
-
-def _version() -> int | None:
-    return request.form.get("version", type=int)
 
 
 @bp.post("/polls/<int:poll_id>/reopen")
@@ -36,7 +32,7 @@ def reopen_poll(poll_id: int):
         correction = act(_("Mở lại kết quả kiểm phiếu %(p)s để đính chính: %(r)s", p=poll.label,
                            r=form.reason.data[:200]),
                          lambda: reopen_count(poll, current_user, form.reason.data, bool(form.discard_entries.data),
-                                              _version()))
+                                              expected_version()))
     except RuleViolation as error:
         db.session.rollback()
         flash(error.message, "danger")
@@ -58,7 +54,7 @@ def single_member(poll_id: int):
     single = bool(form.single.data)
 
     def work() -> None:
-        check_version(poll, _version())
+        check_version(poll, expected_version())
         set_single_member(poll, single, form.reason.data or "")
         db.session.flush()
 
@@ -83,7 +79,7 @@ def accept_waiting_count(poll_id: int):
     poll = load_poll(poll_id)
 
     def work():
-        check_version(poll, _version())
+        check_version(poll, expected_version())
         if poll.status != PollStatus.AWAITING_ACCOUNTING:
             raise RuleViolation(_("Cuộc bầu không chờ đối chiếu phiếu bầu."))
         return accept_waiting(poll)
