@@ -7,7 +7,7 @@ from flask import Flask
 from core.accounts import User
 from core.models import District
 from demo.rehearsal import has_rehearsal, rehearse
-from demo.seed import BINH_SON_NAME, seed_demo
+from demo.seed import BINH_SON_NAME, DEMO_USERS, district_figures, seed_demo
 from extensions import db
 
 
@@ -21,10 +21,16 @@ def seed(scale: str, random_seed: int, password: str, quiet: bool, if_empty: boo
     """Build the demo district modelled on Bình Sơn (or a province) in an empty database."""
     if if_empty and db.session.scalar(db.select(District.id).limit(1)) is not None:
         click.echo("Cơ sở dữ liệu đã có dữ liệu; không tạo lại dữ liệu mẫu.")
-        users = db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.id)).all()
+        # The seed's logins, one per role, as a first run prints them (not every team login the rehearsal made).
+        users = db.session.scalars(db.select(User).where(User.active.is_(True),
+                                                         User.username.in_([u[0] for u in DEMO_USERS]))
+                                   .order_by(User.id)).all()
         logins = [(u.username, u.role.label, u.scope_label) for u in users]
     else:
         logins = seed_demo(scale=scale, random_seed=random_seed, password=password, progress=not quiet)
+    figures = district_figures()
+    if figures is not None:
+        click.echo(f"\n{figures.summary}.")
     click.echo(f"\nTài khoản mẫu (mật khẩu: {password}):")
     for username, role_label, scope in logins:
         click.echo(f"  {username:<22} {role_label} – {scope}")
@@ -46,7 +52,13 @@ def rehearsal(password: str, base_url: str, quiet: bool, if_empty: bool) -> None
     done = rehearse(password, base_url, progress=not quiet)
     click.echo(f"\nDiễn tập ngày bầu cử (mật khẩu các tài khoản mới: {password}):")
     for item in done:
-        click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
+        if item.voted:
+            click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
+    before = [item for item in done if not item.voted]
+    if before:
+        click.echo("Chưa đến ngày bầu: các thôn còn việc phải làm trước ngày bầu cử:")
+        for item in before:
+            click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
     click.echo("Xem bảng theo dõi của huyện: đăng nhập tcnv.binhson, mục «Ngày bầu cử».")
 
 

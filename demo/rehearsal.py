@@ -1,25 +1,38 @@
 """A rehearsal of election Sunday on the demo district: `flask rehearsal`, after `flask seed`.
 
-The demo seed stops before the election (units, households, people, chiefs), so the pages of election Sunday
-would all be empty. This takes hamlets of the demo communes (Bình Hải first, whose polling-team login it
-prepares for a whole Sunday, then Bình Trị, then the others) through the real workflow, each hamlet to a
-different step: the voter roll imported from a CSV file, the candidate list confirmed, the ballots printed
-(PDF), the meeting recorded, the count entered twice (or differently), the signed minutes kept, the result
-recognised, a re-vote ordered, the distribution fallback. The district's board then shows every status.
+The demo seed stops before the election (units, households, people, the previous term's chiefs still in office), so
+the pages of election Sunday would all be empty. This takes hamlets of the demo communes (Bình Hải first, whose
+polling-team login it prepares for a whole Sunday, then Bình Trị, then the others) through the real workflow, each
+hamlet to a different step: the candidate list proposed and confirmed, the voter roll imported from a CSV file,
+the ballots printed (PDF), households checked in, the meeting recorded, the count entered twice (or differently),
+the signed minutes kept, the result recognised, a re-vote ordered, the distribution fallback. The district's board
+then shows every status. The demo commune's other hamlets stay before election Sunday, each with another step of
+its checklist undone (BEFORE_STEPS): no candidate yet, a list being prepared, an exception request waiting for the
+approving authority, no voter roll, no ballots printed; so the README's commune can still register a candidate,
+import a roll or print ballots.
+
+Each step is taken on its day (demo.clock.on_day): candidates proposed on 04/05, teams set up on 06/05, the
+exception asked for on 09/05, lists confirmed on 10/05 (posted with the notice of 12/05, R-V2), rolls imported on
+11/05, ballots printed on 18/05, election Sunday on 22/05; so every date the app stamps or prints agrees with the
+seeded term's calendar, and the audit log runs in the order of the days.
 
 Every step goes through the functions the pages and the API call (rules, audit log), in one transaction:
-either the whole rehearsal is there, or nothing. Each rehearsed hamlet gets its own polling-team login
-(tbc.<hamlet code>), and a second team member where the count is entered twice (tbc.<hamlet code>.2): two
-different people enter it, and the commune committee (bcd.<commune code> when the seed made none) resolves
-differences, validates the minutes and records the recognition.
+either the whole rehearsal is there, or nothing. Each hamlet of the demo commune (and every rehearsed hamlet) gets
+its own polling-team login (tbc.<hamlet code>; the seed's tobaucu.binhhai for its hamlet), and a second team member
+where the count is entered twice (tbc.<hamlet code>.2): two different people enter it, and the commune committee
+(bcd.<commune code> when the seed made none) resolves differences, validates the minutes and records the
+recognition.
 """
 from __future__ import annotations
 
 import csv
 import io
 import math
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import click
 import sqlalchemy as sa
@@ -28,7 +41,7 @@ from flask import current_app
 from ballots.accounting import account_for
 from ballots.models import BallotLayout
 from ballots.printing import print_batch
-from candidates.models import CandidateList, ProposedBy, person_facts
+from candidates.models import CandidateList, ExceptionRequest, ProposedBy, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
 from core.accounts import Role, User
 from core.audit import AuditEntry, describe, set_actor
@@ -36,13 +49,14 @@ from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
 from core.vietnamese import VIETNAM_TIME, fold, vietnam_today
+from demo.clock import on_day
 from demo.seed import BINH_SON_NAME, DEMO_USERS
 from election.counting import evaluate, poll_result, require_candidates, submit_entry
-from election.models import Figures, Poll, VotingForm, household_total
+from election.models import Figures, Poll, VoterEntry, VotingForm, household_total
 from election.pdf import counting_minutes_pdf
 from election.recognition import keep_minutes, recognise, start_revote, validate_minutes
 from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
-from election.service import check_roll, poll_roll_fingerprint, replace_roll, verification_url
+from election.service import check_in, check_roll, poll_roll_fingerprint, replace_roll, roll_for, verification_url
 from extensions import db
 
 # The steps, in the order hamlets are given them; hamlets beyond the list stay "not started".
@@ -60,6 +74,24 @@ STEP_LABELS = {
     "revote": "Không ai trúng cử: bầu lại (vòng 2, danh sách chờ xác nhận)",
     "distribution": "Không đủ số hộ: phát phiếu đến từng hộ",
 }
+# The demo commune's hamlets left before election Sunday, in the order of the checklist: each stops at its step.
+BEFORE_STEPS: tuple[str, ...] = ("not_started", "proposed", "exception", "no_roll", "not_printed")
+BEFORE_LABELS = {
+    "not_started": "Chưa có người ứng cử: Ban công tác Mặt trận chưa giới thiệu",
+    "proposed": "Chưa xác nhận danh sách ứng cử: mới giới thiệu 1 người",
+    "exception": "Chờ quyết định ngoại lệ: đề nghị đã gửi cấp có thẩm quyền (R-X1)",
+    "no_roll": "Chưa nhập danh sách cử tri: danh sách ứng cử đã xác nhận",
+    "not_printed": "Chưa in phiếu bầu: đã có danh sách ứng cử và danh sách cử tri",
+}
+SECOND_ENTRY_STEPS = ("differences", "submitted", "validated", "recognised", "revote")  # two members enter the count
+# The days before election Sunday each step is taken, within the seeded term's R-V2 calendar (the chairman's
+# decision 25/04, the teams 06/05, the notice with the candidate lists 12/05: demo/seed.py CURRENT_TERM).
+PROPOSED_BEFORE = 18  # 04/05: the Front committee proposes the candidates
+TEAMS_BEFORE = 16  # 06/05: the polling teams are set up and given their logins (R-V2: at least 10 days before)
+REQUESTED_BEFORE = 13  # 09/05: the party committee asks for an exception (R-X1)
+CONFIRMED_BEFORE = 12  # 10/05: the official lists confirmed, to be posted with the notice (R-V2: 7 days before)
+ROLL_BEFORE = 11  # 11/05: the voter rolls imported and posted
+PRINTED_BEFORE = 4  # 18/05: the ballots printed
 # The communes with committee logins in the demo seed (Bình Hải, Bình Trị), in the seed's order.
 DEMO_COMMUNES = tuple(dict.fromkeys(commune for _user, _name, role, commune, _hamlet in DEMO_USERS
                                     if role is Role.COMMUNE_COMMITTEE))
@@ -79,7 +111,12 @@ class Rehearsed:
 
     @property
     def label(self) -> str:
-        return STEP_LABELS[self.step]
+        return STEP_LABELS.get(self.step) or BEFORE_LABELS[self.step]
+
+    @property
+    def voted(self) -> bool:
+        """A hamlet of election Sunday's steps (else one left before it)."""
+        return self.step in STEP_LABELS
 
 
 def has_rehearsal(district_id: int) -> bool:
@@ -89,7 +126,8 @@ def has_rehearsal(district_id: int) -> bool:
 
 
 def rehearse(password: str, base_url: str = "http://127.0.0.1:5000", progress: bool = True) -> list[Rehearsed]:
-    """Take hamlets of the demo district through election Sunday (see the module); commits once."""
+    """Take hamlets of the demo district through election Sunday and leave the demo commune's others before it (see
+    the module); commits once."""
     district = db.session.scalar(sa.select(District).where(District.name == BINH_SON_NAME))
     term = current_term(district.id) if district else None
     if term is None:
@@ -101,34 +139,113 @@ def rehearse(password: str, base_url: str = "http://127.0.0.1:5000", progress: b
     if has_rehearsal(district.id):
         raise click.ClickException("Nhiệm kỳ hiện hành đã có cuộc bầu: diễn tập chỉ chạy trên dữ liệu mẫu chưa bầu.")
     set_actor(db.session, None, "cli:rehearsal")
-    done: list[Rehearsed] = []
     try:
-        # Hamlets where enough members meet every standard (no exception to ask for) take the steps in order.
-        plan: list[tuple[Hamlet, str, list[Person]]] = []
-        steps = iter(STEPS)
-        step = next(steps)
-        for hamlet in _hamlets_in_order(district.id):
-            wanted = 1 if step == "submitted" else 2  # one hamlet votes Đồng ý / Không đồng ý on one candidate
-            candidates = _eligible_members(term, hamlet)[:wanted]
-            if candidates:
-                plan.append((hamlet, step, candidates))
-                step = next(steps, None)
-                if step is None:
-                    break
-        with click.progressbar(plan, label="Diễn tập ngày bầu cử", file=None if progress else io.StringIO()) as bar:
-            for hamlet, step, candidates in bar:
-                committee = _committee(hamlet.commune, password)
-                team = _team(hamlet, password)
-                # The verification link printed on the minutes (a request context makes url_for absolute).
-                with current_app.test_request_context(base_url=base_url):
-                    _take(term, hamlet, step, candidates, team, committee, password)
-                done.append(Rehearsed(hamlet.full_name, hamlet.commune.full_name, step, team.username))
+        plan = _plan(term, district.id)
+        tasks = _tasks(term, plan, password)
+        with click.progressbar(tasks, label="Diễn tập ngày bầu cử", file=None if progress else io.StringIO()) as bar:
+            for day, summary, work in bar:
+                with on_day(day), current_app.test_request_context(base_url=base_url):
+                    # (a request context makes url_for absolute: the verification link printed on the minutes)
+                    describe(summary[:300])
+                    work()
         describe("Diễn tập ngày bầu cử trên dữ liệu mẫu")
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return done
+    return [Rehearsed(h.hamlet.full_name, h.hamlet.commune.full_name, h.step, h.team.username if h.team else "")
+            for h in plan]
+
+
+@dataclass
+class _Hamlet:
+    """One hamlet of the rehearsal: its step and, as the days go by, what was made for it."""
+
+    hamlet: Hamlet
+    step: str
+    candidates: list[Person]
+    team: User | None = None
+    committee: User | None = None
+    candidate_list: CandidateList | None = None
+    ballots: int = 0
+
+    @property
+    def voted(self) -> bool:
+        return self.step in STEP_LABELS
+
+    def reaches(self, before_step: str) -> bool:
+        """Whether this hamlet got past a step of the checklist before election Sunday (every voting hamlet did)."""
+        return self.voted or BEFORE_STEPS.index(self.step) > BEFORE_STEPS.index(before_step)
+
+
+def _plan(term: Term, district_id: int) -> list[_Hamlet]:
+    """The hamlets of election Sunday's steps, then the demo commune's hamlets left before it."""
+    # Hamlets where enough members meet every standard (no exception to ask for) take the steps in order.
+    plan: list[_Hamlet] = []
+    steps = iter(STEPS)
+    step = next(steps)
+    hamlets = _hamlets_in_order(district_id)
+    for hamlet in hamlets:
+        wanted = 1 if step == "submitted" else 2  # one hamlet votes Đồng ý / Không đồng ý on one candidate
+        candidates = _eligible_members(term, hamlet)[:wanted]
+        if candidates:
+            plan.append(_Hamlet(hamlet, step, candidates))
+            step = next(steps, None)
+            if step is None:
+                break
+    taken = {h.hamlet.id for h in plan}
+    left = [h for h in hamlets if h.commune.name == DEMO_COMMUNES[0] and h.id not in taken]
+    before: dict[str, _Hamlet] = {}
+    # The exception goes where no member meets every standard (why a commune asks for one), if there is such a hamlet.
+    left.sort(key=lambda h: bool(_eligible_members(term, h)))
+    for step in ("exception", "not_printed", "no_roll", "proposed", "not_started"):
+        for hamlet in left:
+            people = _people_before(term, hamlet, step)
+            if people is not None:
+                before[step] = _Hamlet(hamlet, step, people)
+                left.remove(hamlet)
+                break
+    # Any hamlet of the demo commune still left (a smaller seed) has nobody proposed yet either: it gets its team too.
+    rest = [_Hamlet(hamlet, "not_started", []) for hamlet in left] if "not_started" in before else []
+    return plan + [before[step] for step in BEFORE_STEPS if step in before] + rest
+
+
+def _people_before(term: Term, hamlet: Hamlet, step: str) -> list[Person] | None:
+    """Who is proposed in a hamlet left at `step` before election Sunday (None: this hamlet cannot show it)."""
+    if step == "not_started":
+        return []
+    if step == "exception":
+        person = _needing_exception(term, hamlet)
+        return [person] if person else None
+    eligible = _eligible_members(term, hamlet)[:1 if step == "proposed" else 2]
+    return eligible or None
+
+
+def _tasks(term: Term, plan: list[_Hamlet], password: str) -> list[tuple[date, str, Callable[[], None]]]:
+    """Every step of every hamlet on the day it is taken, in the order of the days (the audit log's order)."""
+    day = term.election_day
+    tasks: list[tuple[date, str, Callable[[], None]]] = []
+
+    def add(days_before: int, summary: str, work: Callable[[], None]) -> None:
+        tasks.append((day - timedelta(days=days_before), summary, work))
+
+    for h in plan:
+        if h.candidates:
+            add(PROPOSED_BEFORE, f"Ban công tác Mặt trận giới thiệu người ứng cử {h.hamlet.full_name}",
+                partial(_propose, term, h))
+        add(TEAMS_BEFORE, f"Thành lập Tổ bầu cử {h.hamlet.full_name}", partial(_set_up_team, h, password))
+        if h.step == "exception":
+            add(REQUESTED_BEFORE, f"Đề nghị ngoại lệ cho người ứng cử {h.hamlet.full_name}", partial(_ask_exception, h, password))
+        if h.reaches("exception"):
+            add(CONFIRMED_BEFORE, f"Xác nhận danh sách chính thức người ứng cử {h.hamlet.full_name}",
+                partial(_confirm_list, h))
+        if h.reaches("no_roll"):
+            add(ROLL_BEFORE, f"Nhập danh sách cử tri {h.hamlet.full_name}", partial(_import_roll, term, h))
+        if h.voted:
+            add(PRINTED_BEFORE, f"In phiếu bầu {h.hamlet.full_name}", partial(_print_ballots, term, h))
+            add(0, f"Diễn tập ngày bầu cử: {h.hamlet.full_name}", partial(_election_day, term, h, password))
+    tasks.sort(key=lambda task: task[0])  # stable: each day keeps the hamlets' order
+    return tasks
 
 
 def _hamlets_in_order(district_id: int) -> list[Hamlet]:
@@ -170,6 +287,14 @@ def _team(hamlet: Hamlet, password: str) -> User:
                               hamlet.commune, hamlet, password)
 
 
+def _party_committee(commune: Commune, password: str) -> User:
+    """The commune party committee's login, which files exception requests (dangu.<commune code> when none)."""
+    existing = db.session.scalar(sa.select(User).where(User.role == Role.PARTY_COMMITTEE,
+                                                       User.commune_id == commune.id).order_by(User.id).limit(1))
+    return existing or _login(f"dangu.{commune.code.lower()}", f"Đảng ủy {commune.name_in_text}",
+                              Role.PARTY_COMMITTEE, commune, None, password)
+
+
 def _second_member(hamlet: Hamlet, password: str) -> User:
     """The team member who enters the count the second time."""
     username = f"tbc.{hamlet.code.lower()}.2"
@@ -178,22 +303,60 @@ def _second_member(hamlet: Hamlet, password: str) -> User:
                               hamlet.commune, hamlet, password)
 
 
-def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team: User, committee: User,
-          password: str) -> None:
-    """One hamlet through the workflow up to `step`."""
-    people = _residents(hamlet)
-    _import_roll(term, hamlet, people, committee)
-    _confirm_list(term, hamlet, candidates, committee)
-    poll = Poll.get_or_create(term, hamlet, 1)
+def _set_up_team(h: _Hamlet, password: str) -> None:
+    """The commune sets up the hamlet's polling team (R-V2) and gives it its login; a second member's where the count
+    will be entered twice."""
+    h.committee = _committee(h.hamlet.commune, password)
+    h.team = _team(h.hamlet, password)
+    if h.step in SECOND_ENTRY_STEPS:
+        _second_member(h.hamlet, password)
+
+
+def _propose(term: Term, h: _Hamlet) -> None:
+    """The Front committee, after agreeing with the chapter, proposes the hamlet's candidates (a draft list)."""
+    candidate_list = CandidateList(term=term, hamlet=h.hamlet, term_id=term.id, hamlet_id=h.hamlet.id, round_no=1)
+    db.session.add(candidate_list)
+    for person in h.candidates:
+        candidate_list.add(person, ProposedBy.FRONT_COMMITTEE)
+    h.candidate_list = candidate_list
+
+
+def _ask_exception(h: _Hamlet, password: str) -> None:
+    """R-X1: the commune party committee asks the approving authority to let the candidate stand (left waiting)."""
+    assert h.candidate_list is not None
+    candidacy = h.candidate_list.candidacies[0]
+    reason = (f"{h.hamlet.full_name} không có đảng viên nào vừa đạt đủ tiêu chuẩn vừa được Ban công tác Mặt trận và chi "
+              f"bộ thống nhất giới thiệu; {candidacy.person.full_name} được nhân dân trong thôn tín nhiệm.")
+    db.session.add(ExceptionRequest.file(candidacy, reason, _party_committee(h.hamlet.commune, password).id))
+
+
+def _confirm_list(h: _Hamlet) -> None:
+    """The commune committee confirms the official list, posted with the notice of election day (R-V2)."""
+    assert h.candidate_list is not None and h.committee is not None
+    h.candidate_list.confirm(h.committee.id)
+
+
+def _print_ballots(term: Term, h: _Hamlet) -> None:
+    poll = Poll.get_or_create(term, h.hamlet, 1)
     db.session.flush()
-    batch = print_batch(poll, BallotLayout.A4X4, user_id=committee.id)
+    h.ballots = print_batch(poll, BallotLayout.A4X4, user_id=h.committee.id if h.committee else None).count
+
+
+def _election_day(term: Term, h: _Hamlet, password: str) -> None:
+    """One hamlet's election Sunday up to its step: households checked in as their representatives take a ballot
+    (election.service.check_in, as the team's phones do), then the meeting, the count, the minutes…"""
+    hamlet, step, candidates, team, committee = h.hamlet, h.step, h.candidates, h.team, h.committee
+    assert team is not None and committee is not None
+    poll = Poll.get_or_create(term, hamlet, 1)
     if step == "ready":
         return
     households = household_total(hamlet.id, term.id).count
     present = math.ceil(households * (NO_QUORUM_SHARE if step == "distribution" else PRESENT_SHARE))
-    helpers = [p for p in people if p not in candidates]  # the counting board and the witnesses
+    helpers = [p for p in _residents(hamlet) if p not in candidates]  # the counting board and the witnesses
     poll.open(households, term.election_day, at=_on_election_day(term, time(7, 30)))  # the rehearsed Sunday
-    poll.record_meeting(present, VotingForm.SECRET_BALLOT, [p.full_name for p in helpers[:3]],
+    _check_in(term, poll, present, team)
+    # Present: the households checked in (None: the meeting record takes the check-in count, R-V5).
+    poll.record_meeting(None, VotingForm.SECRET_BALLOT, [p.full_name for p in helpers[:3]],
                         [p.full_name for p in helpers[3:5]])
     if step == "distribution":
         poll.switch_to_distribution()
@@ -204,7 +367,7 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
     if step == "scanning":
         return
     account = account_for(poll, create=True)  # issued to the households present; the rest unused, cancelled
-    account.issued, account.spoiled, account.cancelled, account.returned = present, 0, batch.count - present, present
+    account.issued, account.spoiled, account.cancelled, account.returned = present, 0, h.ballots - present, present
     db.session.flush()
     share = SPLIT_SHARE if step == "revote" else WINNER_SHARE
     figures = _figures(poll, present, share)
@@ -222,10 +385,20 @@ def _take(term: Term, hamlet: Hamlet, step: str, candidates: list[Person], team:
     _keep_minutes(poll, team)
     validate_minutes(poll, committee)
     if step == "recognised":
-        # Two days after the vote, or today when the demo's clock stands earlier (a decision is never in the future).
-        decided_on = min(term.election_day + timedelta(days=2), vietnam_today())
-        recognise(poll, committee, f"{hamlet.id:02d}/QĐ-UBND", decided_on,
+        # The commune recognises the result on the evening of the vote: the new chief takes office that day (R-V9).
+        recognise(poll, committee, f"{hamlet.id:02d}/QĐ-UBND", vietnam_today(),
                   hamlet.commune.chairman_name or "Chủ tịch UBND xã")
+
+
+def _check_in(term: Term, poll: Poll, present: int, team: User) -> None:
+    """`present` households of the roll (drawn per hamlet, the same each run) take their ballot: one check-in each."""
+    roll = roll_for(term, poll.hamlet)
+    assert roll is not None
+    entries = db.session.scalars(sa.select(VoterEntry).where(VoterEntry.roll_id == roll.id)
+                                 .order_by(VoterEntry.household_no)).all()
+    describe(f"Ghi nhận nhận phiếu ({present} hộ), {poll.hamlet.full_name}, vòng {poll.round_no}")
+    for entry in random.Random(poll.hamlet.id).sample(entries, present):
+        check_in(poll, entry, team.id)
 
 
 def _on_election_day(term: Term, at: time) -> datetime:
@@ -237,9 +410,10 @@ def _residents(hamlet: Hamlet) -> list[Person]:
     return db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id).order_by(Person.id)).all()
 
 
-def _import_roll(term: Term, hamlet: Hamlet, people: list[Person], committee: User) -> None:
+def _import_roll(term: Term, h: _Hamlet) -> None:
     """The roll as a commune would type it from the household register: one representative per household
-    (the head, else the oldest resident), through the same checks as an uploaded file."""
+    (the head, else the oldest resident), through the same checks as an uploaded file; posted before election day."""
+    hamlet, committee, people = h.hamlet, h.committee, _residents(h.hamlet)
     households = db.session.scalars(sa.select(Household).where(Household.hamlet_id == hamlet.id)
                                     .order_by(Household.id)).all()
     by_household: dict[int, list[Person]] = {}
@@ -265,6 +439,16 @@ def _import_roll(term: Term, hamlet: Hamlet, people: list[Person], committee: Us
                  households_note="Hộ không có người đủ 18 tuổi không có người đại diện đi bầu.")
 
 
+def _needing_exception(term: Term, hamlet: Hamlet) -> Person | None:
+    """A resident who, as hamlet chief, fails only standards an exception may waive (R-X1): party members first."""
+    rule_set = get_rule_set(term.rule_set)
+    people = db.session.scalars(sa.select(Person).where(Person.hamlet_id == hamlet.id).order_by(
+        sa.case((Person.party_member == PartyMembership.OFFICIAL, 0), else_=1), Person.id)).all()
+    return next((person for person in people
+                 if assess_both(person_facts(person, hamlet.id), term.election_day, hamlet.commune.commune_class,
+                                rule_set).hamlet_chief.status is Status.NEEDS_EXCEPTION), None)
+
+
 def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:
     """Official party members who meet every standard as hamlet chief: the current chief first."""
     chief_ids = set(db.session.scalars(sa.select(Position.person_id).where(
@@ -277,15 +461,6 @@ def _eligible_members(term: Term, hamlet: Hamlet) -> list[Person]:
                 if assess_both(person_facts(person, hamlet.id), term.election_day, hamlet.commune.commune_class,
                                rule_set).hamlet_chief.status is Status.ELIGIBLE]
     return sorted(eligible, key=lambda p: p.id not in chief_ids)
-
-
-def _confirm_list(term: Term, hamlet: Hamlet, candidates: list[Person], committee: User) -> None:
-    candidate_list = CandidateList(term=term, hamlet=hamlet, term_id=term.id, hamlet_id=hamlet.id, round_no=1)
-    db.session.add(candidate_list)
-    for person in candidates:
-        candidate_list.add(person, ProposedBy.FRONT_COMMITTEE)
-    candidate_list.confirm(committee.id)
-    db.session.flush()
 
 
 def _figures(poll: Poll, returned: int, share: float) -> Figures:

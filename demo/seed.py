@@ -26,6 +26,7 @@ from core.citizen_id import make_citizen_id
 from core.enums import CommuneClass, CommuneKind, Education, HamletKind, PartyMembership, PoliticalTheory, Post, Sex
 from core.models import Chapter, Commune, District, Hamlet, Household, Person, Position, Province, Term
 from core.vietnamese import fold
+from demo.clock import on_day
 from extensions import db
 
 CHUNK = 10_000  # rows per Core insert
@@ -48,22 +49,23 @@ class TermPlan:
     decision_done_on: date  # R-V2: ≥ 20 days before election day
     team_done_on: date  # R-V2: ≥ 10 days before
     notice_done_on: date  # R-V2: ≥ 7 days before
-    chief_starts: tuple[date, date]  # R-V9: the winner takes office once the commune recognises the result
-    chapter_starts: tuple[date, date]  # chapter congresses follow the election (59-KH/HU II.2.4)
 
 
 PREVIOUS_TERM = TermPlan(
     name="2019–2022", election_day=date(2019, 11, 17), starts_on=date(2019, 11, 17), ends_on=date(2022, 5, 21),
     is_current=False, decision_done_on=date(2019, 10, 21), team_done_on=date(2019, 11, 1),
-    notice_done_on=date(2019, 11, 6), chief_starts=(date(2019, 11, 19), date(2019, 11, 22)),
-    chapter_starts=(date(2019, 11, 25), date(2019, 12, 27)),
+    notice_done_on=date(2019, 11, 6),
 )
 CURRENT_TERM = TermPlan(
     name="2022–2025", election_day=date(2022, 5, 22), starts_on=date(2022, 5, 22), ends_on=date(2025, 11, 22),
     is_current=True, decision_done_on=date(2022, 4, 25), team_done_on=date(2022, 5, 6),
-    notice_done_on=date(2022, 5, 12), chief_starts=(date(2022, 5, 24), date(2022, 5, 27)),
-    chapter_starts=(date(2022, 6, 6), date(2022, 7, 15)),
+    notice_done_on=date(2022, 5, 12),
 )
+# When the previous term's holders took office: the chiefs once the communes recognised the results (R-V9), the
+# chapter posts and the Front heads after the congresses that followed the election (59-KH/HU II.2.4). The current
+# term has no holder yet: on its election Sunday the rehearsal's recognitions make the first chiefs.
+PREVIOUS_CHIEFS_START = (date(2019, 11, 19), date(2019, 11, 22))
+PREVIOUS_CHAPTERS_START = (date(2019, 11, 25), date(2019, 12, 27))
 TERM_LENGTH_MONTHS = 30  # R-V10: 2.5 years, the province's choice for this term
 AGE_REFERENCE = CURRENT_TERM.election_day  # ages are drawn as of the current election day
 
@@ -87,6 +89,7 @@ class DistrictPlan:
     hamlets: int  # total thôn and tổ dân phố in the district
     households: tuple[int, int]  # households per hamlet, inclusive range
     plain_basis: str = "Đồng bằng"
+    first_commune_hamlets: int | None = None  # a set size for the first commune (the demo commune), else drawn
 
 
 M, P = CommuneClass.MOUNTAIN, CommuneClass.PLAIN
@@ -107,6 +110,10 @@ BINH_SON_COMMUNES: tuple[CommunePlan, ...] = (
 BINH_SON_CODE = "524"
 BINH_SON_NAME = "Bình Sơn"
 BINH_SON_APPROVER = "Ban Thường vụ Huyện ủy Bình Sơn"
+# Bình Hải, the demo commune of the README's logins: ten hamlets for the rehearsal's steps of election Sunday
+# (demo.rehearsal.STEPS) and five left before it, each with another step of the checklist undone
+# (demo.rehearsal.BEFORE_STEPS); tests/test_rehearsal_steps.py checks the two agree.
+BINH_HAI_HAMLETS = 15
 
 
 def _communes(prefix: str, suffixes: str, commune_class: CommuneClass, towns: tuple[str, ...] = ()
@@ -144,7 +151,8 @@ def _district_plans(scale: str) -> list[DistrictPlan]:
     if scale == "tiny":  # for tests: 2 plain communes and 1 mountain commune
         communes = (CommunePlan("Bình Hải", P), CommunePlan("Bình Trị", P), CommunePlan("Bình An", M))
         return [DistrictPlan(BINH_SON_CODE, BINH_SON_NAME, communes, 8, (10, 20), "Đồng bằng ven biển")]
-    binh_son = DistrictPlan(BINH_SON_CODE, BINH_SON_NAME, BINH_SON_COMMUNES, 200, (150, 600), "Đồng bằng ven biển")
+    binh_son = DistrictPlan(BINH_SON_CODE, BINH_SON_NAME, BINH_SON_COMMUNES, 200, (150, 600), "Đồng bằng ven biển",
+                            first_commune_hamlets=BINH_HAI_HAMLETS)
     if scale == "district":
         return [binh_son]
     if scale == "province":
@@ -408,8 +416,10 @@ class _Generator:
             cadres.append(self.cadre(kind_, commune_class))
             return len(cadres) - 1
 
-        current = self._term_posts(CURRENT_TERM, official, new, cadres, None, capacity)
-        previous = self._term_posts(PREVIOUS_TERM, official, new, cadres, current, capacity)
+        # The people the new term is likely to draw on (its chief and chapter posts are not held yet: they come with
+        # the election and the congresses), then the previous term's holders, some of them the same people.
+        coming = self._term_posts(CURRENT_TERM, official, new, cadres, None, capacity)
+        previous = self._term_posts(PREVIOUS_TERM, official, new, cadres, coming, capacity)
 
         slots = rng.sample(range(households), len(cadres))
         cadre_at = dict(zip(slots, range(len(cadres))))
@@ -428,18 +438,19 @@ class _Generator:
                     phone=f"09{rng.randrange(10**8):08d}")
             self.rows.add(Household, hamlet_id=hamlet_id, number=f"H{number + 1:04d}", head_name=head_name)
 
-        for term, posts in ((PREVIOUS_TERM, previous), (CURRENT_TERM, current)):
-            for post, index in posts:
-                chapter_post = post.is_chapter_post
-                started = _between(rng, term.chapter_starts if chapter_post or post is Post.FRONT_HEAD
-                                   else term.chief_starts)
-                self.rows.add(Position, hamlet_id=hamlet_id, person_id=person_of[index], post=post, title="",
-                              term_id=terms[term.name], started_on=started,
-                              ended_on=None if term.is_current else term.ends_on, acting=False)
+        # Only the previous term's posts: on the current term's election Sunday their holders are still in office
+        # (ended_on None) until the commune recognises the new chief (R-V9, election.recognition) and the chapter
+        # congress elects the new committee (chapters.models); no post of the new term starts before its election.
+        for post, index in previous:
+            started = _between(rng, PREVIOUS_CHAPTERS_START if post.is_chapter_post or post is Post.FRONT_HEAD
+                               else PREVIOUS_CHIEFS_START)
+            self.rows.add(Position, hamlet_id=hamlet_id, person_id=person_of[index], post=post, title="",
+                          term_id=terms[PREVIOUS_TERM.name], started_on=started, ended_on=None, acting=False)
 
     def _term_posts(self, term: TermPlan, official: int, new: Callable[[str], int], cadres: list[_Cadre],
                     current: list[tuple[Post, int]] | None, capacity: int) -> list[tuple[Post, int]]:
-        """Who holds which post in one term; the previous term keeps some of the current holders."""
+        """Who holds which post in one term (for the coming term: the people it is likely to draw on); the previous
+        term keeps some of the coming term's people."""
         rng = self.rng
         used: set[int] = set()
         holder = {post: index for post, index in current or []}
@@ -556,6 +567,54 @@ def has_district() -> bool:
     return db.session.scalar(sa.select(District.id).limit(1)) is not None
 
 
+@dataclass(frozen=True)
+class DistrictFigures:
+    """What a seeded district holds, counted from the database (`flask seed` prints it; the README quotes it)."""
+
+    district: str
+    communes: int  # xã
+    towns: tuple[str, ...]  # thị trấn, by name
+    hamlets: int  # thôn
+    residential_groups: int  # tổ dân phố
+    households: int
+    people: int
+
+    @property
+    def summary(self) -> str:
+        """'Huyện Bình Sơn: 23 xã và thị trấn Châu Ổ; 192 thôn và 8 tổ dân phố; 76.524 hộ gia đình, 76.524 người'"""
+        towns = "".join(f" và thị trấn {name}" for name in self.towns)
+        return (f"Huyện {self.district}: {self.communes} xã{towns}; {self.hamlets} thôn và {self.residential_groups} "
+                f"tổ dân phố; {_thousands(self.households)} hộ gia đình, {_thousands(self.people)} người")
+
+
+def _thousands(number: int) -> str:
+    """76524 -> '76.524', as Vietnamese writes thousands."""
+    return f"{number:,}".replace(",", ".")
+
+
+def district_figures(district_name: str = BINH_SON_NAME) -> DistrictFigures | None:
+    """The units, households and people of a district (its units still in use), or None without that district."""
+    district_id = db.session.scalar(sa.select(District.id).where(District.name == district_name))
+    if district_id is None:
+        return None
+    communes = db.session.execute(sa.select(Commune.kind, Commune.name).where(
+        Commune.district_id == district_id, Commune.merged_into_id.is_(None)).order_by(Commune.id)).all()
+    in_district = sa.select(Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id).where(
+        Commune.district_id == district_id, Hamlet.merged_into_id.is_(None), Commune.merged_into_id.is_(None))
+    kinds = dict(db.session.execute(sa.select(Hamlet.kind, sa.func.count()).where(Hamlet.id.in_(in_district))
+                                    .group_by(Hamlet.kind)).tuples().all())
+
+    def count(model: Any) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            model.hamlet_id.in_(in_district))) or 0
+
+    return DistrictFigures(
+        district=district_name, communes=sum(kind is CommuneKind.COMMUNE for kind, _name in communes),
+        towns=tuple(name for kind, name in communes if kind is CommuneKind.TOWN),
+        hamlets=kinds.get(HamletKind.HAMLET, 0), residential_groups=kinds.get(HamletKind.RESIDENTIAL_GROUP, 0),
+        households=count(Household), people=count(Person))
+
+
 def seed_demo(scale: str = "district", random_seed: int = 59, password: str = "dantin-demo-2022",
               progress: bool = True) -> list[tuple[str, str, str]]:
     """Build the demo data into an empty schema and commit; returns (username, role label, scope label)."""
@@ -569,33 +628,54 @@ def seed_demo(scale: str = "district", random_seed: int = 59, password: str = "d
     rng = random.Random(random_seed)
     set_actor(db.session, None, "cli:seed")
     try:
-        rows = _Rows()
-        generator = _Generator(rng, rows)
-        if progress:
-            click.echo(f"Tạo tỉnh Quảng Ngãi, {len(plans)} huyện, xã, thôn và hai nhiệm kỳ…")
-        hamlets, binh_son_id, commune_ids = _build_units(plans, rng, rows, generator)
-        with _stage(progress, hamlets, "Hộ gia đình, nhân khẩu, chi bộ, chức danh") as bar:
-            for hamlet in bar:
-                generator.hamlet(*hamlet)
-                rows.flush()
-        rows.flush(force=True)
-        rows.reset_sequences()
-        logins = _create_users(binh_son_id, commune_ids, password)
-        counts = {"districts": rows.counts["district"], "communes": rows.counts["commune"],
-                  "hamlets": rows.counts["hamlet"], "households": rows.counts["household"],
-                  "people": rows.counts["person"], "chapters": rows.counts["chapter"],
-                  "positions": rows.counts["position"], "terms": rows.counts["term"], "users": len(logins),
-                  "scale": scale, "random_seed": random_seed}
-        record("event", "District", binh_son_id, scope=(binh_son_id, None, None), after=counts,
-               summary=f"Khởi tạo dữ liệu mẫu (quy mô {scale}): {counts['hamlets']} thôn, tổ dân phố; "
-                       f"{counts['households']} hộ gia đình")
-        if progress:
-            click.echo("Đang ghi cơ sở dữ liệu…")
-        db.session.commit()
+        # Dated the day the term's preparation began (the chairman's decision, R-V2): the rehearsal's steps follow.
+        with on_day(CURRENT_TERM.decision_done_on, required=False):
+            logins = _build(plans, rng, scale, random_seed, password, progress)
     except BaseException:
         db.session.rollback()
         raise
     return logins
+
+
+def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_seed: int, password: str,
+           progress: bool) -> list[tuple[str, str, str]]:
+    """seed_demo's work, committed (the caller rolls back on failure)."""
+    rows = _Rows()
+    generator = _Generator(rng, rows)
+    if progress:
+        click.echo(f"Tạo tỉnh Quảng Ngãi, {len(plans)} huyện, xã, thôn và hai nhiệm kỳ…")
+    hamlets, binh_son_id, commune_ids = _build_units(plans, rng, rows, generator)
+    with _stage(progress, hamlets, "Hộ gia đình, nhân khẩu, chi bộ, chức danh") as bar:
+        for hamlet in bar:
+            generator.hamlet(*hamlet)
+            rows.flush()
+    rows.flush(force=True)
+    rows.reset_sequences()
+    logins = _create_users(binh_son_id, commune_ids, password)
+    counts = {"districts": rows.counts["district"], "communes": rows.counts["commune"],
+              "hamlets": rows.counts["hamlet"], "households": rows.counts["household"],
+              "people": rows.counts["person"], "chapters": rows.counts["chapter"],
+              "positions": rows.counts["position"], "terms": rows.counts["term"], "users": len(logins),
+              "scale": scale, "random_seed": random_seed}
+    record("event", "District", binh_son_id, scope=(binh_son_id, None, None), after=counts,
+           summary=f"Khởi tạo dữ liệu mẫu (quy mô {scale}): {counts['hamlets']} thôn, tổ dân phố; "
+                   f"{counts['households']} hộ gia đình")
+    if progress:
+        click.echo("Đang ghi cơ sở dữ liệu…")
+    db.session.commit()
+    return logins
+
+
+def _per_commune(plan: DistrictPlan, rng: random.Random) -> list[int]:
+    """How many hamlets each commune of the district has: 6–11 (2–3 at the tiny scale), the first commune its set
+    size when the plan gives one."""
+    first = plan.first_commune_hamlets
+    if first is not None and len(plan.communes) > 1:
+        return [first] + _per_commune(DistrictPlan(plan.code, plan.name, plan.communes[1:], plan.hamlets - first,
+                                                   plan.households), rng)
+    if plan.hamlets >= 6 * len(plan.communes):
+        return _split(plan.hamlets, len(plan.communes), 6, 11, rng)
+    return _split(plan.hamlets, len(plan.communes), 2, 3, rng)
 
 
 def _build_units(plans: list[DistrictPlan], rng: random.Random, rows: _Rows, generator: _Generator
@@ -618,8 +698,7 @@ def _build_units(plans: list[DistrictPlan], rng: random.Random, rows: _Rows, gen
             length_months=TERM_LENGTH_MONTHS, election_day=term.election_day, rule_set="binh-son-59-KH-HU",
             is_current=term.is_current, decision_done_on=term.decision_done_on, team_done_on=term.team_done_on,
             notice_done_on=term.notice_done_on) for term in (PREVIOUS_TERM, CURRENT_TERM)}
-        per_commune = _split(plan.hamlets, len(plan.communes), 6, 11, rng) if plan.hamlets >= 6 * len(
-            plan.communes) else _split(plan.hamlets, len(plan.communes), 2, 3, rng)
+        per_commune = _per_commune(plan, rng)
         for number, (commune, count) in enumerate(zip(plan.communes, per_commune), start=1):
             mountain = commune.commune_class is CommuneClass.MOUNTAIN
             chairman = generator.name("male" if rng.random() < 0.8 else "female", mountain)[0]
