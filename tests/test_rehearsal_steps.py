@@ -3,20 +3,27 @@ its tests only read it, and it is emptied before any other module's test runs)."
 from __future__ import annotations
 
 import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from candidates.models import CandidateList, ListState
+from ballots.models import BallotBatch
+from candidates.models import CandidateList, ExceptionRequest, ListState, RequestState
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
+from core.calendar import election_timeline
 from core.enums import Post
-from core.models import Hamlet, Position
-from demo.rehearsal import STEPS
-from demo.seed import seed_demo
+from core.models import Hamlet, Position, Term
+from core.vietnamese import local_date
+from demo.rehearsal import BEFORE_LABELS, BEFORE_STEPS, STEPS
+from demo.seed import district_figures, seed_demo
 from election.counting import poll_result
-from election.models import CountEntry, MinutesUpload, Poll, PollMode, PollStatus, VoterRoll
+from election.models import CheckIn, CountEntry, MinutesUpload, Poll, PollMode, PollStatus, Recognition, VoterRoll
 from election.recognition import minutes_path, poll_recognition
+from election.service import import_lock_reason, turnout
 from extensions import db
 
 PASSWORD = "mat-khau-dien-tap"
@@ -52,11 +59,12 @@ def _poll(hamlet_name: str, round_no: int = 1) -> Poll:
                                                                 Poll.round_no == round_no))
 
 
-def _steps(output: str) -> dict[str, str]:
-    """step → hamlet name, from the command's lines «login   Thôn X, Xã Y: label»."""
-    from demo.rehearsal import STEP_LABELS
+def _steps(output: str, before: bool = False) -> dict[str, str]:
+    """step → hamlet name, from the command's lines «login   Thôn X, Xã Y: label» (election Sunday's steps, or with
+    `before` the steps of the hamlets left before it)."""
+    from demo.rehearsal import BEFORE_LABELS, STEP_LABELS
 
-    by_label = {label: step for step, label in STEP_LABELS.items()}
+    by_label = {label: step for step, label in (BEFORE_LABELS if before else STEP_LABELS).items()}
     steps = {}
     for line in output.splitlines():
         if ": " in line and line.rsplit(": ", 1)[0].count(",") == 1 and line.split(": ", 1)[1] in by_label:
@@ -126,3 +134,183 @@ def test_the_board_shows_every_status_each_hamlet_has_its_team_and_the_log_holds
     client = app.test_client()
     login = next(word for word in rehearsed.split() if word.startswith("tbc."))
     assert client.post("/login", data={"username": login, "password": PASSWORD}).status_code == 302
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The demo tells one story: hamlets before election day, dates within the term, figures that agree (issue 16)
+# ---------------------------------------------------------------------------------------------------------
+
+def _hamlet(name: str) -> Hamlet:
+    return db.session.scalar(sa.select(Hamlet).where(Hamlet.name == name))
+
+
+def _term() -> Term:
+    return db.session.scalar(sa.select(Term).where(Term.is_current.is_(True)))
+
+
+def _list(hamlet: Hamlet) -> CandidateList | None:
+    return db.session.scalar(sa.select(CandidateList).where(CandidateList.hamlet_id == hamlet.id,
+                                                            CandidateList.round_no == 1))
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_the_demo_commune_keeps_a_hamlet_at_each_step_before_election_day(rehearsed_app, rehearsed):
+    before = _steps(rehearsed, before=True)
+    assert list(before) == list(BEFORE_STEPS)
+    hamlets = {step: _hamlet(name) for step, name in before.items()}
+    assert {h.commune.name for h in hamlets.values()} == {"Bình Hải"}
+    for step, hamlet in hamlets.items():  # nothing of election Sunday yet
+        assert _count(Poll, Poll.hamlet_id == hamlet.id) == 0, step
+    assert _list(hamlets["not_started"]) is None
+    assert _count(VoterRoll, VoterRoll.hamlet_id == hamlets["not_started"].id) == 0
+
+    proposed = _list(hamlets["proposed"])
+    assert proposed.state == ListState.DRAFT and len(proposed.candidacies) == 1  # room for a second candidate
+    assert proposed.candidacies[0].may_stand
+
+    asking = _list(hamlets["exception"])
+    assert asking.state == ListState.DRAFT and asking.summary_state == "pending_exception"
+    request = asking.candidacies[0].pending_exception
+    assert request.state == RequestState.PENDING and request.decision_date is None
+    assert db.session.get(User, request.filed_by_id).username == "dangu.binhhai"
+    for step in ("proposed", "exception"):
+        assert _count(VoterRoll, VoterRoll.hamlet_id == hamlets[step].id) == 0, step
+
+    for step in ("no_roll", "not_printed"):
+        confirmed = _list(hamlets[step])
+        assert confirmed.state == ListState.CONFIRMED and not confirmed.ballots_printed, step
+    assert _count(VoterRoll, VoterRoll.hamlet_id == hamlets["no_roll"].id) == 0
+    roll = db.session.scalar(sa.select(VoterRoll).where(VoterRoll.hamlet_id == hamlets["not_printed"].id))
+    assert roll.entry_count > 0 and import_lock_reason(_term(), hamlets["not_printed"]) is None  # still replaceable
+
+    # Every hamlet of the commune has its polling team, scoped to it; the README's team login is the ready hamlet's.
+    commune = hamlets["no_roll"].commune
+    for hamlet in commune.hamlets:
+        teams = db.session.scalars(sa.select(User).where(User.role == Role.POLLING_TEAM,
+                                                         User.hamlet_id == hamlet.id)).all()
+        assert teams and all(t.commune_id == commune.id for t in teams), hamlet.name
+    team = db.session.scalar(sa.select(User).where(User.username == "tobaucu.binhhai"))
+    assert team.hamlet.name == _steps(rehearsed)["ready"]
+
+    # The pages say so: the approver has the request waiting, the commune can import the roll and add a candidate.
+    app = rehearsed_app[0]
+    approver = app.test_client()
+    assert approver.post("/login", data={"username": "btv.binhson", "password": PASSWORD}).status_code == 302
+    assert asking.candidacies[0].person.full_name in approver.get("/candidates/exceptions").get_data(as_text=True)
+    committee = app.test_client()
+    assert committee.post("/login", data={"username": "bcd.binhhai", "password": PASSWORD}).status_code == 302
+    assert committee.get(f"/hamlets/{hamlets['no_roll'].id}/roll/import").status_code == 200
+    page = committee.get(f"/candidates/hamlets/{hamlets['not_started'].id}").get_data(as_text=True)
+    assert "Thêm người ứng cử" in page
+
+
+def test_no_chief_of_the_new_term_before_the_hamlet_recognised_one(rehearsed):
+    term = _term()
+    recognised = _poll(_steps(rehearsed)["recognised"])
+    recognition = poll_recognition(recognised)
+    assert recognition.decided_on == term.election_day
+    for hamlet in db.session.scalars(sa.select(Hamlet)).all():
+        chiefs = db.session.scalars(sa.select(Position).where(
+            Position.hamlet_id == hamlet.id, Position.post == Post.HAMLET_CHIEF, Position.ended_on.is_(None))).all()
+        assert len(chiefs) == 1, hamlet.name
+        if hamlet.id == recognised.hamlet_id:  # recognised on election evening: the new chief from that day
+            assert (chiefs[0].term_id, chiefs[0].started_on) == (term.id, term.election_day)
+            outgoing = db.session.scalar(sa.select(Position).where(
+                Position.hamlet_id == hamlet.id, Position.post == Post.HAMLET_CHIEF, Position.term_id != term.id))
+            assert outgoing.ended_on == term.election_day - timedelta(days=1)
+        else:  # the chief elected in 2019 is still in office
+            assert chiefs[0].term_id != term.id and chiefs[0].started_on.year == 2019, hamlet.name
+    assert _count(Position, Position.term_id == term.id) == 1
+
+
+def test_households_checked_in_are_the_households_present_on_every_page(rehearsed_app, rehearsed):
+    app = rehearsed_app[0]
+    client = app.test_client()
+    assert client.post("/login", data={"username": "tcnv.binhson", "password": PASSWORD}).status_code == 302
+    rows = {row["hamlet_id"]: row for row in client.get("/board.json").get_json()["rows"]}
+    counted = ("first_entry", "differences", "submitted", "validated", "recognised", "revote")
+    for step, name in _steps(rehearsed).items():
+        poll = _poll(name)
+        checked_in = _count(CheckIn, CheckIn.poll_id == poll.id)
+        if step == "ready":
+            assert checked_in == 0
+            continue
+        roll = db.session.scalar(sa.select(VoterRoll).where(VoterRoll.hamlet_id == poll.hamlet_id))
+        assert checked_in > 0 and poll.households_present_typed is None, step  # from check-in, not typed
+        assert poll.households_present == checked_in == turnout(poll, roll).present, step
+        if step != "revote":  # the board follows the re-vote's round 2, not held yet
+            assert rows[poll.hamlet_id]["households_present"] == checked_in, step
+        if step in counted:
+            entries = db.session.scalars(sa.select(CountEntry).where(CountEntry.poll_id == poll.id)).all()
+            assert entries and {e.ballots_issued for e in entries} == {checked_in}, step
+        if step in ("submitted", "validated", "recognised", "revote"):  # the accepted result keeps the figure
+            assert poll_result(poll).households_present == checked_in, step
+        if step in ("voting", "scanning"):
+            page = client.get(f"/polls/{poll.id}").get_data(as_text=True)
+            assert f"Đã điểm danh: {checked_in} hộ" in page and f"{checked_in} / {poll.total_households}" in page
+    fallback = _poll(_steps(rehearsed)["distribution"])  # too few checked in: ballots go to each household (R-V5)
+    assert fallback.households_present < fallback.quorum_needed
+
+
+def test_every_date_falls_within_the_terms_calendar_and_never_after_election_sunday(rehearsed):
+    term = _term()
+    today = term.election_day  # the demo's today (make run, tests/e2e: FLASK_TODAY)
+    deadlines = {m.key: m.deadline for m in election_timeline(today)}
+    started = term.decision_done_on
+
+    def within(at) -> date:
+        day = local_date(at)
+        assert started <= day <= today, at
+        return day
+
+    for at in db.session.scalars(sa.select(AuditEntry.at)):
+        within(at)
+    for user in db.session.scalars(sa.select(User)):
+        within(user.created_at)
+    for candidate_list in db.session.scalars(sa.select(CandidateList).where(CandidateList.confirmed_at.isnot(None))):
+        # Confirmed before the notice with the candidate lists was posted, itself before R-V2's deadline.
+        assert within(candidate_list.confirmed_at) <= term.notice_done_on <= deadlines["notice"]
+    for request in db.session.scalars(sa.select(ExceptionRequest)):
+        assert within(request.filed_at) < today
+    for roll in db.session.scalars(sa.select(VoterRoll)):
+        assert within(roll.updated_at) < today  # imported and posted before election Sunday
+    for batch in db.session.scalars(sa.select(BallotBatch)):
+        assert within(batch.created_at) < today
+    for check_in in db.session.scalars(sa.select(CheckIn)):
+        assert local_date(check_in.at) == today
+    for poll in db.session.scalars(sa.select(Poll).where(Poll.held_on.isnot(None))):
+        assert local_date(poll.held_on) == today
+    for recognition in db.session.scalars(sa.select(Recognition)):
+        assert recognition.decided_on == today
+    for position in db.session.scalars(sa.select(Position)):
+        assert position.started_on <= today
+
+
+def _readme_figure(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found, f"README.md does not say «{pattern}»"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_the_readme_gives_the_seeds_figures(rehearsed):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    figures = district_figures()
+    text = " ".join(readme.split())  # the figures may wrap across lines
+    towns = re.search(r"(\d+) communes and the towns? of ([^,;(]+?)[,;(]", text)
+    assert towns, "README.md does not give the demo district's communes and town"
+    assert (int(towns.group(1)), towns.group(2).strip()) == (figures.communes, " and ".join(figures.towns))
+    assert _readme_figure(r"(\d+) hamlets and", text) == figures.hamlets
+    assert _readme_figure(r"(\d+) residential groups", text) == figures.residential_groups
+    assert _readme_figure(r"([\d,]+) households", text) == figures.households
+    # The demo commune: its hamlets, the rehearsed ones and those left before election day.
+    words = {5: "five", 10: "ten"}
+    commune = re.search(r"Of the (\d+) hamlets of Bình Hải, it takes (\w+) .* It leaves the other (\w+) before", text)
+    assert commune, "README.md does not say how many hamlets of Bình Hải the rehearsal takes and leaves"
+    ready_commune = _hamlet(_steps(rehearsed)["ready"]).commune_id
+    assert int(commune.group(1)) == _count(Hamlet, Hamlet.commune_id == ready_commune)
+    assert (commune.group(2), commune.group(3)) == (words[len(STEPS)], words[len(BEFORE_STEPS)])
+    for label in BEFORE_LABELS.values():  # each step left before election day, as the command prints it
+        assert f"*{label.split(':')[0]}*" in text, label
