@@ -45,7 +45,9 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
     commune = hamlet.commune
     deadline = posting_deadline(candidate_list)
     doc = OfficialDocument(
-        [f"UBND {_upper(commune.full_name)}"], motto="state", place=commune.name, date=today or vietnam_today(),
+        [f"UBND {_upper(commune.full_name)}"], motto="state", place=commune.name,
+        # The official list is dated the day it was confirmed (Vietnam's date), a draft the day it is printed.
+        date=today or (local_date(candidate_list.confirmed_at) if candidate_list.confirmed_at else vietnam_today()),
         title=("DANH SÁCH NGƯỜI ỨNG CỬ TRƯỞNG THÔN" if hamlet.kind.value == "hamlet"
                else "DANH SÁCH NGƯỜI ỨNG CỬ TỔ TRƯỞNG TỔ DÂN PHỐ"),
         subtitle=f"{hamlet.full_name}, {commune.full_name}, nhiệm kỳ {term.name}",
@@ -66,7 +68,7 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
                "Người giới thiệu"], rows, col_widths=[0.6, 2.6, 1.5, 1, 1.4, 1.4, 1.6, 2.4],
               align=["center", "left", "center", "center", "left", "left", "left", "left"])
     if candidate_list.confirmed_at is not None:
-        doc.paragraph(f"Danh sách chính thức được xác nhận ngày {candidate_list.confirmed_at:%d/%m/%Y}.",
+        doc.paragraph(f"Danh sách chính thức được xác nhận ngày {local_date(candidate_list.confirmed_at):%d/%m/%Y}.",
                       style="note")
     doc.signatures([Signature("CHỦ TỊCH", commune.chairman_name, authority="TM. ỦY BAN NHÂN DÂN")])
     return _build(doc)
@@ -126,7 +128,8 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
         subtitle=("Về việc chấp thuận" if approved else "Về việc không chấp thuận")
         + f" ngoại lệ tiêu chuẩn người ứng cử trưởng thôn đối với đồng chí {person.full_name}",
     )
-    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.full_name} ngày {request.filed_at:%d/%m/%Y} về việc đề nghị "
+    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.full_name} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
+                  "đề nghị "
                   f"cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
                   f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.full_name}, nhiệm kỳ {term.name}.")
     rules = ", ".join(f"{r} ({RULE_KINDS[r].label.lower()})" for r in request.rule_ids)

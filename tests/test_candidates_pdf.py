@@ -1,7 +1,7 @@
 """The candidates PDFs: posting list (R-V2), exception request (party), decision; text extracted with pdfium."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pypdfium2 as pdfium
 import pytest
@@ -33,6 +33,22 @@ def test_confirmed_list_is_not_marked_as_a_draft(world, draft_list, make_user):
     db.session.commit()
     text = _text(candidate_list_pdf(candidate_list))
     assert "BẢN DỰ THẢO" not in text and "Nguyễn Văn Ánh" in text and "được xác nhận ngày" in text
+
+
+def test_the_official_list_is_dated_the_day_it_was_confirmed_in_vietnam(world, draft_list, make_user):
+    candidate_list = draft_list(world.eligible)
+    candidate_list.confirm(make_user(Role.COMMUNE_COMMITTEE, commune=world.commune).id)
+    candidate_list.confirmed_at = datetime(2022, 5, 9, 23, 30)  # 06:30 on 10/05 in Vietnam (UTC+7)
+    db.session.commit()
+    text = _text(candidate_list_pdf(candidate_list))
+    assert "được xác nhận ngày 10/05/2022" in text and "ngày 10 tháng 5 năm 2022" in text  # dated when confirmed
+
+
+def test_the_decision_names_the_day_the_request_was_filed_in_vietnam(approved_exception):
+    request = approved_exception()
+    request.filed_at = datetime(2022, 4, 28, 20, 0)  # 03:00 on 29/04 in Vietnam
+    db.session.commit()
+    assert "Xét Tờ trình của Đảng ủy Xã Bình Hải ngày 29/04/2022" in _text(exception_decision_pdf(request))
 
 
 def test_exception_request_is_a_party_document_with_the_reason(world, approved_exception):
