@@ -56,7 +56,7 @@ def rehearsal(password: str, base_url: str, quiet: bool, if_empty: bool) -> None
             click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
     before = [item for item in done if not item.voted]
     if before:
-        click.echo("Chưa đến ngày bầu: các thôn còn việc phải làm trước ngày bầu cử:")
+        click.echo("Thôn chưa sẵn sàng bầu cử (còn việc phải làm trước ngày bầu):")
         for item in before:
             click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
     click.echo("Xem bảng theo dõi của huyện: đăng nhập tcnv.binhson, mục «Ngày bầu cử».")

@@ -1,6 +1,9 @@
 """`flask rehearsal`: the demo district's election Sunday under way, one hamlet at each step (demo.rehearsal)."""
 from __future__ import annotations
 
+from datetime import date
+
+import click
 import pytest
 import sqlalchemy as sa
 
@@ -43,3 +46,20 @@ def test_never_on_data_the_demo_seed_did_not_make(app, make_district, make_term)
     result = app.test_cli_runner().invoke(args=["rehearsal", "--quiet"])
     assert result.exit_code != 0 and "không do `flask seed` tạo" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Poll)) == 0
+
+
+def test_refused_where_the_clock_cannot_be_set_and_the_clock_is_given_back(app):
+    """Each step is recorded on its day through the configured clock (demo.clock.on_day), which production ignores:
+    there the rehearsal refuses rather than date the steps today; elsewhere it leaves the clock as it found it."""
+    seed_demo(scale="tiny", password=PASSWORD, progress=False)
+    app.config["ENV_NAME"] = "production"
+    try:
+        with pytest.raises(click.ClickException, match="FLASK_ENV_NAME=development"):
+            rehearse(PASSWORD, progress=False)
+    finally:
+        app.config["ENV_NAME"] = "test"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Poll)) == 0
+    assert app.config["TODAY"] is None
+    app.config["TODAY"] = date(2022, 5, 22)  # as make run and the browser tests set it
+    rehearse(PASSWORD, progress=False)
+    assert app.config["TODAY"] == date(2022, 5, 22)
