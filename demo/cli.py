@@ -52,9 +52,9 @@ def rehearsal(password: str, base_url: str, quiet: bool, if_empty: bool) -> None
     done = rehearse(password, base_url, progress=not quiet)
     click.echo(f"\nDiễn tập ngày bầu cử (mật khẩu các tài khoản mới: {password}):")
     for item in done:
-        if item.voted:
+        if item.election_sunday:
             click.echo(f"  {item.team_login:<18} {item.hamlet}, {item.commune}: {item.label}")
-    before = [item for item in done if not item.voted]
+    before = [item for item in done if not item.election_sunday]
     if before:
         click.echo("Thôn chưa sẵn sàng bầu cử (còn việc phải làm trước ngày bầu):")
         for item in before:

@@ -114,7 +114,7 @@ class Rehearsed:
         return STEP_LABELS.get(self.step) or BEFORE_LABELS[self.step]
 
     @property
-    def voted(self) -> bool:
+    def election_sunday(self) -> bool:
         """A hamlet of election Sunday's steps (else one left before it)."""
         return self.step in STEP_LABELS
 
@@ -170,12 +170,12 @@ class _Hamlet:
     ballots: int = 0
 
     @property
-    def voted(self) -> bool:
+    def election_sunday(self) -> bool:
         return self.step in STEP_LABELS
 
     def reaches(self, before_step: str) -> bool:
         """Whether this hamlet got past a step of the checklist before election Sunday (every voting hamlet did)."""
-        return self.voted or BEFORE_STEPS.index(self.step) > BEFORE_STEPS.index(before_step)
+        return self.election_sunday or BEFORE_STEPS.index(self.step) > BEFORE_STEPS.index(before_step)
 
 
 def _plan(term: Term, district_id: int) -> list[_Hamlet]:
@@ -235,13 +235,14 @@ def _tasks(term: Term, plan: list[_Hamlet], password: str) -> list[tuple[date, s
                 partial(_propose, term, h))
         add(TEAMS_BEFORE, f"Thành lập Tổ bầu cử {h.hamlet.full_name}", partial(_set_up_team, h, password))
         if h.step == "exception":
-            add(REQUESTED_BEFORE, f"Đề nghị ngoại lệ cho người ứng cử {h.hamlet.full_name}", partial(_ask_exception, h, password))
+            add(REQUESTED_BEFORE, f"Đề nghị ngoại lệ cho người ứng cử {h.hamlet.full_name}",
+                partial(_ask_exception, h, password))
         if h.reaches("exception"):
             add(CONFIRMED_BEFORE, f"Xác nhận danh sách chính thức người ứng cử {h.hamlet.full_name}",
                 partial(_confirm_list, h))
         if h.reaches("no_roll"):
             add(ROLL_BEFORE, f"Nhập danh sách cử tri {h.hamlet.full_name}", partial(_import_roll, term, h))
-        if h.voted:
+        if h.election_sunday:
             add(PRINTED_BEFORE, f"In phiếu bầu {h.hamlet.full_name}", partial(_print_ballots, term, h))
             add(0, f"Diễn tập ngày bầu cử: {h.hamlet.full_name}", partial(_election_day, term, h, password))
     tasks.sort(key=lambda task: task[0])  # stable: each day keeps the hamlets' order
@@ -325,8 +326,8 @@ def _ask_exception(h: _Hamlet, password: str) -> None:
     """R-X1: the commune party committee asks the approving authority to let the candidate stand (left waiting)."""
     assert h.candidate_list is not None
     candidacy = h.candidate_list.candidacies[0]
-    reason = (f"{h.hamlet.full_name} không có đảng viên nào vừa đạt đủ tiêu chuẩn vừa được Ban công tác Mặt trận và chi "
-              f"bộ thống nhất giới thiệu; {candidacy.person.full_name} được nhân dân trong thôn tín nhiệm.")
+    reason = (f"{h.hamlet.full_name} không có đảng viên nào vừa đạt đủ tiêu chuẩn vừa được Ban công tác Mặt trận "
+              f"và chi bộ thống nhất giới thiệu; {candidacy.person.full_name} được nhân dân trong thôn tín nhiệm.")
     db.session.add(ExceptionRequest.file(candidacy, reason, _party_committee(h.hamlet.commune, password).id))
 
 
