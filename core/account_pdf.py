@@ -18,18 +18,19 @@ def team_logins_pdf(hamlet: Hamlet, users: Sequence[User], term: Term | None, lo
         title="DANH SÁCH TÀI KHOẢN TỔ BẦU CỬ",
         subtitle=f"{hamlet.full_name}, {commune.full_name}" + (f", nhiệm kỳ {term.name}" if term else ""),
     )
+    doc.paragraph(f"Đơn vị: {hamlet.full_name}, {commune.full_name}, huyện {commune.district.name}."
+                  + (f" Nhiệm kỳ: {term.name}." if term else ""), style="plain")
     doc.paragraph(f"Địa chỉ đăng nhập: {login_url}", style="plain")
     rows = []
     for no, user in enumerate(users, start=1):
         state = "Đang hoạt động" if user.active else "Đã khóa"
         if user.active and user.must_change_password:
             state = "Chờ đăng nhập lần đầu"
-        rows.append([no, user.full_name, user.username, user.role.label, hamlet.full_name, commune.full_name,
-                     user.term.name if user.term else "", state])
+        rows.append([no, user.full_name, user.username, user.role.label, user.term.name if user.term else "", state])
     if rows:
-        doc.table(["STT", "Họ và tên", "Tên đăng nhập", "Vai trò", "Thôn, TDP", "Xã", "Nhiệm kỳ", "Trạng thái"], rows,
-                  col_widths=[0.6, 2.4, 2.2, 1.6, 1.5, 1.4, 1.2, 1.6],
-                  align=["center", "left", "left", "left", "left", "left", "center", "left"])
+        # The hamlet and the commune are the sheet's (its subtitle): every row is of this hamlet.
+        doc.table(["TT", "Họ và tên", "Tên đăng nhập", "Vai trò", "Nhiệm kỳ", "Trạng thái"], rows,
+                  col_widths=[0.7, 2.4, 2.2, 1.6, 1.7, 1.6], align=["center", "left", "left", "left", "center", "left"])
     else:
         doc.paragraph("Thôn, tổ dân phố này chưa có tài khoản tổ bầu cử.", style="note")
     hours = int(CODE_LIFETIME.total_seconds() // 3600)
