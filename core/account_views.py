@@ -150,7 +150,7 @@ def list_users():
     if current_user.role != Role.ADMIN:
         stmt = stmt.where(User.district_id == district_id)
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("core/list_users.html", page=page, form=form, confirm=ConfirmForm())
+    return render_template("core/list_users.html", page=page, form=form, communes=communes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -236,7 +236,8 @@ def edit_user(user_id: int):
         # A commune committee changes its teams' names and hamlets only: the role stays "polling team".
         del form.role
         del form.commune_id
-        form.hamlet_id.choices = _hamlet_choices(_live_hamlets([manager.commune_id]), with_commune=False)
+        own = [manager.commune_id] if manager.commune_id is not None else []
+        form.hamlet_id.choices = _hamlet_choices(_live_hamlets(own), with_commune=False)
     else:
         communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
         form.commune_id.choices = [(0, "—")] + [(c.id, c.full_name) for c in communes]

@@ -225,6 +225,10 @@ def test_the_district_office_manages_its_district_but_not_the_admin(app, commune
     admin = make_user(Role.ADMIN)
     far_team = make_user(Role.POLLING_TEAM, commune=make_commune("Ba Thành"))
     district = client_for(app, office)
+    users = district.get("/users").get_data(as_text=True)
+    assert f"/users/{other.team_a.id}/reset" in users and f"/users/{mine.committee.id}/edit" in users
+    assert f"/users/{office.id}/reset" not in users and f"/users/{admin.id}/edit" not in users
+    assert f"/communes/{other.hamlet.commune_id}/teams" in users
     for target in (other.team_a, mine.committee, make_user(Role.APPROVING_AUTHORITY, district=office.district)):
         assert district.get(f"/users/{target.id}/edit").status_code == 200
     assert district.get(f"/communes/{mine.hamlet.commune_id}/teams").status_code == 200
