@@ -28,6 +28,9 @@ F = TypeVar("F", bound=Callable)
 
 # Endpoints Flask itself adds; they serve files only.
 BUILTIN_PUBLIC = frozenset({"static"})
+# What a user who logged in with a one-time code may open before choosing a password (every other page sends
+# them to the first).
+WHILE_CHANGING_PASSWORD = frozenset({"core.change_password", "core.logout"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def enforce_declared_access():
     elif not current_user.is_authenticated:
         return redirect(url_for("core.login", next=request.full_path))
     user = current_user._get_current_object() if not is_api else g._login_user
+    if not is_api and user.must_change_password and endpoint not in WHILE_CHANGING_PASSWORD:
+        return redirect(url_for("core.change_password"))
     if user.role not in access.roles:
         abort(403)
     return None

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core import dbapi
 from core.errors import RuleViolation
 from core.labels import N_, LabelledEnum
-from core.models import Commune, District, Hamlet, enum_column
+from core.models import Commune, District, Hamlet, Term, enum_column
 from core.throttle import FailureCounts, ThrottlePolicy, login_wait as wait_for
 from core.vietnamese import utcnow
 from extensions import Model, db, login_manager
@@ -53,15 +53,54 @@ class User(UserMixin, Model):
     # Copied into the session at login and compared on every request (load_user): bumping it revokes every session
     # of the user, so a copied cookie stops working after logout or a password change (issue 14).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A polling team's account serves one term: once another term is current it can no longer log in (term_lapsed).
+    term_id: Mapped[int | None] = mapped_column(sa.ForeignKey("term.id"), index=True)
+    # Set by a one-time code (issue_code): every page sends the user to choose a password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The one-time code's hash and expiry: only until it is used at a login (take_code) or replaced.
+    reset_code_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    reset_code_expires_at: Mapped[datetime | None]
 
     district: Mapped[District | None] = relationship()
     commune: Mapped[Commune | None] = relationship()
     hamlet: Mapped[Hamlet | None] = relationship()
+    term: Mapped[Term | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        """A new password also ends every session opened with the old one."""
+        """A new password also ends every session opened with the old one, and any one-time code."""
         self.password_hash = generate_password_hash(password)
+        self.must_change_password = False
+        self.reset_code_hash = None
+        self.reset_code_expires_at = None
         self.revoke_sessions()
+
+    def issue_code(self, lifetime: timedelta | None = None) -> str:
+        """A new one-time code (returned once, only its hash kept): the old password stops working, every session
+        ends and the next login with the code must choose a new password."""
+        code = new_code()
+        self.password_hash = generate_password_hash(secrets.token_urlsafe(32))  # nobody knows it
+        self.reset_code_hash = generate_password_hash(code)
+        self.reset_code_expires_at = utcnow() + (lifetime or CODE_LIFETIME)
+        self.must_change_password = True
+        self.revoke_sessions()
+        return code
+
+    @property
+    def code_pending(self) -> bool:
+        """Whether a one-time code waits to be used and has not expired."""
+        return (self.reset_code_hash is not None and self.reset_code_expires_at is not None
+                and self.reset_code_expires_at > utcnow())
+
+    def take_code(self) -> None:
+        """The code was used at a login: it never works again (the password must still be chosen)."""
+        self.reset_code_hash = None
+        self.reset_code_expires_at = None
+
+    @property
+    def term_lapsed(self) -> bool:
+        """A polling team's account of a term that is no longer current: it cannot log in."""
+        return (self.role == Role.POLLING_TEAM and self.term_id is not None and self.term is not None
+                and not self.term.is_current)
 
     def revoke_sessions(self) -> None:
         """Every session of this user (every browser, every copied cookie) must log in again."""
@@ -89,7 +128,52 @@ class User(UserMixin, Model):
         return self.district_id, self.commune_id, None
 
     # Attributes never copied into the audit log.
-    audit_exclude = frozenset({"password_hash"})
+    audit_exclude = frozenset({"password_hash", "reset_code_hash"})
+
+
+# One-time codes: read over the phone, so upper-case letters and digits without the look-alikes (0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+CODE_LIFETIME = timedelta(hours=72)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """The code as typed, in capitals, without spaces and dashes ("abcde-fghjk" → "ABCDEFGHJK")."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def looks_like_code(text: str) -> bool:
+    code = normalise_code(text)
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def format_code(code: str) -> str:
+    """Two groups of five, easier to read aloud: "ABCDE-FGHJK"."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def manages(manager: User, user: User) -> bool:
+    """Whether `manager` may edit, lock, unlock and reset the password of `user` on the account pages.
+
+    Nobody manages themselves there (their own password has its page); the administrator manages everybody else;
+    the district office every non-admin account of its district (its communes' and the district roles); a commune
+    committee its own commune's polling-team accounts only; the other roles nobody."""
+    if manager.id == user.id:
+        return False
+    if manager.role == Role.ADMIN:
+        return True
+    if manager.role == Role.DISTRICT_OFFICE:
+        return (user.role != Role.ADMIN and manager.district_id is not None
+                and user.district_id == manager.district_id)
+    if manager.role == Role.COMMUNE_COMMITTEE:
+        return (user.role == Role.POLLING_TEAM and manager.commune_id is not None
+                and user.commune_id == manager.commune_id)
+    return False
 
 
 SESSION_VERSION_KEY = "_session_version"
@@ -146,10 +230,21 @@ def _dummy_hash() -> str:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this username and password, or None, after the same work either way: a password hash is
-    checked even for an unknown username, so the response time does not tell which usernames exist (issue 14)."""
+    """The active user with this username and password (or pending one-time code), or None, after the same work
+    either way: a password hash is checked even for an unknown username, so the response time does not tell which
+    usernames exist (issue 14); text shaped like a code is checked against the code too (a dummy without one).
+
+    A code that matches is taken (it never works again) unless the account's term lapsed; the caller commits."""
     user = db.session.scalar(db.select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if not ok and looks_like_code(password):
+        pending = user is not None and user.code_pending
+        matched = check_password_hash(user.reset_code_hash if pending and user is not None and user.reset_code_hash
+                                      else _dummy_hash(), normalise_code(password))
+        if matched and pending and user is not None and user.active:
+            ok = True
+            if not user.term_lapsed:
+                user.take_code()
     return user if ok and user is not None and user.active else None
 
 
@@ -205,7 +300,8 @@ class TokenUser(UserMixin):
     audit log; any other attribute (relationships, scope_label…) loads the full User row, once.
     """
 
-    COLUMNS = ("id", "username", "full_name", "role", "district_id", "commune_id", "hamlet_id", "active")
+    COLUMNS = ("id", "username", "full_name", "role", "district_id", "commune_id", "hamlet_id", "active",
+               "must_change_password")
     __slots__ = (*COLUMNS, "_record")
 
     def __init__(self, row) -> None:
@@ -242,8 +338,10 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
     if statement is None:
         user = User.__table__.c
         statement = _TOKEN_USER["statement"] = (
-            sa.select(*(user[name] for name in TokenUser.COLUMNS), ApiToken.revoked, ApiToken.expires_at)
+            sa.select(*(user[name] for name in TokenUser.COLUMNS), ApiToken.revoked, ApiToken.expires_at,
+                      user.term_id, Term.is_current.label("term_current"))
             .join(ApiToken.__table__, ApiToken.user_id == user.id)
+            .outerjoin(Term.__table__, Term.id == user.term_id)
             .where(ApiToken.token_hash == sa.bindparam("token_hash")))
     params = {"token_hash": ApiToken.hash(token)}
     if direct:
@@ -252,6 +350,10 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
         row = db.session.connection().execute(statement, params).first()
     if row is None or row.revoked or (row.expires_at and row.expires_at < utcnow()) or not row.active:
         return None
+    # Until a one-time code's user has chosen a password, and once a team's term lapsed, no token works.
+    if row.must_change_password or (row.role == Role.POLLING_TEAM and row.term_id is not None
+                                    and not row.term_current):
+        return None
     return TokenUser(row)
 
 
@@ -259,6 +361,7 @@ def user_for_token(token: str, direct: bool = False) -> TokenUser | None:
 def load_user(user_id: str) -> User | None:
     """The session's user, unless its sessions were revoked since this one began (logout, password change)."""
     user = db.session.get(User, int(user_id))
-    if user is None or session.get(SESSION_VERSION_KEY) != user.session_version:
+    if user is None or session.get(SESSION_VERSION_KEY) != user.session_version or not user.active \
+            or user.term_lapsed:
         return None
     return user

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core.access import allow, any_user, public, reaches, scope_communes, user_district_id
+from core.access import allow, any_user, public, scope_communes
 from core.accounts import (
     SESSION_VERSION_KEY,
     USERNAME_MAX,
@@ -22,9 +22,10 @@ from core.accounts import (
     User,
     authenticate,
     login_wait,
+    manages,
 )
 from core.audit import AuditEntry
-from core.forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
+from core.forms import ConfirmForm, LoginForm, NewPasswordForm, PasswordChangeForm
 from core.keys import PRODUCTION, environment
 from core.models import Commune
 from core.throttle import ThrottlePolicy
@@ -85,16 +86,28 @@ def login():
             flash(message, "danger")
             return render_template("core/login.html", form=form), 429, {"Retry-After": str(seconds)}
         user = authenticate(username, form.password.data)
-        outcome = LoginOutcome.OK if user is not None else LoginOutcome.FAILED
+        lapsed = user is not None and user.term_lapsed
+        outcome = LoginOutcome.OK if user is not None and not lapsed else LoginOutcome.FAILED
         db.session.add(LoginAttempt(username=username, remote_addr=address, outcome=outcome))
-        commit()
-        if user is not None:
+        used_code = user is not None and not lapsed and db.session.is_modified(user)  # authenticate took its code
+        commit(f"Đăng nhập bằng mã dùng một lần: {user.username} phải đặt mật khẩu mới"
+               if used_code and user is not None else None)
+        if lapsed and user is not None:
+            # Said only to whoever knows the password: the account exists but served a term that has ended.
+            flash(_("Tài khoản tổ bầu cử này thuộc nhiệm kỳ %(term)s, nay không còn là nhiệm kỳ hiện hành nên không "
+                    "đăng nhập được. Hãy đề nghị Ban chỉ đạo bầu cử xã chuyển tài khoản sang nhiệm kỳ hiện hành.",
+                    term=user.term.name if user.term else ""), "danger")
+        elif user is not None:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             session[SESSION_VERSION_KEY] = user.session_version  # load_user compares it on every request
+            if user.must_change_password:
+                flash(_("Bạn đã đăng nhập bằng mã dùng một lần: hãy đặt mật khẩu mới để tiếp tục."), "warning")
+                return redirect(url_for("core.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+        else:
+            flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
     return render_template("core/login.html", form=form)
 
 
@@ -115,6 +128,8 @@ def logout():
 @any_user
 def change_password():
     user = current_user._get_current_object()
+    if user.must_change_password:
+        return _first_password(user)
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not user.check_password(form.current_password.data):
@@ -128,67 +143,24 @@ def change_password():
     return render_template("core/change_password.html", form=form)
 
 
+def _first_password(user: User):
+    """After a one-time code: the new password without the current one (the code was the proof), then home."""
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.new_password.data)  # ends the code's must-change state and every other session
+        commit(f"Đặt mật khẩu mới sau mã dùng một lần: {user.username}")
+        session[SESSION_VERSION_KEY] = user.session_version
+        flash(_("Đã đặt mật khẩu mới. Từ lần sau hãy đăng nhập bằng mật khẩu này."), "success")
+        return redirect(url_for("election.index"))
+    return render_template("core/change_password.html", form=form, first=True)
+
+
 @bp.get("/lang/<code>")
 @public
 def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Users
-# ---------------------------------------------------------------------------------------------------------
-
-COMMUNE_ROLES = frozenset({Role.COMMUNE_COMMITTEE, Role.POLLING_TEAM, Role.PARTY_COMMITTEE})
-
-
-@bp.route("/users", methods=["GET", "POST"])
-@allow(Role.DISTRICT_OFFICE)
-def list_users():
-    district_id = user_district_id()
-    communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
-    form = UserForm()
-    form.commune_id.choices = [(0, "—")] + [(c.id, c.full_name) for c in communes]
-    if form.validate_on_submit():
-        role = Role(form.role.data)
-        commune_id = form.commune_id.data or None
-        username = form.username.data.strip().lower()
-        if role in COMMUNE_ROLES and commune_id is None:
-            form.commune_id.errors.append(_("Vai trò này cần chọn xã."))
-        elif db.session.scalar(db.select(User.id).where(User.username == username)):
-            form.username.errors.append(_("Tên đăng nhập đã có người dùng."))
-        else:
-            # An approving authority may be scoped to a commune where exceptions are decided at that level
-            # (District.approver_level "commune", R-X1); the other district roles never are.
-            keeps_commune = role in COMMUNE_ROLES or role == Role.APPROVING_AUTHORITY
-            user = User(username=username, full_name=form.full_name.data, role=role, district_id=district_id,
-                        commune_id=commune_id if keeps_commune else None)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            commit(f"Tạo người dùng {username} ({role.label})")
-            flash(_("Đã tạo người dùng %(name)s.", name=username), "success")
-            return redirect(url_for("core.list_users"))
-    stmt = db.select(User).order_by(User.role, User.username)
-    if current_user.role != Role.ADMIN:
-        stmt = stmt.where(User.district_id == district_id)
-    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("core/list_users.html", page=page, form=form, confirm=ConfirmForm())
-
-
-@bp.post("/users/<int:user_id>/toggle")
-@allow(Role.DISTRICT_OFFICE)
-def toggle_user(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not reaches(current_user, district_id=user.district_id, commune_id=user.commune_id) or user.role == Role.ADMIN:
-        abort(404)
-    if user.id == current_user.id:
-        abort(409, _("Không thể tự khóa tài khoản của mình."))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    user.active = not user.active
-    commit(("Mở khóa" if user.active else "Khóa") + f" người dùng {user.username}")
-    return redirect(url_for("core.list_users"))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -207,11 +179,10 @@ def api_tokens():
 
 def _manages(user: User) -> bool:
     """Whether the current user may see and revoke `user`'s tokens: their own, or as the administrator or the
-    district office within their scope (never an administrator's, unless one themselves)."""
-    if user.id == current_user.id or current_user.role == Role.ADMIN:
-        return True
-    return (current_user.role == Role.DISTRICT_OFFICE and user.role != Role.ADMIN
-            and reaches(current_user, district_id=user.district_id, commune_id=user.commune_id))
+    district office those of an account they manage (core.accounts.manages; a commune committee resets a team
+    member's password instead, which revokes the tokens too)."""
+    return user.id == current_user.id or (current_user.role in (Role.ADMIN, Role.DISTRICT_OFFICE)
+                                          and manages(current_user._get_current_object(), user))
 
 
 @bp.get("/users/<int:user_id>/tokens")

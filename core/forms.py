@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from core.accounts import Role
 from core.citizen_id import citizen_id_problem
@@ -49,6 +49,16 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
         DataRequired(REQUIRED), EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp."))])
     submit = SubmitField(_l("Đổi mật khẩu"))
+
+
+class NewPasswordForm(FlaskForm):
+    """The first password after a one-time code (the code was the proof: no current password is asked)."""
+
+    new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"), validators=[
+        DataRequired(REQUIRED), Length(min=10, max=200, message=_l("Mật khẩu mới cần từ 10 đến 200 ký tự."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(REQUIRED), EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp."))])
+    submit = SubmitField(_l("Đặt mật khẩu"))
 
 
 class PersonForm(FlaskForm):
@@ -91,13 +101,46 @@ class CommuneForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
+USERNAME_RULE = Regexp(r"^[a-z0-9][a-z0-9._-]*$", message=_l(
+    "Tên đăng nhập chỉ gồm chữ thường không dấu, chữ số và các dấu . _ -"))
+
+
+def lower_strip(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class UserForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64)])
+    """The district office's form: any role but the administrator's; a polling team needs its hamlet. The account
+    starts with a one-time code shown once (no password is typed)."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64),
+                                                            USERNAME_RULE], filters=[lower_strip])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
     role = SelectField(_l("Vai trò"), choices=choices(Role, [r for r in Role if r != Role.ADMIN]))
     commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
-    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[DataRequired(REQUIRED), Length(min=10)])
+    hamlet_id = SelectField(_l("Thôn hoặc tổ dân phố (bắt buộc với tổ bầu cử)"), coerce=int)
     submit = SubmitField(_l("Tạo người dùng"))
+
+
+class UserEditForm(FlaskForm):
+    """Editing an account: the district office may change the role and the commune, a commune committee only the
+    name and the hamlet of its polling teams (the view removes the fields the manager may not change)."""
+
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    role = SelectField(_l("Vai trò"), choices=choices(Role, [r for r in Role if r != Role.ADMIN]))
+    commune_id = SelectField(_l("Xã (để trống với vai trò cấp huyện)"), coerce=int)
+    hamlet_id = SelectField(_l("Thôn hoặc tổ dân phố (bắt buộc với tổ bầu cử)"), coerce=int)
+    submit = SubmitField(_l("Lưu"))
+
+
+class TeamAccountForm(FlaskForm):
+    """A commune committee's new polling-team account: one hamlet of its commune, the current term."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=64),
+                                                            USERNAME_RULE], filters=[lower_strip])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=120)], filters=[strip_nfc])
+    hamlet_id = SelectField(_l("Thôn hoặc tổ dân phố"), coerce=int)
+    submit = SubmitField(_l("Tạo tài khoản"))
 
 
 class ConfirmForm(FlaskForm):
