@@ -199,6 +199,20 @@ class CommuneProgress:
     def behind_schedule(self) -> bool:
         return self.overdue > 0
 
+    @property
+    def action(self) -> Action | None:
+        """The page where the district office follows (or does) the commune's first step left undone: the candidate
+        lists, the rolls and ballots, or the team accounts it creates itself."""
+        for keys, action in ((("proposed", "exceptions", "confirmed"),
+                              Action(N_("Theo dõi danh sách ứng cử"), "candidates.index", {"commune_id": self.commune_id})),
+                             (("roll", "ballots"),
+                              Action(N_("Theo dõi danh sách cử tri, phiếu bầu"), "ballots.index",
+                                     {"commune_id": self.commune_id})),
+                             (("team",), Action(N_("Tạo tài khoản Tổ bầu cử"), "core.list_users"))):
+            if any(self.behind[key] for key in keys):
+                return action
+        return None
+
 
 def commune_progress(commune_id: int, commune: str, checklists: list[Checklist]) -> CommuneProgress:
     behind: dict[str, int] = {key: 0 for key in STEP_LABELS}

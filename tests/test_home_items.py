@@ -102,7 +102,11 @@ def test_commune_progress_counts_ready_and_overdue_hamlets():
     progress = commune_progress(7, "Xã Bình Hải", lists)
     assert (progress.hamlets, progress.ready, progress.overdue, progress.started) == (3, 1, 1, 1)
     assert progress.behind["proposed"] == 2 and progress.behind_schedule
+    assert progress.action.endpoint == "candidates.index" and progress.action.args == {"commune_id": 7}
+    only_team = commune_progress(9, "Xã Bình Hòa", [hamlet_checklist(replace(READY, team_accounts=0), today)])
+    assert only_team.action.endpoint == "core.list_users"
     calm = commune_progress(8, "Xã Bình Trị", [hamlet_checklist(READY, today)])
+    assert calm.action is None
     assert ordered_communes([calm, progress]) == [progress, calm]
 
 
