@@ -54,6 +54,7 @@ from election import (
     views as election_views,
 )
 from extensions import LANGUAGES, babel, csrf, db, login_manager, migrate
+from home import views as home_views
 from training import api as training_api, views as training_views
 
 # The modules whose decorators register something: routes (on their package's `bp`, or the API's `api_bp`), CLI
@@ -62,7 +63,7 @@ from training import api as training_api, views as training_views
 REGISTERING_MODULES = (ballots_accounting, ballots_api, ballots_cli, ballots_scan_views, ballots_views, candidates_api,
                        candidates_models, candidates_views, chapters_api, chapters_views, core_account_views, core_api,
                        core_audit, core_auth, core_views, election_api, election_correction_views, election_poll_views,
-                       election_roll_views, election_views, training_api, training_views)
+                       election_roll_views, election_views, home_views, training_api, training_views)
 
 
 @event.listens_for(Engine, "connect")
@@ -142,8 +143,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before the routes bind: every <int:…> is bounded
-    for blueprint in (core_views.bp, election_views.bp, candidates_views.bp, ballots_views.bp, chapters_views.bp,
-                      training_views.bp, core_api.api_bp):
+    for blueprint in (home_views.bp, core_views.bp, election_views.bp, candidates_views.bp, ballots_views.bp,
+                      chapters_views.bp, training_views.bp, core_api.api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(core_api.api_bp)  # the API authenticates with bearer tokens, not cookies
     app.before_request(_fresh_request_state)

@@ -273,7 +273,8 @@ def confirm_list(list_id: int):
         db.session.rollback()
         flash(error.message, "danger")
     else:
-        flash(_("Đã xác nhận danh sách chính thức; danh sách đã được khóa."), "success")
+        flash(_("Đã xác nhận danh sách chính thức; danh sách đã được khóa. Bước tiếp theo: in danh sách để niêm yết "
+                "và in phiếu bầu."), "success")
     return redirect(url_for("candidates.show_list", hamlet_id=candidate_list.hamlet_id,
                             round_no=candidate_list.round_no))
 

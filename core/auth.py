@@ -37,7 +37,7 @@ from extensions import LANGUAGES, db
 def _safe_next(target: str | None) -> str:
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("election.index")
+    return url_for("home.index")  # each role's to-do list (home/views.py)
 
 
 def secure_sessions(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The home page (the term's election timeline), the terms of the district, and the district's live board with its
+"""The district overview (the term's election timeline), the terms of the district, and the district's live board with its
 exports."""
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.access import allow, any_user, authorise_district, scope_communes, scope_hamlets, user_district_id
+from core.access import allow, any_user, authorise_district, user_district_id
 from core.accounts import Role
-from core.calendar import election_timeline, milestone_state
-from core.models import Commune, District, Hamlet, Term, current_term
+from core.models import Hamlet, Term, current_term
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, csv_bytes, export_filename, workbook_bytes
 from core.transactions import commit
 from core.vietnamese import vietnam_today
@@ -19,6 +18,7 @@ from election.access import VIEWERS
 from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, export_scope
 from election.forms import TermForm
 from election.models import HouseholdTotal, Poll, household_totals
+from election.overview import overview_context, timeline
 from extensions import db
 
 bp = Blueprint("election", __name__)
@@ -26,23 +26,14 @@ bp = Blueprint("election", __name__)
 EDITORS = (Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE)
 
 
-@bp.get("/")
+@bp.get("/overview")
 @any_user
 def index():
-    district_id = user_district_id()
-    district = db.session.get(District, district_id) if district_id else None
-    term = current_term(district_id) if district_id else None
-    communes = db.session.scalars(scope_communes(db.select(Commune).order_by(Commune.name), Commune)).all()
-    counts = dict(db.session.execute(
-        scope_hamlets(db.select(Hamlet.commune_id, db.func.count(Hamlet.id)).join(Commune), Hamlet, Commune)
-        .group_by(Hamlet.commune_id)).tuples().all())
-    timeline = _timeline(term) if term else []
+    """The district overview; home.views serves `/` (each role's to-do list)."""
     # A polling team works for one hamlet: its home is that hamlet's poll page of the open round.
     if current_user.role == Role.POLLING_TEAM and current_user.hamlet_id:
         return redirect(url_for("election.hamlet_election", hamlet_id=current_user.hamlet_id))
-    own_hamlet = db.session.get(Hamlet, current_user.hamlet_id) if current_user.hamlet_id else None
-    return render_template("election/index.html", district=district, term=term, communes=communes,
-                           hamlet_counts=counts, timeline=timeline, own_hamlet=own_hamlet)
+    return render_template("election/index.html", **overview_context())
 
 
 @bp.app_template_global()
@@ -55,11 +46,6 @@ def open_round(hamlet_id: int) -> int:
     return latest.round_no if latest else 1
 
 
-def _timeline(term: Term) -> list[tuple]:
-    done = {"decision": term.decision_done_on, "team": term.team_done_on, "notice": term.notice_done_on}
-    return [(m, done[m.key], milestone_state(m, done[m.key], vietnam_today())) for m in election_timeline(term.election_day)]
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Terms
 # ---------------------------------------------------------------------------------------------------------
@@ -70,7 +56,7 @@ def list_terms():
     district_id = user_district_id()
     terms = db.session.scalars(db.select(Term).where(Term.district_id == district_id)
                                .order_by(Term.starts_on.desc())).all()
-    return render_template("election/list_terms.html", terms=terms, timelines={t.id: _timeline(t) for t in terms})
+    return render_template("election/list_terms.html", terms=terms, timelines={t.id: timeline(t) for t in terms})
 
 
 @bp.route("/terms/new", methods=["GET", "POST"], defaults={"term_id": None})

@@ -7,7 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Lower first: a package may import only itself and the packages before it.
-ORDER = ("extensions", "core", "candidates", "election", "ballots", "training", "chapters", "demo", "app", "wsgi")
+ORDER = ("extensions", "core", "candidates", "election", "ballots", "training", "chapters", "home", "demo", "app",
+         "wsgi")
 SKIP = {"tests", "bench", "migrations", ".venv", "translations", "static", "templates", "instance"}
 
 

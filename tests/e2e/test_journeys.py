@@ -41,6 +41,12 @@ def expect_home(page: Page, scope: str) -> None:
     expect(page.locator("header .who")).to_contain_text(scope)
 
 
+def expect_todo_home(page: Page, scope: str) -> None:
+    """The home of a role with work to do (issue 16): its to-do list, the user's scope in the header."""
+    expect(heading(page)).to_have_text("Việc cần làm")
+    expect(page.locator("header .who")).to_contain_text(scope)
+
+
 def open_election_pages(page: Page, hamlet_full_name: str) -> None:
     """From a hamlet's page or a polling team's home: the hamlet's poll."""
     card = page.locator(".card").filter(has=page.get_by_role("heading", name=re.compile(re.escape(hamlet_full_name))))
@@ -156,7 +162,7 @@ def test_polling_team_ends_voting_and_enters_the_count(browse, demo):
 def test_commune_committee_settles_two_differing_count_entries(browse, demo):
     hamlet = demo.hamlet("Hai lần nhập lệch nhau")
     page = browse.login("bcd.binhhai")
-    expect_home(page, hamlet.commune)
+    expect_todo_home(page, hamlet.commune)
     nav(page, "Xã, thôn")
     page.get_by_role("link", name=hamlet.commune, exact=True).click()
     expect(heading(page)).to_contain_text(hamlet.commune)
@@ -244,7 +250,7 @@ def test_commune_committee_imports_a_vni_roll_choosing_its_sheet(browse, demo):
 def test_district_office_follows_the_board_and_creates_a_training_course(browse, demo, viewport):
     recognised = demo.hamlet("Đã công nhận")
     page = browse.login("tcnv.binhson")
-    expect_home(page, "Huyện Bình Sơn")
+    expect_todo_home(page, "Huyện Bình Sơn")
     nav(page, "Ngày bầu cử")
     expect(heading(page)).to_contain_text("Bảng theo dõi ngày bầu cử")
     page.locator("#commune").select_option(label=recognised.commune.removeprefix("Xã "))  # submits the filter
@@ -341,7 +347,7 @@ def test_approving_authority_approves_an_exception_request(browse, demo):
     file_exception_request(browse, hamlet, candidate)
 
     page = browse.login("btv.binhson")
-    expect_home(page, "Huyện Bình Sơn")
+    expect_todo_home(page, "Huyện Bình Sơn")
     nav(page, "Ứng cử")
     page.get_by_role("link", name="đề nghị ngoại lệ chờ quyết định").click()
     expect(heading(page)).to_have_text("Đề nghị ngoại lệ tiêu chuẩn (R-X1)")
@@ -370,7 +376,7 @@ def test_approving_authority_approves_an_exception_request(browse, demo):
 def test_party_committee_opens_the_chapter_congress_of_a_recognised_chief(browse, demo):
     hamlet = demo.hamlet("Đã công nhận")
     page = browse.login("dangu.binhhai")
-    expect_home(page, hamlet.commune)
+    expect_todo_home(page, hamlet.commune)
     nav(page, "Chi bộ, chỉ tiêu")
     expect(heading(page)).to_have_text("Theo dõi chỉ tiêu mô hình «Dân tin – Đảng cử»")
     browse.check(page)
