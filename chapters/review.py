@@ -108,12 +108,12 @@ def load_review(district: District, term: Term, year: int, today: date, commune:
     acting = sum("acting_chief" in d.reasons for d in judged)
     excepted = sum("exception_needed" in d.reasons for d in judged)
     supervision = [
-        TargetFigure(PLAN, "commune_supervised", N_("Xã, thị trấn có Huyện ủy viên trực tiếp phụ trách"),
+        TargetFigure(PLAN, "commune_supervised", N_("Số xã, thị trấn có Huyện ủy viên trực tiếp phụ trách"),
                      supervised_communes, len(communes)),
         TargetFigure(PLAN, "difficult_supervised",
                      N_("Chi bộ khó khăn về cán bộ có Ủy viên Ban Thường vụ sinh hoạt"), supervised_difficult,
                      len(difficult)),
-        TargetFigure(PLAN, "front_supervised", N_("Xã, thị trấn có Mặt trận Tổ quốc giám sát"), front_communes,
+        TargetFigure(PLAN, "front_supervised", N_("Số xã, thị trấn có Mặt trận Tổ quốc giám sát"), front_communes,
                      len(communes), target_share=None),
         TargetFigure(PLAN, "chapter_difficult", N_("Chi bộ còn khó khăn về cán bộ"), len(difficult), len(judged),
                      target_share=None),
