@@ -147,6 +147,12 @@ def _reasons(difficulty: CadreDifficulty) -> str:
     return "; ".join(DIFFICULTY_LABELS[key] for key in difficulty.reasons)
 
 
+def _review_row(f: TargetFigure) -> list:
+    """As _figure_row, but a figure without a target is followed ("Theo dõi"), not met."""
+    row = _figure_row(f)
+    return row if f.target_share is not None else [*row[:-1], "Theo dõi"]
+
+
 def review_pdf(review: Review, today: date) -> bytes:
     """BÁO CÁO Sơ kết năm … mô hình bí thư chi bộ đồng thời là trưởng thôn (59-KH/HU §2.6–2.7), district or commune."""
     district = review.district
@@ -160,14 +166,14 @@ def review_pdf(review: Review, today: date) -> bytes:
                   f"{review.as_of:%d/%m/%Y}, như sau:")
     doc.paragraph("I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA MÔ HÌNH", "heading")
     doc.table(["Mã", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
-              [_figure_row(f) for f in review.figures],
+              [_review_row(f) for f in review.figures],
               col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
     if review.facts.training_note:
         doc.paragraph(f"Ghi chú R-T4: {review.facts.training_note}.", "note")
     doc.paragraph("II. CÔNG TÁC CHỈ ĐẠO, KIỂM TRA, GIÁM SÁT (mục 2.7)", "heading")
     doc.table(["Căn cứ", "Nội dung", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
-              [_figure_row(f) for f in review.supervision],
-              col_widths=[1.2, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
+              [_review_row(f) for f in review.supervision],
+              col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
     doc.paragraph("Chi bộ còn khó khăn về cán bộ và Ủy viên Ban Thường vụ Huyện ủy sinh hoạt:", "plain")
     if review.difficult:
         doc.table(["Chi bộ", "Xã, thị trấn", "Khó khăn", "Ủy viên BTV phụ trách"],

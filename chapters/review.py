@@ -16,7 +16,7 @@ from core.models import Chapter, Commune, District, Hamlet, Person, Term
 from core.targets import TargetFigure
 from extensions import db
 
-PLAN = "59-KH/HU §2.7"
+PLAN = "§2.7"  # plan 59-KH/HU, section 2.7
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def targets_workbook(district: District, facts: Facts) -> bytes:
 
 def _figure_rows(figures) -> list[list]:
     return [[f.rule, f.label_text, f.numerator, f.denominator, _share(f.share), _share(f.target_share),
-             "—" if f.target_share is None else ("Đạt" if f.met else "Chưa đạt")] for f in figures]
+             "Theo dõi" if f.target_share is None else ("Đạt" if f.met else "Chưa đạt")] for f in figures]
 
 
 def review_workbook(review: Review) -> bytes:
