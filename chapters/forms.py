@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from chapters.models import EXCLUSION_LABELS, NomineeSource
@@ -88,6 +88,7 @@ class AssignmentForm(FlaskForm):
 class EndAssignmentForm(FlaskForm):
     ended_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(BAD_DATE)])
     end_reason = StringField(_l("Lý do"), validators=[DataRequired(REQUIRED), Length(max=300)], filters=[strip_nfc])
+    version = HiddenField()  # core.transactions.check_version: a colleague's change since answers 409
     submit = SubmitField(_l("Kết thúc phân công"))
 
 

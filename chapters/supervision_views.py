@@ -42,7 +42,7 @@ from core.accounts import Role
 from core.errors import RuleViolation
 from core.models import Chapter, Commune, District, Hamlet, Person, Term
 from core.spreadsheets import XLSX_MIMETYPE, export_filename
-from core.transactions import act
+from core.transactions import act, check_version
 from core.vietnamese import vietnam_today
 from extensions import db
 
@@ -211,7 +211,8 @@ def show_assignment(assignment_id: int):
                          .order_by(SupervisionVisit.visited_on.desc(), SupervisionVisit.id.desc()),
                          per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("chapters/show_assignment.html", assignment=assignment, visits=visits,
-                           visit_form=VisitForm(visited_on=today), end_form=EndAssignmentForm(ended_on=today),
+                           visit_form=VisitForm(visited_on=today),
+                           end_form=EndAssignmentForm(ended_on=today, version=assignment.version),
                            can_keep=_keeps())
 
 
@@ -244,9 +245,12 @@ def end_assignment(assignment_id: int):
     if not form.validate_on_submit():
         flash(_("Cần ngày kết thúc và lý do."), "danger")
         return redirect(url_for("chapters.show_assignment", assignment_id=assignment.id))
+    def work() -> None:
+        check_version(assignment)
+        assignment.end(form.ended_on.data, form.end_reason.data or "", vietnam_today())
+
     try:
-        act(f"Kết thúc phân công {assignment.supervisor.full_name} tại {assignment.unit_name}",
-            lambda: assignment.end(form.ended_on.data, form.end_reason.data or "", vietnam_today()))
+        act(f"Kết thúc phân công {assignment.supervisor.full_name} tại {assignment.unit_name}", work)
     except RuleViolation as error:
         db.session.rollback()
         flash(error.message, "danger")

@@ -359,3 +359,20 @@ def test_a_year_outside_the_term_has_no_review(area, login, client):
     assert client.get("/chapters/review?year=2021").status_code == 404
     assert client.get("/chapters/review?year=2023").status_code == 200
     assert client.get("/chapters/review.xlsx?year=2024").status_code == 404  # to come (today is 2023)
+
+
+def test_ending_an_assignment_is_audited_and_a_stale_page_answers_409(area, login, client):
+    assignment = _assign(area, SupervisionKind.COMMUNE, area.s.member, commune=area.hai)
+    login(area.office)
+    stale = client.post(f"/chapters/supervision/assignments/{assignment.id}/end",
+                        data={"ended_on": "2022-12-31", "end_reason": "Chuyển công tác", "version": 99})
+    assert stale.status_code == 409
+    done = client.post(f"/chapters/supervision/assignments/{assignment.id}/end",
+                       data={"ended_on": "2022-12-31", "end_reason": "Chuyển công tác",
+                             "version": assignment.version}, follow_redirects=True)
+    assert "Đã kết thúc phân công." in done.get_data(as_text=True)
+    db.session.refresh(assignment)
+    assert assignment.ended_on == date(2022, 12, 31) and not assignment.active
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.record_type == "SupervisionAssignment")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "update" and "Kết thúc phân công" in entry.summary
