@@ -262,6 +262,12 @@ def test_a_commune_reads_its_own_supervision_only_and_cannot_change_it(area, log
                        data={"visited_on": "2022-09-10", "notes": "x"}).status_code == 403
     assert client.get("/chapters/supervision/assign").status_code == 403
     assert client.get(f"/chapters/review?commune_id={area.tri.id}").status_code == 200  # forced to its own
+    client.post("/logout")
+    login(area.tri_user)  # Bình Trị has no difficult chapter: Bình Hải's are not listed to it
+    listing = client.get("/chapters/supervision/chapters").get_data(as_text=True)
+    assert "An Phú" not in listing and "Bình Tây" not in listing and "Không có chi bộ nào" in listing
+    client.post("/logout")
+    login(area.hai_user)
     assert "Bình Trị" not in client.get(f"/chapters/review?commune_id={area.tri.id}").get_data(as_text=True)
 
 
