@@ -143,8 +143,15 @@ def difficult_chapters():
                                                SupervisionAssignment.chapter_id.in_(ids),
                                                SupervisionAssignment.ended_on.is_(None)))}
     rows = [(chapters[cast(int, d.chapter_id)], d, assignments.get(cast(int, d.chapter_id))) for d in page.items]
+    # Assignments still in force at chapters no longer flagged: the office decides when to end them.
+    resolved = db.select(SupervisionAssignment).where(
+        SupervisionAssignment.term_id == term.id, SupervisionAssignment.kind == SupervisionKind.CHAPTER,
+        SupervisionAssignment.ended_on.is_(None),
+        SupervisionAssignment.chapter_id.not_in([cast(int, d.chapter_id) for d in judged]))
+    if current_user.commune_id is not None:
+        resolved = resolved.where(SupervisionAssignment.commune_id == current_user.commune_id)
     return render_template("chapters/difficult_chapters.html", district=district, term=term, page=page, rows=rows,
-                           labels=DIFFICULTY_LABELS, can_keep=_keeps())
+                           labels=DIFFICULTY_LABELS, can_keep=_keeps(), resolved=db.session.scalars(resolved).all())
 
 
 def _assignment_choices(form: AssignmentForm, district: District, term: Term) -> None:

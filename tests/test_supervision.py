@@ -217,6 +217,11 @@ def test_the_office_assigns_through_the_form_and_the_change_is_audited(area, log
     assert entry is not None and "Phân công Lê Văn Thường" in entry.summary
     listing = client.get("/chapters/supervision/chapters").get_data(as_text=True)
     assert "Lê Văn Thường" in listing and "chưa phân công" in listing  # Bình Tây still waits for one
+    db.session.add(Position(person=area.weak, hamlet_id=area.an_phu.id, post=Post.CHAPTER_COMMITTEE_MEMBER,
+                            term_id=area.term.id, started_on=date(2022, 8, 1)))  # An Phú elects its committee
+    db.session.commit()
+    listing = client.get("/chapters/supervision/chapters").get_data(as_text=True)
+    assert "không còn bị đánh dấu khó khăn" in listing and "Lê Văn Thường" in listing
 
     visit = client.post(f"/chapters/supervision/assignments/{assignment.id}/visits", data={
         "visited_on": "2022-09-10", "notes": unicodedata.normalize("NFD", "Dự sinh hoạt chi bộ"), "findings": "Chi bộ cần kiện toàn chi ủy"})
