@@ -28,7 +28,7 @@ from ballots import (
     views as ballots_views,
 )
 from candidates import api as candidates_api, models as candidates_models, views as candidates_views
-from chapters import api as chapters_api, views as chapters_views
+from chapters import api as chapters_api, supervision_views as chapters_supervision_views, views as chapters_views
 from core import (
     account_views as core_account_views,
     api as core_api,
@@ -61,9 +61,10 @@ from training import api as training_api, views as training_views
 # commands, signal receivers (ballots' accounting answers the count, candidates' plans answer a person's changed
 # qualifications) and the audit log's session listener. Imported here, so create_app() finds everything registered.
 REGISTERING_MODULES = (ballots_accounting, ballots_api, ballots_cli, ballots_scan_views, ballots_views, candidates_api,
-                       candidates_models, candidates_views, chapters_api, chapters_views, core_account_views, core_api,
-                       core_audit, core_auth, core_views, election_api, election_correction_views, election_poll_views,
-                       election_roll_views, election_views, home_views, training_api, training_views)
+                       candidates_models, candidates_views, chapters_api, chapters_supervision_views, chapters_views,
+                       core_account_views, core_api, core_audit, core_auth, core_views, election_api,
+                       election_correction_views, election_poll_views, election_roll_views, election_views, home_views,
+                       training_api, training_views)
 
 
 @event.listens_for(Engine, "connect")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from chapters.models import Congress
-from core.access import authorise_hamlet
+from chapters.supervision import SupervisionAssignment
+from core.access import authorise_commune, authorise_hamlet
 from core.accounts import Role
 from core.models import Chapter
 from extensions import db
@@ -25,3 +26,14 @@ def load_congress(congress_id: int) -> Congress:
 
 
 DASHBOARD_READERS = (Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER, Role.PARTY_COMMITTEE)
+
+# 59-KH/HU §2.7: the district office records supervision and commendations; the commune reads its own (read-only).
+SUPERVISION_KEEPERS = (Role.DISTRICT_OFFICE,)
+SUPERVISION_READERS = (Role.DISTRICT_OFFICE, Role.APPROVING_AUTHORITY, Role.OBSERVER, Role.PARTY_COMMITTEE,
+                       Role.COMMUNE_COMMITTEE)
+
+
+def load_assignment(assignment_id: int) -> SupervisionAssignment:
+    assignment = db.get_or_404(SupervisionAssignment, assignment_id)
+    authorise_commune(assignment.commune)
+    return assignment

@@ -5,7 +5,8 @@ import io
 from datetime import date
 
 from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState
-from chapters.rules import votes_needed
+from chapters.review import Review
+from chapters.rules import DIFFICULTY_LABELS, CadreDifficulty, votes_needed
 from chapters.targets import Facts
 from core.documents import OfficialDocument, Signature
 from core.enums import Post
@@ -139,4 +140,76 @@ def targets_report_pdf(district: District, facts: Facts, period: str, year: int)
                   "ở thôn, tổ dân phố.")
     doc.paragraph("Nơi nhận: Ban Thường vụ Huyện ủy (báo cáo); các đảng ủy xã, thị trấn; lưu CQ TC-NV.", "note")
     doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")])
+    return _build(doc)
+
+
+def _reasons(difficulty: CadreDifficulty) -> str:
+    return "; ".join(DIFFICULTY_LABELS[key] for key in difficulty.reasons)
+
+
+def _review_row(f: TargetFigure) -> list:
+    """As _figure_row, but a figure without a target is followed ("Theo dõi"), not met."""
+    row = _figure_row(f)
+    return row if f.target_share is not None else [*row[:-1], "Theo dõi"]
+
+
+def review_pdf(review: Review, today: date) -> bytes:
+    """BÁO CÁO Sơ kết năm … mô hình bí thư chi bộ đồng thời là trưởng thôn (59-KH/HU §2.6–2.7), district or commune."""
+    district = review.district
+    doc = OfficialDocument([f"HUYỆN ỦY {district.name.upper()}", "CƠ QUAN TỔ CHỨC – NỘI VỤ"], "Số:      -BC/TCNV",
+                           motto="party", place=district.name, date=today, title="BÁO CÁO",
+                           subtitle=f"Sơ kết năm {review.year} thực hiện mô hình bí thư chi bộ đồng thời là trưởng "
+                                    f"thôn, tổ trưởng tổ dân phố – {review.scope_name}")
+    doc.paragraph(f"Thực hiện Kế hoạch 59-KH/HU của Huyện ủy {district.name} (mục 2.7: hằng năm đánh giá, sơ kết mô "
+                  f"hình bí thư chi bộ là trưởng thôn, tổ trưởng tổ dân phố), Cơ quan Tổ chức – Nội vụ báo cáo kết quả "
+                  f"năm {review.year} của {review.scope_name}, nhiệm kỳ {review.term.name}, số liệu tính đến ngày "
+                  f"{review.as_of:%d/%m/%Y}, như sau:")
+    doc.paragraph("I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA MÔ HÌNH", "heading")
+    doc.table(["Mã", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
+              [_review_row(f) for f in review.figures],
+              col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
+    if review.facts.training_note:
+        doc.paragraph(f"Ghi chú R-T4: {review.facts.training_note}.", "note")
+    doc.paragraph("II. CÔNG TÁC CHỈ ĐẠO, KIỂM TRA, GIÁM SÁT (mục 2.7)", "heading")
+    doc.table(["Căn cứ", "Nội dung", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
+              [_review_row(f) for f in review.supervision],
+              col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
+    doc.paragraph("Chi bộ còn khó khăn về cán bộ và Ủy viên Ban Thường vụ Huyện ủy sinh hoạt:", "plain")
+    if review.difficult:
+        doc.table(["Chi bộ", "Xã, thị trấn", "Khó khăn", "Ủy viên BTV phụ trách"],
+                  [[chapter.name, chapter.hamlet.commune.full_name, _reasons(difficulty),
+                    assignment.supervisor.full_name if assignment else "Chưa phân công"]
+                   for chapter, difficulty, assignment in review.difficult],
+                  col_widths=[2.2, 1.8, 3.4, 2])
+    else:
+        doc.paragraph("Không có chi bộ nào còn khó khăn về cán bộ.", "plain")
+    doc.paragraph("III. KẾT QUẢ THEO XÃ, THỊ TRẤN", "heading")
+    doc.table(["Xã, thị trấn", "TT là đảng viên", "TT là bí thư", "Chi bộ có chi ủy", "Chi bộ khó khăn (có phụ trách)",
+               "Huyện ủy viên phụ trách", "Lần làm việc", "Khen thưởng"],
+              [[row.name, f"{row.chiefs_members}/{row.chiefs}", f"{row.chiefs_secretaries}/{row.chiefs}",
+                f"{row.chapters_with_committee}/{row.chapters_due}", f"{row.difficult} ({row.difficult_supervised})",
+                row.supervisor or "Chưa phân công", row.visits, row.commendations] for row in review.communes],
+              col_widths=[1.8, 1.1, 1.1, 1.1, 1.3, 2, 1, 1.1], align=["left"] + ["right"] * 4 + ["left", "right", "right"])
+    doc.paragraph(f"IV. LÀM VIỆC, GIÁM SÁT TẠI CƠ SỞ NĂM {review.year}", "heading")
+    if review.visits:
+        doc.table(["Ngày", "Đơn vị", "Người phụ trách", "Nội dung", "Kết quả, kiến nghị"],
+                  [[f"{v.visited_on:%d/%m/%Y}", v.assignment.unit_name, v.assignment.supervisor.full_name, v.notes,
+                    v.findings] for v in review.visits], col_widths=[1.2, 1.8, 1.8, 2.6, 2.6])
+    else:
+        doc.paragraph("Chưa ghi nhận lần làm việc nào trong năm.", "plain")
+    doc.paragraph(f"V. KHEN THƯỞNG NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH NĂM {review.year} (mục 2.6)", "heading")
+    if review.commendations:
+        doc.table(["Họ và tên", "Chức danh", "Thôn, TDP", "Hình thức", "Quyết định", "Cấp khen"],
+                  [[c.person.full_name, c.post.label, c.person.hamlet.full_name, c.kind.label,
+                    f"{c.decision_number} ngày {c.decision_date:%d/%m/%Y}", c.issued_by] for c in review.commendations],
+                  col_widths=[2, 1.7, 1.7, 1.2, 2, 2])
+    else:
+        doc.paragraph("Chưa ghi nhận trường hợp được khen thưởng trong năm.", "plain")
+    doc.paragraph("VI. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TỚI", "heading")
+    doc.paragraph("Tiếp tục phân công Huyện ủy viên phụ trách các xã, thị trấn và Ủy viên Ban Thường vụ sinh hoạt tại "
+                  "các chi bộ còn khó khăn về cán bộ; tháo gỡ kịp thời khó khăn, vướng mắc; đôn đốc khắc phục các "
+                  "trường hợp ngoại lệ; quan tâm khen thưởng người hoạt động không chuyên trách có thành tích xuất sắc.")
+    doc.paragraph("Nơi nhận: Ban Thường vụ Huyện ủy (báo cáo); các đảng ủy xã, thị trấn; lưu CQ TC-NV.", "note")
+    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")])
+    doc.footer(f"Sơ kết năm {review.year} · {review.scope_name} · số liệu ngày {review.as_of:%d/%m/%Y}")
     return _build(doc)

@@ -526,3 +526,68 @@ def compute_targets_by_commune(hamlets: Iterable[HamletFacts], chapters: Iterabl
     for remediation in remediations:
         group(remediation.commune_id)[3].append(remediation)
     return {commune_id: compute_targets(*facts, as_of=as_of, rules=rules) for commune_id, facts in groups.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Chapters "still difficult in cadres" (plan 59-KH/HU §2.7: a standing-committee member attends their meetings)
+# ---------------------------------------------------------------------------------------------------------
+
+# The plan names no test for "còn khó khăn về cán bộ"; these are the signs the app holds (issue 16), each the trace
+# of a shortage of people the plan itself describes: an exception to the standards (§2.3, R-X1: "thật sự khó khăn
+# về nguồn nhân sự"), nobody who meets the standards (R-E1…R-E8), nobody elected twice over (R-V8), no committee
+# where the chapter must elect one (R-P1, R-T2).
+DIFFICULTY_LABELS: dict[str, str] = {
+    "exception_needed": N_("Phải xin ngoại lệ tiêu chuẩn cho người ứng cử (R-X1)"),
+    "no_eligible_candidate": N_("Không có người ứng cử đủ tiêu chuẩn trưởng thôn"),
+    "acting_chief": N_("Phải chỉ định trưởng thôn lâm thời (R-V8)"),
+    "no_committee": N_("Chi bộ chưa có chi ủy (R-P1, R-T2)"),
+}
+
+
+@dataclass(frozen=True)
+class CadreFacts:
+    """One chapter and its hamlet in one term: what tells a shortage of cadres."""
+
+    chapter_id: Hashable
+    official_members: int
+    has_committee: bool  # a chapter committee member holds office (as R-T2 counts it)
+    exception_requests: int  # requests filed for the hamlet's candidates in the term (withdrawn ones not counted)
+    candidates: int  # on the hamlet's candidate lists of the term
+    eligible_candidates: int  # of them, eligible as hamlet chief without any exception (R-E1…R-E8)
+    acting_chief: bool  # an acting chief was appointed in the term (R-V8)
+    commune_id: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class CadreDifficulty:
+    chapter_id: Hashable
+    reasons: tuple[str, ...]  # keys of DIFFICULTY_LABELS, in that order
+    commune_id: Hashable | None = None
+
+    @property
+    def difficult(self) -> bool:
+        return bool(self.reasons)
+
+
+def cadre_difficulty(facts: CadreFacts, rules: CongressRuleSet = DEFAULT_CONGRESS_RULES) -> CadreDifficulty:
+    """59-KH/HU §2.7: why a chapter is "still difficult in cadres" (no reason: it is not).
+
+    - exception_needed: an exception request was filed for a candidate of the hamlet (R-X1, §2.3);
+    - no_eligible_candidate: the hamlet has candidates and none meets every standard as hamlet chief (a list still
+      empty is not yet prepared, not a shortage);
+    - acting_chief: nobody was elected after the last round, an acting chief was appointed (R-V8);
+    - no_committee: the chapter has enough official members to elect a committee (R-P1) and has none (R-T2).
+    """
+    _check_counts(official_members=facts.official_members, exception_requests=facts.exception_requests,
+                  candidates=facts.candidates, eligible_candidates=facts.eligible_candidates)
+    if facts.eligible_candidates > facts.candidates:
+        raise ChapterRuleError(
+            f"Số người đủ tiêu chuẩn ({facts.eligible_candidates}) lớn hơn số người ứng cử ({facts.candidates}).",
+            f"Eligible candidates ({facts.eligible_candidates}) exceed candidates ({facts.candidates}).")
+    signs = {
+        "exception_needed": facts.exception_requests > 0,
+        "no_eligible_candidate": facts.candidates > 0 and facts.eligible_candidates == 0,
+        "acting_chief": facts.acting_chief,
+        "no_committee": elects_committee(facts.official_members, rules) and not facts.has_committee,
+    }
+    return CadreDifficulty(facts.chapter_id, tuple(key for key in DIFFICULTY_LABELS if signs[key]), facts.commune_id)

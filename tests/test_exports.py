@@ -95,7 +95,8 @@ def test_export_file_names_say_what_and_when():
 HYPERLINK = DANGEROUS[0]
 EXPORT_ENDPOINTS = {  # endpoint -> the URLs the walk fetches (filled in from the seeded world)
     "election.board_csv", "election.board_xlsx", "election.roll_template", "election.roll_export",
-    "candidates.import_template", "chapters.dashboard_xlsx", "training.export_enrolments", "training.export_coverage",
+    "candidates.import_template", "chapters.dashboard_xlsx", "chapters.review_xlsx", "training.export_enrolments",
+    "training.export_coverage",
 }
 
 
@@ -144,6 +145,7 @@ def _urls(world) -> dict[str, list[str]]:
         "election.roll_export": [f"/hamlets/{hamlet.id}/roll.xlsx"],
         "candidates.import_template": [f"/candidates/import/template.xlsx?commune_id={commune_id}"],
         "chapters.dashboard_xlsx": ["/chapters/dashboard.xlsx"],
+        "chapters.review_xlsx": ["/chapters/review.xlsx", f"/chapters/review.xlsx?commune_id={commune_id}"],
         "training.export_enrolments": [f"/training/courses/{course_id}/enrolments.xlsx"],
         "training.export_coverage": ["/training/coverage.xlsx", f"/training/coverage.xlsx?commune_id={commune_id}"],
     }
