@@ -1,7 +1,7 @@
 """supervision: supervisors, assignments to communes and difficult chapters, visits, commendations (59-KH/HU §2.6–2.7)
 
-Revision ID: 0014_supervision
-Revises: 0013_dates
+Revision ID: 0015_supervision
+Revises: 0014_accounts
 Create Date: 2026-12-01 17:38:01.638221
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0014_supervision'
-down_revision = '0013_dates'
+revision = '0015_supervision'
+down_revision = '0014_accounts'
 branch_labels = None
 depends_on = None
 
