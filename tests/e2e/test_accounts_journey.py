@@ -83,6 +83,12 @@ def test_committee_resets_a_team_password_and_the_member_logs_in_with_the_code(n
         committee.get_by_role("link", name="Xong").click()
         expect(committee.locator("tbody tr").filter(has_text=hamlet.login).locator(".badge")).to_have_text("hoạt động")
         desktop.check(committee)
+
+        # The committee's page fits a phone too (tables stack, the nav wraps).
+        small = phone.login("bcd.binhhai")
+        nav(small, "Tài khoản tổ bầu cử")
+        expect(small.locator("tbody tr").filter(has_text=hamlet.login).first).to_be_visible()
+        phone.check(small)
     finally:
         desktop.finish()
         phone.finish()
