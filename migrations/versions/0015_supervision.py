@@ -16,7 +16,6 @@ depends_on = None
 
 
 def upgrade():
-
     op.create_table('supervisor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
@@ -92,10 +91,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_supervision_visit_assignment_id'), ['assignment_id'], unique=False)
 
 
-
-
 def downgrade():
-
     with op.batch_alter_table('supervision_visit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervision_visit_assignment_id'))
 
@@ -116,4 +112,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_supervisor_district_id'))
 
     op.drop_table('supervisor')
-
