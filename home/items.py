@@ -172,7 +172,7 @@ def hamlet_checklist(facts: HamletFacts, today: date, allowed: Callable[[str], b
     add("ballots", facts.ballots_printed, due.eve, Action(N_("In phiếu bầu"), "ballots.print_ballots", h),
         "" if facts.list_confirmed and roll else N_("Chờ danh sách người ứng cử đã xác nhận và danh sách cử tri"))
     add("team", facts.team_accounts > 0, due.team, Action(N_("Tạo tài khoản Tổ bầu cử"), "core.list_users"),
-        "" if allowed("core.list_users") else N_("Chờ Cơ quan Tổ chức – Nội vụ tạo tài khoản"))
+        "" if allowed("core.list_users") else N_("Chờ huyện tạo tài khoản (Tổ chức – Nội vụ huyện)"))
     return Checklist(facts, tuple(steps))
 
 

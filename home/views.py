@@ -47,12 +47,12 @@ def index():
     if current_user.role not in TODO_ROLES or term is None:
         return render_template("election/index.html", **overview_context())
     today = vietnam_today()
-    context = {"term": term, "today": today, "step_states": STEP_STATES, "step_labels": STEP_LABELS, "role": current_user.role.value,
-               "district": db.session.get(District, district_id)}
+    context = {"term": term, "today": today, "step_states": STEP_STATES, "step_labels": STEP_LABELS,
+               "role": current_user.role.value, "district": db.session.get(District, district_id)}
     if current_user.role == Role.APPROVING_AUTHORITY:
         context["requests"] = approver_items(service.waiting_requests(current_user, term), today)
     elif current_user.role == Role.COMMUNE_COMMITTEE:
-        data, rows = service.board_rows(current_user.commune_id)
+        _board, rows = service.board_rows(current_user.commune_id)
         checklists = service.checklists(term, rows, today, _may_use)
         context["checklists"] = ordered_checklists(c for c in checklists if not c.facts.poll_started)
         context["ready"] = sum(c.ready for c in checklists)
