@@ -75,6 +75,7 @@ class HamletFacts:
     hamlet: str  # full name
     commune: str
     election_day: date
+    commune_id: int = 0
     list_id: int | None = None
     candidates: int = 0
     min_candidates: int = 1
@@ -171,8 +172,8 @@ def hamlet_checklist(facts: HamletFacts, today: date, allowed: Callable[[str], b
     add("roll", roll, due.eve, Action(N_("Nhập danh sách cử tri"), "election.roll_import", h))
     add("ballots", facts.ballots_printed, due.eve, Action(N_("In phiếu bầu"), "ballots.print_ballots", h),
         "" if facts.list_confirmed and roll else N_("Chờ danh sách người ứng cử đã xác nhận và danh sách cử tri"))
-    add("team", facts.team_accounts > 0, due.team, Action(N_("Tạo tài khoản Tổ bầu cử"), "core.list_users"),
-        "" if allowed("core.list_users") else N_("Chờ huyện tạo tài khoản (Tổ chức – Nội vụ huyện)"))
+    add("team", facts.team_accounts > 0, due.team,
+        Action(N_("Tạo tài khoản Tổ bầu cử"), "core.team_accounts", {"commune_id": facts.commune_id, **h}))
     return Checklist(facts, tuple(steps))
 
 
@@ -202,13 +203,14 @@ class CommuneProgress:
     @property
     def action(self) -> Action | None:
         """The page where the district office follows (or does) the commune's first step left undone: the candidate
-        lists, the rolls and ballots, or the team accounts it creates itself."""
+        lists, the rolls and ballots, or the commune's team accounts."""
         for keys, action in ((("proposed", "exceptions", "confirmed"),
                               Action(N_("Theo dõi danh sách ứng cử"), "candidates.index", {"commune_id": self.commune_id})),
                              (("roll", "ballots"),
                               Action(N_("Theo dõi danh sách cử tri, phiếu bầu"), "ballots.index",
                                      {"commune_id": self.commune_id})),
-                             (("team",), Action(N_("Tạo tài khoản Tổ bầu cử"), "core.list_users"))):
+                             (("team",), Action(N_("Tạo tài khoản Tổ bầu cử"), "core.team_accounts",
+                                                {"commune_id": self.commune_id}))):
             if any(self.behind[key] for key in keys):
                 return action
         return None

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from candidates.access import may_decide_exception
@@ -52,7 +53,8 @@ def checklists(term: Term, rows: list[dict], today: date, allowed) -> list[Check
                                     .where(VoterRoll.term_id == term.id, VoterRoll.hamlet_id.in_(ids))).tuples().all())
     teams = dict(db.session.execute(
         db.select(User.hamlet_id, db.func.count(User.id))
-        .where(User.role == Role.POLLING_TEAM, User.active.is_(True), User.hamlet_id.in_(ids))
+        .where(User.role == Role.POLLING_TEAM, User.active.is_(True), User.hamlet_id.in_(ids),
+               sa.or_(User.term_id == term.id, User.term_id.is_(None)))  # an account of another term cannot log in
         .group_by(User.hamlet_id)).tuples().all())
     result = []
     for row in rows:
@@ -60,7 +62,7 @@ def checklists(term: Term, rows: list[dict], today: date, allowed) -> list[Check
         candidate_list = lists.get(hamlet.id)
         candidacies = candidate_list.candidacies if candidate_list else []
         facts = HamletFacts(
-            hamlet_id=hamlet.id, hamlet=hamlet.full_name, commune=hamlet.commune.full_name,
+            hamlet_id=hamlet.id, hamlet=hamlet.full_name, commune=hamlet.commune.full_name, commune_id=hamlet.commune_id,
             election_day=term.election_day, list_id=candidate_list.id if candidate_list else None,
             candidates=len(candidacies),
             min_candidates=candidate_list.rule_set.min_candidates_per_hamlet if candidate_list else 1,

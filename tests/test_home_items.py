@@ -28,7 +28,8 @@ EARLY = date(2022, 5, 1)  # before every R-V2 deadline
 NEW = HamletFacts(hamlet_id=1, hamlet="Thôn An Phú", commune="Xã Bình Hải", election_day=ELECTION_DAY)
 READY = replace(NEW, list_id=5, candidates=2, list_confirmed=True, roll_households=120, ballots_printed=True,
                 team_accounts=2)
-COMMITTEE = {"candidates.add_candidate", "candidates.show_list", "election.roll_import", "ballots.print_ballots"}
+COMMITTEE = {"candidates.add_candidate", "candidates.show_list", "election.roll_import", "ballots.print_ballots",
+             "core.team_accounts"}
 
 
 def committee_may(endpoint: str) -> bool:
@@ -49,14 +50,14 @@ def test_r_v2_deadlines_of_the_checklist():
 def test_a_new_hamlet_starts_with_proposing_candidates_and_importing_the_roll():
     checklist = hamlet_checklist(NEW, EARLY, committee_may)
     assert states(checklist) == {"proposed": NEXT, "exceptions": WAITING, "confirmed": WAITING, "roll": NEXT,
-                                 "ballots": WAITING, "team": WAITING}
+                                 "ballots": WAITING, "team": NEXT}
     assert checklist.next_step.action.endpoint == "candidates.add_candidate"
     assert checklist.next_step.action.args == {"hamlet_id": 1}
     assert not checklist.overdue and not checklist.ready
 
 
 def test_a_pending_exception_waits_for_the_approving_authority_and_blocks_confirmation():
-    facts = replace(NEW, list_id=5, candidates=1, pending_exceptions=1, roll_households=80)
+    facts = replace(NEW, list_id=5, candidates=1, pending_exceptions=1, roll_households=80, team_accounts=2)
     checklist = hamlet_checklist(facts, EARLY, committee_may)
     exceptions = next(s for s in checklist.steps if s.key == "exceptions")
     assert exceptions.state == WAITING and exceptions.note_args == {"n": 1}
@@ -88,11 +89,12 @@ def test_steps_past_their_deadline_are_overdue_and_overdue_hamlets_come_first():
     assert ordered_checklists([ready, on_time, late]) == [late, on_time, ready]
 
 
-def test_team_accounts_wait_for_the_district_office_when_the_reader_cannot_create_them():
-    team = next(s for s in hamlet_checklist(NEW, EARLY, committee_may).steps if s.key == "team")
-    assert team.state == WAITING and team.action is None
-    office = next(s for s in hamlet_checklist(NEW, EARLY, lambda _e: True).steps if s.key == "team")
-    assert office.state == NEXT and office.action.endpoint == "core.list_users"
+def test_team_accounts_are_the_commune_committees_step_on_its_hamlets_team_page():
+    team = next(s for s in hamlet_checklist(replace(NEW, commune_id=7), EARLY, committee_may).steps if s.key == "team")
+    assert team.state == NEXT and team.action.endpoint == "core.team_accounts"
+    assert team.action.args == {"commune_id": 7, "hamlet_id": 1}
+    observer = next(s for s in hamlet_checklist(NEW, EARLY, lambda _e: False).steps if s.key == "team")
+    assert observer.state == WAITING and observer.action is None
 
 
 def test_commune_progress_counts_ready_and_overdue_hamlets():
@@ -104,7 +106,7 @@ def test_commune_progress_counts_ready_and_overdue_hamlets():
     assert progress.behind["proposed"] == 2 and progress.behind_schedule
     assert progress.action.endpoint == "candidates.index" and progress.action.args == {"commune_id": 7}
     only_team = commune_progress(9, "Xã Bình Hòa", [hamlet_checklist(replace(READY, team_accounts=0), today)])
-    assert only_team.action.endpoint == "core.list_users"
+    assert only_team.action.endpoint == "core.team_accounts" and only_team.action.args == {"commune_id": 9}
     calm = commune_progress(8, "Xã Bình Trị", [hamlet_checklist(READY, today)])
     assert calm.action is None
     assert ordered_communes([calm, progress]) == [progress, calm]
