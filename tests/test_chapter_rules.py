@@ -426,8 +426,10 @@ def test_province_scale_targets_are_fast():
     workers = [WorkerFacts(i, i % 5 != 0, is_chief=True, commune_id=i % 150) for i in range(3 * n)]
     remediations = [RemediationFacts(i, date(2025, 1, 1) + timedelta(days=i % 365), None, commune_id=i % 150)
                     for i in range(n)]
-    start = time.perf_counter()
+    # This process's CPU time, not the wall clock: other work on a loaded machine (a parallel suite, CI) must not
+    # fail it; the bound is a guard against a quadratic slip, the measurement lives in bench/dashboard.py.
+    start = time.process_time()
     figures = compute_targets(hamlets, chapters, workers, remediations, date(2025, 6, 1))
     compute_targets_by_commune(hamlets, chapters, workers, remediations, date(2025, 6, 1))
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert by_key(figures)["chief_is_member"].denominator == n
