@@ -668,18 +668,17 @@ def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_see
     return logins
 
 
-# R-P1/R-T2: a chapter with enough official members and no committee is flagged "difficult in cadres". Most that
-# elected none in 2019 completed it during the term (bầu bổ sung): every tenth of them is left without one, a handful
-# in a district, as the targets dashboard and the difficult chapters' list of a real district would show.
+# R-P1/R-T2: a chapter with enough official members and no committee member is flagged "difficult in cadres"
+# (chapters.supervision). The hamlet draw above leaves many; all but every tenth of them get one, so a handful are
+# flagged in a district, as the targets dashboard and the difficult chapters' list of a real district would show.
 COMMITTEE_LEFT_EMPTY_EVERY = 10
-COMMITTEES_COMPLETED = (date(2020, 6, 1), date(2021, 12, 31))  # the by-elections' days
 
 
 def _complete_committees(hamlets: list[tuple[Any, ...]], rows: _Rows, rng: random.Random) -> None:
     """Give most chapters that elect a committee (R-P1) and have no committee member in office one: a resident
     official party member of the hamlet, official before the previous term began, holding no post, aged under 60,
-    as a committee member of the previous term still in office. Its own random stream: the rest of the seed (the
-    people, the rehearsal's hamlets) stays what it was."""
+    elected with the previous term's committee (at its 2019 congress) and still in office. Its own random stream: the
+    rest of the seed (the people, the rehearsal's hamlets) stays what it was."""
     previous_term = {hamlet[0]: hamlet[5][PREVIOUS_TERM.name] for hamlet in hamlets}
     wanting = [hamlet_id for hamlet_id, official in db.session.execute(
         sa.select(Chapter.hamlet_id, Chapter.official_members).where(Chapter.hamlet_id.in_(previous_term))
@@ -702,7 +701,7 @@ def _complete_committees(hamlets: list[tuple[Any, ...]], rows: _Rows, rng: rando
         if members.get(hamlet_id):
             rows.add(Position, hamlet_id=hamlet_id, person_id=rng.choice(members[hamlet_id]),
                      post=Post.CHAPTER_COMMITTEE_MEMBER, title="", term_id=previous_term[hamlet_id],
-                     started_on=_between(rng, COMMITTEES_COMPLETED), ended_on=None, acting=False)
+                     started_on=_between(rng, PREVIOUS_CHAPTERS_START), ended_on=None, acting=False)
 
 
 def _per_commune(plan: DistrictPlan, rng: random.Random) -> list[int]:
