@@ -9,7 +9,8 @@ the signed minutes kept, the result recognised, a re-vote ordered, the distribut
 then shows every status. The demo commune's other hamlets stay before election Sunday, each with another step of
 its checklist undone (BEFORE_STEPS): no candidate yet, a list being prepared, an exception request waiting for the
 approving authority, no voter roll, no ballots printed; so the README's commune can still register a candidate,
-import a roll or print ballots.
+import a roll or print ballots. The district's supervision of the demo commune (59-KH/HU §2.6–2.7, chapters.supervision)
+goes in on its days too: supervisors assigned, visits, commendations (_Supervision).
 
 Each step is taken on its day (demo.clock.on_day): candidates proposed on 04/05, teams set up on 06/05, the
 exception asked for on 09/05, lists confirmed on 10/05 (posted with the notice of 12/05, R-V2), rolls imported on
