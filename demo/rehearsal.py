@@ -9,7 +9,8 @@ the signed minutes kept, the result recognised, a re-vote ordered, the distribut
 then shows every status. The demo commune's other hamlets stay before election Sunday, each with another step of
 its checklist undone (BEFORE_STEPS): no candidate yet, a list being prepared, an exception request waiting for the
 approving authority, no voter roll, no ballots printed; so the README's commune can still register a candidate,
-import a roll or print ballots.
+import a roll or print ballots. The district's supervision of the demo commune (59-KH/HU §2.6–2.7, chapters.supervision)
+goes in on its days too: supervisors assigned, visits, commendations (_Supervision).
 
 Each step is taken on its day (demo.clock.on_day): candidates proposed on 04/05, teams set up on 06/05, the
 exception asked for on 09/05, lists confirmed on 10/05 (posted with the notice of 12/05, R-V2), rolls imported on
@@ -43,11 +44,31 @@ from ballots.models import BallotLayout
 from ballots.printing import print_batch
 from candidates.models import CandidateList, ExceptionRequest, ProposedBy, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
+from chapters.supervision import (
+    AwardKind,
+    Commendation,
+    SupervisionAssignment,
+    SupervisionKind,
+    Supervisor,
+    SupervisorRank,
+    difficulties,
+)
 from core.accounts import Role, User
 from core.audit import AuditEntry, describe, set_actor
 from core.enums import Post
 from core.errors import RuleViolation
-from core.models import Commune, District, Hamlet, Household, PartyMembership, Person, Position, Term, current_term
+from core.models import (
+    Chapter,
+    Commune,
+    District,
+    Hamlet,
+    Household,
+    PartyMembership,
+    Person,
+    Position,
+    Term,
+    current_term,
+)
 from core.vietnamese import VIETNAM_TIME, fold, vietnam_today
 from demo.clock import on_day
 from demo.seed import BINH_SON_NAME, DEMO_USERS
@@ -92,6 +113,14 @@ REQUESTED_BEFORE = 13  # 09/05: the party committee asks for an exception (R-X1)
 CONFIRMED_BEFORE = 12  # 10/05: the official lists confirmed, to be posted with the notice (R-V2: 7 days before)
 ROLL_BEFORE = 11  # 11/05: the voter rolls imported and posted
 PRINTED_BEFORE = 4  # 18/05: the ballots printed
+# The district's supervision of the demo commune (59-KH/HU §2.7): the days before election Sunday of each step.
+SUPERVISION_DAYS = {"commune": 26, "front": 24, "commune_visit": 12, "chapter": 10, "chapter_visit": 6,
+                    "commendation": 2}  # 26/04, 28/04, 10/05, 12/05, 16/05, 20/05
+SUPERVISORS = {
+    SupervisorRank.STANDING_COMMITTEE: ("Nguyễn Văn Thường", "Phó Bí thư Thường trực Huyện ủy"),
+    SupervisorRank.DISTRICT_COMMITTEE: ("Trần Thị Dân", "Trưởng Ban Dân vận Huyện ủy"),
+    SupervisorRank.FRONT: ("Võ Văn Mặt", "Phó Chủ tịch Ủy ban MTTQ Việt Nam huyện"),
+}
 # The communes with committee logins in the demo seed (Bình Hải, Bình Trị), in the seed's order.
 DEMO_COMMUNES = tuple(dict.fromkeys(commune for _user, _name, role, commune, _hamlet in DEMO_USERS
                                     if role is Role.COMMUNE_COMMITTEE))
@@ -245,8 +274,106 @@ def _tasks(term: Term, plan: list[_Hamlet], password: str) -> list[tuple[date, s
         if h.election_sunday:
             add(PRINTED_BEFORE, f"In phiếu bầu {h.hamlet.full_name}", partial(_print_ballots, term, h))
             add(0, f"Diễn tập ngày bầu cử: {h.hamlet.full_name}", partial(_election_day, term, h, password))
+    supervision = _Supervision(term, plan)
+    for days_before, summary, work in supervision.steps():
+        add(days_before, summary, work)
     tasks.sort(key=lambda task: task[0])  # stable: each day keeps the hamlets' order
     return tasks
+
+
+class _Supervision:
+    """59-KH/HU §2.6–2.7 on the demo commune, through chapters.supervision's guarded methods, each on its day: the
+    district's supervisors, a district committee member and the Fatherland Front assigned to Bình Hải (26/04, 28/04),
+    a standing-committee member to the chapter the exception request flagged difficult in cadres (12/05, after the
+    request of 09/05), two visits (10/05, 16/05), and two hamlet workers in office commended (decision of 20/05).
+    The district's other flagged chapters stay unassigned (the district office's page still has work to do)."""
+
+    def __init__(self, term: Term, plan: list[_Hamlet]):
+        self.term = term
+        self.commune = plan[0].hamlet.commune if plan else None  # the demo commune (Bình Hải)
+        self.plan = plan
+        self.assignments: dict[SupervisionKind, SupervisionAssignment] = {}
+        self.supervisors: dict[SupervisorRank, Supervisor] = {}
+
+    def steps(self) -> list[tuple[int, str, Callable[[], None]]]:
+        if self.commune is None:
+            return []
+        name = self.commune.full_name
+        return [(SUPERVISION_DAYS["commune"], f"Phân công Huyện ủy viên phụ trách {name}", self._assign_commune),
+                (SUPERVISION_DAYS["front"], f"Phân công Mặt trận Tổ quốc huyện giám sát {name}", self._assign_front),
+                (SUPERVISION_DAYS["commune_visit"], f"Huyện ủy viên phụ trách làm việc tại {name}",
+                 self._visit_commune),
+                (SUPERVISION_DAYS["chapter"], f"Phân công Ủy viên Ban Thường vụ sinh hoạt tại chi bộ khó khăn ({name})",
+                 self._assign_chapter),
+                (SUPERVISION_DAYS["chapter_visit"], f"Ủy viên Ban Thường vụ dự sinh hoạt chi bộ ({name})",
+                 self._visit_chapter),
+                (SUPERVISION_DAYS["commendation"], f"Khen thưởng người hoạt động không chuyên trách ({name})",
+                 self._commend)]
+
+    def _user_id(self) -> int | None:
+        return db.session.scalar(sa.select(User.id).where(User.role == Role.DISTRICT_OFFICE,
+                                                          User.district_id == self.term.district_id)
+                                 .order_by(User.id).limit(1))
+
+    def _supervisor(self, rank: SupervisorRank) -> Supervisor:
+        if rank not in self.supervisors:
+            full_name, post = SUPERVISORS[rank]
+            supervisor = Supervisor.create(self.term.district, full_name, post, rank)
+            db.session.add(supervisor)
+            db.session.flush()
+            self.supervisors[rank] = supervisor
+        return self.supervisors[rank]
+
+    def _assign(self, kind: SupervisionKind, rank: SupervisorRank, decision: str = "",
+                chapter: Chapter | None = None) -> None:
+        assignment = SupervisionAssignment.assign(
+            self.term, kind, self._supervisor(rank), on=vietnam_today(), today=vietnam_today(),
+            user_id=self._user_id(), commune=None if chapter else self.commune, chapter=chapter, decision=decision)
+        db.session.add(assignment)
+        db.session.flush()
+        self.assignments[kind] = assignment
+
+    def _assign_commune(self) -> None:
+        for rank in SUPERVISORS:  # the district's three supervisors, added the day the first is assigned
+            self._supervisor(rank)
+        self._assign(SupervisionKind.COMMUNE, SupervisorRank.DISTRICT_COMMITTEE, "Quyết định 112-QĐ/HU")
+
+    def _assign_front(self) -> None:
+        self._assign(SupervisionKind.FRONT, SupervisorRank.FRONT, "Kế hoạch 18/KH-MTTQ")
+
+    def _assign_chapter(self) -> None:
+        """The demo commune's first chapter flagged today (the exception hamlet's), if any."""
+        assert self.commune is not None
+        flagged = next((d for d in difficulties(self.term.district_id, self.term, vietnam_today(), self.commune.id)
+                        if d.difficult), None)
+        if flagged is not None:
+            self._assign(SupervisionKind.CHAPTER, SupervisorRank.STANDING_COMMITTEE, "Quyết định 115-QĐ/HU",
+                         chapter=db.session.get(Chapter, flagged.chapter_id))
+
+    def _visit(self, kind: SupervisionKind, notes: str, findings: str) -> None:
+        assignment = self.assignments.get(kind)
+        if assignment is not None:
+            assignment.record_visit(vietnam_today(), notes, findings, vietnam_today(), self._user_id())
+
+    def _visit_commune(self) -> None:
+        self._visit(SupervisionKind.COMMUNE, "Làm việc với Đảng ủy xã về chuẩn bị bầu cử trưởng thôn",
+                    "Đôn đốc xác nhận danh sách người ứng cử và niêm yết đúng thời hạn")
+
+    def _visit_chapter(self) -> None:
+        self._visit(SupervisionKind.CHAPTER, "Dự sinh hoạt chi bộ, nắm tình hình chuẩn bị nhân sự trưởng thôn",
+                    "Chưa có đảng viên đủ tiêu chuẩn: chờ quyết định ngoại lệ; chuẩn bị nhân sự cho đại hội chi bộ")
+
+    def _commend(self) -> None:
+        """The chief and the Front head of the demo commune's first hamlet, in office since 2019 (§2.6)."""
+        hamlet = self.plan[0].hamlet
+        for post, number in ((Post.HAMLET_CHIEF, "125/QĐ-UBND"), (Post.FRONT_HEAD, "126/QĐ-UBND")):
+            person = db.session.scalar(sa.select(Person).join(Position, Position.person_id == Person.id).where(
+                Position.hamlet_id == hamlet.id, Position.post == post, Position.ended_on.is_(None)).limit(1))
+            if person is not None:
+                db.session.add(Commendation.record(
+                    person, vietnam_today().year, AwardKind.CERTIFICATE,
+                    "Thành tích xuất sắc trong chuẩn bị ngày hội bầu trưởng thôn", number, vietnam_today(),
+                    f"Chủ tịch UBND huyện {self.term.district.name}", vietnam_today(), self._user_id()))
 
 
 def _hamlets_in_order(district_id: int) -> list[Hamlet]:
@@ -265,8 +392,9 @@ def _hamlets_in_order(district_id: int) -> list[Hamlet]:
 
 def _login(username: str, full_name: str, role: Role, commune: Commune, hamlet: Hamlet | None,
            password: str) -> User:
+    term = current_term(commune.district_id) if role is Role.POLLING_TEAM else None  # a team serves one term
     user = User(username=username, full_name=full_name, role=role, district_id=commune.district_id,
-                commune_id=commune.id, hamlet_id=hamlet.id if hamlet else None)
+                commune_id=commune.id, hamlet_id=hamlet.id if hamlet else None, term_id=term.id if term else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

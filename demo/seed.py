@@ -650,6 +650,8 @@ def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_see
             generator.hamlet(*hamlet)
             rows.flush()
     rows.flush(force=True)
+    _complete_committees(hamlets, rows, random.Random(f"committees-{random_seed}"))
+    rows.flush(force=True)
     rows.reset_sequences()
     logins = _create_users(binh_son_id, commune_ids, password)
     counts = {"districts": rows.counts["district"], "communes": rows.counts["commune"],
@@ -664,6 +666,42 @@ def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_see
         click.echo("Đang ghi cơ sở dữ liệu…")
     db.session.commit()
     return logins
+
+
+# R-P1/R-T2: a chapter with enough official members and no committee member is flagged "difficult in cadres"
+# (chapters.supervision). The hamlet draw above leaves many; all but every tenth of them get one, so a handful are
+# flagged in a district, as the targets dashboard and the difficult chapters' list of a real district would show.
+COMMITTEE_LEFT_EMPTY_EVERY = 10
+
+
+def _complete_committees(hamlets: list[tuple[Any, ...]], rows: _Rows, rng: random.Random) -> None:
+    """Give most chapters that elect a committee (R-P1) and have no committee member in office one: a resident
+    official party member of the hamlet, official before the previous term began, holding no post, aged under 60,
+    elected with the previous term's committee (at its 2019 congress) and still in office. Its own random stream: the
+    rest of the seed (the people, the rehearsal's hamlets) stays what it was."""
+    previous_term = {hamlet[0]: hamlet[5][PREVIOUS_TERM.name] for hamlet in hamlets}
+    wanting = [hamlet_id for hamlet_id, official in db.session.execute(
+        sa.select(Chapter.hamlet_id, Chapter.official_members).where(Chapter.hamlet_id.in_(previous_term))
+        .order_by(Chapter.hamlet_id)).tuples() if elects_committee(official)]
+    with_member = set(db.session.scalars(sa.select(Position.hamlet_id).where(
+        Position.hamlet_id.in_(wanting), Position.post == Post.CHAPTER_COMMITTEE_MEMBER,
+        Position.ended_on.is_(None))))
+    lacking = [hamlet_id for hamlet_id in wanting if hamlet_id not in with_member]
+    filled = [hamlet_id for index, hamlet_id in enumerate(lacking) if index % COMMITTEE_LEFT_EMPTY_EVERY]
+    holders = set(db.session.scalars(sa.select(Position.person_id).where(Position.hamlet_id.in_(filled))))
+    youngest_birth = date(AGE_REFERENCE.year - 60, AGE_REFERENCE.month, AGE_REFERENCE.day)
+    members: dict[int, list[int]] = {}
+    for person_id, hamlet_id in db.session.execute(sa.select(Person.id, Person.hamlet_id).where(
+            Person.hamlet_id.in_(filled), Person.party_member == PartyMembership.OFFICIAL,
+            Person.party_official_on < PREVIOUS_TERM.starts_on, Person.birth_date > youngest_birth)
+            .order_by(Person.id)):
+        if person_id not in holders:
+            members.setdefault(hamlet_id, []).append(person_id)
+    for hamlet_id in filled:
+        if members.get(hamlet_id):
+            rows.add(Position, hamlet_id=hamlet_id, person_id=rng.choice(members[hamlet_id]),
+                     post=Post.CHAPTER_COMMITTEE_MEMBER, title="", term_id=previous_term[hamlet_id],
+                     started_on=_between(rng, PREVIOUS_CHAPTERS_START), ended_on=None, acting=False)
 
 
 def _per_commune(plan: DistrictPlan, rng: random.Random) -> list[int]:
@@ -728,12 +766,13 @@ def _create_users(district_id: int, commune_ids: dict[tuple[int, str], int], pas
             logins.append((username, existing.role.label, f"{existing.scope_label} (đã có – giữ mật khẩu cũ)"))
             continue
         commune_id = commune_ids[(district_id, commune_name)] if commune_name else None
-        hamlet_id = None
-        if hamlet_scoped:
+        hamlet_id = term_id = None
+        if hamlet_scoped:  # a polling team's account: one hamlet and the current term (core.accounts)
             hamlet_id = db.session.scalar(sa.select(sa.func.min(Hamlet.id)).where(Hamlet.commune_id == commune_id))
+            term_id = db.session.scalar(sa.select(Term.id).where(Term.district_id == district_id, Term.is_current))
         user = User(username=username, full_name=full_name, role=role,
                     district_id=None if role is Role.ADMIN else district_id, commune_id=commune_id,
-                    hamlet_id=hamlet_id)
+                    hamlet_id=hamlet_id, term_id=term_id)
         user.set_password(password)
         db.session.add(user)
         db.session.flush()

@@ -87,5 +87,6 @@
       .then(showTurnout).catch(function () { /* shown again at the next tick */ });
   }, 10000);
   if (!navigator.onLine) stale(L.offline);
+  q.dataset.ready = '1';  // the listeners are attached: typing now searches (the browser tests wait for it)
   q.focus();
 })();

@@ -12,6 +12,16 @@ import sqlalchemy as sa
 
 from ballots.models import BallotBatch
 from candidates.models import CandidateList, ExceptionRequest, ListState, RequestState
+from chapters.supervision import (
+    Commendation,
+    SupervisionAssignment,
+    SupervisionKind,
+    SupervisionVisit,
+    Supervisor,
+    SupervisorRank,
+    cadre_facts,
+    difficulties,
+)
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
 from core.calendar import election_timeline
@@ -314,3 +324,65 @@ def test_the_readme_gives_the_seeds_figures(rehearsed):
     assert (commune.group(2), commune.group(3)) == (words[len(STEPS)], words[len(BEFORE_STEPS)])
     for label in BEFORE_LABELS.values():  # each step left before election day, as the command prints it
         assert f"*{label.split(':')[0]}*" in text, label
+
+
+def test_the_district_supervises_the_demo_commune_within_the_term_before_election_day(rehearsed_app, rehearsed):
+    """59-KH/HU §2.6–2.7 seeded through chapters.supervision: the three supervisors, Bình Hải's district committee
+    member and Front, a standing-committee member at a chapter flagged difficult the day of the assignment, two visits
+    and two commendations, all dated between the term's decision (25/04/2022) and election Sunday (22/05/2022)."""
+    term = _term()
+    started, today = term.decision_done_on, term.election_day
+    supervisors = db.session.scalars(sa.select(Supervisor)).all()
+    assert sorted(s.rank.value for s in supervisors) == sorted(r.value for r in SupervisorRank)
+    assignments = {a.kind: a for a in db.session.scalars(sa.select(SupervisionAssignment)).all()}
+    assert set(assignments) == set(SupervisionKind)
+    for kind, assignment in assignments.items():
+        assert assignment.term_id == term.id and assignment.active, kind
+        assert assignment.commune.name == "Bình Hải", kind
+        assert started <= assignment.assigned_on < today, kind
+        assert db.session.get(User, assignment.assigned_by_id).role is Role.DISTRICT_OFFICE
+    chapter = assignments[SupervisionKind.CHAPTER]
+    assert chapter.supervisor.rank is SupervisorRank.STANDING_COMMITTEE
+    flagged_then = {d.chapter_id for d in difficulties(term.district_id, term, chapter.assigned_on) if d.difficult}
+    assert chapter.chapter_id in flagged_then
+    assert chapter.chapter.hamlet.name == _steps(rehearsed, before=True)["exception"]  # why it is difficult
+    visits = db.session.scalars(sa.select(SupervisionVisit)).all()
+    assert len(visits) == 2
+    assert all(v.assignment.assigned_on <= v.visited_on < today and v.notes for v in visits)
+    commendations = db.session.scalars(sa.select(Commendation)).all()
+    assert len(commendations) == 2
+    for commendation in commendations:
+        assert commendation.year == 2022 and started <= commendation.decision_date <= today
+        held = db.session.scalars(sa.select(Position.post).where(
+            Position.person_id == commendation.person_id, Position.ended_on.is_(None))).all()
+        assert commendation.post in held  # an office-holder still in office
+    # The district office still has difficult chapters to assign (tests/e2e/test_supervision_journey.py takes one).
+    flagged = {d.chapter_id for d in difficulties(term.district_id, term, today) if d.difficult}
+    assert flagged - {chapter.chapter_id}
+    client = rehearsed_app[0].test_client()
+    assert client.post("/login", data={"username": "tcnv.binhson", "password": PASSWORD}).status_code == 302
+    person = commendations[0].person
+    assert "125/QĐ-UBND" in client.get(f"/people/{person.id}").get_data(as_text=True)
+
+
+def test_only_a_handful_of_chapters_lack_the_committee_they_must_have(rehearsed):
+    """R-P1/R-T2: of the chapters with ≥ 9 official members, a few (not most) have no committee member in office;
+    the members the seed added are official members of the hamlet since before the previous term, holding no other
+    post there."""
+    term = _term()
+    judged = difficulties(_term().district_id, term, term.election_day)
+    no_committee = [d for d in judged if "no_committee" in d.reasons]
+    electing = [f for f in cadre_facts(term.district_id, term, term.election_day) if f.official_members >= 9]
+    assert 1 <= len(no_committee) <= len(electing) // 10 + 1
+    for member in db.session.scalars(sa.select(Position).where(Position.post == Post.CHAPTER_COMMITTEE_MEMBER)):
+        person = member.person
+        assert person.hamlet_id == member.hamlet_id
+        assert person.party_official_on is not None and person.party_official_on < member.started_on
+        assert _count(Position, Position.person_id == person.id, Position.post == member.post) == 1
+
+
+def test_every_polling_team_account_serves_the_current_term(rehearsed):
+    term = _term()
+    teams = db.session.scalars(sa.select(User).where(User.role == Role.POLLING_TEAM)).all()
+    assert teams and {t.term_id for t in teams} == {term.id}
+    assert {t.hamlet_id is not None for t in teams} == {True}

@@ -159,6 +159,8 @@ def test_one_login_per_role_scoped_in_binh_son(logins):
     assert users["bcd.binhtri"].commune.name == "Bình Trị"
     team = users["tobaucu.binhhai"]
     assert team.hamlet is not None and team.hamlet.commune_id == team.commune_id
+    assert team.term_id == current_term(team.district_id).id  # a team's account serves one term
+    assert all(u.term_id is None for u in users.values() if u is not team)
     assert all(u.check_password(PASSWORD) for u in users.values())
     assert ("btv.binhson", Role.APPROVING_AUTHORITY.label, "Huyện Bình Sơn") in logins
 

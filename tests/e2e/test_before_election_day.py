@@ -26,7 +26,8 @@ def test_commune_committee_confirms_a_list_and_prints_ballots_before_election_da
     browse.check(page)
     page.once("dialog", lambda dialog: dialog.accept())  # «Xác nhận và khóa danh sách?»
     page.get_by_role("button", name="Xác nhận danh sách chính thức").click()
-    expect(flash(page)).to_have_text("Đã xác nhận danh sách chính thức; danh sách đã được khóa.")
+    expect(flash(page)).to_have_text("Đã xác nhận danh sách chính thức; danh sách đã được khóa. "
+                                     "Bước tiếp theo: in danh sách để niêm yết và in phiếu bầu.")
     browse.check(page)
 
     nav(page, "Phiếu bầu")

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .test_journeys import flash, heading, nav, open_election_pages, poll_status
+from .test_journeys import flash, heading, household_search, nav, open_election_pages, poll_status
 
 pytestmark = pytest.mark.e2e
 
@@ -101,7 +101,7 @@ def test_check_in_search_says_it_is_offline_and_how_many_more_matches_exist(brow
     nav(page, "Tổng quan")
     page.get_by_role("link", name="Ghi nhận nhận phiếu").first.click()
     expect(heading(page)).to_contain_text("Ghi nhận nhận phiếu")
-    search = page.get_by_role("searchbox", name="Tìm hộ")
+    search = household_search(page)
     with page.expect_response(re.compile(r"/checkin/search\?")) as answer:
         search.fill("n")
     data = answer.value.json()

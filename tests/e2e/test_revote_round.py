@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Server, served_copy
-from .test_journeys import flash, heading, nav, open_election_pages, poll_status
+from .test_journeys import flash, heading, household_search, nav, open_election_pages, poll_status
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +70,7 @@ def test_a_revote_hamlet_votes_in_round_two_on_the_team_s_phone(browse, demo, vi
     primary(page).click()
     expect(heading(page)).to_contain_text(f"Ghi nhận nhận phiếu – {hamlet.full_name} (bầu lại, vòng 2)")
     expect(page.locator("#present")).to_have_text("0")
-    page.get_by_role("searchbox", name="Tìm hộ").fill("nguyen")
+    household_search(page).fill("nguyen")
     first = page.locator("#results .ci-item").first
     expect(first.get_by_role("button")).to_have_text("Đã nhận phiếu")
     first.get_by_role("button", name="Đã nhận phiếu").click()

@@ -1,6 +1,7 @@
 """The district office's supervision (59-KH/HU §2.6–2.7) through the real pages: a standing-committee member is added
 and assigned to a chapter the app flagged as difficult in cadres, a visit is recorded, a hamlet worker is commended,
-and the yearly review is downloaded as PDF and XLSX. The demo seeds no supervisor: the journey adds its own."""
+and the yearly review is downloaded as PDF and XLSX. The demo seeds Bình Hải's supervision
+(demo/rehearsal.py): the journey adds its own supervisor and takes a flagged chapter still unassigned."""
 from __future__ import annotations
 
 import io

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Server, served_copy
-from .test_journeys import flash, heading, nav, poll_status, primary
+from .test_journeys import first_login, flash, heading, household_search, nav, one_time_code, poll_status, primary
 from .test_scan_page import printed_ballots
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +60,7 @@ def accept_next_dialog(page: Page) -> None:
 def check_in(page: Page, query: str) -> str:
     """Marks the first not-yet-marked household the search finds; its line."""
     with page.expect_response(re.compile(r"/checkin/search\?")):
-        page.get_by_role("searchbox", name="Tìm hộ").fill(query)
+        household_search(page).fill(query)
     row = page.locator("#results .ci-item").filter(has=page.get_by_role("button", name="Đã nhận phiếu")).first
     who = row.locator(".who").inner_text()
     row.get_by_role("button", name="Đã nhận phiếu").click()
@@ -107,7 +107,7 @@ def test_election_sunday_for_one_hamlet_from_opening_to_recognition(browse, demo
     posts: list[str] = []
     team.on("request", lambda r: r.method == "POST" and "/checkin/" in r.url and posts.append(r.url))
     with team.expect_response(re.compile(r"/checkin/search\?")):
-        team.get_by_role("searchbox", name="Tìm hộ").fill("le")
+        household_search(team).fill("le")
     offline_row = team.locator("#results .ci-item").filter(has=team.get_by_role("button", name="Đã nhận phiếu")).first
     who = offline_row.locator(".who").inner_text()
     team.context.set_offline(True)
@@ -206,12 +206,14 @@ def test_election_sunday_for_one_hamlet_from_opening_to_recognition(browse, demo
     form.locator("#full_name").fill("Thành viên thứ hai Tổ bầu cử")
     form.locator("#role").select_option("polling_team")
     form.locator("#commune_id").select_option(label=hamlet.commune)
-    form.locator("#password").fill(SECOND_PASSWORD)
+    hamlet_name = hamlet.full_name.split(" ", 1)[1] if hamlet.full_name.startswith("Thôn ") else hamlet.full_name
+    form.locator("#hamlet_id").select_option(label=f"{hamlet_name} – {hamlet.commune.split(' ', 1)[1]}")  # one hamlet
     form.get_by_role("button", name="Tạo người dùng").click()
-    expect(flash(admin)).to_have_text(f"Đã tạo người dùng {SECOND_MEMBER}.")
+    expect(admin.locator("main")).to_contain_text(f"Đã tạo tài khoản {SECOND_MEMBER}.")
+    code = one_time_code(admin)
     browse.check(admin)
 
-    member = browse.login(SECOND_MEMBER, password=SECOND_PASSWORD)
+    member = first_login(browse, SECOND_MEMBER, code, SECOND_PASSWORD)
     member.goto(poll_url)
     expect(poll_status(member)).to_have_text("Đã nhập lần 1")
     member.locator("#day-steps").get_by_role("link", name="Nhập lần thứ hai").click()
