@@ -42,9 +42,9 @@ from core.access import declared_access, enforce_declared_access
 from core.bounds import DatabaseIntConverter, check_request_input
 from core.errors import RuleViolation
 from core.headers import init_app as install_security_headers
-from core.i18n import tr
+from core.i18n import page_language, tr
 from core.keys import configure_secret_key
-from core.vietnamese import configure_clock, format_date, local_time
+from core.vietnamese import configure_clock, format_date, format_number, format_percent, local_time
 from demo import cli as demo_cli
 from election import (
     api as election_api,
@@ -227,6 +227,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_time"] = local_time
     app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
     app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["num"] = lambda value, digits=0: format_number(value, digits, page_language())
+    app.jinja_env.filters["pct"] = lambda share, digits=2, none="—": format_percent(share, digits, page_language(),
+                                                                                  none=none)
 
     def page_url(page_no: int) -> str:
         """The current page's URL with another page number (keeps the search and filters)."""

@@ -12,11 +12,11 @@ from core.documents import OfficialDocument, Signature
 from core.enums import Post
 from core.models import District
 from core.targets import TargetFigure
-from core.vietnamese import vietnam_today
+from core.vietnamese import format_percent, vietnam_today
 
 
 def _percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}".replace(".", ",") + "%"
+    return format_percent(share, 1)
 
 
 def _build(doc: OfficialDocument) -> bytes:

@@ -19,6 +19,7 @@ from typing import Literal
 from core.enums import Post
 from core.labels import N_
 from core.targets import RuleInputError, TargetFigure, check_counts, share_of
+from core.vietnamese import format_percent
 from training.rules import WorkerFacts, training_targets
 
 Rounding = Literal["floor", "ceil"]
@@ -65,11 +66,11 @@ def _check_counts(**counts: int) -> None:
 
 
 def _percent_vi(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}".replace(".", ",") + "%"
+    return format_percent(share, 1)
 
 
 def _percent_en(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
+    return format_percent(share, 1, "en")
 
 
 # ---------------------------------------------------------------------------------------------------------

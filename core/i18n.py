@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from core.labels import LabelledEnum
 
@@ -18,3 +18,10 @@ def tr(text: str, **variables: Any) -> str:
 def choices(enum: type[LabelledEnum], members: Any = None) -> list[tuple[str, Any]]:
     """(value, label) pairs for a select field, each label translated when the form is shown."""
     return [(member.value, lazy_gettext(member.label)) for member in (enum if members is None else members)]
+
+
+def page_language() -> str:
+    """"vi" or "en": the language of the page being shown (Flask-Babel's locale), for numbers and percentages
+    (core.vietnamese.format_number: "12.345,6" or "12,345.6")."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "vi"

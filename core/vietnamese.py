@@ -46,6 +46,28 @@ def format_date(value, fmt: str = "%d/%m/%Y") -> str:
     return value.strftime(fmt)
 
 
+_VI_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def format_number(value: float | int, digits: int = 0, lang: str = "vi") -> str:
+    """12345.6 -> "12.345,6": Vietnamese thousands dot and decimal comma (English: "12,345.6"); the one number
+    format of pages, PDFs and messages (issue 17)."""
+    text = f"{value:,.{digits}f}"
+    return text.translate(_VI_SEPARATORS) if lang == "vi" else text
+
+
+def format_percent(share: Any, digits: int = 2, lang: str = "vi", trim: bool = False, none: str = "—") -> str:
+    """A share (0.5324, a Fraction) as a percentage: "53,24%" in Vietnamese, "53.24%" in English; `none` when the
+    share is undefined (nobody to count); `trim` drops trailing zeros ("50%" rather than "50,00%")."""
+    if share is None:
+        return none
+    text = format_number(float(share) * 100, digits, lang)
+    if trim and digits:
+        decimal = "," if lang == "vi" else "."
+        text = text.rstrip("0").rstrip(decimal)
+    return text + "%"
+
+
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # Vietnam: UTC+7 all year (no daylight saving since 1975)
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 import io
 
 from core.documents import OfficialDocument, Signature
-from core.vietnamese import local_date, long_date
+from core.vietnamese import format_percent, local_date, long_date
 from election.counting import OUTCOME_LABELS, accepted_rows
 from election.models import CountCorrection, CountResult, Poll, PollMode, Recognition, household_total
 
 
 def percent(share: float | None) -> str:
     """0.4839 → "48,39%" (Vietnamese decimal comma); a dash when the share is undefined."""
-    if share is None:
-        return "–"
-    return f"{share * 100:.2f}".replace(".", ",") + "%"
+    return format_percent(share, 2, none="–")
 
 
 def _place(poll: Poll) -> str:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Literal
 
 from core.calendar import DateProblem, day_with_weekday, decision_date_problem
+from core.vietnamese import format_percent
 
 # ---------------------------------------------------------------------------------------------------------
 # Recognition deadline (the term's calendar before election day is in core.calendar)
@@ -161,8 +162,7 @@ def _votes_needed(share: Fraction, whole: int) -> int:
 
 def _percent(value: Fraction, lang: str) -> str:
     """A share as a percentage with at most 2 decimals, with a decimal comma in Vietnamese."""
-    text = f"{float(value * 100):.2f}".rstrip("0").rstrip(".")
-    return (text.replace(".", ",") if lang == "vi" else text) + "%"
+    return format_percent(value, 2, lang, trim=True)
 
 
 def quorum_met(total_households: int, households_present: int,

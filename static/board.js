@@ -2,7 +2,8 @@
 (function () {
   const commune = document.getElementById('commune');
   const esc = s => String(s === null || s === undefined ? '' : s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
-  const pct = v => v === null || v === undefined ? '–' : (v * 100).toFixed(1).replace('.', ',') + '%';
+  const decimal = document.documentElement.lang === 'en' ? '.' : ',';  // Vietnamese decimal comma (issue 17)
+  const pct = v => v === null || v === undefined ? '–' : (v * 100).toFixed(1).replace('.', decimal) + '%';
   const L = JSON.parse(document.getElementById('page-labels').textContent);
   const url = L.url;
   const cell = (key, html, cls) => '<td' + (cls ? ' class="' + cls + '"' : '') + ' data-label="' + esc(L.col[key]) + '">' + html + '</td>';

@@ -13,7 +13,8 @@
   function showTurnout(t) {
     document.getElementById('present').textContent = t.present;
     document.getElementById('total').textContent = t.total;
-    document.getElementById('percent').textContent = t.percent;
+    // The page's number format: decimal comma in Vietnamese (as the server renders it, core.vietnamese).
+    document.getElementById('percent').textContent = String(t.percent).replace('.', document.documentElement.lang === 'en' ? '.' : ',');
     var el = document.getElementById('quorum');
     el.className = 'badge ' + (t.quorum_met ? 'ok' : 'warn');
     el.textContent = t.quorum_met ? L.quorum : L.need.replace('__N__', t.needed_for_quorum);

@@ -8,7 +8,8 @@
   const names = {};
   ids.forEach(id => { const el = form.querySelector('[data-candidate="' + id + '"]'); names[id] = el.labels[0].textContent; });
   const num = name => { const el = form.elements[name]; if (!el || el.value === '') return null; const n = Number(el.value); return Number.isInteger(n) && n >= 0 ? n : null; };
-  const pct = v => v === null ? '–' : (v * 100).toFixed(2).replace('.', ',') + '%';
+  const decimal = document.documentElement.lang === 'en' ? '.' : ',';  // Vietnamese decimal comma (issue 17)
+  const pct = v => v === null ? '–' : (v * 100).toFixed(2).replace('.', decimal) + '%';
   const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
   let timer = null;
   async function check() {

@@ -96,7 +96,7 @@ def test_dashboard_page_has_figures_chart_and_commune_rows(dataset, login, clien
     login(dataset["office"])
     page = client.get(f"/chapters/dashboard?as_of={AS_OF}").get_data(as_text=True)
     assert "<svg" in page and "<polyline" in page
-    assert "Bình Hải" in page and "Bình Châu" in page and "66.7%" in page
+    assert "Bình Hải" in page and "Bình Châu" in page and "66,7%" in page
     assert "dashboard/list?key=chief_is_secretary" in page
 
 

@@ -234,8 +234,8 @@ def test_after_recognition_a_check_in_is_refused_and_a_stray_row_moves_no_figure
         return page, pdf, verify
 
     page, pdf, verify = shown()
-    assert "23 / 30" in page and "86.96%" in page and "66.67%" in page
-    assert "86,96%" in pdf and "86.96%" in verify
+    assert "23 / 30" in page and "86,96%" in page and "66,67%" in page
+    assert "86,96%" in pdf and "86,96%" in verify
 
     refused = team.post(f"/hamlets/{setup.hamlet.id}/checkin/{entries[23].id}?round_no=1")
     assert refused.status_code == 422 and "Đã công nhận" in refused.get_json()["errors"]["rule"]

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from core.labels import N_
 from core.targets import TargetFigure
+from core.vietnamese import format_percent
 
 # A course setting with this default: the plan names no threshold; 80% of the sessions is the usual
 # requirement for a certificate of completion in party and state training (e.g. Hướng dẫn 09-HD/BTGTW
@@ -259,4 +260,4 @@ def gaps(facts: Iterable[WorkerFacts]) -> list[Gap]:
 
 def percent(share: float | None) -> str:
     """'83,3%' (Vietnamese decimal comma), '—' when there is nobody to count."""
-    return "—" if share is None else f"{share * 100:.1f}".replace(".", ",") + "%"
+    return format_percent(share, 1)
