@@ -5,10 +5,16 @@ recognition decisions, congress minutes and reports. Usage:
 
     doc = OfficialDocument(["UBND XÃ BÌNH HẢI", "TỔ BẦU CỬ THÔN AN PHÚ"], "Số: 01/BB-TBC",
                            place="Bình Hải", date=date(2022, 5, 22), title="BIÊN BẢN KIỂM PHIẾU")
+    doc.preamble("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ BÌNH HẢI", [legal.LOCAL_GOVERNMENT, legal.DECREE_59])  # decisions
     doc.paragraph("Hôm nay, ...")
     doc.table(["STT", "Họ và tên", "Số phiếu"], rows, col_widths=[1, 5, 2])
-    doc.signatures([Signature("TỔ TRƯỞNG", "Nguyễn Văn A")])
+    doc.signatures([Signature("TỔ TRƯỞNG", "Nguyễn Văn A")], recipients=["Như Điều 3", "Lưu: VT"])
     doc.build(out)
+
+The form is the builder's, not each caller's: the heading and motto, number, place and date, title, the issuing
+capacity and its "Căn cứ" lines, the body, "Nơi nhận" beside the signature, and the signature block kept on one page
+with the body's last lines (a signature alone on a page signs nothing). Tables take their column widths from their
+content so that no date, number or ID is ever broken across two lines.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
+from core.fonts import BOLD, BOLD_ITALIC, ITALIC, REGULAR, nfc, register_fonts
 from core.qr import qr_matrix
 
 Motto = Literal["state", "party"]
@@ -91,7 +97,92 @@ def _styles() -> dict[str, ParagraphStyle]:
         "sign": ParagraphStyle("sign", fontName=BOLD, fontSize=13, leading=16, alignment=TA_CENTER),
         "sign_note": ParagraphStyle("sign_note", fontName=ITALIC, fontSize=12, leading=15,
                                     alignment=TA_CENTER),
+        "capacity": ParagraphStyle("capacity", fontName=BOLD, fontSize=13, leading=17, alignment=TA_CENTER,
+                                   spaceBefore=4, spaceAfter=6),
+        "basis": ParagraphStyle("basis", parent=base, fontName=ITALIC, spaceAfter=3),
+        "verb": ParagraphStyle("verb", fontName=BOLD, fontSize=13, leading=17, alignment=TA_CENTER,
+                               spaceBefore=6, spaceAfter=6),
+        "received_head": ParagraphStyle("received_head", fontName=BOLD_ITALIC, fontSize=12, leading=14),
+        "received": ParagraphStyle("received", fontName=REGULAR, fontSize=11, leading=13.5),
     }
+
+
+_ALIGNS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+CELL_PADDING = 6  # reportlab's default left and right cell padding, in points
+# Font size, leading, top and bottom padding of a table's cells: normal, and compact for long lists (the roll).
+_CELL_SIZES = {False: (11.0, 13.5, 3, 4), True: (10.0, 12.0, 1.5, 2.5)}
+_SMALLEST_CELL_FONT = 8.0
+
+
+@dataclass
+class _TableBlock:
+    """A table waiting for layout: built into reportlab Tables at build(), when it is known whether a signature
+    follows it (then its last rows are kept with the signature)."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    weights: list[float]
+    aligns: list[str]
+    compact: bool
+
+
+class _Signatures(list[Flowable]):
+    """The signature flowables, marked so that build() keeps them with the body's last lines."""
+
+
+def _recipients(recipients: Sequence[str], s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """"Nơi nhận:" and one "- …;" line per recipient, the last ending with a full stop (Decree 30/2020)."""
+    lines = [nfc(r).strip().rstrip(" ;.") for r in recipients if r.strip()]
+    if not lines:
+        return []
+    out: list[Flowable] = [_p("Nơi nhận:", s["received_head"])]
+    out += [_p(f"- {line}" + ("." if i == len(lines) - 1 else ";"), s["received"]) for i, line in enumerate(lines)]
+    return out
+
+
+def _text_width(text: str, font: str, size: float) -> float:
+    return stringWidth(text, font, size)
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], weights: Sequence[float], total: float,
+                  size: float) -> list[float] | None:
+    """Column widths (points) summing to `total`: each column at least as wide as its longest word (so a date, a
+    number or an ID never breaks; headers may wrap between words), the rest shared by the content's natural width
+    and the caller's weights. None when even the longest words do not fit side by side at this font size."""
+    n = len(headers)
+    least = [0.0] * n
+    natural = [0.0] * n
+    for col in range(n):
+        for word in headers[col].split():
+            least[col] = max(least[col], _text_width(word, BOLD, size))
+        for row in rows:
+            text = row[col]
+            for word in text.split():
+                least[col] = max(least[col], _text_width(word, REGULAR, size))
+            natural[col] = max(natural[col], _text_width(text, REGULAR, size))
+        least[col] += 2 * CELL_PADDING + 1
+        natural[col] = max(natural[col] + 2 * CELL_PADDING + 1, least[col])
+    if sum(least) > total:
+        return None
+    weight_sum = sum(weights)
+    wanted = [total * w / weight_sum for w in weights]
+    if sum(natural) <= total:
+        # Everything fits on one line: each column its natural width, the slack shared by the weights.
+        slack = total - sum(natural)
+        return [natural[i] + slack * weights[i] / weight_sum for i in range(n)]
+    # Start from the weights, raise the columns below their least width, and take that from the others in
+    # proportion to what they have above their own least.
+    widths = [max(wanted[i], least[i]) for i in range(n)]
+    for _ in range(n):
+        excess = sum(widths) - total
+        if excess <= 0.01:
+            break
+        room = [widths[i] - least[i] for i in range(n)]
+        spare = sum(room)
+        if spare <= 0:
+            break
+        widths = [widths[i] - excess * room[i] / spare for i in range(n)]
+    return widths
 
 
 def _p(text: str, style: ParagraphStyle, markup: bool = False) -> Paragraph:
@@ -174,40 +265,47 @@ class OfficialDocument:
         rows: Sequence[Sequence[Any]],
         col_widths: Sequence[float] | None = None,
         align: Sequence[str] | None = None,
+        compact: bool = False,
     ) -> OfficialDocument:
-        """Add a ruled table; the header row repeats on every page, cells wrap.
+        """Add a ruled table; the header row repeats on every page, cells wrap at spaces only.
 
-        `col_widths` are relative weights scaled to the full text width; `align` gives one of
-        "left" | "center" | "right" per column.
+        `col_widths` are relative weights of the full text width, adjusted to the content (`column_widths`): a
+        column is never narrower than its longest word, so no date, number or ID breaks. `align` gives "left" |
+        "center" | "right" per column; `compact` (long lists such as the roll) uses a smaller font and padding.
         """
         n = len(headers)
         weights = list(col_widths) if col_widths else [1.0] * n
         if len(weights) != n or any(w <= 0 for w in weights):
             raise ValueError("col_widths needs one positive weight per column")
-        widths = [self.frame_width * w / sum(weights) for w in weights]
-        aligns = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
-        cell_styles = [
-            ParagraphStyle(f"cell{i}", parent=self.styles["cell"], alignment=aligns[(align or ["left"] * n)[i]])
-            for i in range(n)
-        ]
-        data: list[list[Paragraph]] = [[_p(str(h), self.styles["cell_head"]) for h in headers]]
-        for row in rows:
-            if len(row) != n:
-                raise ValueError("every row needs one value per header")
-            data.append([_p("" if v is None else str(v), cell_styles[i]) for i, v in enumerate(row)])
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
-        self._story.extend([table, Spacer(1, 4 * mm)])
+        aligns = list(align) if align else ["left"] * n
+        if len(aligns) != n or any(a not in _ALIGNS for a in aligns):
+            raise ValueError("align needs one of left | center | right per column")
+        cells = [[nfc("" if v is None else str(v)) for v in row] for row in rows]
+        if any(len(row) != n for row in cells):
+            raise ValueError("every row needs one value per header")
+        self._story.append(_TableBlock([nfc(str(h)) for h in headers], cells, weights, aligns, compact))
+        self._story.append(Spacer(1, 4 * mm))
         return self
 
-    def signatures(self, blocks: Sequence[Signature], sign_space_mm: float = 22) -> OfficialDocument:
-        """Add signature blocks side by side (one → on the right, as Decree 30 places the signer)."""
+    def preamble(self, capacity: str, bases: Sequence[str], verb: str = "QUYẾT ĐỊNH:") -> OfficialDocument:
+        """A decision's opening (Decree 30/2020, appendix I): the issuing capacity ("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ …"),
+        one italic "Căn cứ …;" line per legal basis (the last ends with a full stop), then the verb."""
+        s = self.styles
+        if capacity:
+            self._story.append(_p(capacity.upper(), s["capacity"]))
+        lines = [nfc(b).rstrip(" ;.") for b in bases]
+        for i, line in enumerate(lines):
+            text = line if line.startswith(("Căn cứ", "Xét", "Theo")) else f"Căn cứ {line}"
+            self._story.append(_p(text + ("." if i == len(lines) - 1 else ";"), s["basis"]))
+        if verb:
+            self._story.append(_p(verb, s["verb"]))
+        return self
+
+    def signatures(self, blocks: Sequence[Signature], sign_space_mm: float = 22,
+                   recipients: Sequence[str] = ()) -> OfficialDocument:
+        """Add the signature blocks side by side (one → on the right, as Decree 30 places the signer), "Nơi nhận"
+        (recipients, the last usually "Lưu: VT") on the left of a single signer or below several, and keep them
+        on one page with the body's last lines."""
         s = self.styles
         cells = []
         any_authority = any(block.authority for block in blocks)
@@ -215,21 +313,24 @@ class OfficialDocument:
             cell: list[Flowable] = []
             if any_authority:  # keeps positions and names level across the blocks
                 cell.append(_p(block.authority or "\u00a0", s["sign"]))
-            cell.append(_p(block.position, s["sign"]))
+            if block.position:
+                cell.append(_p(block.position, s["sign"]))
             if block.note:
                 cell.append(_p(block.note, s["sign_note"]))
             cell.append(Spacer(1, sign_space_mm * mm))
             cell.append(_p(block.name, s["sign"]))
             cells.append(cell)
+        received = _recipients(recipients, s)
         if len(cells) == 1:
             widths = [self.frame_width * 0.45, self.frame_width * 0.55]
-            data = [["", cells[0]]]
+            data = [[received, cells[0]]]
+            received = []
         else:
             widths = [self.frame_width / len(cells)] * len(cells)
             data = [cells]
         table = Table(data, colWidths=widths)
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        self._story.append(KeepTogether([Spacer(1, 4 * mm), table]))
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0)]))
+        self._story.append(_Signatures([Spacer(1, 4 * mm), table, *received]))
         return self
 
     def qr(self, text: str) -> OfficialDocument:
@@ -243,6 +344,50 @@ class OfficialDocument:
         return self
 
     # -- layout --------------------------------------------------------------------------
+    def _table(self, block: _TableBlock, rows: list[list[str]], header: bool) -> Table:
+        size, leading, top, bottom = _CELL_SIZES[block.compact]
+        widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size)
+        while widths is None and size > _SMALLEST_CELL_FONT:
+            size -= 0.5
+            leading = size * 1.23
+            widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size)
+        if widths is None:  # words longer than the page allows: reportlab splits them (never seen in practice)
+            widths = [self.frame_width * w / sum(block.weights) for w in block.weights]
+        cell = ParagraphStyle("cell", parent=self.styles["cell"], fontSize=size, leading=leading)
+        head = ParagraphStyle("cell_head", parent=self.styles["cell_head"], fontSize=size, leading=leading)
+        cell_styles = [ParagraphStyle(f"cell{i}", parent=cell, alignment=_ALIGNS[a]) for i, a in enumerate(block.aligns)]
+        data: list[list[Paragraph]] = [[_p(h, head) for h in block.headers]] if header else []
+        data += [[_p(v, cell_styles[i]) for i, v in enumerate(row)] for row in rows]
+        table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
+        style = [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), top),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
+        ]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)))
+        table.setStyle(TableStyle(style))
+        return table
+
+    def _flowables(self) -> list[Flowable]:
+        """The story laid out: tables built, and each signature kept on one page with the body's last lines (the
+        last one or two paragraphs, or a table's last two rows)."""
+        out: list[Flowable] = []
+        story = list(self._story)
+        for i, item in enumerate(story):
+            if isinstance(item, _TableBlock):
+                follows = next((x for x in story[i + 1:] if not isinstance(x, Spacer)), None)
+                kept = 2 if isinstance(follows, _Signatures) and len(item.rows) > 3 else 0
+                out.append(self._table(item, item.rows[:len(item.rows) - kept], header=True))
+                if kept:
+                    out.append(self._table(item, item.rows[-kept:], header=False))
+            elif isinstance(item, _Signatures):
+                out.append(KeepTogether(_body_tail(out) + list(item)))
+            else:
+                out.append(item)
+        return out
+
     def _header(self) -> list[Flowable]:
         s = self.styles
         col_w = self.frame_width / 2
@@ -330,7 +475,27 @@ class OfficialDocument:
                     self.drawString(x, y, footer)
                 self.drawRightString(pagesize[0] - MARGINS["right"], y, f"Trang {self._pageNumber}/{total}")
 
-        doc.build(self._header() + self._story, canvasmaker=_NumberedCanvas)
+        doc.build(self._header() + self._flowables(), canvasmaker=_NumberedCanvas)
 
 
-__all__ = ["OfficialDocument", "Signature", "date_line", "draw_qr"]
+def _body_tail(out: list[Flowable]) -> list[Flowable]:
+    """Take the body's last lines off `out`: its last table piece, or its last one or two paragraphs (with the
+    spacers between them), to be kept on the signature's page."""
+    taken: list[Flowable] = []
+    paragraphs = 0
+    while out and paragraphs < 2:
+        last = out[-1]
+        if isinstance(last, Spacer):
+            taken.insert(0, out.pop())
+        elif isinstance(last, Paragraph):
+            taken.insert(0, out.pop())
+            paragraphs += 1
+        elif isinstance(last, Table) and paragraphs == 0:
+            taken.insert(0, out.pop())
+            break
+        else:
+            break
+    return taken
+
+
+__all__ = ["OfficialDocument", "Signature", "column_widths", "date_line", "draw_qr"]

@@ -19,7 +19,7 @@ from core.models import Term
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, export_filename, workbook_bytes
 from core.transactions import STALE_MESSAGE, act, audit_export, check_version, commit, expected_version
-from core.vietnamese import nfc, vietnam_today
+from core.vietnamese import format_number, nfc, vietnam_today
 from election import service
 from election.access import CHECKIN_ROLES, ROLL_EDITORS, ROLL_READERS, load_entry, load_hamlet_term, poll_round
 from election.forms import EntryForm, RollUploadForm
@@ -251,14 +251,16 @@ def roll_pdf(hamlet_id: int):
         place=commune.name, date=vietnam_today(), title="DANH SÁCH CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH",
         subtitle=f"Bầu cử trưởng {hamlet.name_in_text}, nhiệm kỳ {term.name} – "
                  f"ngày bầu cử {term.election_day:%d/%m/%Y}")
-    doc.paragraph(f"Tổng số hộ gia đình: {roll.entry_count} (mỗi hộ một người đại diện đi bầu).")
+    doc.paragraph(f"Tổng số hộ gia đình: {format_number(roll.entry_count)} (mỗi hộ một người đại diện đi bầu).")
     # The roll is posted publicly: the citizen ID shows its last 4 digits only (Decree 13/2023/NĐ-CP), enough for
     # a voter to find their line; the fingerprint is checked against the stored roll, not recomputed from paper.
     doc.table(["STT", "Số hộ", "Họ và tên", "Năm sinh", "Giới tính", "Số định danh", "Địa chỉ"],
               [[i, e.household_no, e.full_name, e.birth_date.year if e.birth_date else (e.birth_year or ""),
                 SEX_LABELS.get(e.sex, ""), masked(e.citizen_id), e.address] for i, e in enumerate(_entries(roll), 1)],
-              col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.6, 2.4], align=["center", "center", "left", "center",
-                                                                       "center", "center", "left"])
+              col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.4, 2.6], align=["right", "center", "left", "center",
+                                                                       "center", "center", "left"], compact=True)
+    doc.paragraph(f"Danh sách gồm {format_number(roll.entry_count)} hộ gia đình, được niêm yết công khai tại nhà văn "
+                  f"hóa {hamlet.name_in_text}.")
     doc.signatures([Signature("TỔ TRƯỞNG", authority="TM. TỔ BẦU CỬ")])
     fingerprint = short_fingerprint(roll.fingerprint)
     doc.footer(f"Mã kiểm tra danh sách: {fingerprint} · {roll.entry_count} hộ")

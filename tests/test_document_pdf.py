@@ -10,7 +10,8 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from core.documents import OfficialDocument, Signature, date_line
+from core import legal
+from core.documents import OfficialDocument, Signature, column_widths, date_line
 
 NAMES = ["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước", "Lê Thị Hồng Nhung"]
 
@@ -117,3 +118,83 @@ def test_table_rows_must_match_headers():
 
 def test_date_line_without_a_place_starts_with_a_capital():
     assert date_line("", date(2022, 5, 22)) == "Ngày 22 tháng 5 năm 2022"
+
+
+def _lines(data: bytes) -> list[list[str]]:
+    """Each page's text, line by line."""
+    return [[line.strip() for line in text.splitlines() if line.strip()] for text in _texts(data)]
+
+
+def test_a_decision_opens_with_its_capacity_and_legal_bases_and_closes_with_its_recipients():
+    doc = OfficialDocument(["ỦY BAN NHÂN DÂN", "XÃ BÌNH HẢI"], "Số: 12/QĐ-UBND", place="Bình Hải",
+                           date=date(2022, 5, 23), title="QUYẾT ĐỊNH")
+    doc.preamble("Chủ tịch Ủy ban nhân dân xã Bình Hải", [legal.LOCAL_GOVERNMENT, legal.DECREE_59,
+                                                          "Xét biên bản kiểm phiếu ngày 22/05/2022"])
+    doc.paragraph("Điều 1. Công nhận ông Đặng Văn Ước trúng cử trưởng thôn An Phú.")
+    doc.signatures([Signature("CHỦ TỊCH", "Nguyễn Văn An", "TM. ỦY BAN NHÂN DÂN")],
+                   recipients=["Như Điều 3", "Đảng ủy xã", "Lưu: VT"])
+    [lines] = _lines(_build(doc))
+    text = "\n".join(lines)
+    assert "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ BÌNH HẢI" in lines
+    assert "Căn cứ Luật Tổ chức chính quyền địa phương;" in text
+    assert "Xét biên bản kiểm phiếu ngày 22/05/2022." in text  # the last basis ends the list
+    assert text.index("Căn cứ") < text.index("QUYẾT ĐỊNH:") < text.index("Điều 1.")
+    assert "Nơi nhận:" in text and "- Như Điều 3;" in text and "- Lưu: VT." in text
+    # Decree 30 places the recipients on the left, level with the signer's block on the right.
+    page = pdfium.PdfDocument(_build(doc))[0]
+    textpage = page.get_textpage()
+    recipients = textpage.search("Nơi nhận").get_next()
+    signer = textpage.search("TM. ỦY BAN NHÂN DÂN").get_next()
+    assert recipients and signer
+    left, _, _, top_recipients = textpage.get_charbox(recipients[0])
+    right, _, _, top_signer = textpage.get_charbox(signer[0])
+    assert left < right and abs(top_recipients - top_signer) < 20
+
+
+def test_a_column_is_never_narrower_than_its_longest_date_number_or_id():
+    rows = [[f"{day:02d}/08/1968", "••••••••4321", f"{1000 + day:,}".replace(",", "."), "Nguyễn Thị Ánh Tuyết " * 3]
+            for day in range(1, 20)]
+    doc = OfficialDocument(["UBND XÃ BÌNH HẢI"], title="DANH SÁCH")
+    # The caller's weights would give the date column about 4 mm: the content wins.
+    doc.table(["Ngày sinh", "Số định danh", "Số hộ", "Ghi chú"], rows, col_widths=[0.2, 0.2, 0.2, 10])
+    text = "\n".join(line for page in _lines(_build(doc)) for line in page)
+    for row in rows:
+        assert row[0] in text and row[1] in text and row[2] in text
+
+
+def test_column_widths_fill_the_width_and_say_when_words_cannot_fit():
+    widths = column_widths(["STT", "Họ và tên"], [["1", "Đặng Văn Ước"]], [1, 5], 400, 11)
+    assert widths is not None and abs(sum(widths) - 400) < 0.01 and widths[0] < widths[1]
+    assert column_widths(["A", "B"], [["1" * 60, "2" * 60]], [1, 1], 400, 11) is None
+
+
+def test_the_signature_is_kept_on_a_page_with_the_last_lines_of_the_body():
+    """Grow the body until the signature block no longer fits on page 1: the last paragraph moves with it."""
+    for paragraphs in range(10, 40):
+        doc = OfficialDocument(["UBND XÃ BÌNH HẢI"], title="BÁO CÁO")
+        for i in range(paragraphs):
+            doc.paragraph(f"Đoạn số {i + 1}: nội dung báo cáo về công tác bầu cử trưởng thôn tại xã.")
+        doc.signatures([Signature("CHỦ TỊCH", "Nguyễn Văn An", "TM. ỦY BAN NHÂN DÂN")])
+        pages = _lines(_build(doc))
+        if len(pages) > 1:
+            break
+    else:
+        pytest.fail("the body never reached a second page")
+    last = pages[-1]
+    assert any(line.startswith(f"Đoạn số {paragraphs}:") for line in last)
+    assert "TM. ỦY BAN NHÂN DÂN" in last
+
+
+def test_a_table_ending_the_body_keeps_its_last_rows_with_the_signature():
+    for rows in range(20, 60):
+        doc = OfficialDocument(["UBND XÃ BÌNH HẢI"], title="DANH SÁCH")
+        doc.table(["STT", "Họ và tên"], [[i + 1, NAMES[i % 3]] for i in range(rows)])
+        doc.signatures([Signature("NGƯỜI LẬP", "Lê Văn Bình")])
+        pages = _lines(_build(doc))
+        if len(pages) > 1:
+            break
+    else:
+        pytest.fail("the table never reached a second page")
+    last = "\n".join(pages[-1])
+    assert f"{rows} " in last or last.startswith(f"{rows}") or f"\n{rows}" in last
+    assert "NGƯỜI LẬP" in last
