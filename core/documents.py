@@ -74,7 +74,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "plain": ParagraphStyle("plain", parent=base, firstLineIndent=0, alignment=TA_LEFT),
         "heading": ParagraphStyle("heading", parent=base, fontName=BOLD, firstLineIndent=0,
-                                  alignment=TA_LEFT, spaceBefore=4),
+                                  alignment=TA_LEFT, spaceBefore=4, keepWithNext=1),
         "note": ParagraphStyle("note", parent=base, fontName=ITALIC, fontSize=11, leading=14,
                                firstLineIndent=0),
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=14, leading=18,
@@ -165,24 +165,16 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], weights
     if sum(least) > total:
         return None
     weight_sum = sum(weights)
-    wanted = [total * w / weight_sum for w in weights]
     if sum(natural) <= total:
         # Everything fits on one line: each column its natural width, the slack shared by the weights.
         slack = total - sum(natural)
         return [natural[i] + slack * weights[i] / weight_sum for i in range(n)]
-    # Start from the weights, raise the columns below their least width, and take that from the others in
-    # proportion to what they have above their own least.
-    widths = [max(wanted[i], least[i]) for i in range(n)]
-    for _ in range(n):
-        excess = sum(widths) - total
-        if excess <= 0.01:
-            break
-        room = [widths[i] - least[i] for i in range(n)]
-        spare = sum(room)
-        if spare <= 0:
-            break
-        widths = [widths[i] - excess * room[i] / spare for i in range(n)]
-    return widths
+    # As a browser lays out an automatic table: each column its least width, plus a share of the room left in
+    # proportion to how much more it would take to hold its content on one line (short cells stay whole, long
+    # text wraps).
+    room = total - sum(least)
+    wants = [natural[i] - least[i] for i in range(n)]
+    return [least[i] + room * wants[i] / sum(wants) for i in range(n)]
 
 
 def _p(text: str, style: ParagraphStyle, markup: bool = False) -> Paragraph:
@@ -236,7 +228,8 @@ class OfficialDocument:
         if motto not in ("state", "party"):
             raise ValueError(f"unknown motto: {motto!r}")
         self.issuer_lines = [nfc(line) for line in issuer_lines]
-        self.number = nfc(number)
+        # "Số:      -BC/TCNV": the blank left for the number written by hand keeps its width.
+        self.number = nfc(number).replace("  ", "\u00a0\u00a0")
         self.motto = motto
         self.place = nfc(place)
         self.date = date
@@ -287,6 +280,11 @@ class OfficialDocument:
         self._story.append(Spacer(1, 4 * mm))
         return self
 
+    def article(self, number: int, text: str) -> OfficialDocument:
+        """One article of a decision: "Điều 1." in bold, then the text (escaped)."""
+        self._story.append(_p(f"<b>Điều {number}.</b> " + escape(nfc(text)), self.styles["body"], markup=True))
+        return self
+
     def preamble(self, capacity: str, bases: Sequence[str], verb: str = "QUYẾT ĐỊNH:") -> OfficialDocument:
         """A decision's opening (Decree 30/2020, appendix I): the issuing capacity ("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ …"),
         one italic "Căn cứ …;" line per legal basis (the last ends with a full stop), then the verb."""
@@ -307,29 +305,34 @@ class OfficialDocument:
         (recipients, the last usually "Lưu: VT") on the left of a single signer or below several, and keep them
         on one page with the body's last lines."""
         s = self.styles
-        cells = []
+        heads: list[list[Flowable]] = []
+        names: list[Flowable] = []
         any_authority = any(block.authority for block in blocks)
         for block in blocks:
-            cell: list[Flowable] = []
-            if any_authority:  # keeps positions and names level across the blocks
-                cell.append(_p(block.authority or "\u00a0", s["sign"]))
+            head: list[Flowable] = []
+            if any_authority:  # keeps positions level across the blocks
+                head.append(_p(block.authority or "\u00a0", s["sign"]))
             if block.position:
-                cell.append(_p(block.position, s["sign"]))
+                head.append(_p(block.position, s["sign"]))
             if block.note:
-                cell.append(_p(block.note, s["sign_note"]))
-            cell.append(Spacer(1, sign_space_mm * mm))
-            cell.append(_p(block.name, s["sign"]))
-            cells.append(cell)
+                head.append(_p(block.note, s["sign_note"]))
+            heads.append(head)
+            names.append(_p(block.name, s["sign"]))
         received = _recipients(recipients, s)
-        if len(cells) == 1:
+        # Two rows: the capacities, then the names after the room to sign, so that the names stay level even when
+        # one capacity wraps.
+        if len(blocks) == 1:
             widths = [self.frame_width * 0.45, self.frame_width * 0.55]
-            data = [[received, cells[0]]]
+            data: list[list[Any]] = [[received, heads[0]], ["", names[0]]]
+            span = [("SPAN", (0, 0), (0, 1))]
             received = []
         else:
-            widths = [self.frame_width / len(cells)] * len(cells)
-            data = [cells]
+            widths = [self.frame_width / len(blocks)] * len(blocks)
+            data = [heads, names]
+            span = []
         table = Table(data, colWidths=widths)
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0)]))
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, -1), 0),
+                                   ("TOPPADDING", (0, 1), (-1, 1), sign_space_mm * mm), *span]))
         self._story.append(_Signatures([Spacer(1, 4 * mm), table, *received]))
         return self
 
@@ -495,6 +498,9 @@ def _body_tail(out: list[Flowable]) -> list[Flowable]:
             break
         else:
             break
+    # A heading kept with what follows goes with it (reportlab's keepWithNext does not reach into a KeepTogether).
+    while out and isinstance(out[-1], (Paragraph, Spacer)) and out[-1].getKeepWithNext():
+        taken.insert(0, out.pop())
     return taken
 
 
