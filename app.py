@@ -227,7 +227,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_time"] = local_time
     app.jinja_env.filters["iso_vn_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
     app.jinja_env.filters["tr"] = tr
-    app.jinja_env.filters["num"] = lambda value, digits=0: format_number(value, digits, page_language())
+    # A count or an amount (a dash, an empty cell or a text passes through unchanged).
+    app.jinja_env.filters["num"] = lambda value, digits=0: (
+        format_number(value, digits, page_language()) if isinstance(value, int | float) and not isinstance(value, bool)
+        else value)
     app.jinja_env.filters["pct"] = lambda share, digits=2, none="—": format_percent(share, digits, page_language(),
                                                                                   none=none)
 

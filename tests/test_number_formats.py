@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from factories_counting import client_for
-from test_counting_minutes import pdf_text, submitted
+from test_counting_minutes import enter_twice, figures, pdf_text, submitted
 
 from core.vietnamese import format_number, format_percent
 from election.rules import HouseholdDifference
@@ -43,3 +43,21 @@ def test_the_result_table_reads_a_decimal_comma_in_vietnamese_and_a_point_in_eng
     assert "48.39%" in page and "48,39%" not in page
     pdf = " ".join(pdf_text(client.get(f"/polls/{setup.poll.id}/minutes.pdf").data).split())
     assert "48,39%" in pdf  # the minutes are a Vietnamese document whatever the page's language
+
+
+def test_counts_on_pages_carry_the_thousands_dot_and_dashes_pass_through(app, election):
+    setup = election(households=1234, present=700)
+    enter_twice(setup, figures(setup, 700, 690, 680, 10, 400, 280), acknowledged=True)
+    client = client_for(app, setup.team_a)
+    page = client.get(f"/polls/{setup.poll.id}").get_data(as_text=True)
+    assert "1.234" in page and "1234" not in page
+    client.get("/lang/en")
+    assert "1,234" in client.get(f"/polls/{setup.poll.id}").get_data(as_text=True)
+    pdf = " ".join(pdf_text(client.get(f"/polls/{setup.poll.id}/minutes.pdf").data).split())
+    assert "Tổng số hộ gia đình của thôn 1.234" in pdf
+
+
+def test_the_num_filter_leaves_a_dash_or_an_empty_value_alone(app):
+    render = app.jinja_env.from_string("{{ a|num }}|{{ b|num }}|{{ c|num }}|{{ d|num(1) }}")
+    with app.test_request_context("/"):
+        assert render.render(a=None, b="–", c=76524, d=2.5) == "None|–|76.524|2,5"
