@@ -65,5 +65,6 @@ def review_workbook(review: Review) -> bytes:
         SheetSpec("Làm việc", ["Ngày", "Đơn vị", "Phân công", "Người phụ trách", "Nội dung", "Kết quả, kiến nghị"],
                   visits),
         SheetSpec("Khen thưởng", ["Năm", "Họ và tên", "Chức danh", "Thôn, TDP", "Xã, thị trấn", "Hình thức",
-                                  "Thành tích", "Số quyết định", "Ngày quyết định", "Cấp khen"], awards),
+                                  "Thành tích", "Số quyết định", "Ngày quyết định", "Cấp khen"], awards,
+                  plain_columns=(0,)),
     ])

@@ -527,6 +527,7 @@ class SheetSpec:
     text_columns: Sequence[int] = ()
     widths: Sequence[int] = ()  # minimum widths (characters), e.g. for an empty template to be filled in by hand
     percent_columns: Sequence[int] = ()  # ratios (0.7667) shown as percentages (76.67%); dates format themselves
+    plain_columns: Sequence[int] = ()  # whole numbers shown without a thousands separator (years: 1968, not 1.968)
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -553,7 +554,7 @@ def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterab
         widths = [max(min(len(h), HEADER_WIDTH), minimum) for h, minimum in
                   zip(spec.headers, [*spec.widths, *[0] * len(spec.headers)], strict=False)]
         for row_no, row in enumerate(spec.rows, start=header_row + 1):
-            _write_row(sheet, row_no, row, spec.percent_columns)
+            _write_row(sheet, row_no, row, spec.percent_columns, spec.plain_columns)
             widths = [max(w, _shown_width(v)) for w, v in zip(widths, row, strict=False)]
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8) + 2, 60)
@@ -573,6 +574,7 @@ def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterab
 # Formula injection (OWASP "CSV Injection"): a text a spreadsheet would read as a formula or a command.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "dd/mm/yyyy"
+COUNT_FORMAT = "#,##0"  # the format's "," is Excel's thousands separator, shown as the reader's locale writes it
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0.00%"
 
@@ -587,9 +589,11 @@ def escape_text(value: Any) -> Any:
     return value
 
 
-def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: Sequence[int]) -> None:
+def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: Sequence[int],
+               plain_columns: Sequence[int] = ()) -> None:
     """Typed cells: texts escaped and always text (openpyxl takes any text starting with "=" for a formula), dates
-    as dates shown dd/mm/yyyy, ratios in percent_columns as numbers shown as percentages."""
+    as dates shown dd/mm/yyyy, ratios in percent_columns as numbers shown as percentages, other whole numbers with
+    a thousands separator (Excel shows the reader's own: a dot in Vietnamese) unless in plain_columns."""
     for column, value in enumerate(values):
         value = escape_text(value)
         cell = sheet.cell(row_no, column + 1)
@@ -602,6 +606,8 @@ def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: 
             cell.number_format = DATE_FORMAT
         elif column in percent_columns and isinstance(value, int | float) and not isinstance(value, bool):
             cell.number_format = PERCENT_FORMAT
+        elif isinstance(value, int) and not isinstance(value, bool) and column not in plain_columns:
+            cell.number_format = COUNT_FORMAT
 
 
 def _shown_width(value: Any) -> int:

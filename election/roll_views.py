@@ -209,7 +209,8 @@ def roll_template(fmt: str):
 
 def _xlsx_response(headers: list[str], rows: list[list], filename: str, title: str):
     # Citizen IDs as text: the leading zero stays; re-importing the export gives the same roll.
-    data = workbook_bytes([SheetSpec(title, headers, rows, text_columns=(2,), widths=(10, 28, 18, 14, 10, 18, 30, 14))])
+    data = workbook_bytes([SheetSpec(title, headers, rows, text_columns=(2,), widths=(10, 28, 18, 14, 10, 18, 30, 14),
+                                     plain_columns=(3,))])
     return send_file(io.BytesIO(data), as_attachment=True, download_name=filename, mimetype=XLSX_MIMETYPE)
 
 

@@ -196,3 +196,11 @@ def test_export_names_say_district_or_commune_and_day(app, hostile):
     assert name(committee, "/training/coverage.xlsx").endswith(f"bao-phu-boi-duong-{commune.code.lower()}-{today}.xlsx")
     assert name(office, "/chapters/dashboard.xlsx?as_of=2025-06-30").endswith(
         f"chi-tieu-{district.code.lower()}-2025-06-30.xlsx")
+
+
+def test_counts_show_a_thousands_separator_and_years_do_not():
+    data = workbook_bytes([SheetSpec("Số liệu", ["Xã", "Số hộ", "Năm"], [["Bình Hải", 3412, 1968]],
+                                     plain_columns=(2,))])
+    _name, households, year = load_workbook(io.BytesIO(data)).active[2]
+    assert (households.value, households.number_format) == (3412, "#,##0")  # Excel shows "3.412" in Vietnamese
+    assert (year.value, year.number_format) == (1968, "General")

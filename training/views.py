@@ -493,7 +493,7 @@ def export_enrolments(course_id: int):
     if sees_full_citizen_id() and rows:
         audit_export(f"Xuất danh sách học viên khóa «{course.name}» ra Excel, đủ số định danh của {len(rows)} người",
                      "Course", course.id, (course.district_id, course.commune_id, None))
-    return _xlsx(workbook_bytes([SheetSpec("Học viên", headers, rows, text_columns=(3,))]),
+    return _xlsx(workbook_bytes([SheetSpec("Học viên", headers, rows, text_columns=(3,), plain_columns=(2,))]),
                  export_filename("hoc-vien", f"khoa-{course.id}", vietnam_today(), "xlsx"))
 
 
