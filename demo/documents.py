@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 import pypdfium2 as pdfium
@@ -103,11 +104,11 @@ class _Renderer:
         self.district = district
         self.term = db.session.scalar(sa.select(Term).where(Term.district_id == district.id, Term.is_current))
 
-    def url(self, endpoint: str, **values: object) -> str:
+    def url(self, endpoint: str, **values: Any) -> str:
         with self.app.test_request_context():
             return url_for(endpoint, **values)
 
-    def fetch(self, kind: str, endpoint: str, **values: object) -> RenderedDocument:
+    def fetch(self, kind: str, endpoint: str, **values: Any) -> RenderedDocument:
         url = self.url(endpoint, **values)
         response = self.client.get(url)
         if response.status_code != 200 or response.mimetype != "application/pdf":
@@ -219,7 +220,7 @@ class _Renderer:
             raise MissingDocument("team-logins", "no polling-team account in the demo")
         yield self.fetch("team-logins", "core.team_logins_sheet", hamlet_id=found[0])
 
-    def training(self) -> Iterator[RenderedDocument]:
+    def attendance_sheet(self) -> Iterator[RenderedDocument]:
         session_id = db.session.scalar(
             sa.select(CourseSession.id).join(Course, CourseSession.course_id == Course.id)
             .join(Attendance, Attendance.session_id == CourseSession.id)
@@ -227,6 +228,8 @@ class _Renderer:
         if session_id is None:
             raise MissingDocument("attendance-sheet", "no training session with attendance in the demo")
         yield self.fetch("attendance-sheet", "training.attendance_sheet", session_id=session_id)
+
+    def certificate(self) -> Iterator[RenderedDocument]:
         enrolment_ids = db.session.scalars(
             sa.select(Enrolment.id).join(Course, Enrolment.course_id == Course.id)
             .where(Course.district_id == self.district.id, Enrolment.completed_on.is_not(None))
@@ -250,7 +253,8 @@ def render_documents(app: Flask, missing: list[MissingDocument] | None = None) -
     renderer = _Renderer(app, reader_client(app), district)
     groups: list[Callable[[], Iterator[RenderedDocument]]] = [
         renderer.ballots, renderer.candidate_list, renderer.exceptions, renderer.roll, renderer.poll_documents,
-        renderer.congress, renderer.reports, renderer.team_logins, renderer.training]
+        renderer.congress, renderer.reports, renderer.team_logins, renderer.attendance_sheet,
+        renderer.certificate]
     documents: list[RenderedDocument] = []
     for group in groups:
         try:
