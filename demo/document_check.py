@@ -60,7 +60,7 @@ FULL_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 TOKEN_END = re.compile(r"[\d•/.,%]*[\d•][\d•/.,%]*[/.,]?$")
 TOKEN_START = re.compile(r"^[/.,]?[\d•][\d•/.,%]*")
 # A signature block's lines: the capacity (TM., KT., Q., TL., T/M) or the note under the position.
-SIGNATURE_START = re.compile(r"^(TM\.|T/M|KT\.|Q\.|TL\.|TUQ\.)\s*[A-ZĐ]|^\(Ký, ghi rõ họ tên\)$")
+SIGNATURE_START = re.compile(r"^(TM\.|T/M|KT\.|Q\.|TL\.|TUQ\.)\s*\w|^\(Ký, ghi rõ họ tên\)$")
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,8 @@ def check_signature_alone(pages: list[Page]) -> list[Finding]:
     """The page where the signature block starts holds body text above it (a page after the first holds no
     heading: anything above the block within the frame is the body's end)."""
     for page in pages:
-        marks = [run for run in page.runs if run.boxes and SIGNATURE_START.search(run.words)]
+        marks = [run for run in page.runs if run.boxes and SIGNATURE_START.search(run.words)
+                 and (run.words == SIGN_NOTE or run.words == run.words.upper())]  # capacities are in capitals
         if not marks:
             continue
         if page.number == 1:

@@ -181,7 +181,6 @@ def test_a_signature_block_alone_on_its_page_is_found():
 def test_text_outside_the_margins_is_found_but_not_the_footer():
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4)
-    OfficialDocument([""])  # registers the fonts
     canvas.setFont("Helvetica", 11)
     canvas.drawString(MARGINS["left"], A4[1] / 2, "Inside the frame")
     canvas.drawString(10 * mm, A4[1] / 2 - 20, "Too far left")
