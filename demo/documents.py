@@ -267,18 +267,6 @@ def render_documents(app: Flask, missing: list[MissingDocument] | None = None) -
     return sorted(documents, key=lambda d: order.index(d.kind))
 
 
-def render_kind(app: Flask, kind: str) -> RenderedDocument:
-    """One kind (the document check's tests, one kind per test): MissingDocument when the demo lacks it."""
-    missing: list[MissingDocument] = []
-    for document in render_documents(app, missing):
-        if document.kind == kind:
-            return document
-    for error in missing:
-        if error.kind in (kind, "*"):
-            raise error
-    raise MissingDocument(kind, "the demo prints no such document")
-
-
 # ----------------------------------------------------------------------------------------------------------
 # make review-documents
 # ----------------------------------------------------------------------------------------------------------
