@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # A deployment sets neither this nor `make run`: it sets a strong FLASK_SECRET_KEY (README, "Configuration").
 export FLASK_ENV_NAME ?= development
 
-.PHONY: setup run test test-fast lint mypy-baseline translations messages demo-db clean
+.PHONY: setup run test test-fast lint mypy-baseline translations messages demo-db review-documents clean
 
 setup: $(VENV)/.installed translations
 
@@ -43,6 +43,13 @@ demo-db: setup
 run: demo-db
 	@echo "Dân tin: http://127.0.0.1:5000  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Every PDF the app prints, from the demo, under review/ (the PDF, a PNG of its first and last page) with the document
+# check's findings (demo/document_check.py): a person looks at them all at once.
+review-documents: export FLASK_TODAY ?= 2022-05-22
+
+review-documents: demo-db
+	$(BIN)/flask review-documents --out review
 
 test: setup lint
 	$(BIN)/pytest

@@ -6,6 +6,7 @@ from flask import Flask
 
 from core.accounts import User
 from core.models import District
+from demo.documents import review_documents
 from demo.rehearsal import has_rehearsal, rehearse
 from demo.seed import BINH_SON_NAME, DEMO_USERS, district_figures, seed_demo
 from extensions import db
@@ -65,3 +66,4 @@ def rehearsal(password: str, base_url: str, quiet: bool, if_empty: bool) -> None
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(rehearsal)
+    app.cli.add_command(review_documents)
