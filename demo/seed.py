@@ -794,8 +794,9 @@ PREVIOUS_CONGRESS_DECISION = "52-QĐ/ĐU"
 
 
 def _record_previous_congress(district_id: int, commune_ids: dict[tuple[int, str], int]) -> Congress | None:
-    """The 2019 congress of one chapter of the demo commune, as its party committee keyed in its records when the
-    commune began to use the app (so dated the seed's day; the congress and the approval keep their 2019 dates).
+    """The 2019 congress of one chapter of the demo commune, keyed in from its records when the commune began to use
+    the app (so dated the seed's day; the congress and the approval keep their 2019 dates; the approval entered by the
+    district office, as chapters.access.APPROVERS has it).
 
     The chapter is the commune's first one whose 2019 chief was also elected its secretary and, if it elects a
     committee (R-P1), whose committee the seed filled. Its chapter posts are not drawn as the others are: they come
@@ -861,7 +862,8 @@ def _congress_plan(chapter: Chapter, term: Term) -> tuple[Chapter, list[Position
     posts = [p.post for p in holders]
     committee = elects_committee(chapter.official_members)
     if posts.count(Post.CHAPTER_SECRETARY) != 1 or posts.count(Post.CHAPTER_DEPUTY_SECRETARY) > 1 \
-            or len({p.person_id for p in holders}) != len(holders) or (not committee and len(holders) > 2):
+            or len({p.person_id for p in holders}) != len(holders) \
+            or (not committee and Post.CHAPTER_COMMITTEE_MEMBER in posts):
         return None
     secretary = next(p for p in holders if p.post is Post.CHAPTER_SECRETARY)
     if secretary.person_id != chief or (committee and len(holders) < 2):
