@@ -79,6 +79,7 @@ from election.recognition import keep_minutes, recognise, start_revote, validate
 from election.rolls import TEMPLATE_HEADERS, RollRules, full_years, read_rows
 from election.service import check_in, check_roll, poll_roll_fingerprint, replace_roll, roll_for, verification_url
 from extensions import db
+from training.models import Audience, Course, CourseKind, CourseSession, EnrolFilter, current_holdings, people_by_filter
 
 # The steps, in the order hamlets are given them; hamlets beyond the list stay "not started".
 STEPS: tuple[str, ...] = ("ready", "scanning", "voting", "first_entry", "differences", "submitted", "validated",
@@ -277,6 +278,8 @@ def _tasks(term: Term, plan: list[_Hamlet], password: str) -> list[tuple[date, s
     supervision = _Supervision(term, plan)
     for days_before, summary, work in supervision.steps():
         add(days_before, summary, work)
+    for days_before, summary, work in _Training(term, plan).steps():
+        add(days_before, summary, work)
     tasks.sort(key=lambda task: task[0])  # stable: each day keeps the hamlets' order
     return tasks
 
@@ -374,6 +377,88 @@ class _Supervision:
                     person, vietnam_today().year, AwardKind.CERTIFICATE,
                     "Thành tích xuất sắc trong chuẩn bị ngày hội bầu trưởng thôn", number, vietnam_today(),
                     f"Chủ tịch UBND huyện {self.term.district.name}", vietnam_today(), self._user_id()))
+
+
+
+class _Training:
+    """59-KH/HU §2.5, training before election Sunday: the demo commune trains its hamlet workers in office (the chiefs
+    and the Front work-committee heads, who prepare and hold the election in each hamlet) on the rules and the
+    procedure, through training.models' guarded methods, each on its day: the course planned with its three sessions
+    (28/04), the trainees enrolled once the polling teams are set up (06/05), attendance taken at each session (07/05,
+    08/05, 14/05), the course closed and evaluated the last day (a trainee who missed a session does not complete it,
+    below the course's 80 %). A course of the outgoing term (2019–2022): it trains that term's workers, and is not the
+    training of the new term's workers that R-T4 counts."""
+
+    NAME = "Tập huấn nghiệp vụ bầu cử trưởng thôn năm 2022"
+    PLANNED_BEFORE = 24  # 28/04, after the chairman's decision (25/04)
+    SESSIONS = (  # days before election Sunday, topic (59-KH/HU §2.5), trainer
+        (15, "Tuyên truyền về ngày hội toàn dân bầu trưởng thôn; tiêu chuẩn, quy trình giới thiệu người ứng cử",
+         "Trần Thị Dân"),
+        (14, "Chuẩn bị bầu cử: danh sách cử tri đại diện hộ gia đình, danh sách người ứng cử, phiếu bầu",
+         "Lê Văn Nội"),
+        (8, "Quy trình hội nghị bầu, kiểm phiếu, lập biên bản; thực hành trên ứng dụng Dân tin", "Lê Văn Nội"),
+    )
+    PLACE = "Hội trường UBND xã"
+    MISSES_EVERY = 9  # every ninth trainee misses one session (not the same one)
+
+    def __init__(self, term: Term, plan: list[_Hamlet]):
+        self.term = term
+        self.commune = plan[0].hamlet.commune if plan else None  # the demo commune (Bình Hải)
+        self.course: Course | None = None
+
+    def steps(self) -> list[tuple[int, str, Callable[[], None]]]:
+        if self.commune is None:
+            return []
+        name = self.commune.full_name
+        steps = [(self.PLANNED_BEFORE, f"Lập kế hoạch tập huấn nghiệp vụ bầu cử ({name})", self._plan),
+                 (TEAMS_BEFORE, f"Ghi danh học viên lớp tập huấn nghiệp vụ bầu cử ({name})", self._enrol)]
+        for number, (days_before, _topic, _trainer) in enumerate(self.SESSIONS):
+            steps.append((days_before, f"Điểm danh buổi tập huấn {number + 1} ({name})",
+                          partial(self._attend, number)))
+        steps.append((self.SESSIONS[-1][0], f"Kết thúc, đánh giá lớp tập huấn nghiệp vụ bầu cử ({name})",
+                      self._close))
+        return steps
+
+    def _plan(self) -> None:
+        assert self.commune is not None
+        previous = db.session.scalar(sa.select(Term).where(Term.district_id == self.term.district_id,
+                                                           Term.starts_on < self.term.starts_on)
+                                     .order_by(Term.starts_on.desc()).limit(1))
+        course = Course(district_id=self.commune.district_id, commune_id=self.commune.id,
+                        term_id=(previous or self.term).id, name=self.NAME, kind=CourseKind.PRE_ELECTION,
+                        audience=Audience.ALL, capacity=40, organiser="", signer_title="", signer_name="", min_attendance_percent=80, closed_on=None,
+                        note="Kế hoạch 59-KH/HU mục 2.5: tập huấn trước ngày hội toàn dân bầu trưởng thôn cho người "
+                             "hoạt động không chuyên trách ở thôn đương nhiệm.")
+        course.posts = [Post.HAMLET_CHIEF.value, Post.FRONT_HEAD.value]
+        db.session.add(course)
+        for days_before, topic, trainer in self.SESSIONS:
+            course.add_session(self.term.election_day - timedelta(days=days_before),
+                               f"{self.PLACE} {self.commune.name}", trainer, topic)
+        db.session.flush()
+        self.course = course
+
+    def _enrol(self) -> None:
+        """The chiefs (the course's filter) and the Front work-committee heads in office in the commune."""
+        course = self.course
+        assert course is not None and self.commune is not None
+        course.enrol_many(people_by_filter(course, EnrolFilter.CHIEFS, None), vietnam_today(),
+                          EnrolFilter.CHIEFS.label[:120])
+        heads = sorted({h.person for h in current_holdings(course.district_id, self.commune.id, Post.FRONT_HEAD)},
+                       key=lambda p: (p.name_folded, p.id))
+        course.enrol_many(heads, vietnam_today(), f"{Post.FRONT_HEAD.label} đương nhiệm")
+        db.session.flush()
+
+    def _attend(self, number: int) -> None:
+        course = self.course
+        assert course is not None
+        session: CourseSession = course.sessions[number]
+        for index, enrolment in enumerate(course.enrolments):
+            absent = index % self.MISSES_EVERY == 0 and (index // self.MISSES_EVERY) % len(self.SESSIONS) == number
+            session.mark(enrolment, not absent)
+
+    def _close(self) -> None:
+        assert self.course is not None
+        self.course.close(vietnam_today())
 
 
 def _hamlets_in_order(district_id: int) -> list[Hamlet]:

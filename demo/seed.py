@@ -18,6 +18,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from chapters.models import Congress, NomineeSource
 from chapters.rules import elects_committee
 from core.accounts import Role, User
 from core.audit import record, set_actor
@@ -654,6 +655,7 @@ def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_see
     rows.flush(force=True)
     rows.reset_sequences()
     logins = _create_users(binh_son_id, commune_ids, password)
+    _record_previous_congress(binh_son_id, commune_ids)
     counts = {"districts": rows.counts["district"], "communes": rows.counts["commune"],
               "hamlets": rows.counts["hamlet"], "households": rows.counts["household"],
               "people": rows.counts["person"], "chapters": rows.counts["chapter"],
@@ -778,3 +780,99 @@ def _create_users(district_id: int, commune_ids: dict[tuple[int, str], int], pas
         db.session.flush()
         logins.append((username, role.label, user.scope_label))
     return logins
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The previous term's congress of one chapter of the demo commune (chapters.models, R-P1…R-P5)
+# ---------------------------------------------------------------------------------------------------------
+
+# The congress after the 2019 election (59-KH/HU: the hamlet chief first, then the chapter congress), approved by the
+# commune's party committee: the chapter posts start on the approval (R-P5), within PREVIOUS_CHAPTERS_START.
+PREVIOUS_CONGRESS_HELD = date(2019, 11, 30)
+PREVIOUS_CONGRESS_APPROVED = date(2019, 12, 9)
+PREVIOUS_CONGRESS_DECISION = "52-QĐ/ĐU"
+
+
+def _record_previous_congress(district_id: int, commune_ids: dict[tuple[int, str], int]) -> Congress | None:
+    """The 2019 congress of one chapter of the demo commune, keyed in from its records when the commune began to use
+    the app (so dated the seed's day; the congress and the approval keep their 2019 dates; the approval entered by the
+    district office, as chapters.access.APPROVERS has it).
+
+    The chapter is the commune's first one whose 2019 chief was also elected its secretary and, if it elects a
+    committee (R-P1), whose committee the seed filled. Its chapter posts are not drawn as the others are: they come
+    from the congress's approval (R-P5), through chapters.models' guarded methods, the same people in the same posts:
+    the secretary (the chief, proposed at once), the deputy and the committee members, with one more nominee who is
+    not elected (R-P3: more candidates than seats). None when no chapter of the commune fits (a smaller seed)."""
+    commune_id = commune_ids.get((district_id, BINH_SON_COMMUNES[0].name))
+    term = db.session.scalar(sa.select(Term).where(Term.district_id == district_id, Term.name == PREVIOUS_TERM.name))
+    approver_id = db.session.scalar(sa.select(User.id).where(User.role == Role.DISTRICT_OFFICE,
+                                                             User.district_id == district_id).order_by(User.id))
+    if commune_id is None or term is None or approver_id is None:
+        return None
+    chapters = db.session.scalars(sa.select(Chapter).join(Hamlet, Chapter.hamlet_id == Hamlet.id).where(
+        Hamlet.commune_id == commune_id).order_by(Hamlet.id)).all()
+    plans = [plan for plan in (_congress_plan(chapter, term) for chapter in chapters) if plan is not None]
+    if not plans:
+        return None
+    # A chapter that elects a committee first: its minutes show the three ballots (R-P1).
+    chapter, holders, extra = min(plans, key=lambda plan: not elects_committee(plan[0].official_members))
+    db.session.execute(sa.delete(Position).where(Position.id.in_([p.id for p in holders])))
+    congress = Congress.open(chapter, term, PREVIOUS_CONGRESS_HELD)  # the chief proposed as secretary
+    db.session.add(congress)
+    convened = chapter.official_members
+    base = convened - 1  # one member away for the whole congress, excused; everybody else present
+    seats = len(holders) if elects_committee(convened) else None
+    congress.set_attendance(convened, {"absent_with_approved_reason": 1}, base, seats)
+    secretary = congress.chief_nominee
+    assert secretary is not None
+    nominees = [secretary] + [congress.add_nominee(p.person, p.post, NomineeSource.CHAPTER) for p in holders
+                              if p.post is not Post.CHAPTER_SECRETARY]
+    if extra is not None:
+        nominees.append(congress.add_nominee(extra, Post.CHAPTER_COMMITTEE_MEMBER, NomineeSource.CHAPTER))
+    db.session.flush()
+    valid = base - 1  # one ballot spoiled in each round
+
+    def votes(less: int) -> int:
+        """`less` votes short of every valid ballot, but always more than half of the base (R-P2)."""
+        return valid - less if 2 * (valid - less) > base else valid
+
+    if seats:  # R-P1: the committee first (R-P3: one candidate more than the seats), the extra one not elected
+        tally = {n.id: votes(min(index, 2)) for index, n in enumerate(nominees) if n is not nominees[-1]}
+        tally[nominees[-1].id] = base // 2 - 1
+        congress.record_ballot(Post.CHAPTER_COMMITTEE_MEMBER, valid, 1, tally)
+    congress.record_ballot(Post.CHAPTER_SECRETARY, valid, 1, {secretary.id: valid})
+    deputy = next((n for n in nominees if n.post is Post.CHAPTER_DEPUTY_SECRETARY), None)
+    if deputy is not None:
+        congress.record_ballot(Post.CHAPTER_DEPUTY_SECRETARY, valid, 1, {deputy.id: votes(1)})
+    congress.finish()
+    congress.approve(user_id=approver_id, number=PREVIOUS_CONGRESS_DECISION, on=PREVIOUS_CONGRESS_APPROVED)
+    db.session.flush()
+    return congress
+
+
+def _congress_plan(chapter: Chapter, term: Term) -> tuple[Chapter, list[Position], Person | None] | None:
+    """(chapter, its 2019 chapter posts, a member to nominate besides them) when those posts can come from one
+    congress: the chief is the secretary, one deputy at most, and a chapter electing a committee (R-P1) has a member
+    of the hamlet to stand as one candidate more than the seats (R-P3); else None."""
+    positions = db.session.scalars(sa.select(Position).where(
+        Position.hamlet_id == chapter.hamlet_id, Position.term_id == term.id, Position.ended_on.is_(None))
+        .order_by(Position.id)).all()
+    chief = next((p.person_id for p in positions if p.post is Post.HAMLET_CHIEF), None)
+    holders = [p for p in positions if p.post.is_chapter_post]
+    posts = [p.post for p in holders]
+    committee = elects_committee(chapter.official_members)
+    if posts.count(Post.CHAPTER_SECRETARY) != 1 or posts.count(Post.CHAPTER_DEPUTY_SECRETARY) > 1 \
+            or len({p.person_id for p in holders}) != len(holders) \
+            or (not committee and Post.CHAPTER_COMMITTEE_MEMBER in posts):
+        return None
+    secretary = next(p for p in holders if p.post is Post.CHAPTER_SECRETARY)
+    if secretary.person_id != chief or (committee and len(holders) < 2):
+        return None
+    if not committee:
+        return chapter, holders, None
+    oldest = date(PREVIOUS_CONGRESS_HELD.year - 65, PREVIOUS_CONGRESS_HELD.month, PREVIOUS_CONGRESS_HELD.day)
+    extra = db.session.scalar(sa.select(Person).where(
+        Person.hamlet_id == chapter.hamlet_id, Person.party_member == PartyMembership.OFFICIAL,
+        Person.party_official_on < PREVIOUS_CONGRESS_HELD, Person.birth_date > oldest, Person.fit_for_term.is_(True),
+        Person.id.not_in({p.person_id for p in positions})).order_by(Person.id).limit(1))
+    return (chapter, holders, extra) if extra is not None else None

@@ -7,11 +7,13 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
 
 from ballots.models import BallotBatch
 from candidates.models import CandidateList, ExceptionRequest, ListState, RequestState
+from chapters.models import Congress, CongressState
 from chapters.supervision import (
     Commendation,
     SupervisionAssignment,
@@ -25,7 +27,7 @@ from chapters.supervision import (
 from core.accounts import Role, User
 from core.audit import AuditEntry, verify_chain
 from core.calendar import election_timeline
-from core.enums import Post
+from core.enums import CHAPTER_POSTS, Post
 from core.models import Hamlet, Position, Term
 from core.vietnamese import local_date
 from demo.rehearsal import BEFORE_LABELS, BEFORE_STEPS, STEPS
@@ -35,6 +37,7 @@ from election.models import CheckIn, CountEntry, MinutesUpload, Poll, PollMode, 
 from election.recognition import minutes_path, poll_recognition
 from election.service import import_lock_reason, turnout
 from extensions import db
+from training.models import Attendance, Course, CourseKind
 
 PASSWORD = "mat-khau-dien-tap"
 # The first-round poll's status each step leaves.
@@ -386,3 +389,89 @@ def test_every_polling_team_account_serves_the_current_term(rehearsed):
     teams = db.session.scalars(sa.select(User).where(User.role == Role.POLLING_TEAM)).all()
     assert teams and {t.term_id for t in teams} == {term.id}
     assert {t.hamlet_id is not None for t in teams} == {True}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every kind of document the app prints can be printed from the demo (issue 17): the training course of Bình Hải
+# before election Sunday (attendance sheet, certificate) and the 2019 congress of one of its chapters (minutes)
+# ---------------------------------------------------------------------------------------------------------
+
+def _pdf(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF"), url
+    return response.data
+
+
+def _text(data: bytes) -> str:
+    return "\n".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data))
+
+
+def _demo_client(app, username: str):
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_demo_commune_trains_its_hamlet_workers_before_election_sunday(rehearsed_app, rehearsed):
+    """59-KH/HU §2.5: Bình Hải's pre-election course, three sessions before 22/05/2022, its chiefs and Front heads in
+    office enrolled, attendance taken, closed on its last day; the sheet and a certificate print for the commune."""
+    term = _term()
+    course = db.session.scalar(sa.select(Course).where(Course.kind == CourseKind.PRE_ELECTION))
+    assert course.commune.name == "Bình Hải" and course.closed
+    assert course.term.name == "2019–2022"  # the outgoing term's workers: not the new term's R-T4 training
+    assert 2 <= len(course.sessions) <= 3
+    assert all(term.decision_done_on < s.held_on < term.election_day for s in course.sessions)
+    assert course.closed_on == course.last_day
+    assert 15 <= len(course.enrolments) <= 40
+    in_office = set(db.session.scalars(sa.select(Position.person_id).join(Hamlet).where(
+        Hamlet.commune_id == course.commune_id, Position.post.in_([Post.HAMLET_CHIEF, Post.FRONT_HEAD]),
+        Position.term_id != term.id)))
+    assert {e.person_id for e in course.enrolments} <= in_office
+    counts = course.attended_counts()
+    completed = [e for e in course.enrolments if e.completed_on is not None]
+    missed = [e for e in course.enrolments if e.completed_on is None]
+    assert completed and missed  # a trainee who missed a session is below the course's 80 %
+    assert all(counts[e.id] == len(course.sessions) for e in completed)
+    assert all(e.completed_on == course.closed_on for e in completed)
+    assert _count(Attendance, Attendance.session_id.in_([s.id for s in course.sessions])) == \
+        len(course.sessions) * len(course.enrolments)
+
+    client = _demo_client(rehearsed_app[0], "bcd.binhhai")
+    sheet = _pdf(client, f"/training/sessions/{course.sessions[0].id}/sheet.pdf")
+    text = _text(sheet)
+    assert f"Tổng số: {len(course.enrolments)} học viên" in text
+    assert _text(_pdf(client, f"/training/enrolments/{completed[0].id}/certificate.pdf")).count(
+        completed[0].person.full_name) >= 1
+    assert client.get(f"/training/enrolments/{missed[0].id}/certificate.pdf").status_code == 409
+
+
+def test_a_chapter_of_the_demo_commune_holds_its_2019_congress_and_its_minutes_print(rehearsed_app, rehearsed):
+    """The previous term's congress of one Bình Hải chapter (R-P1…R-P5), recorded through chapters.models: its
+    approval made the chapter's posts of that term, the same people the other chapters' 2019 posts are drawn for."""
+    congress = db.session.scalar(sa.select(Congress))
+    previous = db.session.scalar(sa.select(Term).where(Term.is_current.is_(False)))
+    assert congress.term_id == previous.id and congress.hamlet.commune.name == "Bình Hải"
+    assert previous.election_day < congress.held_on < congress.approval_date < previous.ends_on
+    assert congress.state is CongressState.APPROVED and congress.approval_number
+    assert congress.present == congress.base and congress.official_members_convened == congress.chapter.official_members
+    assert congress.chief_nominee is not None  # the 2019 chief, proposed for secretary…
+    chief = db.session.scalar(sa.select(Position).where(Position.hamlet_id == congress.chapter.hamlet_id,
+                                                        Position.post == Post.HAMLET_CHIEF,
+                                                        Position.term_id == previous.id))
+    assert congress.secretary_person.id == chief.person_id == congress.chief_nominee.person_id  # …and elected
+    posts = {post for post, _person in congress.results()}
+    assert Post.CHAPTER_SECRETARY in posts and len(congress.nominees) > len(congress.results())  # R-P3
+    if congress.structure.elects_committee:
+        assert congress.ballots[0].post is Post.CHAPTER_COMMITTEE_MEMBER
+    # The chapter's posts of that term are the approval's, from its date, still held (R-P5).
+    held = db.session.scalars(sa.select(Position).where(Position.hamlet_id == congress.chapter.hamlet_id,
+                                                        Position.post.in_(CHAPTER_POSTS))).all()
+    assert sorted((p.post.value, p.person_id) for p in held) == sorted(
+        (post.value, person.id) for post, person in congress.results())
+    assert {(p.started_on, p.ended_on, p.term_id) for p in held} == {(congress.approval_date, None, previous.id)}
+
+    client = _demo_client(rehearsed_app[0], "dangu.binhhai")
+    text = _text(_pdf(client, f"/chapters/congresses/{congress.id}/minutes.pdf"))
+    assert "BIÊN BẢN ĐẠI HỘI CHI BỘ" in text and congress.secretary_person.full_name in text
+    assert congress.approval_number in text
