@@ -42,7 +42,7 @@ from flask import current_app
 from ballots.accounting import account_for
 from ballots.models import BallotLayout
 from ballots.printing import print_batch
-from candidates.models import CandidateList, ExceptionRequest, ProposedBy, person_facts
+from candidates.models import CandidateList, ExceptionRequest, ProposedBy, RemediationPlan, RemedyKind, person_facts
 from candidates.rules import Status, assess_both, get_rule_set
 from chapters.supervision import (
     AwardKind,
@@ -111,6 +111,7 @@ SECOND_ENTRY_STEPS = ("differences", "submitted", "validated", "recognised", "re
 PROPOSED_BEFORE = 18  # 04/05: the Front committee proposes the candidates
 TEAMS_BEFORE = 16  # 06/05: the polling teams are set up and given their logins (R-V2: at least 10 days before)
 REQUESTED_BEFORE = 13  # 09/05: the party committee asks for an exception (R-X1)
+DECIDED_BEFORE = 11  # 11/05: the approving authority approves one, with its remediation plan (R-X1)
 CONFIRMED_BEFORE = 12  # 10/05: the official lists confirmed, to be posted with the notice (R-V2: 7 days before)
 ROLL_BEFORE = 11  # 11/05: the voter rolls imported and posted
 PRINTED_BEFORE = 4  # 18/05: the ballots printed
@@ -198,6 +199,7 @@ class _Hamlet:
     committee: User | None = None
     candidate_list: CandidateList | None = None
     ballots: int = 0
+    excepted: bool = False  # its candidate stands by an exception asked for and approved before the list's step
 
     @property
     def election_sunday(self) -> bool:
@@ -232,7 +234,10 @@ def _plan(term: Term, district_id: int) -> list[_Hamlet]:
         for hamlet in left:
             people = _people_before(term, hamlet, step)
             if people is not None:
-                before[step] = _Hamlet(hamlet, step, people)
+                # The hamlet still preparing its list proposes, where it can, someone an exception lets stand: the
+                # request was approved, the list is not confirmed yet (the demo's approved exception).
+                excepted = step == "proposed" and bool(people) and people[0] == _needing_exception(term, hamlet)
+                before[step] = _Hamlet(hamlet, step, people, excepted=excepted)
                 left.remove(hamlet)
                 break
     # Any hamlet of the demo commune still left (a smaller seed) has nobody proposed yet either: it gets its team too.
@@ -244,9 +249,10 @@ def _people_before(term: Term, hamlet: Hamlet, step: str) -> list[Person] | None
     """Who is proposed in a hamlet left at `step` before election Sunday (None: this hamlet cannot show it)."""
     if step == "not_started":
         return []
-    if step == "exception":
+    if step in ("exception", "proposed"):
         person = _needing_exception(term, hamlet)
-        return [person] if person else None
+        if person is not None or step == "exception":
+            return [person] if person else None
     eligible = _eligible_members(term, hamlet)[:1 if step == "proposed" else 2]
     return eligible or None
 
@@ -264,9 +270,12 @@ def _tasks(term: Term, plan: list[_Hamlet], password: str) -> list[tuple[date, s
             add(PROPOSED_BEFORE, f"Ban công tác Mặt trận giới thiệu người ứng cử {h.hamlet.full_name}",
                 partial(_propose, term, h))
         add(TEAMS_BEFORE, f"Thành lập Tổ bầu cử {h.hamlet.full_name}", partial(_set_up_team, h, password))
-        if h.step == "exception":
+        if h.step == "exception" or h.excepted:
             add(REQUESTED_BEFORE, f"Đề nghị ngoại lệ cho người ứng cử {h.hamlet.full_name}",
                 partial(_ask_exception, h, password))
+        if h.excepted:
+            add(DECIDED_BEFORE, f"Chấp thuận ngoại lệ cho người ứng cử {h.hamlet.full_name}",
+                partial(_approve_exception, h))
         if h.reaches("exception"):
             add(CONFIRMED_BEFORE, f"Xác nhận danh sách chính thức người ứng cử {h.hamlet.full_name}",
                 partial(_confirm_list, h))
@@ -542,6 +551,24 @@ def _ask_exception(h: _Hamlet, password: str) -> None:
     reason = (f"{h.hamlet.full_name} không có đảng viên nào vừa đạt đủ tiêu chuẩn vừa được Ban công tác Mặt trận "
               f"và chi bộ thống nhất giới thiệu; {candidacy.person.full_name} được nhân dân trong thôn tín nhiệm.")
     db.session.add(ExceptionRequest.file(candidacy, reason, _party_committee(h.hamlet.commune, password).id))
+
+
+def _approve_exception(h: _Hamlet) -> None:
+    """R-X1: the approving authority approves the request, with a plan per excepted standard due within the term."""
+    assert h.candidate_list is not None
+    request = h.candidate_list.candidacies[0].pending_exception
+    assert request is not None
+    approver = db.session.scalar(sa.select(User).where(User.role == Role.APPROVING_AUTHORITY,
+                                                       User.district_id == h.hamlet.commune.district_id)
+                                 .order_by(User.id).limit(1))
+    assert approver is not None, "the seed has the district's approving authority"
+    term = h.candidate_list.term
+    courses = {"R-E4": "Học bổ túc văn hóa, tốt nghiệp trung học phổ thông",
+               "R-E5": "Học lớp sơ cấp lý luận chính trị tại Trung tâm Chính trị huyện"}
+    plans = [RemediationPlan(rule=rule, kind=RemedyKind.TRAINING, description=courses.get(rule, ""),
+                             deadline=term.ends_on) for rule in request.rule_ids]
+    request.approve(user_id=approver.id, number="15-QĐ/HU", on=vietnam_today(), signer="Nguyễn Văn Bình",
+                    notes="Đảng ủy xã theo dõi, báo cáo kết quả khắc phục mỗi 6 tháng.", plans=plans)
 
 
 def _confirm_list(h: _Hamlet) -> None:

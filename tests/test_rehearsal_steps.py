@@ -348,7 +348,10 @@ def test_the_district_supervises_the_demo_commune_within_the_term_before_electio
     assert chapter.supervisor.rank is SupervisorRank.STANDING_COMMITTEE
     flagged_then = {d.chapter_id for d in difficulties(term.district_id, term, chapter.assigned_on) if d.difficult}
     assert chapter.chapter_id in flagged_then
-    assert chapter.chapter.hamlet.name == _steps(rehearsed, before=True)["exception"]  # why it is difficult
+    # Why it is difficult: its hamlet asked for an exception (the one waiting, or the one approved on 11/05).
+    asked = {r.candidacy.candidate_list.hamlet.name for r in db.session.scalars(sa.select(ExceptionRequest))}
+    assert chapter.chapter.hamlet.name in asked
+    assert _steps(rehearsed, before=True)["exception"] in asked
     visits = db.session.scalars(sa.select(SupervisionVisit)).all()
     assert len(visits) == 2
     assert all(v.assignment.assigned_on <= v.visited_on < today and v.notes for v in visits)
@@ -475,3 +478,16 @@ def test_a_chapter_of_the_demo_commune_holds_its_2019_congress_and_its_minutes_p
     text = _text(_pdf(client, f"/chapters/congresses/{congress.id}/minutes.pdf"))
     assert "BIÊN BẢN ĐẠI HỘI CHI BỘ" in text and congress.secretary_person.full_name in text
     assert congress.approval_number in text
+
+
+def test_the_hamlet_still_preparing_its_list_proposes_someone_an_approved_exception_lets_stand(rehearsed):
+    approved = db.session.scalars(sa.select(ExceptionRequest).where(ExceptionRequest.state == RequestState.APPROVED)
+                                  ).all()
+    assert len(approved) == 1
+    [request] = approved
+    candidate_list = request.candidacy.candidate_list
+    assert candidate_list.hamlet.name == _steps(rehearsed, before=True)["proposed"]
+    assert candidate_list.state is not ListState.CONFIRMED  # approved on 11/05, the list still to be confirmed
+    assert local_date(request.filed_at) < request.decision_date <= date(2022, 5, 22)
+    assert {plan.rule for plan in request.remediation_plans} == set(request.rule_ids)
+    assert all(plan.deadline <= candidate_list.term.ends_on for plan in request.remediation_plans)
