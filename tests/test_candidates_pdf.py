@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import re
+
 import pypdfium2 as pdfium
 import pytest
 
@@ -17,14 +19,18 @@ def _text(data: bytes) -> str:
     return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdfium.PdfDocument(data))
 
 
+RULE_ID = re.compile(r"R-[A-Z]{1,2}\d")  # the app's internal rule ids: never in a document (issue 17)
+
+
 def test_candidate_list_for_posting_names_the_candidates_and_the_posting_deadline(world, draft_list, make_user):
     world.commune.chairman_name = "Huỳnh Thị Thủy"
     candidate_list = draft_list(world.eligible, world.needs_exception)
     text = _text(candidate_list_pdf(candidate_list, today=date(2022, 5, 10)))
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "UBND XÃ BÌNH HẢI", "DANH SÁCH NGƯỜI ỨNG CỬ TRƯỞNG THÔN",
                      "Thôn An Phú", "Nguyễn Văn Ánh", "Trần Thị Ước", "Huỳnh Thị Thủy", "22/05/2022",
-                     "chậm nhất ngày 15/05/2022", "R-V2", "BẢN DỰ THẢO"):
+                     "chậm nhất ngày 15/05/2022", "ít nhất 07 ngày trước ngày bầu cử", "BẢN DỰ THẢO"):
         assert expected in text, expected
+    assert not RULE_ID.search(text), RULE_ID.findall(text)
 
 
 def test_confirmed_list_is_not_marked_as_a_draft(world, draft_list, make_user):
@@ -55,18 +61,24 @@ def test_exception_request_is_a_party_document_with_the_reason(world, approved_e
     request = approved_exception()
     text = _text(exception_request_pdf(request))
     for expected in ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG ỦY XÃ BÌNH HẢI", "TỜ TRÌNH", "Trần Thị Ước",
-                     "Kính gửi: Ban Thường vụ Huyện ủy Bình Sơn", "R-E4", "R-E5",
+                     "Kính gửi: Ban Thường vụ Huyện ủy Bình Sơn", "Trình độ học vấn phổ thông: Trình độ học vấn",
+                     "Trình độ lý luận chính trị: Lý luận chính trị",
                      "Thôn An Phú không có đảng viên nào đạt THPT", "T/M ĐẢNG ỦY"):
         assert expected in text, expected
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" not in text
+    assert not RULE_ID.search(text), RULE_ID.findall(text)
 
 
 def test_exception_decision_lists_the_remediation_plans(world, approved_exception):
     request = approved_exception()
     text = _text(exception_decision_pdf(request))
     for expected in ("BAN THƯỜNG VỤ HUYỆN ỦY BÌNH SƠN", "Số: 15-QĐ/HU", "QUYẾT ĐỊNH", "Về việc chấp thuận",
-                     "Trần Thị Ước", "Học bổ túc THPT", "31/12/2024", "Lớp sơ cấp LLCT", "Nguyễn Văn Bình"):
+                     "Trần Thị Ước", "Học bổ túc THPT", "31/12/2024", "Lớp sơ cấp LLCT", "Nguyễn Văn Bình",
+                     "Điều 1. Chấp thuận ngoại lệ tiêu chuẩn trình độ học vấn phổ thông (yêu cầu THPT (lớp 12/12) "
+                     "trở lên ở xã đồng bằng) và tiêu chuẩn trình độ lý luận chính trị (yêu cầu sơ cấp trở lên) đối "
+                     "với đồng chí Trần Thị Ước", "Trình độ học vấn phổ thông", "Trình độ lý luận chính trị"):
         assert expected in text, expected
+    assert not RULE_ID.search(text), RULE_ID.findall(text)
 
 
 def test_pending_request_has_no_decision_document(world, draft_list, make_user):
