@@ -1,9 +1,8 @@
 """The candidates PDFs: posting list (R-V2), exception request (party), decision; text extracted with pdfium."""
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import re
+from datetime import date, datetime
 
 import pypdfium2 as pdfium
 import pytest
