@@ -33,11 +33,11 @@ def _build(doc: OfficialDocument) -> bytes:
 
 
 def _finding_lines(candidacy, rule_ids) -> list[str]:
-    """Each standard to except in words, then the fact that falls short of it (no rule id in a document)."""
+    """Each standard to except as the rule states the shortfall, in words (no rule id in a document)."""
     both = candidacy.assessments()
     findings = {f.rule: f for f in both.chapter_secretary.findings}
     findings.update({f.rule: f for f in both.hamlet_chief.findings})
-    return [capitalise(standard_label(r)) + (f": {findings[r].text}" if r in findings else ".") for r in rule_ids]
+    return [findings[r].text if r in findings else capitalise(standard_label(r)) + "." for r in rule_ids]
 
 
 def _standards(request: ExceptionRequest) -> str:
@@ -100,7 +100,7 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
     )
     doc.paragraph(f"Kính gửi: {district.approver_name}.", style="heading")
     doc.paragraph(f"Thực hiện Kế hoạch bầu cử trưởng thôn, tổ trưởng tổ dân phố nhiệm kỳ {term.name} theo mô hình "
-                  f"«Dân tin – Đảng cử», Đảng ủy {commune.full_name} đề nghị cho phép ngoại lệ tiêu chuẩn đối với "
+                  f"«Dân tin – Đảng cử», Đảng ủy {commune.name_in_text} đề nghị cho phép ngoại lệ tiêu chuẩn đối với "
                   f"người ứng cử sau:")
     doc.table(["Họ và tên", "Ngày sinh", "Thôn, TDP", "Học vấn", "Lý luận chính trị", "Đảng viên"],
               [[person.full_name, f"{person.birth_date:%d/%m/%Y}", hamlet.full_name, person.education.label,
@@ -140,10 +140,10 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
         subtitle=("Về việc chấp thuận" if approved else "Về việc không chấp thuận")
         + f" ngoại lệ tiêu chuẩn người ứng cử trưởng thôn đối với đồng chí {person.full_name}",
     )
-    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.full_name} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
+    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.name_in_text} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
                   "đề nghị "
                   f"cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
-                  f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.full_name}, nhiệm kỳ {term.name}.")
+                  f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.name_in_text}, nhiệm kỳ {term.name}.")
     standards = _standards(request)
     if approved:
         doc.paragraph(f"Điều 1. Chấp thuận ngoại lệ {standards} đối với đồng chí {person.full_name}.",
@@ -154,7 +154,7 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
                   [[capitalise(standard_label(p.rule)), p.kind.label, p.description, f"{p.deadline:%d/%m/%Y}"]
                    for p in request.remediation_plans],
                   col_widths=[2.2, 2, 3.4, 1.6])
-        doc.paragraph(f"Điều 3. Đảng ủy {commune.full_name} và đồng chí {person.full_name} chịu trách nhiệm thi "
+        doc.paragraph(f"Điều 3. Đảng ủy {commune.name_in_text} và đồng chí {person.full_name} chịu trách nhiệm thi "
                       "hành Quyết định này.", style="plain")
     else:
         doc.paragraph(f"Điều 1. Không chấp thuận ngoại lệ {standards} đối với đồng chí "

@@ -130,7 +130,7 @@ STANDARD_LABELS: dict[str, str] = {
     "R-E4": N_("trình độ học vấn phổ thông"),
     "R-E5": N_("trình độ lý luận chính trị"),
     "R-E6": N_("là đảng viên chính thức"),
-    "R-E7": N_("là đảng viên (chỉ tiêu)"),
+    "R-E7": N_("là đảng viên"),  # a target (R-T1), never a condition: the pages say so beside it
     "R-E8": N_("đủ sức khỏe làm việc trong nhiệm kỳ"),
 }
 

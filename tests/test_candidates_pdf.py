@@ -53,15 +53,15 @@ def test_the_decision_names_the_day_the_request_was_filed_in_vietnam(approved_ex
     request = approved_exception()
     request.filed_at = datetime(2022, 4, 28, 20, 0)  # 03:00 on 29/04 in Vietnam
     db.session.commit()
-    assert "Xét Tờ trình của Đảng ủy Xã Bình Hải ngày 29/04/2022" in _text(exception_decision_pdf(request))
+    assert "Xét Tờ trình của Đảng ủy xã Bình Hải ngày 29/04/2022" in _text(exception_decision_pdf(request))
 
 
 def test_exception_request_is_a_party_document_with_the_reason(world, approved_exception):
     request = approved_exception()
     text = _text(exception_request_pdf(request))
     for expected in ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG ỦY XÃ BÌNH HẢI", "TỜ TRÌNH", "Trần Thị Ước",
-                     "Kính gửi: Ban Thường vụ Huyện ủy Bình Sơn", "Trình độ học vấn phổ thông: Trình độ học vấn",
-                     "Trình độ lý luận chính trị: Lý luận chính trị",
+                     "Kính gửi: Ban Thường vụ Huyện ủy Bình Sơn", "– Trình độ học vấn: THCS (lớp 9/12), chưa đạt THPT (lớp 12/12) trở lên ở xã đồng bằng.",
+                     "– Lý luận chính trị: Chưa qua đào tạo, chưa đạt sơ cấp trở lên.",
                      "Thôn An Phú không có đảng viên nào đạt THPT", "T/M ĐẢNG ỦY"):
         assert expected in text, expected
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" not in text
@@ -75,7 +75,8 @@ def test_exception_decision_lists_the_remediation_plans(world, approved_exceptio
                      "Trần Thị Ước", "Học bổ túc THPT", "31/12/2024", "Lớp sơ cấp LLCT", "Nguyễn Văn Bình",
                      "Điều 1. Chấp thuận ngoại lệ tiêu chuẩn trình độ học vấn phổ thông (yêu cầu THPT (lớp 12/12) "
                      "trở lên ở xã đồng bằng) và tiêu chuẩn trình độ lý luận chính trị (yêu cầu sơ cấp trở lên) đối "
-                     "với đồng chí Trần Thị Ước", "Trình độ học vấn phổ thông", "Trình độ lý luận chính trị"):
+                     "với đồng chí Trần Thị Ước", "Trình độ học vấn phổ thông", "Trình độ lý luận chính trị",
+                     "người ứng cử tại thôn An Phú", "Điều 3. Đảng ủy xã Bình Hải"):
         assert expected in text, expected
     assert not RULE_ID.search(text), RULE_ID.findall(text)
 
