@@ -100,3 +100,22 @@ def test_pdf_routes_download_for_readers(world, approved_exception, make_user, l
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "application/pdf", url
         assert "Trần Thị Ước" in _text(response.data)
+
+
+def test_pages_name_the_excepted_standards_in_words_with_the_rule_id_as_a_detail(world, approved_exception, make_user,
+                                                                                 login, client):
+    request = approved_exception()
+    login(make_user(Role.OBSERVER, district=world.district))
+    for url in (f"/candidates/exceptions/{request.id}", "/candidates/exceptions", "/candidates/remediation"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Trình độ học vấn phổ thông" in page and "rình độ lý luận chính trị" in page, url
+        assert 'title="R-E4' in page, url  # the id stays, as a detail
+
+
+def test_the_targets_report_names_an_overdue_remediation_by_its_standard_in_words(world, approved_exception,
+                                                                                  make_user, login, client):
+    approved_exception()  # plans: THPT by 31/12/2024, political theory (sơ cấp) by 30/06/2023
+    login(make_user(Role.DISTRICT_OFFICE, district=world.district))
+    text = _text(client.get("/chapters/dashboard/report.pdf?period=year&year=2023").data)
+    assert "Trần Thị Ước Thôn An Phú Trình độ lý luận chính trị 30/06/2023" in text
+    assert not RULE_ID.search(text), RULE_ID.findall(text)
