@@ -10,10 +10,10 @@ import io
 from datetime import date
 
 from candidates.models import CandidateList, ExceptionRequest, RequestState
-from candidates.rules import RULE_KINDS
+from candidates.rules import standard_label, standard_requirement
 from core.calendar import election_timeline
 from core.documents import OfficialDocument, Signature
-from core.vietnamese import local_date, vietnam_today
+from core.vietnamese import capitalise, local_date, vietnam_today
 
 
 def _upper(text: str) -> str:
@@ -33,10 +33,22 @@ def _build(doc: OfficialDocument) -> bytes:
 
 
 def _finding_lines(candidacy, rule_ids) -> list[str]:
+    """Each standard to except as the rule states the shortfall, in words (no rule id in a document)."""
     both = candidacy.assessments()
     findings = {f.rule: f for f in both.chapter_secretary.findings}
     findings.update({f.rule: f for f in both.hamlet_chief.findings})
-    return [f"{findings[r].message}" if r in findings else r for r in rule_ids]
+    return [findings[r].text if r in findings else capitalise(standard_label(r)) + "." for r in rule_ids]
+
+
+def _standards(request: ExceptionRequest) -> str:
+    """The excepted standards in words with what each asks, as Điều 1 of a decision names them."""
+    candidate_list = request.candidacy.candidate_list
+    commune_class = candidate_list.hamlet.commune.commune_class
+    parts = []
+    for rule in request.rule_ids:
+        requirement = standard_requirement(rule, commune_class, candidate_list.rule_set)
+        parts.append(f"tiêu chuẩn {standard_label(rule)}" + (f" (yêu cầu {requirement})" if requirement else ""))
+    return " và ".join(parts)
 
 
 def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None) -> bytes:
@@ -55,7 +67,7 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
     doc.paragraph(f"Ngày bầu cử: Chủ nhật, {term.election_day:%d/%m/%Y}"
                   + (f" (vòng {candidate_list.round_no})" if candidate_list.round_no > 1 else "") + ".")
     doc.paragraph(f"Danh sách được niêm yết công khai tại nhà văn hóa thôn chậm nhất ngày {deadline:%d/%m/%Y} "
-                  "(ít nhất 07 ngày trước ngày bầu cử, R-V2).")
+                  "(ít nhất 07 ngày trước ngày bầu cử, theo Nghị định số 59/2023/NĐ-CP).")
     if not candidate_list.locked:
         doc.paragraph("BẢN DỰ THẢO – danh sách chưa được xác nhận chính thức.", style="heading")
     rows = []
@@ -88,7 +100,7 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
     )
     doc.paragraph(f"Kính gửi: {district.approver_name}.", style="heading")
     doc.paragraph(f"Thực hiện Kế hoạch bầu cử trưởng thôn, tổ trưởng tổ dân phố nhiệm kỳ {term.name} theo mô hình "
-                  f"«Dân tin – Đảng cử», Đảng ủy {commune.full_name} đề nghị cho phép ngoại lệ tiêu chuẩn đối với "
+                  f"«Dân tin – Đảng cử», Đảng ủy {commune.name_in_text} đề nghị cho phép ngoại lệ tiêu chuẩn đối với "
                   f"người ứng cử sau:")
     doc.table(["Họ và tên", "Ngày sinh", "Thôn, TDP", "Học vấn", "Lý luận chính trị", "Đảng viên"],
               [[person.full_name, f"{person.birth_date:%d/%m/%Y}", hamlet.full_name, person.education.label,
@@ -128,23 +140,24 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
         subtitle=("Về việc chấp thuận" if approved else "Về việc không chấp thuận")
         + f" ngoại lệ tiêu chuẩn người ứng cử trưởng thôn đối với đồng chí {person.full_name}",
     )
-    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.full_name} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
+    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.name_in_text} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
                   "đề nghị "
                   f"cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
-                  f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.full_name}, nhiệm kỳ {term.name}.")
-    rules = ", ".join(f"{r} ({RULE_KINDS[r].label.lower()})" for r in request.rule_ids)
+                  f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.name_in_text}, nhiệm kỳ {term.name}.")
+    standards = _standards(request)
     if approved:
-        doc.paragraph(f"Điều 1. Chấp thuận ngoại lệ các tiêu chuẩn {rules} đối với đồng chí {person.full_name}.",
+        doc.paragraph(f"Điều 1. Chấp thuận ngoại lệ {standards} đối với đồng chí {person.full_name}.",
                       style="plain")
         doc.paragraph("Điều 2. Kế hoạch khắc phục, hoàn thành không muộn hơn ngày kết thúc nhiệm kỳ "
                       f"({term.ends_on:%d/%m/%Y}):", style="plain")
         doc.table(["Tiêu chuẩn", "Biện pháp", "Nội dung", "Hạn hoàn thành"],
-                  [[p.rule, p.kind.label, p.description, f"{p.deadline:%d/%m/%Y}"] for p in request.remediation_plans],
-                  col_widths=[1.2, 2.2, 4, 1.6])
-        doc.paragraph(f"Điều 3. Đảng ủy {commune.full_name} và đồng chí {person.full_name} chịu trách nhiệm thi "
+                  [[capitalise(standard_label(p.rule)), p.kind.label, p.description, f"{p.deadline:%d/%m/%Y}"]
+                   for p in request.remediation_plans],
+                  col_widths=[2.2, 2, 3.4, 1.6])
+        doc.paragraph(f"Điều 3. Đảng ủy {commune.name_in_text} và đồng chí {person.full_name} chịu trách nhiệm thi "
                       "hành Quyết định này.", style="plain")
     else:
-        doc.paragraph(f"Điều 1. Không chấp thuận ngoại lệ các tiêu chuẩn {rules} đối với đồng chí "
+        doc.paragraph(f"Điều 1. Không chấp thuận ngoại lệ {standards} đối với đồng chí "
                       f"{person.full_name}.", style="plain")
     if request.decision_notes:
         doc.paragraph(("Ghi chú: " if approved else "Lý do: ") + request.decision_notes)

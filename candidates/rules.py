@@ -106,6 +106,7 @@ class Finding:
     kind: RuleKind
     message: str  # Vietnamese, states the fact with its values and cites the rule
     message_en: str
+    text: str  # the same statement without the rule id, as documents print it ("…, chưa đạt THPT trở lên ….")
 
 
 RULE_KINDS: dict[str, RuleKind] = {
@@ -120,8 +121,35 @@ RULE_KINDS: dict[str, RuleKind] = {
 }
 
 
+# One label per standard, in words: documents name a standard by it (never by its id) and pages show it beside the
+# id. Marked for the catalogue; pages translate it (`|tr`), PDFs print it as it is (core/labels.py).
+STANDARD_LABELS: dict[str, str] = {
+    "R-E1": N_("thường trú tại thôn, tổ dân phố"),
+    "R-E2": N_("đủ tuổi tối thiểu"),
+    "R-E3": N_("không quá tuổi tối đa"),
+    "R-E4": N_("trình độ học vấn phổ thông"),
+    "R-E5": N_("trình độ lý luận chính trị"),
+    "R-E6": N_("là đảng viên chính thức"),
+    "R-E7": N_("là đảng viên"),  # a target (R-T1), never a condition: the pages say so beside it
+    "R-E8": N_("đủ sức khỏe làm việc trong nhiệm kỳ"),
+}
+
+
+def standard_label(rule: str) -> str:
+    """A standard in words ("trình độ học vấn phổ thông" for R-E4); an unknown id is returned as it is."""
+    return STANDARD_LABELS.get(rule, rule)
+
+
+def standards_text(rules: tuple[str, ...] | list[str]) -> str:
+    """Several standards in words, joined as a sentence does: "trình độ học vấn phổ thông và trình độ lý luận…"."""
+    labels = [standard_label(rule) for rule in rules]
+    if len(labels) < 2:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " và " + labels[-1]
+
+
 def _finding(rule: str, ok: bool, message: str, message_en: str) -> Finding:
-    return Finding(rule, ok, RULE_KINDS[rule], f"{message} ({rule}).", f"{message_en} ({rule}).")
+    return Finding(rule, ok, RULE_KINDS[rule], f"{message} ({rule}).", f"{message_en} ({rule}).", f"{message}.")
 
 
 def _d(day: date) -> str:
@@ -347,18 +375,28 @@ def remediation_met(rule_id: str, facts: CandidateFacts, commune_class: CommuneC
     raise ValueError(f"{rule_id} is not an exceptionable rule; only {', '.join(REMEDIABLE_RULES)} are remedied")
 
 
+def standard_requirement(rule_id: str, commune_class: CommuneClass, rule_set: RuleSet = BINH_SON_59) -> str:
+    """What an exceptionable standard asks, in words, as a decision names it ("THPT (lớp 12/12) trở lên ở xã đồng
+    bằng" for R-E4, "sơ cấp trở lên" for R-E5); empty for another rule."""
+    if rule_id == "R-E4":
+        return f"{rule_set.min_education(commune_class).label} trở lên ở xã {commune_class.label.lower()}"
+    if rule_id == "R-E5":
+        return f"{rule_set.min_theory_chapter.label.lower()} trở lên"
+    return ""
+
+
 def appointment_problem(assessment: Assessment, excepted: frozenset[str] | set[str] = frozenset()) -> str | None:
     """R-X1 applied to an appointment (the acting hamlet chief, R-V8): the person meets the standards a candidate
     meets; a failed exceptionable standard needs an approved exception covering it (`excepted`: its rule ids);
     a hard standard cannot be excepted. None when the appointment may be made. Vietnamese, for the form."""
     if assessment.failed_hard:
         failed = [f for f in assessment.findings if not f.ok and f.kind is RuleKind.HARD]
-        return ("Không đạt tiêu chuẩn bắt buộc: " + "; ".join(f"{f.message} ({f.rule})" for f in failed)
+        return ("Không đạt tiêu chuẩn bắt buộc: " + "; ".join(f.message.rstrip(".") for f in failed)
                 + ". Tiêu chuẩn này không thể xin ngoại lệ (R-X1): hãy chọn người khác.")
     missing = sorted(set(assessment.failed_exceptionable) - set(excepted))
     if missing:
         failed = [f for f in assessment.findings if f.rule in missing]
-        return ("Không đạt tiêu chuẩn: " + "; ".join(f"{f.message} ({f.rule})" for f in failed)
+        return ("Không đạt tiêu chuẩn: " + "; ".join(f.message.rstrip(".") for f in failed)
                 + ". Chỉ chỉ định được khi cấp có thẩm quyền đã chấp thuận ngoại lệ cho " + ", ".join(missing)
                 + " (R-X1); chưa có ngoại lệ nào như vậy cho người này: hãy chọn người đạt tiêu chuẩn, hoặc đưa "
                 "người này vào danh sách ứng cử và đề nghị ngoại lệ trước.")

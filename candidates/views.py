@@ -31,7 +31,7 @@ from candidates.models import (
     RequestState,
 )
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf, posting_deadline
-from candidates.rules import Status
+from candidates.rules import Status, standard_label
 from core.access import (
     allow,
     authorise_commune,
@@ -52,7 +52,7 @@ from core.models import Commune, Hamlet, Person
 from core.sheet_layout import SheetChoiceNeeded
 from core.spreadsheets import XLSX_MIMETYPE
 from core.transactions import act, check_version, commit
-from core.vietnamese import fold, vietnam_today
+from core.vietnamese import capitalise, fold, vietnam_today
 from extensions import db
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
@@ -67,6 +67,15 @@ LIST_STATES = {
     "confirmed": (_l("Đã xác nhận"), "ok"),
 }
 PLAN_STATES = {"due": (_l("Đang thực hiện"), "warn"), "met": (_l("Đã đạt"), "ok"), "overdue": (_l("Quá hạn"), "bad")}
+
+
+@bp.app_template_filter("standards")
+def standards_filter(rules: str | list[str] | tuple[str, ...], capital: bool = False) -> str:
+    """Standards in words in the page's language, for every page that names one (`"R-E4,R-E5"|standards` →
+    "trình độ học vấn phổ thông, trình độ lý luận chính trị"); the pages keep the ids in a title (issue 17)."""
+    ids = [rule for rule in (rules.split(",") if isinstance(rules, str) else rules) if rule]
+    text = ", ".join(tr(standard_label(rule)) for rule in ids)
+    return capitalise(text) if capital else text
 
 
 def _hamlet(hamlet_id: int) -> Hamlet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from candidates.rules import standard_label
 from chapters.models import EXCLUSION_FIELDS, EXCLUSION_LABELS, Congress, CongressState
 from chapters.review import Review
 from chapters.rules import DIFFICULTY_LABELS, CadreDifficulty, votes_needed
@@ -12,11 +13,20 @@ from core.documents import OfficialDocument, Signature
 from core.enums import Post
 from core.models import District
 from core.targets import TargetFigure
-from core.vietnamese import format_percent, vietnam_today
+from core.vietnamese import capitalise, format_number, format_percent, vietnam_today
 
 
 def _percent(share: float | None) -> str:
     return format_percent(share, 1)
+
+
+def _n(value: int) -> str:
+    """A count as people read it: thousands dot (issue 17)."""
+    return format_number(value)
+
+
+def _of(numerator: int, denominator: int) -> str:
+    return f"{_n(numerator)}/{_n(denominator)}"
 
 
 def _build(doc: OfficialDocument) -> bytes:
@@ -37,27 +47,28 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
     doc.paragraph(f"Hôm nay, ngày {congress.held_on:%d/%m/%Y}, {chapter.name} tiến hành đại hội bầu cấp ủy, "
                   "bí thư, phó bí thư chi bộ theo Quy định 190-QĐ/TW và Quy định 294-QĐ/TW.")
     base = congress.base
-    doc.paragraph("1. Số lượng đảng viên và căn cứ tính kết quả bầu cử (R-P2)", "heading")
-    rows = [["Đảng viên chính thức được triệu tập", congress.official_members_convened]]
-    rows += [[f"Trừ: {EXCLUSION_LABELS[name]}", getattr(congress, name)] for name in EXCLUSION_FIELDS]
-    rows += [["Số đảng viên làm căn cứ tính kết quả", base],
-             ["Đảng viên có mặt, biểu quyết", congress.present],
-             ["Số phiếu cần để trúng cử (quá một nửa)", votes_needed(base)]]
+    doc.paragraph("1. Số lượng đảng viên và căn cứ tính kết quả bầu cử", "heading")
+    rows = [["Đảng viên chính thức được triệu tập", _n(congress.official_members_convened or 0)]]
+    rows += [[f"Trừ: {EXCLUSION_LABELS[name]}", _n(getattr(congress, name) or 0)] for name in EXCLUSION_FIELDS]
+    rows += [["Số đảng viên làm căn cứ tính kết quả", _n(base)],
+             ["Đảng viên có mặt, biểu quyết", _n(congress.present or 0)],
+             ["Số phiếu cần để trúng cử (quá một nửa)", _n(votes_needed(base))]]
     doc.table(["Nội dung", "Số lượng"], rows, col_widths=[5, 1.2], align=["left", "right"])
     doc.paragraph(congress.structure.message, "plain")
     doc.paragraph("2. Danh sách người được giới thiệu", "heading")
     doc.table(["STT", "Họ và tên", "Giới thiệu vào", "Nguồn"],
               [[i, n.person.full_name, n.post.label,
-                n.source.label + (f" ({n.floor_agreeing}/{congress.present} đồng ý)" if n.floor_agreeing is not None
+                n.source.label + (f" ({_of(n.floor_agreeing, congress.present or 0)} đồng ý)" if n.floor_agreeing is not None
                                   else "")] for i, n in enumerate(congress.nominees, start=1)],
               col_widths=[0.6, 3.4, 2, 3.2], align=["center", "left", "left", "left"])
     doc.paragraph("3. Kết quả bầu cử", "heading")
     for ballot in congress.ballots:
         result = ballot.result()
-        doc.paragraph(f"Bầu {ballot.post.label.lower()} – vòng {ballot.round_no} (số lượng cần bầu: {ballot.seats}). "
-                      f"Phiếu hợp lệ: {ballot.valid_ballots}; không hợp lệ: {ballot.invalid_ballots}.", "plain")
+        doc.paragraph(f"Bầu {ballot.post.label.lower()} – vòng {ballot.round_no} (số lượng cần bầu: {_n(ballot.seats)}). "
+                      f"Phiếu hợp lệ: {_n(ballot.valid_ballots)}; không hợp lệ: {_n(ballot.invalid_ballots)}.",
+                      "plain")
         doc.table(["Họ và tên", "Số phiếu", "Tỷ lệ / căn cứ", "Kết quả"],
-                  [[nominee.person.full_name, tally.votes, _percent(tally.share_of_base),
+                  [[nominee.person.full_name, _n(tally.votes), _percent(tally.share_of_base),
                     "Trúng cử" if tally.outcome.value == "elected" else "Không trúng cử"]
                    for nominee, tally in ballot.rows()],
                   col_widths=[3.5, 1.2, 1.6, 2], align=["left", "right", "right", "center"])
@@ -67,7 +78,7 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
         doc.paragraph(f"Sau {len(congress.ballots_for(Post.CHAPTER_SECRETARY))} vòng bầu không có người trúng cử bí thư, cấp ủy "
                       f"cấp trên chỉ định đồng chí {congress.appointed_person.full_name} làm bí thư chi bộ "
                       f"(Quyết định số {congress.appointment_number} ngày "
-                      f"{congress.appointment_date:%d/%m/%Y}) (R-P4).")
+                      f"{congress.appointment_date:%d/%m/%Y}).")
     doc.paragraph("4. Cấp ủy chi bộ nhiệm kỳ mới", "heading")
     results = congress.results()
     if results:
@@ -78,9 +89,9 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
         doc.paragraph("Chưa có kết quả.", "plain")
     if congress.state == CongressState.APPROVED:
         doc.paragraph(f"Kết quả đã được cấp ủy cấp trên chuẩn y theo Quyết định số {congress.approval_number} ngày "
-                      f"{congress.approval_date:%d/%m/%Y} (R-P5).")
+                      f"{congress.approval_date:%d/%m/%Y}.")
     else:
-        doc.paragraph("Kết quả có hiệu lực sau khi được cấp ủy cấp trên chuẩn y (R-P5).", "note")
+        doc.paragraph("Kết quả có hiệu lực sau khi được cấp ủy cấp trên chuẩn y.", "note")
     doc.signatures([Signature("THƯ KÝ ĐẠI HỘI"), Signature("CHỦ TRÌ ĐẠI HỘI", authority="TM. ĐOÀN CHỦ TỊCH")])
     doc.footer(f"Biên bản đại hội {chapter.name} · mã hồ sơ {congress.id}")
     return _build(doc)
@@ -94,14 +105,15 @@ def period_end(period: str, year: int) -> date:
     return date(year, 6, 30) if period == "half" else date(year, 12, 31)
 
 
-def _figure_row(f: TargetFigure) -> list:
+def _figure_row(number: int, f: TargetFigure) -> list:
+    """One target in words (its rule id stays on the dashboard's detail): STT, label, x/y, share, target, verdict."""
     target = "—" if f.target_share is None else ("≤ " if f.at_most else "") + _percent(f.target_share)
-    return [f.rule, f.label_text, f"{f.numerator}/{f.denominator}", _percent(f.share), target,
+    return [number, f.label_text, _of(f.numerator, f.denominator), _percent(f.share), target,
             "Đạt" if f.met else "Chưa đạt"]
 
 
 def targets_report_pdf(district: District, facts: Facts, period: str, year: int) -> bytes:
-    """BÁO CÁO sơ kết 6 tháng / tổng kết năm thực hiện mô hình «Dân tin – Đảng cử» (R-T1…R-T5)."""
+    """BÁO CÁO sơ kết 6 tháng / tổng kết năm thực hiện mô hình «Dân tin – Đảng cử» (R-T1…R-T5, named in words)."""
     doc = OfficialDocument([f"HUYỆN ỦY {district.name.upper()}", "CƠ QUAN TỔ CHỨC – NỘI VỤ"], "Số:      -BC/TCNV",
                            motto="party", place=district.name, date=vietnam_today(), title="BÁO CÁO",
                            subtitle=f"{PERIOD_TITLES[period]} {year} thực hiện mô hình «Dân tin – Đảng cử»",
@@ -111,10 +123,11 @@ def targets_report_pdf(district: District, facts: Facts, period: str, year: int)
                   f"quả thực hiện các chỉ tiêu của mô hình «Dân tin – Đảng cử» nhiệm kỳ {facts.term.name}, số liệu "
                   f"tính đến ngày {facts.as_of:%d/%m/%Y}, như sau:")
     doc.paragraph("I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU", "heading")
-    doc.table(["Mã", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"], [_figure_row(f) for f in figures],
+    doc.table(["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
+              [_figure_row(i, f) for i, f in enumerate(figures, start=1)],
               col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
     if facts.training_note:
-        doc.paragraph(f"Ghi chú R-T4: {facts.training_note}.", "note")
+        doc.paragraph(f"Ghi chú về chỉ tiêu bồi dưỡng: {facts.training_note}.", "note")
     doc.paragraph("II. KẾT QUẢ THEO XÃ, THỊ TRẤN", "heading")
     keys = ("chief_is_member", "chapter_has_committee", "chief_holds_chapter_post", "chief_is_secretary",
             "remediation_overdue")
@@ -122,16 +135,16 @@ def targets_report_pdf(district: District, facts: Facts, period: str, year: int)
     for commune_id, commune_figures in facts.figures_by_commune().items():
         by_key = {f.key: f for f in commune_figures}
         rows.append([facts.communes.get(commune_id, "")]
-                    + [f"{by_key[k].numerator}/{by_key[k].denominator}" for k in keys])
-    doc.table(["Xã, thị trấn", "TT là đảng viên (R-T1)", "Chi bộ có chi ủy (R-T2)", "TT giữ chức chi bộ (R-T3)",
-               "TT là bí thư (R-T3)", "Quá hạn khắc phục (R-T5)"], rows,
+                    + [_of(by_key[k].numerator, by_key[k].denominator) for k in keys])
+    doc.table(["Xã, thị trấn", "TT là đảng viên", "Chi bộ có chi ủy", "TT giữ chức chi bộ",
+               "TT là bí thư", "Quá hạn khắc phục"], rows,
               col_widths=[2.2, 1.3, 1.3, 1.3, 1.3, 1.3], align=["left"] + ["right"] * 5)
     overdue = [r for r in facts.remediations if r.met_on is None and r.deadline < facts.as_of]
-    doc.paragraph("III. CÁC TRƯỜNG HỢP NGOẠI LỆ QUÁ HẠN KHẮC PHỤC (R-T5)", "heading")
+    doc.paragraph("III. CÁC TRƯỜNG HỢP NGOẠI LỆ QUÁ HẠN KHẮC PHỤC", "heading")
     if overdue:
         doc.table(["Họ và tên", "Thôn", "Tiêu chuẩn", "Hạn"],
-                  [[r.person_name, facts.hamlets[r.hamlet_id].name, r.rule, f"{r.deadline:%d/%m/%Y}"]
-                   for r in overdue], col_widths=[3, 3, 1.2, 1.5])
+                  [[r.person_name, facts.hamlets[r.hamlet_id].name, capitalise(standard_label(r.rule)),
+                    f"{r.deadline:%d/%m/%Y}"] for r in overdue], col_widths=[2.6, 2.2, 2.6, 1.5])
     else:
         doc.paragraph("Không có trường hợp quá hạn.", "plain")
     doc.paragraph("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI", "heading")
@@ -147,9 +160,9 @@ def _reasons(difficulty: CadreDifficulty) -> str:
     return "; ".join(DIFFICULTY_LABELS[key] for key in difficulty.reasons)
 
 
-def _review_row(f: TargetFigure) -> list:
+def _review_row(number: int, f: TargetFigure) -> list:
     """As _figure_row, but a figure without a target is followed ("Theo dõi"), not met."""
-    row = _figure_row(f)
+    row = _figure_row(number, f)
     return row if f.target_share is not None else [*row[:-1], "Theo dõi"]
 
 
@@ -165,14 +178,14 @@ def review_pdf(review: Review, today: date) -> bytes:
                   f"năm {review.year} của {review.scope_name}, nhiệm kỳ {review.term.name}, số liệu tính đến ngày "
                   f"{review.as_of:%d/%m/%Y}, như sau:")
     doc.paragraph("I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA MÔ HÌNH", "heading")
-    doc.table(["Mã", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
-              [_review_row(f) for f in review.figures],
+    doc.table(["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
+              [_review_row(i, f) for i, f in enumerate(review.figures, start=1)],
               col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
     if review.facts.training_note:
-        doc.paragraph(f"Ghi chú R-T4: {review.facts.training_note}.", "note")
+        doc.paragraph(f"Ghi chú về chỉ tiêu bồi dưỡng: {review.facts.training_note}.", "note")
     doc.paragraph("II. CÔNG TÁC CHỈ ĐẠO, KIỂM TRA, GIÁM SÁT (mục 2.7)", "heading")
-    doc.table(["Căn cứ", "Nội dung", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
-              [_review_row(f) for f in review.supervision],
+    doc.table(["STT", "Nội dung", "Số lượng", "Tỷ lệ", "Mục tiêu", "Đánh giá"],
+              [_review_row(i, f) for i, f in enumerate(review.supervision, start=1)],
               col_widths=[0.9, 4.2, 1.3, 1.1, 1.1, 1.2], align=["center", "left", "right", "right", "right", "center"])
     doc.paragraph("Chi bộ còn khó khăn về cán bộ và Ủy viên Ban Thường vụ Huyện ủy sinh hoạt:", "plain")
     if review.difficult:
@@ -186,9 +199,10 @@ def review_pdf(review: Review, today: date) -> bytes:
     doc.paragraph("III. KẾT QUẢ THEO XÃ, THỊ TRẤN", "heading")
     doc.table(["Xã, thị trấn", "TT là đảng viên", "TT là bí thư", "Chi bộ có chi ủy", "Chi bộ khó khăn (có phụ trách)",
                "Huyện ủy viên phụ trách", "Lần làm việc", "Khen thưởng"],
-              [[row.name, f"{row.chiefs_members}/{row.chiefs}", f"{row.chiefs_secretaries}/{row.chiefs}",
-                f"{row.chapters_with_committee}/{row.chapters_due}", f"{row.difficult} ({row.difficult_supervised})",
-                row.supervisor or "Chưa phân công", row.visits, row.commendations] for row in review.communes],
+              [[row.name, _of(row.chiefs_members, row.chiefs), _of(row.chiefs_secretaries, row.chiefs),
+                _of(row.chapters_with_committee, row.chapters_due),
+                f"{_n(row.difficult)} ({_n(row.difficult_supervised)})", row.supervisor or "Chưa phân công",
+                _n(row.visits), _n(row.commendations)] for row in review.communes],
               col_widths=[1.8, 1.1, 1.1, 1.1, 1.3, 2, 1, 1.1], align=["left"] + ["right"] * 4 + ["left", "right", "right"])
     doc.paragraph(f"IV. LÀM VIỆC, GIÁM SÁT TẠI CƠ SỞ NĂM {review.year}", "heading")
     if review.visits:

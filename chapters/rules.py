@@ -536,12 +536,12 @@ def compute_targets_by_commune(hamlets: Iterable[HamletFacts], chapters: Iterabl
 # The plan names no test for "còn khó khăn về cán bộ"; these are the signs the app holds (issue 16), each the trace
 # of a shortage of people the plan itself describes: an exception to the standards (§2.3, R-X1: "thật sự khó khăn
 # về nguồn nhân sự"), nobody who meets the standards (R-E1…R-E8), nobody elected twice over (R-V8), no committee
-# where the chapter must elect one (R-P1, R-T2).
+# where the chapter must elect one (R-P1, R-T2). The labels are words only: the review's PDF and workbook print them.
 DIFFICULTY_LABELS: dict[str, str] = {
-    "exception_needed": N_("Phải xin ngoại lệ tiêu chuẩn cho người ứng cử (R-X1)"),
+    "exception_needed": N_("Phải xin ngoại lệ tiêu chuẩn cho người ứng cử"),
     "no_eligible_candidate": N_("Không có người ứng cử đủ tiêu chuẩn trưởng thôn"),
-    "acting_chief": N_("Phải chỉ định trưởng thôn lâm thời (R-V8)"),
-    "no_committee": N_("Chi bộ chưa có chi ủy (R-P1, R-T2)"),
+    "acting_chief": N_("Phải chỉ định trưởng thôn lâm thời"),
+    "no_committee": N_("Chi bộ chưa có chi ủy dù đủ số đảng viên phải bầu chi ủy"),
 }
 
 

@@ -36,6 +36,12 @@ def fold(text: str | None) -> str:
     return stripped.lower()
 
 
+def capitalise(text: str) -> str:
+    """The first letter in capitals, the rest as written: a label opening a line or a cell ("trình độ học vấn
+    phổ thông" → "Trình độ học vấn phổ thông"); unlike str.capitalize it never lower-cases a name or "THPT"."""
+    return text[:1].upper() + text[1:]
+
+
 def format_date(value, fmt: str = "%d/%m/%Y") -> str:
     """Vietnamese day/month/year, empty for None; a stored moment (naive UTC) is first put in Vietnam's time,
     so a poll opened at 06:30 on Sunday reads Sunday, not Saturday."""

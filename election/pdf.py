@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from core.documents import OfficialDocument, Signature
-from core.vietnamese import format_percent, local_date, long_date
+from core.vietnamese import format_number, format_percent, local_date, long_date
 from election.counting import OUTCOME_LABELS, accepted_rows
 from election.models import CountCorrection, CountResult, Poll, PollMode, Recognition, household_total
 
@@ -12,6 +12,11 @@ from election.models import CountCorrection, CountResult, Poll, PollMode, Recogn
 def percent(share: float | None) -> str:
     """0.4839 → "48,39%" (Vietnamese decimal comma); a dash when the share is undefined."""
     return format_percent(share, 2, none="–")
+
+
+def _n(value: int) -> str:
+    """A count as people read it: "1.200" (thousands dot, issue 17)."""
+    return format_number(value)
 
 
 def _place(poll: Poll) -> str:
@@ -45,30 +50,30 @@ def counting_minutes_pdf(poll: Poll, result: CountResult, verify_url: str, finge
     for i, name in enumerate(poll.witnesses or [], start=1):
         doc.paragraph(f"{i}. {name}", "plain")
     doc.paragraph("3. Kết quả kiểm phiếu:", "heading")
-    present = "–" if result.households_present is None else str(result.households_present)
+    present = "–" if result.households_present is None else _n(result.households_present)
     doc.table(["Nội dung", "Số lượng"], [
-        ["Tổng số hộ gia đình của thôn", result.total_households],
+        ["Tổng số hộ gia đình của thôn", _n(result.total_households)],
         ["Số hộ gia đình có mặt (tham gia bỏ phiếu)", present],
-        ["Số phiếu phát ra", result.ballots_issued],
-        ["Số phiếu thu vào", result.ballots_returned],
-        ["Số phiếu hợp lệ", result.valid_ballots],
-        ["Số phiếu không hợp lệ", result.invalid_ballots],
+        ["Số phiếu phát ra", _n(result.ballots_issued)],
+        ["Số phiếu thu vào", _n(result.ballots_returned)],
+        ["Số phiếu hợp lệ", _n(result.valid_ballots)],
+        ["Số phiếu không hợp lệ", _n(result.invalid_ballots)],
     ], col_widths=[5, 2], align=["left", "right"])
     households = household_total(poll.hamlet_id, poll.term_id, poll)
     if households.count == result.total_households:  # the denominator of R-V5 and R-V7, and where it comes from
-        doc.paragraph(f"Tổng số hộ gia đình ({result.total_households}) {households.source_text}.", "note")
+        doc.paragraph(f"Tổng số hộ gia đình ({_n(result.total_households)}) {households.source_text}.", "note")
     rows = accepted_rows(result)
     single = len(rows) == 1
-    table = [[i, r.name + (" (Đồng ý)" if single else ""), r.votes, percent(r.of_total), percent(r.of_present),
+    table = [[i, r.name + (" (Đồng ý)" if single else ""), _n(r.votes), percent(r.of_total), percent(r.of_present),
               percent(r.of_valid)] for i, r in enumerate(rows, start=1)]
     if single:
-        table.append(["", "Không đồng ý", result.against, "", "", ""])
+        table.append(["", "Không đồng ý", _n(result.against), "", "", ""])
     doc.paragraph("4. Số phiếu bầu cho từng người ứng cử và tỷ lệ:", "heading")
     doc.table(["STT", "Họ và tên", "Số phiếu", "% tổng số hộ", "% số hộ có mặt", "% phiếu hợp lệ"], table,
               col_widths=[0.7, 4, 1.3, 1.5, 1.5, 1.5], align=["center", "left", "right", "right", "right", "right"])
     winner = next((r for r in rows if r.elected), None)
     if result.outcome == "elected" and winner is not None:
-        text = (f"Ông/bà {winner.name} được {winner.votes} phiếu, đạt {percent(winner.of_total)} tổng số hộ gia "
+        text = (f"Ông/bà {winner.name} được {_n(winner.votes)} phiếu, đạt {percent(winner.of_total)} tổng số hộ gia "
                 f"đình của thôn (trên 50%), trúng cử trưởng {hamlet.name_in_text}.")
     elif result.outcome == "no_winner":
         text = ("Không có người ứng cử nào đạt trên 50% tổng số hộ gia đình của thôn: không ai trúng cử; đề nghị "
@@ -111,7 +116,7 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
     rows = accepted_rows(result)
     winner = next((r for r in rows if r.elected), None)
     share = f", đạt {percent(winner.of_total)} tổng số hộ gia đình" if winner else ""
-    votes = f" với {winner.votes}/{result.total_households} phiếu{share}" if winner else ""
+    votes = f" với {_n(winner.votes)}/{_n(result.total_households)} phiếu{share}" if winner else ""
     doc.paragraph(f"Điều 1. Công nhận ông/bà {person.full_name}, sinh ngày {person.birth_date.strftime('%d/%m/%Y')}, "
                   f"trúng cử trưởng {hamlet.name_in_text}, {commune.name_in_text}, nhiệm kỳ {poll.term.name}"
                   f"{votes}.")

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Literal
 
 from core.calendar import DateProblem, day_with_weekday, decision_date_problem
-from core.vietnamese import format_percent
+from core.vietnamese import format_number, format_percent
 
 # ---------------------------------------------------------------------------------------------------------
 # Recognition deadline (the term's calendar before election day is in core.calendar)
@@ -89,7 +89,8 @@ class HouseholdDifference:
     def describe(self) -> str:
         """"nhiều hơn sổ hộ 128 hộ (+74,42%)" – how the roll differs from the register, in Vietnamese."""
         more = "nhiều hơn" if self.difference > 0 else "ít hơn"
-        return f"{more} sổ hộ ({self.register} hộ) {abs(self.difference)} hộ ({self.percent()})"
+        return f"{more} sổ hộ ({format_number(self.register)} hộ) {format_number(abs(self.difference))} hộ " \
+               f"({self.percent()})"
 
 
 def household_difference(roll: int, register: int) -> HouseholdDifference | None:

@@ -1,6 +1,7 @@
 """Chapter congresses: the whole path from the recognised chief to the dashboard, and the R-P1…R-P5 pages."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pypdfium2 as pdfium
@@ -210,6 +211,11 @@ def test_third_failed_round_needs_the_higher_committees_appointment(setting, log
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "ĐẢNG BỘ XÃ BÌNH HẢI" in text
     assert "CHI BỘ THÔN AN PHÚ" in text and "BIÊN BẢN ĐẠI HỘI CHI BỘ" in text
     assert "vòng 3" in text and "20-QĐ/ĐU" in text and "THƯ KÝ ĐẠI HỘI" in text
+    # issue 17: rules in words, never the app's rule ids; the sections keep their words
+    assert not re.search(r"R-[A-Z]{1,2}\d", text), re.findall(r"R-[A-Z]{1,2}\d", text)
+    words = " ".join(text.split())
+    assert "căn cứ tính kết quả bầu cử" in words and "cấp ủy cấp trên chỉ định" in words
+    assert "có hiệu lực sau khi được cấp ủy cấp trên chuẩn y" in words
 
 
 def test_floor_nominee_with_exactly_thirty_percent_is_refused(setting, login, client, make_person):

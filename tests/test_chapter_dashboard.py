@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pypdfium2 as pdfium
@@ -128,6 +129,12 @@ def test_periodic_report_pdf_reads_as_a_party_report(dataset, login, client):
     assert "CƠ QUAN TỔ CHỨC – NỘI VỤ" in text and "BÁO CÁO" in text
     assert "Sơ kết 6 tháng đầu năm 2023" in text and "30/06/2023" in text
     assert "2/3" in text
+    # issue 17: the targets in words, numbered; no rule id ("Mã" R-T1…, "(R-T5)", "Ghi chú R-T4")
+    assert not re.search(r"R-[A-Z]{1,2}\d", text), re.findall(r"R-[A-Z]{1,2}\d", text)
+    words = " ".join(text.split())
+    for expected in ("STT Chỉ tiêu", "Trưởng thôn, tổ trưởng tổ dân phố là đảng viên", "Quá hạn khắc phục",
+                     "CÁC TRƯỜNG HỢP NGOẠI LỆ QUÁ HẠN KHẮC PHỤC"):
+        assert expected in words, expected
     annual = client.get("/chapters/dashboard/report.pdf?period=year&year=2022").data
     assert "Tổng kết năm 2022" in "\n".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(annual))
 

@@ -284,3 +284,34 @@ def test_a_plain_pdf_is_served_as_a_sandboxed_attachment(app, election):
     assert served.headers["X-Content-Type-Options"] == "nosniff" and served.headers["Cache-Control"] == "no-store"
     page = committee.get(f"/polls/{setup.poll.id}/minutes/validate").get_data(as_text=True)
     assert "<iframe" not in page and "minutes/file" in page
+
+
+RULE_ID = re.compile(r"R-[A-Z]{1,2}\d")
+
+
+def test_minutes_and_recognition_read_as_people_write_numbers_and_keep_the_hamlets_name(app, election):
+    # issue 17: counts with the thousands dot, shares with the decimal comma, the hamlet's proper name in capitals
+    # ("thôn An Phú", never "thôn an phú"), no internal rule id in either document.
+    setup = election(households=1250, present=700)
+    enter_twice(setup, figures(setup, 700, 700, 690, 10, 660, 30), acknowledged=True)
+    team = client_for(app, setup.team_a)
+    minutes = " ".join(pdf_text(team.get(f"/polls/{setup.poll.id}/minutes.pdf").data).split())
+    for expected in ("Tổng số hộ gia đình của thôn 1.250", "Tổng số hộ gia đình (1.250)", "Bầu trưởng thôn An Phú",
+                     "tại thôn An Phú, xã Bình Hải", "52,80%", "trúng cử trưởng thôn An Phú"):
+        assert expected in minutes, expected
+    assert "an phú" not in minutes and "AN PHÚ" in minutes  # the heading in capitals, the text in its own case
+    assert not RULE_ID.search(minutes), RULE_ID.findall(minutes)
+    team.post(f"/polls/{setup.poll.id}/minutes/upload", data={"file": (io.BytesIO(PNG), "bien-ban.png")},
+              content_type="multipart/form-data")
+    committee = client_for(app, setup.committee)
+    committee.post(f"/polls/{setup.poll.id}/minutes/validate", data={"version": setup.poll.version})
+    db.session.refresh(setup.poll)
+    response = committee.post(f"/polls/{setup.poll.id}/recognise", data={
+        "version": setup.poll.version, "decision_no": "46/QĐ-UBND", "decided_on": "2022-05-25",
+        "signer_name": "Phạm Văn Chủ"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    decision = " ".join(pdf_text(committee.get(f"/polls/{setup.poll.id}/recognition.pdf").data).split())
+    for expected in ("kết quả bầu trưởng thôn An Phú", "trúng cử trưởng thôn An Phú, xã Bình Hải",
+                     "với 660/1.250 phiếu, đạt 52,80% tổng số hộ gia đình", "Ban công tác Mặt trận thôn An Phú"):
+        assert expected in decision, expected
+    assert "an phú" not in decision and not RULE_ID.search(decision)

@@ -3,6 +3,7 @@ the guarded assignments, visits and commendations, scope, audit, and the review'
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import date
 from types import SimpleNamespace
@@ -338,6 +339,10 @@ def test_the_review_pdf_prints_correct_vietnamese_and_the_figures(reviewed, logi
     for f in targets:
         if f.denominator:
             assert f"{f.numerator}/{f.denominator}" in text, f.key
+    # issue 17: no rule id ("Mã" column, "Ghi chú R-T4", the difficulties' "(R-X1)"): the targets in words
+    assert not re.search(r"R-[A-Z]{1,2}\d", text), re.findall(r"R-[A-Z]{1,2}\d", text)
+    assert "STT Chỉ tiêu" in text and "STT Nội dung" in text
+    assert "Phải xin ngoại lệ tiêu chuẩn cho người ứng cử" in text
     commune = client.get(f"/chapters/review.pdf?year=2022&commune_id={reviewed.tri.id}")
     assert "Xã Bình Trị" in _pdf_text(commune.data) and "Lê Văn Thường" not in _pdf_text(commune.data)
 

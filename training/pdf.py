@@ -7,6 +7,7 @@ from datetime import date
 
 from core.documents import OfficialDocument, Signature
 from core.models import Person
+from core.vietnamese import format_number
 from training.models import Course, CourseSession, Enrolment
 
 
@@ -49,7 +50,7 @@ def attendance_sheet(session: CourseSession, people: Sequence[Person], posts: Ma
             for i, p in enumerate(people, start=1)]
     doc.table(["STT", "Họ và tên", "Năm sinh", "Chức danh", "Thôn, TDP", "Ký tên"], rows,
               col_widths=[1.1, 3.4, 2.0, 3.4, 2.2, 2.6], align=["center", "left", "center", "left", "left", "left"])
-    doc.paragraph(f"Tổng số: {len(rows)} học viên.", "plain")
+    doc.paragraph(f"Tổng số: {format_number(len(rows))} học viên.", "plain")
     doc.signatures([Signature("NGƯỜI LẬP DANH SÁCH"), Signature("GIẢNG VIÊN", session.trainer)])
     out = io.BytesIO()
     doc.build(out)
@@ -70,7 +71,7 @@ def certificate(enrolment: Enrolment, attended: int, issued_on: date) -> bytes:
     when = ""
     if course.first_day and course.last_day:
         when = f"từ ngày {course.first_day:%d/%m/%Y} đến ngày {course.last_day:%d/%m/%Y}, "
-    doc.paragraph(f"Thời gian: {when}dự {attended}/{len(course.sessions)} buổi học.", "plain")
+    doc.paragraph(f"Thời gian: {when}dự {format_number(attended)}/{format_number(len(course.sessions))} buổi học.", "plain")
     if course.raises_theory_to is not None:
         doc.paragraph(f"Trình độ lý luận chính trị: {course.raises_theory_to.label}.", "plain")
     doc.signatures([signature(course)])
