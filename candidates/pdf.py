@@ -11,6 +11,7 @@ from datetime import date
 
 from candidates.models import CandidateList, ExceptionRequest, RequestState
 from candidates.rules import standard_label, standard_requirement
+from core import legal
 from core.calendar import election_timeline
 from core.documents import OfficialDocument, Signature
 from core.vietnamese import capitalise, local_date, vietnam_today
@@ -82,7 +83,9 @@ def candidate_list_pdf(candidate_list: CandidateList, today: date | None = None)
     if candidate_list.confirmed_at is not None:
         doc.paragraph(f"Danh sách chính thức được xác nhận ngày {local_date(candidate_list.confirmed_at):%d/%m/%Y}.",
                       style="note")
-    doc.signatures([Signature("CHỦ TỊCH", commune.chairman_name, authority="TM. ỦY BAN NHÂN DÂN")])
+    doc.signatures([Signature("CHỦ TỊCH", commune.chairman_name, authority="TM. ỦY BAN NHÂN DÂN")],
+                   recipients=[f"Ban công tác Mặt trận {hamlet.name_in_text} (niêm yết)",
+                               f"Tổ bầu cử {hamlet.name_in_text}", f"Đảng ủy {commune.name_in_text}", "Lưu: VT"])
     return _build(doc)
 
 
@@ -94,7 +97,7 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
     commune, district = hamlet.commune, hamlet.commune.district
     doc = OfficialDocument(
         [f"ĐẢNG BỘ HUYỆN {_upper(district.name)}", f"ĐẢNG ỦY {_upper(commune.full_name)}"],
-        number=f"Số: {request.id:02d}-TTr/ĐU", motto="party", place=commune.name, date=local_date(request.filed_at),
+        number=f"Số: {request_number(request)}", motto="party", place=commune.name, date=local_date(request.filed_at),
         title="TỜ TRÌNH",
         subtitle="Về việc đề nghị cho phép ngoại lệ tiêu chuẩn người ứng cử trưởng thôn, tổ trưởng tổ dân phố",
     )
@@ -113,7 +116,8 @@ def exception_request_pdf(request: ExceptionRequest) -> bytes:
     doc.paragraph(request.shortage_reason)
     doc.paragraph("Đảng ủy cam kết cử đồng chí nêu trên đi đào tạo, bồi dưỡng hoặc bố trí người thay thế để đạt "
                   f"tiêu chuẩn trước khi kết thúc nhiệm kỳ ({term.ends_on:%d/%m/%Y}).")
-    doc.signatures([Signature("BÍ THƯ", "", authority="T/M ĐẢNG ỦY")])
+    doc.signatures([Signature("BÍ THƯ", "", authority="T/M ĐẢNG ỦY")],
+                   recipients=["Như trên", "Lưu: Văn phòng Đảng ủy"])
     return _build(doc)
 
 
@@ -122,6 +126,30 @@ def _approver_motto(approver_name: str) -> str:
     lowered = approver_name.lower()
     party_bodies = ("thường vụ", "huyện ủy", "tỉnh ủy", "đảng ủy", "thành ủy")
     return "party" if any(k in lowered for k in party_bodies) else "state"
+
+
+def request_number(request: ExceptionRequest) -> str:
+    """The request's number and symbol, as its PDF prints it and the decision cites it."""
+    return f"{request.id:02d}-TTr/ĐU"
+
+
+def _issuer_lines(approver_name: str) -> list[str]:
+    """The heading names the body whose organ decides: "HUYỆN ỦY BÌNH SƠN" for its standing committee (the party's
+    form; the standing committee is named in the decision's capacity line), else the approving body itself."""
+    prefix = "Ban Thường vụ "
+    if approver_name.lower().startswith(prefix.lower()) and len(approver_name) > len(prefix):
+        return [_upper(approver_name[len(prefix):])]
+    return [_upper(approver_name)]
+
+
+def _on_behalf(approver_name: str) -> str:
+    """The signer's capacity on behalf of the approving body: "T/M BAN THƯỜNG VỤ" (the collective body), "TM. ỦY BAN
+    NHÂN DÂN"; otherwise the body's name."""
+    upper = _upper(approver_name)
+    for body, capacity in (("BAN THƯỜNG VỤ", "T/M BAN THƯỜNG VỤ"), ("ỦY BAN NHÂN DÂN", "TM. ỦY BAN NHÂN DÂN")):
+        if upper.startswith(body):
+            return capacity
+    return f"T/M {upper}"
 
 
 def exception_decision_pdf(request: ExceptionRequest) -> bytes:
@@ -134,32 +162,39 @@ def exception_decision_pdf(request: ExceptionRequest) -> bytes:
     commune, district = hamlet.commune, hamlet.commune.district
     approved = request.state == RequestState.APPROVED
     doc = OfficialDocument(
-        [_upper(district.approver_name)], number=f"Số: {request.decision_number}",
+        _issuer_lines(district.approver_name), number=f"Số: {request.decision_number}",
         motto=_approver_motto(district.approver_name), place=district.name,  # type: ignore[arg-type]
         date=request.decision_date, title="QUYẾT ĐỊNH",
         subtitle=("Về việc chấp thuận" if approved else "Về việc không chấp thuận")
         + f" ngoại lệ tiêu chuẩn người ứng cử trưởng thôn đối với đồng chí {person.full_name}",
     )
-    doc.paragraph(f"Xét Tờ trình của Đảng ủy {commune.name_in_text} ngày {local_date(request.filed_at):%d/%m/%Y} về việc "
-                  "đề nghị "
-                  f"cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
-                  f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.name_in_text}, nhiệm kỳ {term.name}.")
+    filed = local_date(request.filed_at)
+    party = _approver_motto(district.approver_name) == "party"
+    doc.preamble(district.approver_name, [
+        "Điều lệ Đảng Cộng sản Việt Nam" if party else legal.LOCAL_GOVERNMENT,
+        legal.CIRCULAR_04, legal.PROVINCE_SCHEME_07, legal.district_plan(district.name),
+        f"Xét Tờ trình số {request_number(request)} ngày {filed:%d/%m/%Y} của Đảng ủy {commune.name_in_text} về "
+        f"việc đề nghị cho phép ngoại lệ tiêu chuẩn đối với đồng chí {person.full_name}, sinh ngày "
+        f"{person.birth_date:%d/%m/%Y}, người ứng cử tại {hamlet.name_in_text}, nhiệm kỳ {term.name}"])
     standards = _standards(request)
     if approved:
-        doc.paragraph(f"Điều 1. Chấp thuận ngoại lệ {standards} đối với đồng chí {person.full_name}.",
-                      style="plain")
-        doc.paragraph("Điều 2. Kế hoạch khắc phục, hoàn thành không muộn hơn ngày kết thúc nhiệm kỳ "
-                      f"({term.ends_on:%d/%m/%Y}):", style="plain")
+        doc.article(1, f"Chấp thuận ngoại lệ {standards} đối với đồng chí {person.full_name}.")
+        doc.article(2, "Kế hoạch khắc phục, hoàn thành không muộn hơn ngày kết thúc nhiệm kỳ "
+                       f"({term.ends_on:%d/%m/%Y}):")
         doc.table(["Tiêu chuẩn", "Biện pháp", "Nội dung", "Hạn hoàn thành"],
                   [[capitalise(standard_label(p.rule)), p.kind.label, p.description, f"{p.deadline:%d/%m/%Y}"]
                    for p in request.remediation_plans],
                   col_widths=[2.2, 2, 3.4, 1.6])
-        doc.paragraph(f"Điều 3. Đảng ủy {commune.name_in_text} và đồng chí {person.full_name} chịu trách nhiệm thi "
-                      "hành Quyết định này.", style="plain")
+        if request.decision_notes:
+            doc.paragraph("Ghi chú: " + request.decision_notes)
     else:
-        doc.paragraph(f"Điều 1. Không chấp thuận ngoại lệ {standards} đối với đồng chí "
-                      f"{person.full_name}.", style="plain")
-    if request.decision_notes:
-        doc.paragraph(("Ghi chú: " if approved else "Lý do: ") + request.decision_notes)
-    doc.signatures([Signature("", request.signer, authority=f"T/M {_upper(district.approver_name)}")])
+        doc.article(1, f"Không chấp thuận ngoại lệ {standards} đối với đồng chí {person.full_name}."
+                    + (f" Lý do: {request.decision_notes}" if request.decision_notes else ""))
+        doc.article(2, f"Đảng ủy {commune.name_in_text} chỉ đạo Ban công tác Mặt trận {hamlet.name_in_text} giới "
+                       "thiệu người ứng cử khác đạt tiêu chuẩn.")
+    doc.article(3, f"Đảng ủy {commune.name_in_text}, Cơ quan Tổ chức – Nội vụ huyện và đồng chí {person.full_name} "
+                   "chịu trách nhiệm thi hành Quyết định này.")
+    doc.signatures([Signature("", request.signer, authority=_on_behalf(district.approver_name))],
+                   recipients=["Như Điều 3", "Thường trực Huyện ủy" if party else "Thường trực Ủy ban nhân dân",
+                               f"Ủy ban nhân dân {commune.name_in_text}", "Lưu: VT"])
     return _build(doc)

@@ -97,6 +97,7 @@ def congress_minutes_pdf(congress: Congress) -> bytes:
     return _build(doc)
 
 
+REPORT_RECIPIENTS = ("Ban Thường vụ Huyện ủy (báo cáo)", "Các đảng ủy xã, thị trấn", "Lưu: CQ TC-NV")
 PERIOD_TITLES = {"half": "Sơ kết 6 tháng đầu năm", "year": "Tổng kết năm"}
 
 
@@ -151,8 +152,7 @@ def targets_report_pdf(district: District, facts: Facts, period: str, year: int)
     doc.paragraph("Tiếp tục chỉ đạo các chi bộ, đảng ủy xã, thị trấn hoàn thành các chỉ tiêu chưa đạt; đôn đốc "
                   "khắc phục các trường hợp ngoại lệ đúng thời hạn; bồi dưỡng người hoạt động không chuyên trách "
                   "ở thôn, tổ dân phố.")
-    doc.paragraph("Nơi nhận: Ban Thường vụ Huyện ủy (báo cáo); các đảng ủy xã, thị trấn; lưu CQ TC-NV.", "note")
-    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")])
+    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")], recipients=REPORT_RECIPIENTS)
     return _build(doc)
 
 
@@ -223,7 +223,6 @@ def review_pdf(review: Review, today: date) -> bytes:
     doc.paragraph("Tiếp tục phân công Huyện ủy viên phụ trách các xã, thị trấn và Ủy viên Ban Thường vụ sinh hoạt tại "
                   "các chi bộ còn khó khăn về cán bộ; tháo gỡ kịp thời khó khăn, vướng mắc; đôn đốc khắc phục các "
                   "trường hợp ngoại lệ; quan tâm khen thưởng người hoạt động không chuyên trách có thành tích xuất sắc.")
-    doc.paragraph("Nơi nhận: Ban Thường vụ Huyện ủy (báo cáo); các đảng ủy xã, thị trấn; lưu CQ TC-NV.", "note")
-    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")])
+    doc.signatures([Signature("TRƯỞNG CƠ QUAN", authority="TM. CƠ QUAN TỔ CHỨC – NỘI VỤ")], recipients=REPORT_RECIPIENTS)
     doc.footer(f"Sơ kết năm {review.year} · {review.scope_name} · số liệu ngày {review.as_of:%d/%m/%Y}")
     return _build(doc)

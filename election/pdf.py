@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+from core import legal
 from core.documents import OfficialDocument, Signature
 from core.vietnamese import format_number, format_percent, local_date, long_date
 from election.counting import OUTCOME_LABELS, accepted_rows
@@ -106,25 +107,25 @@ def recognition_decision_pdf(poll: Poll, result: CountResult, recognition: Recog
                            place=_place(poll), date=recognition.decided_on, title="QUYẾT ĐỊNH",
                            subtitle=f"Về việc công nhận kết quả bầu trưởng {hamlet.name_in_text}, nhiệm kỳ "
                                     f"{poll.term.name}")
-    doc.paragraph(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune.full_name.upper()}", "heading")
-    doc.paragraph("Căn cứ Luật Tổ chức chính quyền địa phương;")
-    doc.paragraph("Căn cứ Nghị định số 59/2023/NĐ-CP ngày 14 tháng 8 năm 2023 của Chính phủ quy định chi tiết một số "
-                  "điều của Luật Thực hiện dân chủ ở cơ sở;")
-    doc.paragraph(f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.name_in_text} ngày "
-                  f"{(local_date(poll.held_on) if poll.held_on else poll.election_day).strftime('%d/%m/%Y')}.")
-    doc.paragraph("QUYẾT ĐỊNH:", "heading")
+    held = local_date(poll.held_on) if poll.held_on else poll.election_day
+    doc.preamble(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {commune.full_name}", [
+        legal.LOCAL_GOVERNMENT, legal.GRASSROOTS_DEMOCRACY, legal.DECREE_59, legal.CIRCULAR_04,
+        f"Xét biên bản kiểm phiếu bầu trưởng {hamlet.name_in_text} ngày {held:%d/%m/%Y} của Tổ bầu cử "
+        f"{hamlet.name_in_text}"])
     rows = accepted_rows(result)
     winner = next((r for r in rows if r.elected), None)
     share = f", đạt {percent(winner.of_total)} tổng số hộ gia đình" if winner else ""
     votes = f" với {_n(winner.votes)}/{_n(result.total_households)} phiếu{share}" if winner else ""
-    doc.paragraph(f"Điều 1. Công nhận ông/bà {person.full_name}, sinh ngày {person.birth_date.strftime('%d/%m/%Y')}, "
-                  f"trúng cử trưởng {hamlet.name_in_text}, {commune.name_in_text}, nhiệm kỳ {poll.term.name}"
-                  f"{votes}.")
-    doc.paragraph(f"Điều 2. Ông/bà {person.full_name} nhận nhiệm vụ trưởng {hamlet.kind.label.lower()} kể từ ngày "
-                  f"{recognition.decided_on.strftime('%d/%m/%Y')}.")
-    doc.paragraph(f"Điều 3. Văn phòng Ủy ban nhân dân xã, Ban công tác Mặt trận {hamlet.name_in_text} và "
-                  f"ông/bà có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.")
-    doc.signatures([Signature("CHỦ TỊCH", recognition.signer_name, "TM. ỦY BAN NHÂN DÂN")])
+    doc.article(1, f"Công nhận ông/bà {person.full_name}, sinh ngày {person.birth_date:%d/%m/%Y}, trúng cử trưởng "
+                   f"{hamlet.name_in_text}, {commune.name_in_text}, nhiệm kỳ {poll.term.name}{votes}.")
+    doc.article(2, f"Ông/bà {person.full_name} nhận nhiệm vụ trưởng {hamlet.kind.label.lower()} kể từ ngày "
+                   f"{recognition.decided_on:%d/%m/%Y}.")
+    doc.article(3, f"Văn phòng Ủy ban nhân dân xã, Ban công tác Mặt trận {hamlet.name_in_text} và ông/bà có tên tại "
+                   "Điều 1 chịu trách nhiệm thi hành Quyết định này.")
+    doc.signatures([Signature("CHỦ TỊCH", recognition.signer_name, "TM. ỦY BAN NHÂN DÂN")],
+                   recipients=["Như Điều 3", f"Thường trực Đảng ủy {commune.name_in_text}",
+                               f"Ủy ban Mặt trận Tổ quốc Việt Nam {commune.name_in_text}",
+                               f"Chi bộ {hamlet.name_in_text}", "Lưu: VT"])
     out = io.BytesIO()
     doc.build(out)
     return out.getvalue()

@@ -53,7 +53,8 @@ def test_the_decision_names_the_day_the_request_was_filed_in_vietnam(approved_ex
     request = approved_exception()
     request.filed_at = datetime(2022, 4, 28, 20, 0)  # 03:00 on 29/04 in Vietnam
     db.session.commit()
-    assert "Xét Tờ trình của Đảng ủy xã Bình Hải ngày 29/04/2022" in _text(exception_decision_pdf(request))
+    text = _text(exception_decision_pdf(request))
+    assert f"Xét Tờ trình số {request.id:02d}-TTr/ĐU ngày 29/04/2022 của Đảng ủy xã Bình Hải" in text
 
 
 def test_exception_request_is_a_party_document_with_the_reason(world, approved_exception):
@@ -66,6 +67,15 @@ def test_exception_request_is_a_party_document_with_the_reason(world, approved_e
         assert expected in text, expected
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA" not in text
     assert not RULE_ID.search(text), RULE_ID.findall(text)
+
+
+def test_the_decision_cites_its_bases_and_names_its_recipients(approved_exception):
+    text = _text(exception_decision_pdf(approved_exception()))
+    assert text.index("BAN THƯỜNG VỤ HUYỆN ỦY BÌNH SƠN") < text.index("Căn cứ Điều lệ Đảng Cộng sản Việt Nam;")
+    assert "Căn cứ Thông tư số 04/2012/TT-BNV" in text and "Căn cứ Kế hoạch số 59-KH/HU" in text
+    assert text.index("Căn cứ") < text.index("QUYẾT ĐỊNH:") < text.index("Điều 1.") < text.index("Điều 3.")
+    assert "Nơi nhận:" in text and "- Như Điều 3;" in text and "- Lưu: VT." in text
+    assert "T/M BAN THƯỜNG VỤ" in text
 
 
 def test_exception_decision_lists_the_remediation_plans(world, approved_exception):
