@@ -55,6 +55,7 @@ SIGN_NOTE = "(Ký, ghi rõ họ tên)"
 # Decree 30/2020 appendix I: margins top/bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
 MARGINS = {"top": 20 * mm, "bottom": 20 * mm, "left": 30 * mm, "right": 15 * mm}
 QR_SIZE = 16 * mm
+FOOTER_BAND = 6 * mm  # below the text frame: the page number and the footer line
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class _TableBlock:
     weights: list[float]
     aligns: list[str]
     compact: bool
+    fill_in: tuple[int, ...] = ()
 
 
 class _Signatures(list[Flowable]):
@@ -145,7 +147,7 @@ def _text_width(text: str, font: str, size: float) -> float:
 
 
 def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], weights: Sequence[float], total: float,
-                  size: float) -> list[float] | None:
+                  size: float, fill_in: Sequence[int] = ()) -> list[float] | None:
     """Column widths (points) summing to `total`: each column at least as wide as its longest word (so a date, a
     number or an ID never breaks; headers may wrap between words), the rest shared by the content's natural width
     and the caller's weights. None when even the longest words do not fit side by side at this font size."""
@@ -162,6 +164,8 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], weights
             natural[col] = max(natural[col], _text_width(text, REGULAR, size))
         least[col] += 2 * CELL_PADDING + 1
         natural[col] = max(natural[col] + 2 * CELL_PADDING + 1, least[col])
+        if col in fill_in:  # left blank to be written in by hand ("Ký tên"): its share of the width
+            natural[col] = max(natural[col], total * weights[col] / sum(weights))
     if sum(least) > total:
         return None
     weight_sum = sum(weights)
@@ -169,12 +173,20 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], weights
         # Everything fits on one line: each column its natural width, the slack shared by the weights.
         slack = total - sum(natural)
         return [natural[i] + slack * weights[i] / weight_sum for i in range(n)]
-    # As a browser lays out an automatic table: each column its least width, plus a share of the room left in
-    # proportion to how much more it would take to hold its content on one line (short cells stay whole, long
-    # text wraps).
+    # Each column its least width, then the room left shared in proportion to the caller's weights, a column never
+    # taking more than holds its content on one line (what it does not need goes round to the others): short cells
+    # stay whole, long text wraps.
+    widths = list(least)
     room = total - sum(least)
-    wants = [natural[i] - least[i] for i in range(n)]
-    return [least[i] + room * wants[i] / sum(wants) for i in range(n)]
+    hungry = {i for i in range(n) if natural[i] > least[i]}
+    while room > 0.01 and hungry:
+        weight = sum(weights[i] for i in hungry)
+        given = {i: min(room * weights[i] / weight, natural[i] - widths[i]) for i in hungry}
+        for i, extra in given.items():
+            widths[i] += extra
+        room -= sum(given.values())
+        hungry = {i for i in hungry if natural[i] - widths[i] > 0.01}
+    return widths
 
 
 def _p(text: str, style: ParagraphStyle, markup: bool = False) -> Paragraph:
@@ -243,6 +255,10 @@ class OfficialDocument:
         self._footer = ""
 
     @property
+    def _frame_height(self) -> float:
+        return self.pagesize[1] - MARGINS["top"] - MARGINS["bottom"] - FOOTER_BAND
+
+    @property
     def frame_width(self) -> float:
         return self.pagesize[0] - MARGINS["left"] - MARGINS["right"]
 
@@ -259,12 +275,14 @@ class OfficialDocument:
         col_widths: Sequence[float] | None = None,
         align: Sequence[str] | None = None,
         compact: bool = False,
+        fill_in: Sequence[int] = (),
     ) -> OfficialDocument:
         """Add a ruled table; the header row repeats on every page, cells wrap at spaces only.
 
         `col_widths` are relative weights of the full text width, adjusted to the content (`column_widths`): a
         column is never narrower than its longest word, so no date, number or ID breaks. `align` gives "left" |
-        "center" | "right" per column; `compact` (long lists such as the roll) uses a smaller font and padding.
+        "center" | "right" per column; `compact` (long lists such as the roll) uses a smaller font and padding;
+        `fill_in` columns are left blank to be written in by hand (a signature) and keep their weight's width.
         """
         n = len(headers)
         weights = list(col_widths) if col_widths else [1.0] * n
@@ -276,7 +294,7 @@ class OfficialDocument:
         cells = [[nfc("" if v is None else str(v)) for v in row] for row in rows]
         if any(len(row) != n for row in cells):
             raise ValueError("every row needs one value per header")
-        self._story.append(_TableBlock([nfc(str(h)) for h in headers], cells, weights, aligns, compact))
+        self._story.append(_TableBlock([nfc(str(h)) for h in headers], cells, weights, aligns, compact, tuple(fill_in)))
         self._story.append(Spacer(1, 4 * mm))
         return self
 
@@ -349,11 +367,11 @@ class OfficialDocument:
     # -- layout --------------------------------------------------------------------------
     def _table(self, block: _TableBlock, rows: list[list[str]], header: bool) -> Table:
         size, leading, top, bottom = _CELL_SIZES[block.compact]
-        widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size)
+        widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size, block.fill_in)
         while widths is None and size > _SMALLEST_CELL_FONT:
             size -= 0.5
             leading = size * 1.23
-            widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size)
+            widths = column_widths(block.headers, block.rows, block.weights, self.frame_width, size, block.fill_in)
         if widths is None:  # words longer than the page allows: reportlab splits them (never seen in practice)
             widths = [self.frame_width * w / sum(block.weights) for w in block.weights]
         cell = ParagraphStyle("cell", parent=self.styles["cell"], fontSize=size, leading=leading)
@@ -382,7 +400,11 @@ class OfficialDocument:
             if isinstance(item, _TableBlock):
                 follows = next((x for x in story[i + 1:] if not isinstance(x, Spacer)), None)
                 kept = 2 if isinstance(follows, _Signatures) and len(item.rows) > 3 else 0
-                out.append(self._table(item, item.rows[:len(item.rows) - kept], header=True))
+                table = self._table(item, item.rows[:len(item.rows) - kept], header=True)
+                if out and isinstance(out[-1], Paragraph) and \
+                        table.wrap(self.frame_width, self._frame_height)[1] < self._frame_height / 2:
+                    out[-1].keepWithNext = 1  # the line introducing a short table goes to the page the table is on
+                out.append(table)
                 if kept:
                     out.append(self._table(item, item.rows[-kept:], header=False))
             elif isinstance(item, _Signatures):
@@ -440,7 +462,7 @@ class OfficialDocument:
         doc = SimpleDocTemplate(
             out, pagesize=self.pagesize, title=self.title or "", author=self.author,
             creator="Dân tin", invariant=1,
-            topMargin=MARGINS["top"], bottomMargin=MARGINS["bottom"] + 6 * mm,
+            topMargin=MARGINS["top"], bottomMargin=MARGINS["bottom"] + FOOTER_BAND,
             leftMargin=MARGINS["left"], rightMargin=MARGINS["right"],
         )
         matrix = qr_matrix(self._qr_text) if self._qr_text else None

@@ -255,11 +255,15 @@ def roll_pdf(hamlet_id: int):
     doc.paragraph(f"Tổng số hộ gia đình: {format_number(roll.entry_count)} (mỗi hộ một người đại diện đi bầu).")
     # The roll is posted publicly: the citizen ID shows its last 4 digits only (Decree 13/2023/NĐ-CP), enough for
     # a voter to find their line; the fingerprint is checked against the stored roll, not recomputed from paper.
-    doc.table(["STT", "Số hộ", "Họ và tên", "Năm sinh", "Giới tính", "Số định danh", "Địa chỉ"],
+    entries = _entries(roll)
+    addresses = any(e.address for e in entries)  # a roll without addresses prints no empty column
+    doc.table(["STT", "Số hộ", "Họ và tên", "Năm sinh", "Giới tính", "Số định danh"] + (["Địa chỉ"] if addresses else []),
               [[i, e.household_no, e.full_name, e.birth_date.year if e.birth_date else (e.birth_year or ""),
-                SEX_LABELS.get(e.sex, ""), masked(e.citizen_id), e.address] for i, e in enumerate(_entries(roll), 1)],
-              col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.4, 2.6], align=["right", "center", "left", "center",
-                                                                       "center", "center", "left"], compact=True)
+                SEX_LABELS.get(e.sex, ""), masked(e.citizen_id)] + ([e.address] if addresses else [])
+               for i, e in enumerate(entries, 1)],
+              col_widths=[0.6, 0.9, 2.6, 0.9, 0.9, 1.4] + ([2.6] if addresses else []),
+              align=["right", "center", "left", "center", "center", "center", "left"][:7 if addresses else 6],
+              compact=True)
     doc.paragraph(f"Danh sách gồm {format_number(roll.entry_count)} hộ gia đình, được niêm yết công khai tại nhà văn "
                   f"hóa {hamlet.name_in_text}.")
     doc.signatures([Signature("TỔ TRƯỞNG", authority="TM. TỔ BẦU CỬ")])

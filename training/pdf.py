@@ -49,7 +49,8 @@ def attendance_sheet(session: CourseSession, people: Sequence[Person], posts: Ma
     rows = [[i, p.full_name, p.birth_date.year, posts.get(p.id, ""), p.hamlet.name, ""]
             for i, p in enumerate(people, start=1)]
     doc.table(["STT", "Họ và tên", "Năm sinh", "Chức danh", "Thôn, TDP", "Ký tên"], rows,
-              col_widths=[1.1, 3.4, 2.0, 3.4, 2.2, 2.6], align=["center", "left", "center", "left", "left", "left"])
+              col_widths=[1.1, 3.4, 2.0, 3.4, 2.2, 2.6], align=["center", "left", "center", "left", "left", "left"],
+              fill_in=[5])
     doc.paragraph(f"Tổng số: {format_number(len(rows))} học viên.", "plain")
     doc.signatures([Signature("NGƯỜI LẬP DANH SÁCH"), Signature("GIẢNG VIÊN", session.trainer)])
     out = io.BytesIO()
