@@ -10,6 +10,7 @@ import pytest
 from candidates.models import ExceptionRequest
 from candidates.pdf import candidate_list_pdf, exception_decision_pdf, exception_request_pdf
 from core.accounts import Role
+from demo.document_check import check_document
 from extensions import db
 
 
@@ -129,3 +130,19 @@ def test_the_targets_report_names_an_overdue_remediation_by_its_standard_in_word
     text = _text(client.get("/chapters/dashboard/report.pdf?period=year&year=2023").data)
     assert "Trần Thị Ước Thôn An Phú Trình độ lý luận chính trị 30/06/2023" in text
     assert not RULE_ID.search(text), RULE_ID.findall(text)
+
+
+def test_a_refusal_passes_the_document_check_and_says_what_follows(world, draft_list, make_user):
+    candidate_list = draft_list(world.needs_exception)
+    request = ExceptionRequest.file(candidate_list.candidacies[0], "Thôn An Phú không có đảng viên nào đạt THPT.",
+                                    make_user(Role.PARTY_COMMITTEE, commune=world.commune).id)
+    request.filed_at = datetime(2022, 4, 28, 3, 0)
+    db.session.add(request)
+    request.reject(user_id=make_user(Role.APPROVING_AUTHORITY, district=world.district).id, number="16-QĐ/HU",
+                   on=date(2022, 5, 1), signer="Nguyễn Văn Bình", notes="Thôn còn đảng viên đạt chuẩn chưa được giới thiệu.")
+    db.session.commit()
+    pdf = exception_decision_pdf(request)
+    assert check_document("exception-decision-rejected", pdf) == []
+    text = _text(pdf)
+    assert "Điều 1. Không chấp thuận ngoại lệ" in text and "Lý do: Thôn còn đảng viên đạt chuẩn" in text
+    assert "Điều 2." in text and "giới thiệu người ứng cử khác đạt tiêu chuẩn" in text and "Nơi nhận:" in text
