@@ -73,7 +73,7 @@ PLAN_STATES = {"due": (_l("Đang thực hiện"), "warn"), "met": (_l("Đã đ�
 def standards_filter(rules: str | list[str] | tuple[str, ...], capital: bool = False) -> str:
     """Standards in words in the page's language, for every page that names one (`"R-E4,R-E5"|standards` →
     "trình độ học vấn phổ thông, trình độ lý luận chính trị"); the pages keep the ids in a title (issue 17)."""
-    ids = [rule for rule in (rules.split(",") if isinstance(rules, str) else rules) if rule]
+    ids = [rule.strip() for rule in (rules.split(",") if isinstance(rules, str) else rules) if rule.strip()]
     text = ", ".join(tr(standard_label(rule)) for rule in ids)
     return capitalise(text) if capital else text
 

@@ -252,7 +252,7 @@ def approver_items(requests: Iterable[RequestFacts], today: date) -> list[Item]:
     items = []
     for r in requests:
         due = exception_deadline(r.election_day)
-        items.append(Item(N_("Quyết định đề nghị ngoại lệ %(rules)s cho %(person)s"), f"{r.hamlet}, {r.commune}", due,
+        items.append(Item(N_("Quyết định đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"), f"{r.hamlet}, {r.commune}", due,
                           is_overdue(due, today),
                           Action(N_("Xem và quyết định"), "candidates.show_exception", {"request_id": r.request_id}),
                           {"rules": r.rules, "person": r.person}))
@@ -275,7 +275,7 @@ def exceptions_to_file(candidacies: Iterable[CandidacyFacts], today: date) -> li
     items = []
     for c in candidacies:
         due = exception_deadline(c.election_day)
-        items.append(Item(N_("Lập đề nghị ngoại lệ %(rules)s cho %(person)s"), f"{c.hamlet}, {c.commune}", due,
+        items.append(Item(N_("Lập đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"), f"{c.hamlet}, {c.commune}", due,
                           is_overdue(due, today),
                           Action(N_("Lập đề nghị"), "candidates.file_exception", {"candidacy_id": c.candidacy_id}),
                           {"rules": c.rules, "person": c.person}))

@@ -44,6 +44,9 @@ def test_the_approver_sees_the_request_waiting_for_its_decision_with_its_deadlin
     page = _main(client_for(app, approver).get("/"))
     assert 'id="waiting-count">1<' in page
     assert "Trần Thị Ước" in page and "Thôn An Phú, Xã Bình Hải" in page
+    # The standards the request covers, in words (the ids stay on the request's own page).
+    assert ("Quyết định đề nghị ngoại lệ tiêu chuẩn trình độ học vấn phổ thông, trình độ lý luận chính trị cho "
+            "Trần Thị Ước") in page and "R-E4" not in page
     assert "quá hạn 15/05/2022" in page  # the list's posting date (R-V2) has passed
     assert f'href="/candidates/exceptions/{request.id}"' in page
     app.config["TODAY"] = BEFORE
@@ -91,6 +94,7 @@ def test_the_party_committee_files_exceptions_and_prepares_congresses_of_its_com
     page = _main(client_for(app, party).get("/"))
     assert f'href="/candidates/candidacies/{candidacy.id}/exception"' in page
     assert "Trần Thị Ước" in page and "hạn 15/05/2022" in page
+    assert "Lập đề nghị ngoại lệ tiêu chuẩn trình độ học vấn phổ thông" in page and "R-E4" not in page
     assert "Chuẩn bị đại hội Chi bộ thôn An Phú (trưởng thôn Võ Văn Tâm)" in page
     assert f'href="/chapters/{world.hamlet.chapter.id}/congress"' in page
     assert "Tân Hy" not in page
