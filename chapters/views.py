@@ -102,8 +102,11 @@ def congress(chapter_id: int):
                                                          Congress.term_id == term.id))
     chief = current_chief(chapter.hamlet_id, term.id)
     can_record = current_user.role in (*RECORDERS, Role.ADMIN)
+    earlier = db.session.scalars(db.select(Congress).where(Congress.chapter_id == chapter.id,
+                                                           Congress.term_id != term.id)
+                                 .order_by(Congress.held_on.desc())).all()  # the congresses of earlier terms
     context = {"chapter": chapter, "term": term, "congress": record, "chief": chief, "can_record": can_record,
-               "post_choices": POST_CHOICES,
+               "post_choices": POST_CHOICES, "earlier": earlier,
                "can_approve": current_user.role in (*APPROVERS, Role.ADMIN)}
     if record is None:
         context["open_form"] = OpenCongressForm(held_on=vietnam_today())

@@ -475,6 +475,10 @@ def test_a_chapter_of_the_demo_commune_holds_its_2019_congress_and_its_minutes_p
     assert {(p.started_on, p.ended_on, p.term_id) for p in held} == {(congress.approval_date, None, previous.id)}
 
     client = _demo_client(rehearsed_app[0], "dangu.binhhai")
+    # The chapter's congress page (of the current term) links the 2019 congress's minutes.
+    page = client.get(f"/chapters/{congress.chapter_id}/congress").get_data(as_text=True)
+    assert 'id="earlier-congresses"' in page and f"/chapters/congresses/{congress.id}/minutes.pdf" in page
+    assert "Nhiệm kỳ 2019" in page and "30/11/2019" in page
     text = _text(_pdf(client, f"/chapters/congresses/{congress.id}/minutes.pdf"))
     assert "BIÊN BẢN ĐẠI HỘI CHI BỘ" in text and congress.secretary_person.full_name in text
     assert congress.approval_number in text
