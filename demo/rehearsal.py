@@ -71,7 +71,7 @@ from core.models import (
 )
 from core.vietnamese import VIETNAM_TIME, fold, vietnam_today
 from demo.clock import on_day
-from demo.seed import BINH_SON_NAME, DEMO_USERS
+from demo.seed import BINH_SON_NAME, DEMO_USERS, refresh_statistics
 from election.counting import evaluate, poll_result, require_candidates, submit_entry
 from election.models import Figures, Poll, VoterEntry, VotingForm, household_total
 from election.pdf import counting_minutes_pdf
@@ -184,6 +184,7 @@ def rehearse(password: str, base_url: str = "http://127.0.0.1:5000", progress: b
     except BaseException:
         db.session.rollback()
         raise
+    refresh_statistics()  # its check-ins, scans and counts, for the pages read next
     return [Rehearsed(h.hamlet.full_name, h.hamlet.commune.full_name, h.step, h.team.username if h.team else "")
             for h in plan]
 

@@ -667,7 +667,18 @@ def _build(plans: list[DistrictPlan], rng: random.Random, scale: str, random_see
     if progress:
         click.echo("Đang ghi cơ sở dữ liệu…")
     db.session.commit()
+    refresh_statistics()
     return logins
+
+
+def refresh_statistics() -> None:
+    """After a bulk load on PostgreSQL, bring the planner's statistics up to date (ANALYZE). Autovacuum would, in
+    its own time; until then a table filled from empty keeps the estimates of the few rows it once had, and the
+    planner's nested loops over 76,000 people made one targets query run for more than ten minutes (seen in CI)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("ANALYZE"))
+            connection.commit()
 
 
 # R-P1/R-T2: a chapter with enough official members and no committee member is flagged "difficult in cadres"
