@@ -247,16 +247,20 @@ class RequestFacts:
     election_day: date  # of the round the list is for
 
 
+def _exception_item(what: str, action: Action, person: str, hamlet: str, commune: str, rules: str,
+                    election_day: date, today: date) -> Item:
+    """An exception request to file or decide: due by the list's posting date (R-V2), since the approving authority
+    decides before then; the standards named by the page in words (`rules` holds their ids)."""
+    due = exception_deadline(election_day)
+    return Item(what, f"{hamlet}, {commune}", due, is_overdue(due, today), action, {"rules": rules, "person": person})
+
+
 def approver_items(requests: Iterable[RequestFacts], today: date) -> list[Item]:
     """R-X1: each request waiting for the reader's decision, due by the list's posting date (R-V2)."""
-    items = []
-    for r in requests:
-        due = exception_deadline(r.election_day)
-        items.append(Item(N_("Quyết định đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"), f"{r.hamlet}, {r.commune}", due,
-                          is_overdue(due, today),
-                          Action(N_("Xem và quyết định"), "candidates.show_exception", {"request_id": r.request_id}),
-                          {"rules": r.rules, "person": r.person}))
-    return ordered(items)
+    return ordered([_exception_item(N_("Quyết định đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"),
+                                    Action(N_("Xem và quyết định"), "candidates.show_exception",
+                                           {"request_id": r.request_id}),
+                                    r.person, r.hamlet, r.commune, r.rules, r.election_day, today) for r in requests])
 
 
 @dataclass(frozen=True)
@@ -272,14 +276,11 @@ class CandidacyFacts:
 def exceptions_to_file(candidacies: Iterable[CandidacyFacts], today: date) -> list[Item]:
     """R-X1: candidates failing only exceptionable standards, without a request yet: the commune party committee
     files one (due by the posting date, R-V2, since the approving authority decides before then)."""
-    items = []
-    for c in candidacies:
-        due = exception_deadline(c.election_day)
-        items.append(Item(N_("Lập đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"), f"{c.hamlet}, {c.commune}", due,
-                          is_overdue(due, today),
-                          Action(N_("Lập đề nghị"), "candidates.file_exception", {"candidacy_id": c.candidacy_id}),
-                          {"rules": c.rules, "person": c.person}))
-    return ordered(items)
+    return ordered([_exception_item(N_("Lập đề nghị ngoại lệ tiêu chuẩn %(rules)s cho %(person)s"),
+                                    Action(N_("Lập đề nghị"), "candidates.file_exception",
+                                           {"candidacy_id": c.candidacy_id}),
+                                    c.person, c.hamlet, c.commune, c.rules, c.election_day, today)
+                    for c in candidacies])
 
 
 @dataclass(frozen=True)
