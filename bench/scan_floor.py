@@ -4,7 +4,7 @@
 
 Runs bench/scans.py's three phases against the real app with one extra route, POST /bench/floor-scans/<poll>,
 that sends a scan's 8 statements (token, poll, ballot with the totals, guarded move, insert, the audit chain's
-lock, entry and head) straight to a per-thread driver connection, with none of the app's checks, refusals or
+lock, entry and head of the poll's commune) straight to a per-thread driver connection, with none of the app's checks, refusals or
 helpers. Nothing here is used by the app: it says how close the real scan path (ballots/scanning.py on
 core/dbapi.py) is to what this machine can do at all, and how far the issue's target (scans ≥ 50 % of the trivial
 rate) is from it.
@@ -88,14 +88,17 @@ def floor_app():
                     (poll[0], ballot[0], ballot[1], request.headers["Idempotency-Key"], True, data["choice"], "valid",
                      user[0], at_value))
         scan_id = cur.fetchone()[0]
-        seq, prev = cur.execute(sql("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")).fetchone()
+        chain = f"commune:{poll[2]}"  # the commune's own chain, as core.audit (its head exists: the poll was opened)
+        seq, prev = cur.execute(sql("UPDATE audit_head SET seq = seq WHERE chain = ? RETURNING seq, hash"),
+                                (chain,)).fetchone()
         after = json.dumps({"id": scan_id, "serial": ballot[1], "poll_id": poll[0]}, sort_keys=True)
         digest = hashlib.sha256((prev + after).encode()).hexdigest()
-        cur.execute(sql("INSERT INTO audit_entry (seq, at, user_id, actor, action, record_type, record_id, district_id, "
-                        "commune_id, summary, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?)"), (seq + 1, at_value, user[0], user[1], "create", "BallotScan", str(scan_id),
-                                      poll[3], poll[2], "floor", "", after, prev, digest))
-        cur.execute(sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"), (seq + 1, digest))
+        cur.execute(sql("INSERT INTO audit_entry (chain, seq, at, user_id, actor, action, record_type, record_id, "
+                        "district_id, commune_id, summary, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, ?, ?, ?, ?)"), (chain, seq + 1, at_value, user[0], user[1], "create",
+                                                        "BallotScan", str(scan_id), poll[3], poll[2], "floor", "",
+                                                        after, prev, digest))
+        cur.execute(sql("UPDATE audit_head SET seq = ?, hash = ? WHERE chain = ?"), (seq + 1, digest, chain))
         conn.commit()
         return jsonify({"id": scan_id, "serial": ballot[1], "totals": {"valid": ballot[2] + 1, "invalid": ballot[3]}}), 201
 

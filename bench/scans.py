@@ -40,8 +40,12 @@ if not __package__:  # run as a script: make the repository root importable
 SECRET = "bench-secret-key"
 
 
-def seed(uri: str, ballots: int) -> dict:
-    """A small district on a fresh schema; returns the ids, tokens and ballot texts the clients need."""
+def seed(uri: str, ballots: int, communes: int = 1, spread_ballots: int = 0) -> dict:
+    """A small district on a fresh schema; returns the ids, tokens and ballot texts the clients need.
+
+    The first commune's first hamlet has `ballots` printed ballots; with `communes` > 1, every commune (the first
+    included) also has a hamlet in counting with `spread_ballots` ballots and a team of its own ("spread": the
+    ballots, poll ids and tokens of those, one per commune, for clients spread over many communes' chains)."""
     from app import create_app
     from ballots.models import Ballot, BallotBatch, ballot_secret
     from ballots.printing import poll_election_hash
@@ -64,58 +68,75 @@ def seed(uri: str, ballots: int) -> dict:
             with db.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         district = District(province=Province(code="P1", name="Quảng Ngãi"), code="D1", name="Bình Sơn")
-        commune = Commune(district=district, code="C1", name="Bình Hải", commune_class=CommuneClass.PLAIN)
         term = Term(district=district, name="2022–2025", starts_on=date(2022, 5, 22), ends_on=date(2025, 11, 22),
                     election_day=date(2022, 5, 22), is_current=True)
-        hamlets = [Hamlet(commune=commune, code=f"H{i}", name=f"Thôn {i}") for i in range(21)]
-        db.session.add_all([district, commune, term, *hamlets])
-        hamlet = hamlets[0]
-        db.session.add_all([Household(hamlet=hamlet, number=f"{i:04d}") for i in range(ballots)])
-        people = []
-        for i, name in enumerate(["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước"]):
-            person = Person(birth_date=date(1970, 3, 1), sex=Sex.MALE, hamlet=hamlet,
-                            education=Education.UPPER_SECONDARY, political_theory=PoliticalTheory.ELEMENTARY,
-                            party_member=PartyMembership.OFFICIAL, party_joined_on=date(2000, 1, 1),
-                            party_official_on=date(2001, 1, 1),
-                            citizen_id=make_citizen_id("051", date(1970, 3, 1), "male", i + 1))
-            person.set_name(name)
-            people.append(person)
-        team = User(username="to-bau-cu", full_name="Tổ bầu cử", role=Role.POLLING_TEAM, district=district,
-                    commune=commune, hamlet=hamlet)
         office = User(username="van-phong", full_name="Văn phòng", role=Role.DISTRICT_OFFICE, district=district)
-        for user in (team, office):
-            user.set_password("bench-password")
-        db.session.add_all([*people, team, office])
-        db.session.flush()
-        lst = CandidateList(term=term, hamlet=hamlet, term_id=term.id, hamlet_id=hamlet.id, round_no=1)
-        db.session.add(lst)
-        for person in people:
-            lst.add(person, ProposedBy.FRONT_COMMITTEE)
-        lst.confirm(office.id)
-        for h in hamlets:
+        office.set_password("bench-password")
+        db.session.add_all([district, term, office])
+        commune = Commune(district=district, code="C1", name="Bình Hải", commune_class=CommuneClass.PLAIN)
+        hamlets = [Hamlet(commune=commune, code=f"H{i}", name=f"Thôn {i}") for i in range(21)]
+        db.session.add_all([commune, *hamlets])
+        counted = [(hamlets[0], ballots)]  # (hamlet in counting, its ballots)
+        if communes > 1:
+            others = [Commune(district=district, code=f"C{i + 1}", name=f"Xã {i + 1}",
+                              commune_class=CommuneClass.PLAIN) for i in range(1, communes)]
+            spread = [Hamlet(commune=c, code=f"S{i}", name=f"Thôn kiểm {i}")
+                      for i, c in enumerate([commune, *others])]
+            db.session.add_all([*others, *spread])
+            counted += [(h, spread_ballots) for h in spread]
+        polls = {}
+        for h in hamlets + [h for h, _n in counted[1:]]:
             poll = Poll(term=term, hamlet=h, round_no=1)
             db.session.add(poll)
             poll.open(max(ballots, 10), term.election_day)
             poll.record_meeting(max(ballots, 10) * 3 // 4, VotingForm.SECRET_BALLOT, ["A", "B", "C"], ["X", "Y"])
-            if h is hamlet:
-                poll.start_counting()
-                main_poll = poll
+            polls[h] = poll
+        db.session.add_all([Household(hamlet=hamlets[0], number=f"{i:04d}") for i in range(ballots)])
         db.session.flush()
-        digest = poll_election_hash(main_poll)
-        batch = BallotBatch(poll=main_poll, election_hash=digest, count=ballots)
-        lst.ballots_printed = True  # as ballots/printing does: the list is locked for good
-        db.session.add(batch)
-        texts = []
-        for _ in range(ballots):
-            serial = new_serial()
-            db.session.add(Ballot(batch=batch, poll_id=main_poll.id, serial=serial))
-            texts.append(encode_payload(BallotPayload(digest, hamlet.id, serial), ballot_secret()))
-        team_token, team_secret = ApiToken.issue(team, "bench")
+        counting = []
+        for index, (hamlet, count) in enumerate(counted):
+            people = []
+            for i, name in enumerate(["Nguyễn Thị Ánh Tuyết", "Đặng Văn Ước"]):
+                person = Person(birth_date=date(1970, 3, 1), sex=Sex.MALE, hamlet=hamlet,
+                                education=Education.UPPER_SECONDARY, political_theory=PoliticalTheory.ELEMENTARY,
+                                party_member=PartyMembership.OFFICIAL, party_joined_on=date(2000, 1, 1),
+                                party_official_on=date(2001, 1, 1),
+                                citizen_id=make_citizen_id("051", date(1970, 3, 1), "male", 2 * index + i + 1))
+                person.set_name(name)
+                people.append(person)
+            team = User(username=f"to-bau-cu-{index}" if index else "to-bau-cu", full_name="Tổ bầu cử",
+                        role=Role.POLLING_TEAM, district=district, commune=hamlet.commune, hamlet=hamlet)
+            team.set_password("bench-password")
+            db.session.add_all([*people, team])
+            db.session.flush()
+            lst = CandidateList(term=term, hamlet=hamlet, term_id=term.id, hamlet_id=hamlet.id, round_no=1)
+            db.session.add(lst)
+            for person in people:
+                lst.add(person, ProposedBy.FRONT_COMMITTEE)
+            lst.confirm(office.id)
+            poll = polls[hamlet]
+            poll.start_counting()
+            db.session.flush()
+            digest = poll_election_hash(poll)
+            batch = BallotBatch(poll=poll, election_hash=digest, count=count)
+            lst.ballots_printed = True  # as ballots/printing does: the list is locked for good
+            db.session.add(batch)
+            texts = []
+            for _ in range(count):
+                serial = new_serial()
+                db.session.add(Ballot(batch=batch, poll_id=poll.id, serial=serial))
+                texts.append(encode_payload(BallotPayload(digest, hamlet.id, serial), ballot_secret()))
+            token, secret = ApiToken.issue(team, "bench")
+            db.session.add(token)
+            counting.append({"poll_id": poll, "candidates": [str(c.id) for c in lst.candidacies], "texts": texts,
+                             "team_token": secret})
+            db.session.commit()
         office_token, office_secret = ApiToken.issue(office, "bench")
-        db.session.add_all([team_token, office_token])
+        db.session.add(office_token)
         db.session.commit()
-        info = {"poll_id": main_poll.id, "candidates": [str(c.id) for c in lst.candidacies], "texts": texts,
-                "team_token": team_secret, "office_token": office_secret}
+        for item in counting:
+            item["poll_id"] = item["poll_id"].id
+        info = {**counting[0], "office_token": office_secret, "spread": counting[1:]}
         db.session.remove()
         db.engine.dispose()
     return info

@@ -4,16 +4,26 @@ A session listener records every insert, update and delete of an audited model (
 `audit_scope`) at flush time, so no view can change a record without its entry. Bulk work done with
 SQLAlchemy Core (imports, seeding) calls `record()` for a summary entry instead.
 
-Chain: entry.hash = sha256(prev_hash + canonical JSON of the entry). The single `audit_head` row is
-updated first in every transaction that writes entries; that row lock serialises writers on PostgreSQL
-(and SQLite serialises writers anyway), so the chain never forks.
+Chains: one per commune (its records and everything below it), one per district (its own records and the
+anchors), one for the installation (records of no district, and the anchors of the districts), and the
+"legacy" chain of the entries written before there was more than one (migration 0016). In each,
+entry.hash = sha256(prev_hash + canonical JSON of the entry) and `seq` counts from 1. A chain's `audit_head`
+row is locked (a no-op UPDATE) before its entries are written: writers of one commune queue there, writers of
+different communes never wait on each other. The entries of a transaction are written at its commit, every
+chain it touches locked in one order (communes, then districts, then the installation), so two transactions
+never wait on each other in a cycle.
+
+Anchors: the district's chain records the heads (seq, hash) of its communes' chains whenever a poll changes
+state (a model's `audit_anchor_on` fields) and on demand (`flask audit anchor`, which also records the districts'
+heads in the installation's chain). A later rewrite of a commune's chain, even one with every hash recomputed,
+no longer matches what its district recorded; `verify_chains` checks every chain and every anchor.
 """
 from __future__ import annotations
 
 import enum
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +34,7 @@ from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, scoped_session
 
-from core.models import Commune, Hamlet
+from core.models import Commune, District, Hamlet
 from core.vietnamese import utcnow
 from extensions import Model, db
 
@@ -36,10 +46,12 @@ class AuditEntry(Model):
     # commune; a record's history by type and id), two columns each: every audited write of election Sunday
     # (a ballot scan above all) updates each index, so there are no more of them than the page needs.
     __table_args__ = (sa.Index("ix_audit_entry_scope", "district_id", "commune_id"),
-                      sa.Index("ix_audit_entry_record", "record_type", "record_id"))
+                      sa.Index("ix_audit_entry_record", "record_type", "record_id"),
+                      sa.UniqueConstraint("chain", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    chain: Mapped[str] = mapped_column(sa.String(40))
+    seq: Mapped[int]
     at: Mapped[datetime]
     user_id: Mapped[int | None]
     actor: Mapped[str] = mapped_column(sa.String(120))
@@ -71,11 +83,40 @@ def hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class AuditHead(Model):
-    """One row: the last sequence number and hash of the chain."""
+    """One row per chain: its last sequence number and hash (and the unit it belongs to, for the anchors)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    district_id: Mapped[int | None]
+    commune_id: Mapped[int | None]
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS)
+
+
+LEGACY = "legacy"
+INSTALLATION = "installation"
+
+
+def chain_of(district_id: int | None, commune_id: int | None) -> str:
+    """The chain an entry of this scope belongs to: its commune's, else its district's, else the installation's."""
+    if commune_id is not None:
+        return f"commune:{commune_id}"
+    if district_id is not None:
+        return f"district:{district_id}"
+    return INSTALLATION
+
+
+def chain_label(chain: str) -> str:
+    """The chain's name in a message: "chuỗi của xã Bình Hải (số 12)"."""
+    kind, _, unit = chain.partition(":")
+    if kind in ("commune", "district") and unit.isdigit():
+        found = db.session.get(Commune if kind == "commune" else District, int(unit))
+        if isinstance(found, Commune):
+            name = found.name_in_text
+        else:
+            name = f"huyện {found.name}" if isinstance(found, District) else "đơn vị đã xóa"
+        return f"chuỗi của {name} (số {unit})"
+    return {INSTALLATION: "chuỗi chung", LEGACY: "chuỗi cũ (trước khi tách theo xã)"}.get(chain, chain)
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
@@ -133,6 +174,10 @@ class _Pending:
     summary: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    obj: Any = None  # the ORM object, until its id and scope are read after the flush
+    anchor: bool = False  # a state change that the district's chain anchors (a model's `audit_anchor_on`)
+    transaction: Any = None  # the session's innermost transaction at the flush (a savepoint rolled back drops it)
+    at: datetime | None = None  # when the change was made (flushed, or recorded): the entry's time, chained later
 
 
 def _actor(session: Session) -> tuple[int | None, str]:
@@ -160,7 +205,7 @@ def record(action: str, record_type: str, record_id: str | int, *, summary: str,
            scope: tuple[int | None, int | None, int | None] = (None, None, None), after: dict[str, Any] | None = None) -> None:
     """An explicit entry for work done outside the ORM (bulk imports, printing, seeding)."""
     pending = db.session.info.setdefault("audit_pending", [])
-    pending.append(_Pending(action, record_type, str(record_id), scope, summary, None, after))
+    pending.append(_Pending(action, record_type, str(record_id), scope, summary, None, after, at=utcnow()))
     # Make sure a flush happens so the listener writes it even when nothing else changed.
     db.session.info["audit_force"] = True
 
@@ -189,8 +234,9 @@ def _capture(session: Session, _flush_context: Any, _instances: Any) -> None:
             before = snapshot(obj, committed=True)
             after = snapshot(obj)
             if before != after:
-                pending.append(_Pending("update", type(obj).__name__, "", (None, None, None), summary, before, after))
-                pending[-1].obj = obj  # type: ignore[attr-defined]
+                anchored = getattr(obj, "audit_anchor_on", ())
+                pending.append(_Pending("update", type(obj).__name__, "", (None, None, None), summary, before, after,
+                                        obj=obj, anchor=any(before.get(f) != after.get(f) for f in anchored)))
     session.info["audit_new"] = [obj for obj in session.new if _is_audited(obj)]
 
 
@@ -211,30 +257,62 @@ def _capture_delete(_mapper: Any, _connection: sa.Connection, target: Any) -> No
 
 @event.listens_for(Session, "after_flush")
 def _write(session: Session, _flush_context: Any) -> None:
+    """Take the flush's entries (ids and scopes read now, while the objects are as flushed); they are chained
+    at the commit (`_before_commit`), so the chains' locks are held only while the transaction commits."""
     pending: list[_Pending] = session.info.pop("audit_pending", [])
     summary = session.info.get("audit_summary", "")
     for obj in session.info.pop("audit_new", []):
-        pending.append(_Pending("create", type(obj).__name__, "", (None, None, None), summary, None, snapshot(obj)))
-        pending[-1].obj = obj  # type: ignore[attr-defined]
+        pending.append(_Pending("create", type(obj).__name__, "", (None, None, None), summary, None, snapshot(obj),
+                                obj=obj))
     if not pending:
         return
-    connection = session.connection()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    at = utcnow()
     for item in pending:
-        obj = getattr(item, "obj", None)
-        if obj is not None:
-            item.record_id = _record_id(obj)
-            item.scope = obj.audit_scope
-    _append(connection, session, pending)
+        item.at = item.at or at
+        if item.obj is not None:
+            item.record_id = _record_id(item.obj)
+            item.scope = item.obj.audit_scope
+            item.obj = None
+        item.transaction = transaction
+    session.info.setdefault("audit_ready", []).extend(pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
+    """A savepoint rolled back takes its entries with it (the whole transaction's go in `_reset`)."""
+    if not previous_transaction.nested or "audit_ready" not in session.info:
+        return
+
+    def inside(transaction: Any) -> bool:
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info["audit_ready"] = [item for item in session.info["audit_ready"] if not inside(item.transaction)]
 
 
 # Statements built once: building a statement costs more than running it on a hot path (a ballot scan).
 _HEAD = AuditHead.__table__
-_LOCK_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq)  # a no-op write: takes the lock
+_LOCK_HEAD = (sa.update(_HEAD).where(_HEAD.c.chain == sa.bindparam("head_chain"))
+              .values(seq=_HEAD.c.seq)  # a no-op write: takes the chain's lock
               .returning(_HEAD.c.seq, _HEAD.c.hash))
-_CREATE_HEAD = sa.insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
-_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1).values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+# Two first writers of a chain may meet here: the second waits for the first's commit, then does nothing.
+_CREATE_HEAD = sa.text("INSERT INTO audit_head (chain, district_id, commune_id, seq, hash) "
+                       "VALUES (:chain, :district_id, :commune_id, 0, :genesis) ON CONFLICT (chain) DO NOTHING")
+_MOVE_HEAD = (sa.update(_HEAD).where(_HEAD.c.chain == sa.bindparam("head_chain"))
+              .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash")))
 _INSERT_ENTRY = sa.insert(AuditEntry.__table__).values({name: sa.bindparam(name) for name in (
-    *HASHED_FIELDS, "prev_hash", "hash")}).inline()  # inline: no RETURNING of the new id (not needed)
+    "chain", *HASHED_FIELDS, "prev_hash", "hash")}).inline()  # inline: no RETURNING of the new id (not needed)
+_COMMUNE_HEADS = (sa.select(_HEAD.c.chain, _HEAD.c.seq, _HEAD.c.hash)
+                  .where(_HEAD.c.district_id == sa.bindparam("district_id"), _HEAD.c.commune_id.is_not(None))
+                  .order_by(_HEAD.c.chain))
+_DISTRICT_HEADS = (sa.select(_HEAD.c.chain, _HEAD.c.seq, _HEAD.c.hash)
+                   .where(sa.or_(sa.and_(_HEAD.c.district_id.is_not(None), _HEAD.c.commune_id.is_(None)),
+                                 _HEAD.c.chain == LEGACY))
+                   .order_by(_HEAD.c.chain))
 _scope_statements: dict[str, sa.Select] = {}
 
 
@@ -266,54 +344,116 @@ def _append(connection: sa.Connection, session: Session, pending: list[_Pending]
                    pending)
 
 
-def append_entries(run: Run, actor: tuple[int | None, str], pending: list[_Pending]) -> None:
-    """Chain `pending` onto the log through `run` (a Core connection's execute, or core.dbapi's runner).
+def _chain_order(chain: str) -> tuple[int, str]:
+    """The order chains are locked in: communes, districts, the installation, the legacy chain."""
+    kind = chain.partition(":")[0]
+    return {"commune": 0, "district": 1, INSTALLATION: 2}.get(kind, 3), chain
 
-    The head row's lock is taken first (a no-op UPDATE that returns the head): writers queue there instead
-    of forking the chain. Scopes are resolved before, so the lock is held as briefly as possible.
+
+@dataclass
+class _Row:
+    scope: tuple[int | None, int | None]
+    item: _Pending | None  # None: the anchor of the district's communes
+
+
+def append_entries(run: Run, actor: tuple[int | None, str], pending: list[_Pending]) -> None:
+    """Chain `pending` onto their chains through `run` (a Core connection's execute, or core.dbapi's runner).
+
+    Each chain's head row is locked first (a no-op UPDATE that returns the head), chains in `_chain_order`:
+    writers of a chain queue there instead of forking it. Scopes are resolved before, so the locks are held as
+    briefly as possible. A district whose poll changed state gets an anchor after its communes' entries.
     """
-    scopes = [_resolve_scope(run, item.scope) for item in pending]
-    head = run(_LOCK_HEAD).first()
-    if head is None:
-        run(_CREATE_HEAD)
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = head
-    user_id, actor_name = actor
+    by_chain: dict[str, list[_Row]] = {}
+    for item in pending:
+        district_id, commune_id = _resolve_scope(run, item.scope)
+        by_chain.setdefault(chain_of(district_id, commune_id), []).append(_Row((district_id, commune_id), item))
+        if item.anchor and district_id is not None:
+            anchors = by_chain.setdefault(chain_of(district_id, None), [])
+            if not any(row.item is None for row in anchors):
+                anchors.append(_Row((district_id, None), None))
     at = utcnow()
-    rows = []
-    for item, (district_id, commune_id) in zip(pending, scopes):
+    for chain in sorted(by_chain, key=_chain_order):
+        rows = by_chain[chain]
+        rows.sort(key=lambda row: row.item is None)  # the anchor last, after the district's own entries
+        _append_chain(run, chain, rows, actor, at)
+
+
+def _lock_head(run: Run, chain: str, scope: tuple[int | None, int | None]) -> tuple[int, str]:
+    head = run(_LOCK_HEAD, {"head_chain": chain}).first()
+    if head is None:
+        run(_CREATE_HEAD, {"chain": chain, "district_id": scope[0], "commune_id": scope[1], "genesis": GENESIS})
+        head = run(_LOCK_HEAD, {"head_chain": chain}).first()
+    return head[0], head[1]
+
+
+def _append_chain(run: Run, chain: str, rows: list[_Row], actor: tuple[int | None, str], at: datetime) -> None:
+    district_id = rows[0].scope[0]
+    seq, prev = _lock_head(run, chain, rows[0].scope)
+    user_id, actor_name = actor
+    for row in rows:
+        item = row.item if row.item is not None else _anchor_item(run, district_id)
         seq += 1
-        row = {"seq": seq, "at": at, "user_id": user_id, "actor": actor_name, "action": item.action,
-               "record_type": item.record_type, "record_id": item.record_id, "district_id": district_id,
-               "commune_id": commune_id, "summary": item.summary[:300], "before": _dumps(item.before),
-               "after": _dumps(item.after), "prev_hash": prev}
-        row["hash"] = prev = chain_hash(prev, hashed_fields(row))
-        rows.append(row)
-    for row in rows:  # one statement per entry: the same on a Core connection and a DBAPI cursor
-        run(_INSERT_ENTRY, row)
-    run(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+        entry = {"chain": chain, "seq": seq, "at": item.at or at, "user_id": user_id, "actor": actor_name,
+                 "action": item.action, "record_type": item.record_type, "record_id": item.record_id,
+                 "district_id": row.scope[0], "commune_id": row.scope[1], "summary": item.summary[:300],
+                 "before": _dumps(item.before), "after": _dumps(item.after), "prev_hash": prev}
+        entry["hash"] = prev = chain_hash(prev, hashed_fields(entry))
+        run(_INSERT_ENTRY, entry)  # one statement per entry: the same on a Core connection and a DBAPI cursor
+    run(_MOVE_HEAD, {"head_chain": chain, "new_seq": seq, "new_hash": prev})
+
+
+ANCHOR = "anchor"
+ANCHOR_TYPE = "AuditChains"
+
+
+def _anchor_item(run: Run, district_id: int | None) -> _Pending:
+    """An anchor: the heads of the district's communes' chains as they stand in this transaction."""
+    if district_id is None:
+        heads = list(run(_DISTRICT_HEADS))
+        record_id, summary = INSTALLATION, "Neo đầu chuỗi nhật ký của các huyện"
+    else:
+        heads = list(run(_COMMUNE_HEADS, {"district_id": district_id}))
+        record_id, summary = str(district_id), "Neo đầu chuỗi nhật ký của các xã"
+    chains = {chain: {"seq": seq, "hash": hash_} for chain, seq, hash_ in heads}
+    return _Pending(ANCHOR, ANCHOR_TYPE, record_id, (district_id, None, None), f"{summary} ({len(chains)} chuỗi)",
+                    None, {"chains": chains})
+
+
+def anchor(district_ids: list[int]) -> None:
+    """On demand (`flask audit anchor`): each district's chain records its communes' heads, then the installation's
+    chain records the districts' heads (and the legacy chain's), in one transaction."""
+    connection = db.session.connection()
+
+    def run(statement: Any, params: dict[str, Any] | None = None) -> Any:
+        return connection.execute(statement, params or {})
+
+    actor = _actor(db.session())
+    at = utcnow()
+    for district_id in sorted(district_ids):
+        _append_chain(run, chain_of(district_id, None), [_Row((district_id, None), None)], actor, at)
+    _append_chain(run, INSTALLATION, [_Row((None, None), None)], actor, at)
 
 
 def created(record_type: str, record_id: int | str, after: dict[str, Any], *, summary: str,
             scope: tuple[int | None, int | None, int | None]) -> _Pending:
     """A create entry for a row written outside the ORM, to give to append_entries."""
     return _Pending("create", record_type, str(record_id), scope, summary, None,
-                    {name: plain(value) for name, value in after.items()})
+                    {name: plain(value) for name, value in after.items()}, at=utcnow())
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _reset(session: Session) -> None:
-    for key in ("audit_summary", "audit_pending", "audit_new", "audit_force"):
+    for key in ("audit_summary", "audit_pending", "audit_new", "audit_ready", "audit_force"):
         session.info.pop(key, None)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     session.flush()
-    if session.info.get("audit_pending"):
-        _append(session.connection(), session, session.info.pop("audit_pending"))
+    ready = session.info.pop("audit_ready", []) + session.info.pop("audit_pending", [])
+    if ready:
+        _append(session.connection(), session, ready)
 
 
 @dataclass(frozen=True)
@@ -322,28 +462,86 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None
     message: str
+    chain: str | None = None
+    chains: int = 0
+    anchors: int = 0
+
+
+_ENTRY_COLUMNS = [AuditEntry.__table__.c[name] for name in ("chain", *HASHED_FIELDS, "prev_hash", "hash")]
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first entry that does not match."""
-    prev = GENESIS
+    """Recompute every chain's hashes in order, and check every anchor against the chain it names; report the
+    first entry that does not match (an altered, missing or reordered entry, a chain cut short at its end, or a
+    chain that no longer has the entry its district recorded)."""
+    anchored: dict[str, dict[int, tuple[str, int]]] = {}  # chain → seq → (hash, the anchor's entry id)
+    anchor_rows = db.session.execute(sa.select(AuditEntry.id, AuditEntry.after)
+                                     .where(AuditEntry.action == ANCHOR).order_by(AuditEntry.id))
+    anchors = 0
+    for entry_id, after in anchor_rows:
+        anchors += 1
+        try:
+            chains = json.loads(after)["chains"]
+            for chain, head in chains.items():
+                anchored.setdefault(chain, {})[int(head["seq"])] = (str(head["hash"]), entry_id)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # an altered anchor: its own chain's hash reports it
+    heads = db.session.execute(sa.select(AuditHead.chain, AuditHead.seq, AuditHead.hash)
+                               .order_by(AuditHead.chain)).all()
+    known = {chain for chain, _seq, _hash in heads}
+    stray = db.session.scalar(sa.select(AuditEntry.chain).where(AuditEntry.chain.not_in(known)).limit(1)) \
+        if known else db.session.scalar(sa.select(AuditEntry.chain).limit(1))
+    if stray is not None:
+        return ChainReport(False, 0, None, f"Nhật ký có bản ghi thuộc {chain_label(stray)} mà không có đầu chuỗi.",
+                           stray)
     checked = 0
-    last_seq = 0
+    found: dict[str, dict[int, str]] = {}  # chain → anchored seq → the hash the chain holds there
+    for chain, head_seq, head_hash in heads:  # every chain's own hashes first: an altered anchor is reported there
+        report, found[chain] = _verify_one(chain, head_seq, head_hash, anchored.get(chain, {}).keys(), batch)
+        checked += report.checked
+        if not report.ok:
+            return ChainReport(False, checked, report.first_bad_seq, report.message, chain)
+    for chain, recorded in sorted(anchored.items()):
+        if chain not in found:
+            return ChainReport(False, checked, None, f"Mốc neo ghi {chain_label(chain)} nhưng chuỗi ấy không còn.",
+                               chain)
+        for seq, (expected, entry_id) in sorted(recorded.items()):
+            held = GENESIS if seq == 0 else found[chain].get(seq)
+            if held is None:
+                return ChainReport(False, checked, seq, f"Mốc neo ghi bản ghi số {seq} của {chain_label(chain)}, "
+                                                        "nhưng chuỗi không còn bản ghi ấy.", chain)
+            if held != expected:
+                return ChainReport(False, checked, seq, f"Bản ghi số {seq} của {chain_label(chain)} không khớp mốc "
+                                                        f"neo đã ghi (bản ghi neo {entry_id}): chuỗi đã bị viết lại.",
+                                   chain)
+    return ChainReport(True, checked, None, f"Nhật ký toàn vẹn: {checked} bản ghi trong {len(heads)} chuỗi, "
+                                            f"{anchors} mốc neo khớp.", None, len(heads), anchors)
+
+
+def _verify_one(chain: str, head_seq: int, head_hash: str, wanted: Iterable[int],
+                batch: int) -> tuple[ChainReport, dict[int, str]]:
+    """Walk one chain; the hashes it holds at the sequence numbers `wanted` (the anchored ones)."""
+    wanted = set(wanted)
+    found: dict[int, str] = {}
+    prev, last_seq, checked = GENESIS, 0, 0
+    where = chain_label(chain)
     while True:
-        entries = db.session.scalars(
-            db.select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not entries:
+        rows = db.session.execute(sa.select(*_ENTRY_COLUMNS)
+                                  .where(AuditEntry.chain == chain, AuditEntry.seq > last_seq)
+                                  .order_by(AuditEntry.seq).limit(batch)).mappings().all()
+        if not rows:
             break
-        for entry in entries:
-            if entry.seq != last_seq + 1 or entry.prev_hash != prev or chain_hash(prev, entry.payload()) != entry.hash:
-                return ChainReport(False, checked, entry.seq,
-                                   f"Nhật ký bị sửa hoặc thiếu tại bản ghi số {entry.seq}.")
-            prev = entry.hash
-            last_seq = entry.seq
+        for row in rows:
+            seq = row["seq"]
+            own_chain = chain == LEGACY or chain_of(row["district_id"], row["commune_id"]) == chain
+            if (seq != last_seq + 1 or row["prev_hash"] != prev or not own_chain
+                    or chain_hash(prev, hashed_fields(dict(row))) != row["hash"]):
+                return ChainReport(False, checked, seq, f"Nhật ký bị sửa hoặc thiếu tại bản ghi số {seq} "
+                                                        f"của {where}."), found
+            if seq in wanted:
+                found[seq] = row["hash"]
+            prev, last_seq = row["hash"], seq
             checked += 1
-        db.session.expunge_all()
-    head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != last_seq or head.hash != prev):
-        return ChainReport(False, checked, last_seq + 1, "Nhật ký bị xóa bớt ở cuối chuỗi.")
-    return ChainReport(True, checked, None, f"Chuỗi nhật ký toàn vẹn: {checked} bản ghi.")
+    if head_seq != last_seq or head_hash != prev:
+        return ChainReport(False, checked, last_seq + 1, f"Nhật ký bị xóa bớt ở cuối {where}."), found
+    return ChainReport(True, checked, None, ""), found

@@ -219,7 +219,7 @@ def revoke_token(token_id: int):
 @bp.get("/audit")
 @allow(Role.DISTRICT_OFFICE, Role.COMMUNE_COMMITTEE, Role.OBSERVER, Role.APPROVING_AUTHORITY)
 def audit_log():
-    stmt = db.select(AuditEntry).order_by(AuditEntry.seq.desc())
+    stmt = db.select(AuditEntry).order_by(AuditEntry.id.desc())
     if current_user.role != Role.ADMIN:
         stmt = stmt.where(AuditEntry.district_id == current_user.district_id)
     if current_user.commune_id is not None:

@@ -1,5 +1,5 @@
 """Command-line tools of the kernel: `flask users create-admin`, `flask users prune-login-attempts`, `flask audit verify`,
-`flask idempotency prune`."""
+`flask audit anchor`, `flask idempotency prune`."""
 from __future__ import annotations
 
 import sys
@@ -11,8 +11,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from core.accounts import LoginAttempt, Role, User
-from core.audit import describe, set_actor, verify_chain
+from core.audit import INSTALLATION, AuditHead, anchor, describe, set_actor, verify_chain
 from core.idempotency import KEEP_DAYS, prune
+from core.models import District
 from core.vietnamese import utcnow
 from extensions import db
 
@@ -66,11 +67,25 @@ def prune_idempotency(days: int) -> None:
 
 @audit_cli.command("verify")
 def verify() -> None:
-    """Recompute the hash chain of the audit log; exit 1 if an entry was altered or removed."""
+    """Recompute every hash chain of the audit log (one per commune, district and the installation's) and check
+    every anchor; exit 1 if an entry was altered, removed or rewritten."""
     report = verify_chain()
     click.echo(report.message)
     if not report.ok:
         sys.exit(1)
+
+
+@audit_cli.command("anchor")
+def anchor_chains() -> None:
+    """Record the heads of every commune's chain in its district's chain, then the districts' heads in the
+    installation's chain; print the installation's head (write it down or publish it: a later rewrite of any
+    chain no longer matches it)."""
+    set_actor(db.session, None, "system")
+    describe("Neo đầu các chuỗi nhật ký")
+    anchor(list(db.session.scalars(sa.select(District.id))))
+    db.session.commit()
+    head = db.session.scalars(sa.select(AuditHead).where(AuditHead.chain == INSTALLATION)).one()
+    click.echo(f"Đã neo đầu các chuỗi. Đầu chuỗi chung: số {head.seq}, mã băm {head.hash}.")
 
 
 def register_cli(app: Flask) -> None:

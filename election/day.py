@@ -357,7 +357,7 @@ def poll_changes(poll: Poll) -> tuple[Change, ...]:
     """The poll's audited updates, oldest first."""
     rows = db.session.scalars(db.select(AuditEntry).where(AuditEntry.record_type == "Poll",
                                                           AuditEntry.record_id == str(poll.id))
-                              .order_by(AuditEntry.seq)).all()
+                              .order_by(AuditEntry.id)).all()
     names = _actor_names({r.user_id for r in rows if r.user_id})
     return tuple(Change(names.get(r.user_id) if r.user_id else r.actor, r.at, _loads(r.before), _loads(r.after))
                  for r in rows)

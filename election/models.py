@@ -233,6 +233,8 @@ REOPENABLE = (PollStatus.SUBMITTED, PollStatus.VALIDATED, PollStatus.RECOGNISED)
 
 class Poll(Model):
     __table_args__ = (sa.UniqueConstraint("term_id", "hamlet_id", "round_no", name="uq_poll_round"),)
+    # A change of state is anchored in the district's audit chain (core.audit: the heads of its communes' chains).
+    audit_anchor_on = ("status",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"), index=True)

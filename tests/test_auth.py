@@ -149,7 +149,7 @@ def test_password_change_signs_out_the_other_sessions(app, make_user, login, cli
     response = phone.get("/communes")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert db.session.scalar(db.select(AuditEntry.summary).where(AuditEntry.record_type == "User")
-                             .order_by(AuditEntry.seq.desc())).startswith("Đổi mật khẩu")
+                             .order_by(AuditEntry.id.desc())).startswith("Đổi mật khẩu")
 
 
 def test_session_cookies_are_secure_outside_development(tmp_path):
@@ -199,7 +199,7 @@ def test_a_revoked_token_answers_401(make_user, login, client, token_of):
     assert client.get("/api/v1/communes", headers=bearer(secret)).status_code == 401
     assert "đã thu hồi" in client.get("/account/tokens").get_data(as_text=True)
     assert db.session.scalar(db.select(AuditEntry.summary).where(AuditEntry.record_type == "ApiToken")
-                             .order_by(AuditEntry.seq.desc())).startswith("Thu hồi mã truy cập API")
+                             .order_by(AuditEntry.id.desc())).startswith("Thu hồi mã truy cập API")
     assert client.post(f"/tokens/{record.id}/revoke").status_code == 409  # once only
 
 

@@ -156,7 +156,7 @@ def _checkin_orders(poll_id: int) -> dict[str, list[int]]:
     households = {str(e.household_no): e.id for e in db.session.scalars(sa.select(VoterEntry))}
     from_audit: list[int] = []
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.record_type == "CheckIn")
-                                    .order_by(AuditEntry.seq)):
+                                    .order_by(AuditEntry.id)):
         if entry.action != "create":
             continue
         after = json.loads(entry.after or "{}")
@@ -314,7 +314,7 @@ def test_check_in_and_undo_are_audited_without_the_household(ready, app):
     assert phone.post(f"{base}/{entries[1].id}/undo?round_no=1").get_json()["removed"]
     poll = db.session.scalar(sa.select(Poll))
     logged = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.record_type == "CheckIn")
-                                     .order_by(AuditEntry.seq)))
+                                     .order_by(AuditEntry.id)))
     assert [e.action for e in logged] == ["create"] * 3 + ["delete"]
     for entry in logged:
         assert entry.record_id == str(poll.id) and entry.user_id == setup.team.id

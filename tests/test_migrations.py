@@ -1,6 +1,8 @@
 """The Alembic revisions build exactly the schema the models describe."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -53,3 +55,43 @@ def test_one_post_enum_rewrites_the_congress_posts_and_back(tmp_path):
         assert posts("nominee") == posts("congress_ballot") == new
         downgrade(revision="0003")
         assert posts("nominee") == posts("congress_ballot") == old
+
+
+def test_the_single_audit_chain_stays_verifiable_as_the_legacy_chain(tmp_path):
+    """0016: the entries written before the chains per commune keep their chain ("legacy"), which verifies as it
+    did; new entries start their commune's chain; the installation's anchor records the legacy chain's head."""
+    from datetime import datetime
+
+    from core.audit import GENESIS, LEGACY, AuditEntry, anchor, chain_hash, hashed_fields, verify_chain
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'audit.sqlite'}", "TESTING": True,
+                      "ENV_NAME": "test"})
+    with app.app_context():
+        upgrade(revision="0015_supervision")
+        prev = GENESIS
+        with db.engine.begin() as connection:
+            for seq in range(1, 4):
+                row = {"seq": seq, "at": datetime(2022, 5, 22, 7, seq), "user_id": None, "actor": "system",
+                       "action": "event", "record_type": "Seed", "record_id": str(seq), "district_id": 1,
+                       "commune_id": seq % 2 or None, "summary": f"bản ghi {seq}", "before": "", "after": "{}"}
+                row["hash"] = chain_hash(prev, hashed_fields(row))
+                connection.execute(sa.text(
+                    "INSERT INTO audit_entry (seq, at, user_id, actor, action, record_type, record_id, district_id, "
+                    "commune_id, summary, before, after, prev_hash, hash) VALUES (:seq, :at, :user_id, :actor, "
+                    ":action, :record_type, :record_id, :district_id, :commune_id, :summary, :before, :after, "
+                    ":prev_hash, :hash)"), {**row, "prev_hash": prev})
+                prev = row["hash"]
+            connection.execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 3, :h)"), {"h": prev})
+        upgrade()
+        report = verify_chain()
+        assert report.ok and report.checked == 3 and report.chains == 1
+        assert set(db.session.scalars(sa.select(AuditEntry.chain))) == {LEGACY}
+        anchor([])
+        db.session.commit()
+        top = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "anchor")).one()
+        assert json.loads(top.after)["chains"]["legacy"] == {"hash": prev, "seq": 3}
+        assert verify_chain().ok
+        db.session.execute(sa.update(AuditEntry).where(AuditEntry.seq == 2, AuditEntry.chain == LEGACY)
+                           .values(summary="sửa"))
+        db.session.commit()
+        assert not verify_chain().ok
