@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -70,7 +71,8 @@ def board_terms() -> dict[int, Term]:
 def _id_url(endpoint: str, key: str):
     """url_for(endpoint, key=<id>) for many ids: built once (url_for per row is a large share of a province's board)."""
     marker = 987654321
-    template = url_for(endpoint, **{key: marker})
+    values: dict[str, Any] = {key: marker}
+    template = url_for(endpoint, **values)
     head, tail = template.split(str(marker), 1)
     return lambda value: f"{head}{value}{tail}"
 
