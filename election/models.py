@@ -613,10 +613,12 @@ class HouseholdTotal:
         return f"theo danh sách cử tri, {difference.describe()}; chênh lệch chưa được xác nhận"
 
 
-def registered_households(hamlet_ids: Sequence[int]) -> dict[int, int]:
-    """Hamlet id -> households in its register (hamlets with none are left out)."""
+def registered_households(hamlet_ids: Sequence[int] | sa.Select) -> dict[int, int]:
+    """Hamlet id -> households in its register (hamlets with none are left out); `hamlet_ids` a list or a query of
+    them (a board's thousands of hamlets: one subquery, not thousands of parameters)."""
+    ids = hamlet_ids if isinstance(hamlet_ids, sa.Select) else list(hamlet_ids)
     return dict(db.session.execute(
-        db.select(Household.hamlet_id, db.func.count(Household.id)).where(Household.hamlet_id.in_(list(hamlet_ids)))
+        db.select(Household.hamlet_id, db.func.count()).where(Household.hamlet_id.in_(ids))
         .group_by(Household.hamlet_id)).tuples().all())
 
 
@@ -625,12 +627,23 @@ def household_totals(term_id: int, hamlet_ids: Sequence[int],
     """THE total households of each hamlet for the term (R-V1: one vote per household), with its source: the
     denominator of R-V5 and R-V7 wherever it is shown or used. A poll that opened keeps the number it froze
     (`polls`: hamlet id -> its poll of interest); else the voter roll, else the household register."""
-    ids = list(hamlet_ids)
+    return household_totals_of({hamlet_id: term_id for hamlet_id in hamlet_ids}, polls)
+
+
+def household_totals_of(hamlet_terms: Mapping[int, int], polls: Mapping[int, Poll | None] | None = None,
+                        hamlet_query: sa.Select | None = None) -> dict[int, HouseholdTotal]:
+    """household_totals for hamlets of several districts, each for its own term (`hamlet_terms`: hamlet id -> the
+    term id), in the same three queries however many districts and hamlets (`hamlet_query`: a query of those
+    hamlets' ids, sent instead of the list of ids)."""
+    ids = list(hamlet_terms)
     if not ids:
         return {}
-    registers = registered_households(ids)
+    selected = hamlet_query if hamlet_query is not None else ids
+    registers = registered_households(selected)
     rolls = {r.hamlet_id: r for r in db.session.scalars(
-        db.select(VoterRoll).where(VoterRoll.term_id == term_id, VoterRoll.hamlet_id.in_(ids)))}
+        db.select(VoterRoll).where(VoterRoll.term_id.in_(sorted(set(hamlet_terms.values()))),
+                                   VoterRoll.hamlet_id.in_(selected)))
+        if hamlet_terms.get(r.hamlet_id) == r.term_id}
     user_ids = {r.households_confirmed_by_id for r in rolls.values() if r.households_confirmed_by_id}
     names = dict(db.session.execute(db.select(User.id, User.full_name).where(User.id.in_(sorted(user_ids))))
                  .tuples().all()) if user_ids else {}

@@ -15,7 +15,7 @@ from core.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, SheetSpec, csv_bytes,
 from core.transactions import commit
 from core.vietnamese import vietnam_today
 from election.access import VIEWERS
-from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, export_scope
+from election.board import EXPORT_COLUMNS, PERCENT_COLUMNS, _export_rows, board_data, board_shell, export_scope
 from election.forms import TermForm
 from election.models import HouseholdTotal, Poll, household_totals
 from election.overview import overview_context, timeline
@@ -109,7 +109,7 @@ def household_total_for(hamlet: Hamlet, poll: Poll | None = None) -> HouseholdTo
 @allow(*VIEWERS)
 def board():
     commune_id = request.args.get("commune_id", type=int)
-    return render_template("election/board.html", data=board_data(commune_id), commune_id=commune_id)
+    return render_template("election/board.html", data=board_shell(commune_id), commune_id=commune_id)
 
 
 @bp.get("/board.json")

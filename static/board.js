@@ -24,7 +24,7 @@
     document.getElementById('rows').innerHTML = data.rows.length ? data.rows.map(r => {
       const result = r.outcome ? esc(r.outcome_label) + (r.winner ? ': <strong>' + esc(r.winner) + '</strong> (' + num(r.winner_votes) + ', ' + pct(r.winner_share_of_total) + ')' : '') : '';
       const quorum = r.quorum_met === true ? ' <span class="badge ok">✓</span>' : (r.quorum_met === false && r.mode === 'meeting' ? ' <span class="badge bad">&lt; ' + num(r.quorum_needed) + '</span>' : '');
-      return '<tr class="' + (r.overdue.length ? 'overdue' : '') + '">' + cell('commune', esc(r.commune)) +
+      return '<tr class="' + (r.overdue.length ? 'overdue' : '') + '">' + cell('commune', esc(r.commune) + (r.district ? '<div class="muted">' + esc(r.district) + '</div>' : '')) +
         cell('hamlet', '<a href="' + esc(r.url) + '">' + esc(r.hamlet) + '</a>' + (r.round_no > 1 ? ' (' + r.round_no + ')' : '')) +
         cell('status', '<span class="badge">' + esc(r.status_label) + '</span>' + (r.single_member ? ' <span class="badge warn" title="' + esc(r.single_member_reason || '') + '">' + esc(L.single_member) + '</span>' : '') + (r.mode !== 'meeting' && r.mode_label ? '<div class="muted">' + esc(r.mode_label) + '</div>' : '')) +
         cell('present', num(r.households_present) + ' / ' + num(r.total_households) + quorum +
@@ -39,8 +39,9 @@
       if (response.ok) render(await response.json());
     } catch (err) { document.getElementById('updated').textContent = L.offline; }
   }
+  // The page comes without its rows (a province has 1,800): they are fetched at once, then every refresh_seconds.
   const initial = JSON.parse(document.getElementById('board-data').textContent);
-  render(initial);
+  if (initial.rows) render(initial); else refresh();
   setInterval(refresh, (initial.refresh_seconds || 15) * 1000);
   commune.addEventListener('change', () => document.getElementById('filter').submit());
 })();

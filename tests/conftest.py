@@ -1,8 +1,11 @@
-"""Fixtures: app (a fresh schema per test), client, runner, login, and make_* factories.
+"""Fixtures: app (a fresh schema per test), client, runner, login, make_* factories, and rehearsed_demo.
 
 The database comes from TEST_DATABASE_URL (PostgreSQL in CI's second run); by default each test gets its
 own SQLite file. On PostgreSQL the schema is created once per run and every table is emptied after each
 test (TRUNCATE … RESTART IDENTITY), which is equivalent to a fresh schema and much faster.
+
+rehearsed_demo is the seeded and rehearsed demo district, built once per run in a database of its own (a SQLite
+file, or on PostgreSQL a database beside TEST_DATABASE_URL's, dropped at the end): the modules that read it share it.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -22,6 +26,7 @@ from core.citizen_id import make_citizen_id
 from core.dbapi import release_request_connection
 from core.enums import CommuneClass, Education, HamletKind, PartyMembership, PoliticalTheory, Sex
 from core.models import Chapter, Commune, District, Hamlet, Household, Person, Province, Term
+from demo.seed import seed_demo
 from extensions import db
 
 # The feature factories: fixtures shared by several test modules, registered once for the whole suite.
@@ -71,11 +76,62 @@ def fresh_app(uri: str, pg: bool) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@dataclass(frozen=True)
+class RehearsedDemo:
+    app: Flask
+    output: str  # what `flask rehearsal` printed (which hamlet each step took, the team logins)
+    password: str  # every demo account's
+
+
+DEMO_PASSWORD = "mat-khau-dien-tap"
+
+
+@contextmanager
+def _demo_database(tmp_path_factory) -> Iterator[str]:
+    """A database of its own for the shared demo: a SQLite file, or on PostgreSQL `<test database>_demo` created
+    beside TEST_DATABASE_URL's (the `app` fixture empties that one after every test) and dropped at the end."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+        return
+    url = sa.engine.make_url(PG_URL)
+    name = f"{url.database}_demo"
+
+    def run(statement: str) -> None:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+        engine.dispose()
+
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by an interrupted run
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def app_factory():
-    """fresh_app, for a fixture of a wider scope than `app` (a module's seeded district), handed over as a fixture
-    like everything else conftest offers test modules."""
-    return fresh_app
+def rehearsed_demo(tmp_path_factory) -> Iterator[RehearsedDemo]:
+    """The demo district seeded (`flask seed`) and rehearsed (`flask rehearsal`) once per run: seeding and rehearsing
+    take most of a minute, and tests/test_rehearsal_steps.py and tests/test_document_check.py both read it.
+
+    Tests only READ it (logging in through the form is allowed): a test that changes it would change what the
+    other modules see. No app context is left pushed: a module pushes `rehearsed_demo.app.app_context()` for its
+    reads, and ends them (db.session.remove()) before the next module's test runs."""
+    with _demo_database(tmp_path_factory) as uri:
+        application = create_app(_config(uri))
+        with application.app_context():
+            db.create_all()
+            seed_demo(scale="district", password=DEMO_PASSWORD, progress=False)
+            result = application.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", DEMO_PASSWORD])
+            assert result.exit_code == 0, result.output
+            db.session.remove()
+        try:
+            yield RehearsedDemo(application, result.output, DEMO_PASSWORD)
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The document check (issue 17, part 6) on every PDF kind of the seeded and rehearsed demo district, and the checks
-themselves on small documents built here (one rehearsal for the module: its tests only read it)."""
+themselves on small documents built here (conftest's rehearsed_demo: one rehearsal for the whole run, shared with
+tests/test_rehearsal_steps.py)."""
 from __future__ import annotations
 
 import io
@@ -23,27 +24,19 @@ from demo.document_check import (
     read_pages,
 )
 from demo.documents import KINDS, OPTIONAL, MissingDocument, RenderedDocument, render_documents
-from demo.seed import seed_demo
 from extensions import db
-
-PASSWORD = "mat-khau-kiem-tra-van-ban"
 
 
 @pytest.fixture(scope="module")
-def rehearsed_documents(tmp_path_factory, _pg_schema, app_factory):
-    """The demo district seeded and rehearsed once, and every document it prints (kind → document; kind → why
-    the demo lacks it). Its own database; on PostgreSQL emptied when the module ends."""
-    uri = _pg_schema or f"sqlite:///{tmp_path_factory.mktemp('documents') / 'test.sqlite'}"
-    with app_factory(uri, bool(_pg_schema)) as application:
-        seed_demo(scale="district", password=PASSWORD, progress=False)
-        result = application.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", PASSWORD])
-        assert result.exit_code == 0, result.output
+def rehearsed_documents(rehearsed_demo):
+    """Every document the run's seeded and rehearsed demo district prints (conftest's rehearsed_demo, shared with
+    tests/test_rehearsal_steps.py; rendering only reads it): kind → document; kind → why the demo lacks it."""
+    with rehearsed_demo.app.app_context():
         missing: list[MissingDocument] = []
-        documents = render_documents(application, missing)
-        # End the reads: on PostgreSQL an open transaction would hold its table locks, and the next module's
-        # TRUNCATE (the `app` fixture's teardown) would wait for them for ever.
+        documents = render_documents(rehearsed_demo.app, missing)
+        # End the reads: on PostgreSQL an open transaction would hold its table locks until the run ends.
         db.session.remove()
-        yield {d.kind: d for d in documents}, {m.kind: m.reason for m in missing}
+    return {d.kind: d for d in documents}, {m.kind: m.reason for m in missing}
 
 
 def _report(document: RenderedDocument, findings: list[Finding]) -> str:

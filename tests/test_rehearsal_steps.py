@@ -1,5 +1,5 @@
-"""`flask rehearsal` on the seeded demo district: where each step leaves its hamlet (one rehearsal for the module:
-its tests only read it, and it is emptied before any other module's test runs)."""
+"""`flask rehearsal` on the seeded demo district: where each step leaves its hamlet (conftest's rehearsed_demo, one
+rehearsal for the whole run, shared with tests/test_document_check.py: these tests only read it)."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
+from conftest import DEMO_PASSWORD
 
 from ballots.models import BallotBatch
 from candidates.models import CandidateList, ExceptionRequest, ListState, RequestState
@@ -31,7 +32,7 @@ from core.enums import CHAPTER_POSTS, Post
 from core.models import Hamlet, Position, Term
 from core.vietnamese import local_date
 from demo.rehearsal import BEFORE_LABELS, BEFORE_STEPS, STEPS
-from demo.seed import district_figures, seed_demo
+from demo.seed import district_figures
 from election.counting import poll_result
 from election.models import CheckIn, CountEntry, MinutesUpload, Poll, PollMode, PollStatus, Recognition, VoterRoll
 from election.recognition import minutes_path, poll_recognition
@@ -39,7 +40,7 @@ from election.service import import_lock_reason, turnout
 from extensions import db
 from training.models import Attendance, Course, CourseKind
 
-PASSWORD = "mat-khau-dien-tap"
+PASSWORD = DEMO_PASSWORD  # conftest's rehearsed_demo: every demo account's
 # The first-round poll's status each step leaves.
 STATUS = {"ready": PollStatus.NOT_STARTED, "scanning": PollStatus.COUNTING, "voting": PollStatus.VOTING,
           "first_entry": PollStatus.FIRST_ENTRY, "differences": PollStatus.DIFFERENCES,
@@ -48,22 +49,18 @@ STATUS = {"ready": PollStatus.NOT_STARTED, "scanning": PollStatus.COUNTING, "vot
 
 
 @pytest.fixture(scope="module")
-def rehearsed_app(tmp_path_factory, _pg_schema, app_factory):
-    """One seeded and rehearsed demo district for the module's tests that only read it (seeding and rehearsing take
-    most of a minute: once, not once per test). Its own database; on PostgreSQL emptied when the module ends."""
-    uri = _pg_schema or f"sqlite:///{tmp_path_factory.mktemp('rehearsal') / 'test.sqlite'}"
-    with app_factory(uri, bool(_pg_schema)) as application:
-        seed_demo(scale="district", password=PASSWORD, progress=False)
-        result = application.test_cli_runner().invoke(args=["rehearsal", "--quiet", "--password", PASSWORD])
-        assert result.exit_code == 0, result.output
-        yield application, result.output
+def rehearsed_app(rehearsed_demo):
+    """The run's seeded and rehearsed demo district (conftest's rehearsed_demo, shared with the document check), in
+    an app context for the module's tests, which only read it."""
+    with rehearsed_demo.app.app_context():
+        yield rehearsed_demo.app, rehearsed_demo.output
+        db.session.remove()
 
 
 @pytest.fixture
 def rehearsed(rehearsed_app):
     yield rehearsed_app[1]
-    # End the test's reads: on PostgreSQL an open transaction would hold its table locks, and the next module's
-    # TRUNCATE (the `app` fixture's teardown) would wait for them for ever.
+    # End the test's reads: each test starts from what the database holds, not from the last test's objects.
     db.session.remove()
 
 
