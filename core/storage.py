@@ -18,7 +18,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, undefer
 
 from core.vietnamese import utcnow
 from extensions import Model, db
@@ -46,7 +46,7 @@ class StoredFile(Model):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)  # loaded only when read
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(index=True)  # None: kept until removed
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # who alone may read it (None: the record's readers)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # who alone may read it, if set
     hamlet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hamlet.id"), index=True)
     term_id: Mapped[int | None] = mapped_column(sa.ForeignKey("term.id"))
 
@@ -61,22 +61,25 @@ def put(kind: str, key: str, data: bytes, *, filename: str = "", content_type: s
     now = utcnow()
     stored = StoredFile(kind=kind, key=key, data=bytes(data), filename=(filename or "")[:200],
                         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                        created_at=now, expires_at=now + keep_for if keep_for is not None else None, owner_id=owner_id, hamlet_id=hamlet_id, term_id=term_id)
+                        created_at=now, expires_at=now + keep_for if keep_for is not None else None,
+                        owner_id=owner_id, hamlet_id=hamlet_id, term_id=term_id)
     db.session.add(stored)
     return stored
 
 
+def _current(kind: str, key: str, now: datetime | None) -> sa.ColumnElement[bool]:
+    return sa.and_(StoredFile.kind == kind, StoredFile.key == key,
+                   sa.or_(StoredFile.expires_at.is_(None), StoredFile.expires_at > (now or utcnow())))
+
+
 def find(kind: str, key: str, now: datetime | None = None) -> StoredFile | None:
-    """The file of that kind and key, unless it has expired (its bytes are loaded when first read)."""
-    moment = now or utcnow()
-    return db.session.scalar(sa.select(StoredFile).where(
-        StoredFile.kind == kind, StoredFile.key == key,
-        sa.or_(StoredFile.expires_at.is_(None), StoredFile.expires_at > moment)))
+    """The file of that kind and key with its bytes, unless it has expired."""
+    return db.session.scalar(sa.select(StoredFile).options(undefer(StoredFile.data)).where(_current(kind, key, now)))
 
 
-def read(kind: str, key: str) -> bytes | None:
-    stored = find(kind, key)
-    return stored.data if stored is not None else None
+def read(kind: str, key: str, now: datetime | None = None) -> bytes | None:
+    """The bytes alone (None: no such file, or expired)."""
+    return db.session.scalar(sa.select(StoredFile.data).where(_current(kind, key, now)))
 
 
 def remove(kind: str, key: str) -> None:

@@ -1,5 +1,6 @@
 """Files in the database (core.storage): two app hosts with their own instance folders on one database see each
-other's roll upload in preview and signed minutes, and share the signed-in session; the instance folders stay empty."""
+other's roll upload in preview and signed minutes, and share the signed-in session and its revocation; the instance
+folders stay empty."""
 from __future__ import annotations
 
 import io
@@ -48,7 +49,7 @@ def _signed_in(host, user) -> UserClient:
 
 
 def _same_session(source: UserClient, host) -> UserClient:
-    """A client of `host` carrying the session cookie another host set (the proxy may send the next request anywhere)."""
+    """A client of `host` with the session cookie another host set (the proxy may send the next request anywhere)."""
     name = host.config["SESSION_COOKIE_NAME"]
     client = UserClient(host.test_client())
     client.set_cookie(name, source.get_cookie(name, domain="localhost").value, domain="localhost")
@@ -93,7 +94,11 @@ def test_two_hosts_share_uploads_in_preview_signed_minutes_and_sessions(app, oth
     assert served.status_code == 200 and served.mimetype == "image/png" and b"<html" not in served.data
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert Image.open(io.BytesIO(served.data)).size == (60, 40)
-    assert _same_session(committee_a, other_host).get(f"/polls/{poll_setup.poll.id}/minutes/file").data == served.data
+    committee_b = _same_session(committee_a, other_host)
+    assert committee_b.get(f"/polls/{poll_setup.poll.id}/minutes/file").data == served.data
+    # Logging out on one host ends the session on every host (User.session_version, in the database).
+    assert committee_a.post("/logout").status_code == 302
+    assert committee_b.get(f"/polls/{poll_setup.poll.id}/minutes/file").status_code == 302  # to the login page
 
     assert [file for folder in folders for file in _files(folder)] == []  # nothing another host would need
 
