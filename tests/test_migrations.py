@@ -53,39 +53,3 @@ def test_one_post_enum_rewrites_the_congress_posts_and_back(tmp_path):
         assert posts("nominee") == posts("congress_ballot") == new
         downgrade(revision="0003")
         assert posts("nominee") == posts("congress_ballot") == old
-
-
-def test_stored_files_take_in_the_minutes_kept_in_the_instance_folder_and_give_them_back(tmp_path):
-    """0017: the signed minutes an earlier release kept under instance/minutes/ move into stored_file (a missing one
-    is skipped); the downgrade writes them back."""
-    instance = tmp_path / "instance"
-    folder = instance / "minutes"
-    folder.mkdir(parents=True)
-    (folder / "1-aa.pdf").write_bytes(b"%PDF-1.4 signed")
-    (folder / "1-bb.png").write_bytes(b"\x89PNG as sent")
-    (folder / "1-bb.served.png").write_bytes(b"\x89PNG clean")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'files.sqlite'}", "TESTING": True,
-                      "ENV_NAME": "test"}, instance_path=str(instance))
-    with app.app_context():
-        upgrade(revision="0015_supervision")
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for i, name in enumerate(["1-aa.pdf", "1-bb.png", "1-gone.pdf"], start=1):
-                connection.execute(sa.text(
-                    "INSERT INTO minutes_upload (id, poll_id, stored_name, original_name, content_type, size, sha256, "
-                    "uploaded_at, minutes_version) VALUES (:i, 1, :name, :name, 'application/pdf', 1, '', "
-                    "'2022-05-22 10:00:00', 1)"), {"i": i, "name": name})
-            connection.commit()
-        upgrade(revision="0017_stored_files")
-        with db.engine.connect() as connection:
-            rows = connection.execute(sa.text("SELECT kind, key, data, size, created_at FROM stored_file "
-                                              "ORDER BY kind, key")).all()
-        assert [(kind, key, bytes(data), size) for kind, key, data, size, _ in rows] == [
-            ("minutes", "1-aa.pdf", b"%PDF-1.4 signed", 15), ("minutes", "1-bb.png", b"\x89PNG as sent", 12),
-            ("minutes_served", "1-bb.png", b"\x89PNG clean", 10)]
-        assert {str(row[4])[:19] for row in rows} == {"2022-05-22 10:00:00"}
-        for path in folder.iterdir():
-            path.unlink()
-        downgrade(revision="0015_supervision")
-        assert {path.name: path.read_bytes() for path in folder.iterdir()} == {
-            "1-aa.pdf": b"%PDF-1.4 signed", "1-bb.png": b"\x89PNG as sent", "1-bb.served.png": b"\x89PNG clean"}
