@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017_stored_files'
-down_revision = '0015_supervision'
+down_revision = '0016_audit_chains'
 branch_labels = None
 depends_on = None
 
