@@ -113,8 +113,10 @@ def select_locale() -> str:
     return "vi"
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """The application; `instance_path` (absolute) in place of ./instance: it holds the development secret key and
+    the default SQLite database, nothing an app host shares with another (files are in the database, core.storage)."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(_defaults(app))
     app.config.from_prefixed_env()
     if overrides:

@@ -768,7 +768,7 @@ class CountResult(TallyFigures, Model):
 
 
 class MinutesUpload(Model):
-    """A photo or scan of the signed paper minutes (the file lives in the instance folder)."""
+    """A photo or scan of the signed paper minutes (its bytes are in core.storage, under stored_name)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)

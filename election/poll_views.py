@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from datetime import date
 
@@ -58,7 +57,6 @@ from election.recognition import (
     keep_minutes,
     latest_minutes,
     minutes_kind,
-    minutes_path,
     minutes_uploadable,
     poll_acting,
     poll_recognition,
@@ -67,7 +65,6 @@ from election.recognition import (
     revote_due,
     revote_window,
     served_minutes,
-    served_minutes_path,
     start_revote,
     validate_minutes,
 )
@@ -366,13 +363,8 @@ def upload_minutes(poll_id: int):
             except UploadRefused as refused:
                 flash(minutes_refusal(refused), "danger")
                 return render_template("election/upload_minutes.html", poll=poll, form=form)
-            try:
-                act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label), lambda: db.session.add(upload))
-            except Exception:
-                for path in (minutes_path(upload), served_minutes_path(upload)):
-                    if os.path.exists(path):
-                        os.remove(path)
-                raise
+            # The row and its files (keep_minutes put them in the session) in one transaction: both or neither.
+            act(_("Tải lên biên bản kiểm phiếu đã ký %(p)s", p=poll.label), lambda: db.session.add(upload))
             flash(_("Đã tải lên biên bản đã ký."), "success")
             return back(poll)
     return render_template("election/upload_minutes.html", poll=poll, form=form)
@@ -389,6 +381,8 @@ def minutes_file(poll_id: int):
         data = served_minutes(upload)
     except UploadRefused as refused:  # uploaded before the checks: not served
         abort(409, minutes_refusal(refused))
+    except LookupError:  # an earlier release's file the move to the database did not find (migration 0017)
+        abort(404)
     # An image is shown on the validation page (encoded again, nothing appended survives); a PDF only downloads.
     # Either way the sandbox keeps a file someone uploaded from ever running as a page of this site.
     response = send_file(io.BytesIO(data), mimetype=upload.content_type,

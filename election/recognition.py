@@ -3,13 +3,11 @@ and the re-vote. Functions change the session but never commit."""
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from datetime import date, timedelta
 
-from flask import current_app
-
 from candidates.models import AppointeeCheck, CandidateList, appointee_check
+from core import storage
 from core.enums import Post
 from core.errors import RuleViolation
 from core.models import Person, Position
@@ -24,12 +22,6 @@ from extensions import db
 MINUTES_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"%PDF": ("application/pdf", "pdf")}
 MINUTES_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}  # content type → the format an image is encoded again in
-
-
-def minutes_folder() -> str:
-    folder = os.path.join(current_app.instance_path, "minutes")
-    os.makedirs(folder, exist_ok=True)
-    return folder
 
 
 def minutes_kind(data: bytes) -> tuple[str, str] | None:
@@ -49,9 +41,9 @@ def served_minutes_bytes(data: bytes, content_type: str) -> bytes:
 
 
 def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | None) -> MinutesUpload:
-    """Store the file of the signed minutes and return its row, for the caller to add in its audited change
-    (and to remove the files, minutes_path and served_minutes_path, if that fails). The caller has checked the
-    kind (minutes_kind); raises UploadRefused for an unreadable image or a PDF with active content. The
+    """Keep the file of the signed minutes in the database and return its row, for the caller to add in its audited
+    change: the files are in the session already, committed with the row or rolled back with it. The caller has
+    checked the kind (minutes_kind); raises UploadRefused for an unreadable image or a PDF with active content. The
     original bytes are kept for the record (their SHA-256 on the row); an image is served from its clean copy."""
     kind = minutes_kind(data)
     if kind is None:
@@ -59,40 +51,35 @@ def keep_minutes(poll: Poll, data: bytes, original_name: str, user_id: int | Non
     content_type, ext = kind
     served = served_minutes_bytes(data, content_type)
     stored = f"{poll.id}-{secrets.token_hex(8)}.{ext}"
-    with open(os.path.join(minutes_folder(), stored), "wb") as out:
-        out.write(data)
+    name = (original_name or "")[:200]
+    storage.put(storage.MINUTES, stored, data, filename=name, content_type=content_type, hamlet_id=poll.hamlet_id)
     if served is not data:
-        with open(os.path.join(minutes_folder(), _served_name(stored)), "wb") as out:
-            out.write(served)
-    upload = MinutesUpload(poll=poll, stored_name=stored, original_name=(original_name or "")[:200],
+        storage.put(storage.MINUTES_SERVED, stored, served, filename=name, content_type=content_type,
+                    hamlet_id=poll.hamlet_id)
+    upload = MinutesUpload(poll=poll, stored_name=stored, original_name=name,
                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                            uploaded_by_id=user_id, minutes_version=poll.minutes_version)
     return upload
 
 
-def minutes_path(upload: MinutesUpload) -> str:
-    """The original file, as uploaded (kept for the record)."""
-    return os.path.join(minutes_folder(), upload.stored_name)
-
-
-def _served_name(stored_name: str) -> str:
-    stem, ext = os.path.splitext(stored_name)
-    return f"{stem}.served{ext}"
-
-
-def served_minutes_path(upload: MinutesUpload) -> str:
-    """The copy of an image that is served (encoded again at upload)."""
-    return os.path.join(minutes_folder(), _served_name(upload.stored_name))
+def minutes_original(upload: MinutesUpload) -> bytes:
+    """The file as uploaded (kept for the record). Raises LookupError when its bytes are missing (a file an earlier
+    release kept in the instance folder that the migration to the database did not find)."""
+    data = storage.read(storage.MINUTES, upload.stored_name)
+    if data is None:
+        raise LookupError(f"the signed minutes file {upload.stored_name} is not stored")
+    return data
 
 
 def served_minutes(upload: MinutesUpload) -> bytes:
     """The bytes to serve for an upload: the clean copy of an image (made now for one uploaded before copies
-    were kept), a PDF as uploaded (checked then). Raises UploadRefused for an older file that fails the checks."""
-    if upload.content_type in IMAGE_FORMATS and os.path.exists(served_minutes_path(upload)):
-        with open(served_minutes_path(upload), "rb") as copy:
-            return copy.read()
-    with open(minutes_path(upload), "rb") as original:
-        return served_minutes_bytes(original.read(), upload.content_type)
+    were kept), a PDF as uploaded (checked then). Raises UploadRefused for an older file that fails the checks,
+    LookupError for one whose bytes are missing."""
+    if upload.content_type in IMAGE_FORMATS:
+        copy = storage.read(storage.MINUTES_SERVED, upload.stored_name)
+        if copy is not None:
+            return copy
+    return served_minutes_bytes(minutes_original(upload), upload.content_type)
 
 
 def latest_minutes(poll: Poll) -> MinutesUpload | None:

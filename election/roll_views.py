@@ -97,16 +97,23 @@ def roll_import(hamlet_id: int):
         try:
             table = read_rows(filename, data, limits=hamlet.commune.district.import_limits())
         except SheetChoiceNeeded as choice:
-            token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+            token = _keep(data, filename, hamlet, term)
             return _render_choice(hamlet, term, choice, token, filename)
         except RollFileError as error:
             form.file.errors.append(error.message)
         else:
             preview = service.check_roll(table, term, hamlet, current_user.commune_id)
-            token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+            token = _keep(data, filename, hamlet, term)
             return _render_preview(hamlet, term, table, preview, token, filename)
     return render_template("election/roll_import.html", hamlet=hamlet, term=term, form=form, lock=lock,
                            headers=TEMPLATE_HEADERS, labels=FIELD_LABELS)
+
+
+def _keep(data: bytes, filename: str, hamlet, term) -> str:
+    """Keep the upload in the database until the import (the next request may reach another app host)."""
+    token = service.keep_upload(data, filename, hamlet.id, term.id, current_user.id)
+    commit()
+    return token
 
 
 def _render_choice(hamlet, term, choice: SheetChoiceNeeded, token: str, filename: str):
@@ -178,8 +185,10 @@ def roll_commit(hamlet_id: int, token: str):
         preview = service.check_roll(table, term, hamlet, current_user.commune_id)
         # The version previewed: a double click on "Nhập" (or a colleague's import since) answers 409. A roll whose
         # households differ from the register needs the commune committee's written reason (R-V5/R-V7 denominator).
-        return service.replace_roll(term, hamlet, preview, filename, expected_version=expected_version(),
+        roll = service.replace_roll(term, hamlet, preview, filename, expected_version=expected_version(),
                                     households_note=request.form.get("households_note", ""), user=current_user)
+        service.drop_upload(token)  # the kept file goes with the import, in its transaction
+        return roll
 
     try:
         roll = act(None, work)  # replace_roll wrote the summary
@@ -190,7 +199,6 @@ def roll_commit(hamlet_id: int, token: str):
             return redirect(url_for("election.roll_preview", hamlet_id=hamlet.id, token=token,
                                     sheet=request.form.get("sheet") or None))
         return redirect(url_for("election.roll_import", hamlet_id=hamlet.id))
-    service.drop_upload(token)
     flash(_("Đã nhập %(n)s hộ vào danh sách cử tri. Mã kiểm tra: %(f)s", n=roll.entry_count,
             f=short_fingerprint(roll.fingerprint)), "success")
     return redirect(url_for("election.roll_show", hamlet_id=hamlet.id))

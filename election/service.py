@@ -3,21 +3,20 @@ between preview and commit, check-in and turnout (R-V1, R-V5), a hamlet's polls,
 from __future__ import annotations
 
 import gc
-import json
 import re
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_login import current_user
 from itsdangerous import URLSafeSerializer
 
+from core import storage
 from core.access import sees_full_citizen_id
 from core.accounts import User
 from core.audit import describe, record
@@ -291,60 +290,33 @@ def entry_search(stmt, q: str):
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
-UPLOAD_MAX_AGE_SECONDS = 6 * 3600
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "roll_uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+UPLOAD_MAX_AGE = timedelta(hours=6)  # a preview not imported by then is forgotten (its file purged)
 
 
 def keep_upload(data: bytes, filename: str, hamlet_id: int, term_id: int, user_id: int) -> str:
-    """Store the uploaded bytes under a random token; returns the token."""
+    """Keep the uploaded bytes in the database under a random token until the import (any app host finds them);
+    returns the token. Added to the session: the caller commits. Abandoned previews past their age are purged."""
     token = secrets.token_urlsafe(24)
-    folder = _upload_dir()
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({
-        "filename": filename, "hamlet_id": hamlet_id, "term_id": term_id, "user_id": user_id,
-        "at": time.time()}), encoding="utf-8")
-    _sweep(folder)
+    storage.purge_expired()
+    storage.put(storage.ROLL_UPLOAD, token, data, filename=filename, keep_for=UPLOAD_MAX_AGE,
+                owner_id=user_id, hamlet_id=hamlet_id, term_id=term_id)
     return token
 
 
 def load_upload(token: str, hamlet_id: int, user_id: int) -> tuple[bytes, str, int] | None:
-    """(bytes, filename, term id) of a kept upload of this user for this hamlet, or None."""
+    """(bytes, filename, term id) of a kept upload of this user for this hamlet, not expired, or None."""
     if not _TOKEN.fullmatch(token or ""):
         return None
-    folder = _upload_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.bin").read_bytes()
-    except (OSError, ValueError):
+    kept = storage.find(storage.ROLL_UPLOAD, token)
+    if kept is None or kept.hamlet_id != hamlet_id or kept.owner_id != user_id or kept.term_id is None:
         return None
-    if meta.get("hamlet_id") != hamlet_id or meta.get("user_id") != user_id:
-        return None
-    if time.time() - meta.get("at", 0) > UPLOAD_MAX_AGE_SECONDS:
-        return None
-    return data, meta.get("filename", ""), meta.get("term_id")
+    return kept.data, kept.filename, kept.term_id
 
 
 def drop_upload(token: str) -> None:
+    """Forget a kept upload, in the caller's transaction (the import's own: both or neither)."""
     if _TOKEN.fullmatch(token or ""):
-        for suffix in (".bin", ".json"):
-            (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-def _sweep(folder: Path) -> None:
-    """Remove uploads older than the maximum age (abandoned previews)."""
-    limit = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for path in folder.glob("*.json"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-                path.with_suffix(".bin").unlink(missing_ok=True)
-        except OSError:
-            pass
+        storage.remove(storage.ROLL_UPLOAD, token)
 
 
 @dataclass(frozen=True)

@@ -60,9 +60,10 @@ def _pg_schema():
 
 
 @contextmanager
-def fresh_app(uri: str, pg: bool) -> Iterator[Flask]:
-    """An application on a fresh schema, in an app context; emptied again afterwards on PostgreSQL."""
-    application = create_app(_config(uri))
+def fresh_app(uri: str, pg: bool, instance_path: str | None = None) -> Iterator[Flask]:
+    """An application on a fresh schema, in an app context; emptied again afterwards on PostgreSQL. `instance_path`:
+    its own instance folder (the `app` fixture's is under the test's tmp_path, never the checkout's instance/)."""
+    application = create_app(_config(uri), instance_path=instance_path)
     with application.app_context():
         if not pg:
             db.create_all()
@@ -136,7 +137,8 @@ def rehearsed_demo(tmp_path_factory) -> Iterator[RehearsedDemo]:
 
 @pytest.fixture
 def app(tmp_path, _pg_schema):
-    with fresh_app(_pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}", bool(_pg_schema)) as application:
+    with fresh_app(_pg_schema or f"sqlite:///{tmp_path / 'test.sqlite'}", bool(_pg_schema),
+                   str(tmp_path / "instance")) as application:
         yield application
 
 

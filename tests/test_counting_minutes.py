@@ -15,7 +15,7 @@ from PIL import Image
 from core.enums import Post
 from core.models import Position
 from election.models import MinutesUpload, PollStatus
-from election.recognition import minutes_path, poll_recognition, recognition_due
+from election.recognition import minutes_original, poll_recognition, recognition_due
 from extensions import db
 
 
@@ -182,8 +182,7 @@ def test_a_png_with_html_appended_is_kept_as_sent_but_served_as_a_clean_png(app,
     assert upload(app, setup, polyglot, "bien-ban.png").status_code == 200
     record = db.session.scalar(db.select(MinutesUpload))
     assert record.size == len(polyglot)  # the original, for the record (its SHA-256 on the row)
-    with open(minutes_path(record), "rb") as original:
-        assert original.read() == polyglot
+    assert minutes_original(record) == polyglot
     served = client_for(app, setup.committee).get(f"/polls/{setup.poll.id}/minutes/file")
     assert served.status_code == 200 and served.mimetype == "image/png"
     assert b"<html" not in served.data and b"script" not in served.data

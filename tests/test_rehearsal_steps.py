@@ -2,7 +2,6 @@
 rehearsal for the whole run, shared with tests/test_document_check.py: these tests only read it)."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from demo.rehearsal import BEFORE_LABELS, BEFORE_STEPS, STEPS
 from demo.seed import district_figures
 from election.counting import poll_result
 from election.models import CheckIn, CountEntry, MinutesUpload, Poll, PollMode, PollStatus, Recognition, VoterRoll
-from election.recognition import minutes_path, poll_recognition
+from election.recognition import minutes_original, poll_recognition
 from election.service import import_lock_reason, turnout
 from extensions import db
 from training.models import Attendance, Course, CourseKind
@@ -106,10 +105,10 @@ def test_each_step_leaves_its_hamlet_where_the_workflow_puts_it(rehearsed):
     assert second_round.status == PollStatus.NOT_STARTED
     assert db.session.scalar(sa.select(CandidateList.state).where(
         CandidateList.hamlet_id == second_round.hamlet_id, CandidateList.round_no == 2)) == ListState.DRAFT
-    # The signed minutes are kept as a file; the recognised winner holds the post, nobody else does.
+    # The signed minutes are kept in the database; the recognised winner holds the post, nobody else does.
     upload = db.session.scalar(sa.select(MinutesUpload).where(MinutesUpload.poll_id == _poll(steps["validated"]).id))
-    with open(minutes_path(upload), "rb") as stored:
-        assert stored.read(4) == b"%PDF" and os.path.getsize(minutes_path(upload)) == upload.size
+    stored = minutes_original(upload)
+    assert stored[:4] == b"%PDF" and len(stored) == upload.size
     recognised = _poll(steps["recognised"])
     chiefs = db.session.scalars(sa.select(Position).where(
         Position.hamlet_id == recognised.hamlet_id, Position.post == Post.HAMLET_CHIEF,
