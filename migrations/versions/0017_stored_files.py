@@ -1,7 +1,7 @@
 """stored files: the signed minutes and the roll uploads in preview in the database, not the app host's disk (issue 18)
 
 Revision ID: 0017_stored_files
-Revises: 0015_supervision
+Revises: 0016_audit_chains
 Create Date: 2026-12-01 23:00:00
 
 - stored_file (core/storage.py) holds a file's bytes with its kind and key, name, type, size, SHA-256, creation and
