@@ -198,8 +198,11 @@ def prepare(uri: str, communes: int, requests: int, random_seed: int = 18) -> Pl
         plans: list[PollPlan] = []
         boards: list[tuple[str, int | None]] = []
         with on_day(ELECTION_DAY):
-            terms = {c.district_id: db.session.scalar(sa.select(Term).where(Term.district_id == c.district_id,
-                                                                            Term.is_current)) for c in chosen}
+            terms: dict[int, Term] = {}
+            for c in chosen:
+                term = db.session.scalar(sa.select(Term).where(Term.district_id == c.district_id, Term.is_current))
+                assert term is not None, "the seed makes the current term of every district"
+                terms[c.district_id] = term
             offices = {district_id: _user(Role.DISTRICT_OFFICE, f"pb.vp.{district_id}", password_hash,
                                           district_id=district_id) for district_id in terms}
             committees = {c.id: _user(Role.COMMUNE_COMMITTEE, f"pb.bcd.{c.code}", password_hash,
@@ -306,14 +309,13 @@ def _roll(term: Term, hamlet: Hamlet) -> VoterRoll:
                                         Person.birth_date, Person.sex)
                               .join(Person, Person.household_id == Household.id)
                               .where(Household.hamlet_id == hamlet.id).order_by(Household.number, Person.id)).all()
-    seen: set[str] = set()
-    heads = [row for row in rows if not (row.number in seen or seen.add(row.number))]
+    heads = list({row.number: row for row in reversed(rows)}.values())  # each household's first person
     roll = VoterRoll(term=term, hamlet=hamlet, source_filename=f"danh-sach-cu-tri-{hamlet.code}.csv",
                      fingerprint=roll_fingerprint((r.number, r.full_name, r.citizen_id) for r in heads),
                      entry_count=len(heads))
     db.session.add(roll)
     db.session.flush()
-    db.session.execute(sa.insert(VoterEntry.__table__), [
+    db.session.execute(sa.insert(VoterEntry), [
         {"roll_id": roll.id, "household_no": r.number, "full_name": r.full_name, "name_folded": r.name_folded,
          "citizen_id": r.citizen_id, "birth_date": r.birth_date, "birth_year": r.birth_date.year,
          "sex": Sex(r.sex).value, "address": hamlet.name} for r in heads])
@@ -422,6 +424,7 @@ class Record:
     # poll id -> [(user id, slot)] of the count entries answered 201
     entries: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     elapsed: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after
     tasks_done: int = 0
     tasks_planned: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -618,7 +621,7 @@ def play(plan: Plan, hosts: list[Host], clients: int, seconds: float) -> Record:
     queue = iter(work)
     queue_lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
-    done = Counter()
+    done: Counter[int] = Counter()
 
     def worker(number: int) -> None:
         client = Client(hosts, number, record)
@@ -639,12 +642,14 @@ def play(plan: Plan, hosts: list[Host], clients: int, seconds: float) -> Record:
             client.close()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    load_before = os.getloadavg()[0]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     record.elapsed = time.perf_counter() - began
+    record.load = (load_before, os.getloadavg()[0])
     record.tasks_done = sum(done.values())
     return record
 
@@ -790,7 +795,7 @@ def check_logs(hosts: list[Host]) -> list[str]:
     problems = []
     for host in hosts:
         text = host.log.read_text(errors="replace") if host.log.exists() else ""
-        if "Traceback" in text or "WORKER TIMEOUT" in text or "[ERROR]" in text:
+        if any(mark in text for mark in ("Traceback", "WORKER TIMEOUT", "[ERROR]", "ERROR in ")):
             problems.append(f"host {host.name} logged errors: {text[-1500:]}")
     return problems
 
@@ -830,7 +835,9 @@ def report(plan: Plan, record: Record, hosts: list[Host]) -> str:
              f"prepared in {plan.seconds:.1f} s)",
              f"{record.tasks_done}/{record.tasks_planned} tasks, {record.requests} requests in {record.elapsed:.1f} s "
              f"({record.requests / record.elapsed if record.elapsed else 0:.1f} req/s) over "
-             f"{len(hosts)} hosts: " + ", ".join(f"{h.name} {record.per_host[h.name]}" for h in hosts)]
+             f"{len(hosts)} hosts: " + ", ".join(f"{h.name} {record.per_host[h.name]}" for h in hosts)
+             + f"; load average {record.load[0]:.1f} before, {record.load[1]:.1f} after, on {os.cpu_count()} cores"]
+    lines.append("  per kind of request (a mixed load: each kind's rate is its share of the whole run):")
     for kind, values in sorted(record.latencies.items(), key=lambda item: -len(item[1])):
         lines.append(f"  {kind:28s} {len(values):6d} req {len(values) / record.elapsed:8.1f} req/s  "
                      f"p50 {statistics.median(values) * 1000:6.1f} ms  p95 {percentile(values, 0.95) * 1000:6.1f} ms")
@@ -849,6 +856,7 @@ def run(uri: str, scale: str, communes: int, requests: int, clients: int, second
         echo(f"{host_count} hosts up in {time.perf_counter() - began:.1f} s: "
              + ", ".join(f"{h.name} 127.0.0.1:{h.port} ({h.instance})" for h in running))
         record = play(plan, running, clients, seconds)
+        echo(f"{clients} clients, {workers} gunicorn workers per host")
         echo(report(plan, record, running))
         began = time.perf_counter()
         problems = check_all(uri, plan, running, record)
