@@ -16,7 +16,8 @@
    scans (POST /api/v1/polls/<id>/scans with an Idempotency-Key), the two count entries of a poll by its two members
    (POST /api/v1/polls/<id>/count-entries), the board (GET /api/v1/board, district and commune). Some requests are
    sent again to the other host (a phone retrying through another host: a scan with the same key, a check-in of the
-   same household), and some scans are sent to both hosts at the same moment with the same key (a race).
+   same household); some are sent to both hosts at the same moment: a scan with the same key, a check-in of the same
+   household by the team's two phones, the two members' count entries (one is refused 409 and sent again).
 4. Checks: no 5xx nor any unexpected answer; every request's effect in the database exactly once and nothing else
    (per poll: the check-ins, the scans with their choices, the count entries and the result, compared with what the
    clients sent and got back); the totals per poll are those computed from what was sent (what one host would give,
@@ -92,7 +93,8 @@ KINDS = ("scan", "checkin", "entry")  # the polls' states, given to the hamlets 
 PRESENT_SHARE = 0.85  # households present at a scanned or entered poll's meeting
 WINNER_SHARE = 0.72  # of the valid ballots, for the first candidate of an entered count
 REPLAY_EVERY = 10  # every 10th scan and check-in is sent again to the other host
-RACE_EVERY = 25  # every 25th scan (not replayed) is sent to both hosts at once
+RACE_EVERY = 25  # every 25th scan and check-in (not replayed) is sent to both hosts at once
+ENTRY_RACE_EVERY = 3  # the two members of every third entered poll send their entries at the same moment
 INVALID_EVERY = 12  # every 12th scanned ballot is invalid (extra marks)
 BOARD_EVERY = 20  # one board read per 20 other tasks
 CITIZEN_PROVINCE = "052"  # the candidates added here: never a citizen ID the seed (051) gives
@@ -482,21 +484,22 @@ class Client:
         self._note(kind, index, time.perf_counter() - start)
         return answer
 
-    def race(self, kind: str, path: str, body: Any, *, token: str, key: str) -> list[Answer]:
-        """The same request sent to every host before any answer is read (a retry racing its first try)."""
+    def race(self, kind: str, path: str, sends: list[tuple[str, Any]], key: str | None = None) -> list[Answer]:
+        """POSTs sent to the hosts in turn (host i gets sends[i]: token, body) before any answer is read: the same
+        request racing itself through two hosts, or two team members at the same moment."""
         start = time.perf_counter()
         answers: list[Answer] = []
         try:
-            for index in range(len(self.hosts)):
+            for index, (token, body) in enumerate(sends):
                 self._send(index, "POST", path, body, token, key)
-            for index in range(len(self.hosts)):
+            for index in range(len(sends)):
                 answers.append(self._read(index))
         except (OSError, http.client.HTTPException) as error:
             for conn in self.conns:
                 conn.close()
             answers.append(Answer(0, f"{type(error).__name__}: {error}"))
         elapsed = time.perf_counter() - start
-        for index in range(len(self.hosts)):
+        for index in range(len(sends)):
             self._note(kind, index, elapsed)
         return answers
 
@@ -513,14 +516,17 @@ class Client:
 Task = Callable[[Client], None]
 
 
-def _checkin_task(poll: PollPlan, entry_id: int, replay: bool) -> Task:
+def _checkin_task(poll: PollPlan, entry_id: int, mode: str) -> Task:
     path = f"/api/v1/hamlets/{poll.hamlet_id}/checkins"
+    body = {"entry_id": entry_id}
 
     def run(client: Client) -> None:
-        sends = [client.call("checkin", "POST", path, {"entry_id": entry_id}, token=poll.tokens[0])]
-        if replay:  # the phone did not see the answer and tries again: the next request goes to the next host
-            sends.append(client.call("checkin (again, other host)", "POST", path, {"entry_id": entry_id},
-                                     token=poll.tokens[0]))
+        if mode == "race":  # two phones of the team tap the same household at the same moment, through two hosts
+            sends = client.race("checkin (both hosts at once)", path, [(token, body) for token in poll.tokens])
+        else:
+            sends = [client.call("checkin", "POST", path, body, token=poll.tokens[0])]
+        if mode == "replay":  # the phone did not see the answer and tries again: the next request goes to the next host
+            sends.append(client.call("checkin (again, other host)", "POST", path, body, token=poll.tokens[0]))
         flags = []
         for answer in sends:
             if answer.status != 200 or not isinstance(answer.body, dict) or "created" not in answer.body:
@@ -544,7 +550,7 @@ def _scan_task(poll: PollPlan, number: int, serial: str, text: str, mode: str) -
 
     def run(client: Client) -> None:
         if mode == "race":
-            answers = client.race("scan (both hosts at once)", path, body, token=token, key=key)
+            answers = client.race("scan (both hosts at once)", path, [(token, body)] * len(client.hosts), key=key)
         else:
             answers = [client.call("scan", "POST", path, body, token=token, key=key)]
             if mode == "replay":
@@ -564,18 +570,37 @@ def _scan_task(poll: PollPlan, number: int, serial: str, text: str, mode: str) -
     return run
 
 
-def _entries_task(poll: PollPlan) -> Task:
+def _entries_task(poll: PollPlan, race: bool) -> Task:
+    """The count entered by the team's two members, one after the other through the next host each; or both at the
+    same moment through two hosts (race), where the poll's version lets one in first and refuses the other with
+    409 (a stale write, never a lost one), whose member sends it again."""
     path = f"/api/v1/polls/{poll.poll_id}/count-entries"
 
+    def accepted(client: Client, member: int, answer: Answer) -> bool:
+        if answer.status != 201 or not isinstance(answer.body, dict):
+            return False
+        with client.record.lock:
+            client.record.entries.setdefault(poll.poll_id, []).append(
+                (poll.user_ids[member], answer.body["entry"]["slot"]))
+        return True
+
     def run(client: Client) -> None:
-        for member in (0, 1):  # two members of the team, each request to the next host
+        members = [0, 1]
+        if race:
+            answers = client.race("count entry (both members at once)", path,
+                                  [(token, poll.figures) for token in poll.tokens])
+            members = []
+            for member, answer in enumerate(answers):
+                if not accepted(client, member, answer):
+                    if answer.status != 409:
+                        client.unexpected(f"count entry {member + 1} poll {poll.poll_id} (at once)", answer)
+                        return
+                    members.append(member)
+        for member in members:
             answer = client.call("count entry", "POST", path, poll.figures, token=poll.tokens[member])
-            if answer.status != 201 or not isinstance(answer.body, dict):
+            if not accepted(client, member, answer):
                 client.unexpected(f"count entry {member + 1} poll {poll.poll_id}", answer)
                 return
-            with client.record.lock:
-                client.record.entries.setdefault(poll.poll_id, []).append(
-                    (poll.user_ids[member], answer.body["entry"]["slot"]))
 
     return run
 
@@ -594,17 +619,19 @@ def _board_task(token: str, commune_id: int | None) -> Task:
 def tasks(plan: Plan, random_seed: int = 22) -> list[Task]:
     """The day's work, shuffled so that every commune is busy at once."""
     work: list[Task] = []
-    checkins, scans = iter(range(1, 10**9)), iter(range(1, 10**9))  # counted over all polls
+    numbers = {kind: iter(range(1, 10**9)) for kind in KINDS}  # counted over all polls
+
+    def mode(kind: str) -> str:
+        number = next(numbers[kind])
+        return "replay" if number % REPLAY_EVERY == 0 else "race" if number % RACE_EVERY == 1 else "once"
+
     for poll in plan.polls:
         if poll.kind == "checkin":
-            work += [_checkin_task(poll, entry_id, next(checkins) % REPLAY_EVERY == 0) for entry_id in poll.entries]
+            work += [_checkin_task(poll, entry_id, mode("checkin")) for entry_id in poll.entries]
         elif poll.kind == "scan":
-            for n, (serial, text) in enumerate(poll.ballots):
-                number = next(scans)
-                mode = "replay" if number % REPLAY_EVERY == 0 else "race" if number % RACE_EVERY == 1 else "once"
-                work.append(_scan_task(poll, n, serial, text, mode))
+            work += [_scan_task(poll, n, serial, text, mode("scan")) for n, (serial, text) in enumerate(poll.ballots)]
         else:
-            work.append(_entries_task(poll))
+            work.append(_entries_task(poll, next(numbers["entry"]) % ENTRY_RACE_EVERY == 1))
     rng = random.Random(random_seed)
     rng.shuffle(work)
     boards = [_board_task(*plan.boards[n % len(plan.boards)]) for n in range(max(1, len(work) // BOARD_EVERY))]
@@ -839,7 +866,7 @@ def report(plan: Plan, record: Record, hosts: list[Host]) -> str:
              + f"; load average {record.load[0]:.1f} before, {record.load[1]:.1f} after, on {os.cpu_count()} cores"]
     lines.append("  per kind of request (a mixed load: each kind's rate is its share of the whole run):")
     for kind, values in sorted(record.latencies.items(), key=lambda item: -len(item[1])):
-        lines.append(f"  {kind:28s} {len(values):6d} req {len(values) / record.elapsed:8.1f} req/s  "
+        lines.append(f"  {kind:36s} {len(values):6d} req {len(values) / record.elapsed:8.1f} req/s  "
                      f"p50 {statistics.median(values) * 1000:6.1f} ms  p95 {percentile(values, 0.95) * 1000:6.1f} ms")
     return "\n".join(lines)
 
