@@ -590,12 +590,13 @@ def _entries_task(poll: PollPlan, race: bool) -> Task:
             answers = client.race("count entry (both members at once)", path,
                                   [(token, poll.figures) for token in poll.tokens])
             members = []
-            for member, answer in enumerate(answers):
+            for member, answer in enumerate(answers):  # every answer noted before any is judged
                 if not accepted(client, member, answer):
-                    if answer.status != 409:
-                        client.unexpected(f"count entry {member + 1} poll {poll.poll_id} (at once)", answer)
-                        return
                     members.append(member)
+            for member in members:
+                if answers[member].status != 409:
+                    client.unexpected(f"count entry {member + 1} poll {poll.poll_id} (at once)", answers[member])
+                    return
         for member in members:
             answer = client.call("count entry", "POST", path, poll.figures, token=poll.tokens[member])
             if not accepted(client, member, answer):
