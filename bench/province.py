@@ -17,7 +17,8 @@
    (POST /api/v1/polls/<id>/count-entries), the board (GET /api/v1/board, district and commune). Some requests are
    sent again to the other host (a phone retrying through another host: a scan with the same key, a check-in of the
    same household); some are sent to both hosts at the same moment: a scan with the same key, a check-in of the same
-   household by the team's two phones, the two members' count entries (one is refused 409 and sent again).
+   household by the team's two phones, the two members' count entries (both accepted, one after the other; a 409
+   would be a refusal to send again, never a lost write).
 4. Checks: no 5xx nor any unexpected answer; every request's effect in the database exactly once and nothing else
    (per poll: the check-ins, the scans with their choices, the count entries and the result, compared with what the
    clients sent and got back); the totals per poll are those computed from what was sent (what one host would give,
@@ -25,7 +26,7 @@
    traceback in the hosts' logs.
 Prints the rate and p50/p95 latency per kind of request and exits non-zero on any problem.
 
-tests/test_two_hosts.py runs the same functions at the tiny scale on PostgreSQL in CI.
+tests/test_two_hosts.py runs the same functions on one district (4 communes) on PostgreSQL in CI.
 """
 from __future__ import annotations
 
@@ -572,8 +573,8 @@ def _scan_task(poll: PollPlan, number: int, serial: str, text: str, mode: str) -
 
 def _entries_task(poll: PollPlan, race: bool) -> Task:
     """The count entered by the team's two members, one after the other through the next host each; or both at the
-    same moment through two hosts (race), where the poll's version lets one in first and refuses the other with
-    409 (a stale write, never a lost one), whose member sends it again."""
+    same moment through two hosts (race): the poll's row lock lets one in first, then the other (a 409, a stale write
+    and never a lost one, would be sent again)."""
     path = f"/api/v1/polls/{poll.poll_id}/count-entries"
 
     def accepted(client: Client, member: int, answer: Answer) -> bool:

@@ -1,11 +1,12 @@
-"""Two app hosts, one PostgreSQL database: election Sunday at the tiny scale, every request alternating hosts.
+"""Two app hosts, one PostgreSQL database: election Sunday in a district, every request alternating hosts.
 
 The same functions as bench/province.py (which plays a province): the demo seed, election Sunday prepared in every
-commune, two `gunicorn wsgi:app` instances with their own instance folders on loopback ports, a bounded burst of
-check-ins and scans (some sent again to the other host, some to both hosts at once; a scan with the same
-Idempotency-Key), count entries by two members (one poll's both at once) and board reads; then no error, every effect stored exactly once, the hosts agreeing,
-`flask audit verify` passing. Only on PostgreSQL (TEST_DATABASE_URL), in a database of its own made and dropped here:
-the suite's database is emptied by other tests. About 30 s.
+hamlet of 4 communes, two `gunicorn wsgi:app` instances with their own instance folders on loopback ports, a bounded
+burst of check-ins and scans (some sent again through the other host, some to both hosts at once; a scan with the same
+Idempotency-Key), count entries by two members (a third of the polls' both at once) and board reads; then no error,
+every effect stored exactly once, the hosts agreeing, `flask audit verify` passing. Only on PostgreSQL
+(TEST_DATABASE_URL), in a database of its own made and dropped here: the suite's database is emptied by other tests.
+About 35 s (the district's seed about 12 of them), ~350 requests.
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.skipif(
     reason="two app hosts share one database server: runs only when TEST_DATABASE_URL is PostgreSQL (a SQLite file "
            "is one machine's)")
 
-COMMUNES = 3  # every commune of the tiny seed
-REQUESTS = 300  # asked for; the tiny hamlets' households cap it (about 110 requests are sent)
+SCALE = "district"  # the tiny seed's hamlets have 10–20 households: about 100 requests in all
+COMMUNES = 4  # of the district's 24: about 40 hamlets
+REQUESTS = 300  # the day's work asked for; the repeats and the boards come on top
 CLIENTS = 4
 SECONDS = 60  # the burst stops by then in any case
 
@@ -49,7 +51,7 @@ def own_database():
 
 def test_two_hosts_play_election_sunday_without_lost_or_double_writes(own_database, tmp_path):
     began = time.perf_counter()
-    province.seed(own_database, "tiny")
+    province.seed(own_database, SCALE)
     plan = province.prepare(own_database, COMMUNES, REQUESTS)
     assert plan.communes == COMMUNES and {p.kind for p in plan.polls} == {"checkin", "scan", "entry"}
     with province.hosts(own_database, tmp_path, count=2, workers=2) as running:
