@@ -186,7 +186,7 @@ def prepare(uri: str, communes: int, requests: int, random_seed: int = 18) -> Pl
     start = time.perf_counter()
     rng = random.Random(random_seed)
     password_hash = generate_password_hash("province-bench")  # hashed once: nobody signs in, the clients use tokens
-    with app_context(uri) as app:
+    with app_context(uri):
         set_actor(db.session, None, "cli:province-bench")
         chosen = spread_communes(communes)
         hamlets = db.session.scalars(sa.select(Hamlet).where(Hamlet.commune_id.in_([c.id for c in chosen]),
@@ -221,7 +221,6 @@ def prepare(uri: str, communes: int, requests: int, random_seed: int = 18) -> Pl
                                          ballots_each, checkins_each, rng))
             db.session.commit()
         refresh_statistics()
-        del app
         return Plan(plans, boards, len(chosen), len({c.district_id for c in chosen}), len(hamlets),
                     time.perf_counter() - start)
 
