@@ -2,7 +2,8 @@
 
 Configuration comes in three layers: DEFAULTS below, then FLASK_* environment variables (e.g.
 FLASK_SQLALCHEMY_DATABASE_URI=postgresql+psycopg://…, FLASK_SECRET_KEY=…, FLASK_ENV_NAME=production), then the
-`overrides` dict the tests pass. Outside development (FLASK_ENV_NAME=development or test, any case) the app refuses
+`overrides` dict the tests pass. FLASK_INSTANCE_PATH (an absolute folder) moves the instance folder, e.g. one per app
+host when several serve the same database (bench/province.py). Outside development (FLASK_ENV_NAME=development or test, any case) the app refuses
 to start without a strong FLASK_SECRET_KEY (core/keys.py).
 """
 from __future__ import annotations
@@ -113,10 +114,18 @@ def select_locale() -> str:
     return "vi"
 
 
+def configured_instance_path() -> str | None:
+    """The instance folder from FLASK_INSTANCE_PATH (made absolute), else None: Flask's default, instance/ beside the
+    code. Read before the app exists, as Flask fixes the folder when it makes the app."""
+    folder = os.environ.get("FLASK_INSTANCE_PATH", "").strip()
+    return os.path.abspath(folder) if folder else None
+
+
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
-    """The application; `instance_path` (absolute) in place of ./instance: it holds the development secret key and
-    the default SQLite database, nothing an app host shares with another (files are in the database, core.storage)."""
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    """The application; `instance_path` (absolute, else FLASK_INSTANCE_PATH, else ./instance): it holds the development
+    secret key and the default SQLite database, nothing an app host shares with another (files are in the database,
+    core.storage)."""
+    app = Flask(__name__, instance_path=instance_path or configured_instance_path(), instance_relative_config=True)
     app.config.from_mapping(_defaults(app))
     app.config.from_prefixed_env()
     if overrides:

@@ -97,9 +97,22 @@ def check_version(poll: Poll, expected_version: int | None) -> None:
         raise StaleWrite()
 
 
+def lock_poll(poll: Poll) -> None:
+    """Take the poll's row lock for the rest of the transaction (PostgreSQL: SELECT … FOR UPDATE; SQLite's single
+    writer serialises writes anyway) and read the poll afresh. The team's two members may send their entries at the
+    same moment, through different app hosts: the second then decides on the poll as the first left it (its entry,
+    its status), never on the status it read before the first committed (which refused an equal second entry)."""
+    if poll.id is None:
+        return
+    db.session.flush()
+    db.session.scalars(db.select(Poll).where(Poll.id == poll.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
+
+
 def submit_entry(poll: Poll, user, figures: Figures, *, acknowledged: bool = False,
                  method: CountMethod = CountMethod.AGGREGATE, expected_version: int | None = None) -> CountEntry:
     """Save entry 1 or 2; with both in, accept them when equal, else mark the differences."""
+    lock_poll(poll)
     check_version(poll, expected_version)
     if poll.status not in (PollStatus.COUNTING, PollStatus.FIRST_ENTRY, PollStatus.SECOND_ENTRY):
         raise RuleViolation(f"Không nhận kết quả kiểm phiếu: cuộc bầu đang ở trạng thái “{poll.status.label}”.")

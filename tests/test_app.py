@@ -20,6 +20,16 @@ def test_postgres_url_uses_psycopg3():
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
+def test_instance_folder_comes_from_the_environment(monkeypatch, tmp_path):
+    """Two app hosts on one machine (bench/province.py) each get their own instance folder."""
+    monkeypatch.setenv("FLASK_INSTANCE_PATH", str(tmp_path / "host-b"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "test", "SECRET_KEY": "test-secret"})
+    assert app.instance_path == str(tmp_path / "host-b")
+    monkeypatch.delenv("FLASK_INSTANCE_PATH")
+    default = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "test", "SECRET_KEY": "test-secret"})
+    assert default.instance_path.endswith("instance") and default.instance_path != app.instance_path
+
+
 def test_passwords_are_hashed(make_user):
     user = make_user()
     assert "mat-khau" not in user.password_hash and user.check_password("mat-khau-thu-nghiem")

@@ -1,6 +1,7 @@
 """Counting by aggregate entry: two different users, blocking checks R-C1…R-C5, R-C6 warnings, outcomes R-V7/R-V8."""
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -255,3 +256,26 @@ def test_distribution_mode_count_is_judged_on_all_households(election):
     enter_twice(setup, figures(setup, 95, 90, 90, 0, 60, 30))  # issued ≤ total (R-C2, fallback)
     result = poll_result(setup.poll)
     assert result.outcome == "elected" and result.mode == "distribution"
+
+
+def test_second_entry_decided_on_the_poll_as_the_first_left_it(app, election):
+    """Two members' entries at the same moment (two phones, perhaps through two app hosts): the second decides on the
+    poll as the first one left it, not as it read it before the first committed (bench/province.py found a refusal
+    “cuộc bầu đang ở trạng thái Đang kiểm phiếu” for an entry equal to the first)."""
+    setup = election(households=100, present=60)
+    fig = figures(setup, 60, 60, 60, 0, 51, 9)
+    stale = db.session.get(Poll, setup.poll.id)
+    assert stale.status == PollStatus.COUNTING  # read before the other member's entry commits
+
+    def first_member() -> None:
+        with app.app_context():  # another request: its own session
+            submit_entry(db.session.get(Poll, setup.poll.id), setup.team_a, fig)
+            db.session.commit()
+
+    other = threading.Thread(target=first_member)
+    other.start()
+    other.join()
+    entry = submit_entry(stale, setup.team_b, fig)
+    db.session.commit()
+    assert entry.slot == 2 and stale.status == PollStatus.SUBMITTED
+    assert poll_result(stale) is not None
