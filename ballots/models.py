@@ -56,6 +56,9 @@ class BallotBatch(Model):
     printed_pages: Mapped[int] = mapped_column(default=0)  # pages of the PDF (worked out when the batch is made)
     total_pages: Mapped[int] = mapped_column(default=0)
     supplementary: Mapped[bool] = mapped_column(default=False)  # "in bổ sung": a second real batch
+    # ballots.geometry's GEOMETRY_VERSION its ballots are drawn with (registration marks for reading the marks);
+    # None for a batch printed before: it prints as it did and is counted with taps.
+    geometry_version: Mapped[int | None]
     # No PDF file is kept: it would give the order of the stack (ballots/printing.py renders it at each download).
 
     poll: Mapped[Poll] = relationship()

@@ -20,6 +20,21 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from ballots.geometry import (
+    BAND_H,
+    BOX_H,
+    BOX_W,
+    GEOMETRY_VERSION,
+    MARGIN,
+    QR_SIZE,
+    STAMP_H,
+    STAMP_W,
+    ballot_geometry,
+    fit_size,
+    registration_marks,
+    sections,
+    single_name_baseline,
+)
 from ballots.qr import payload_serial, short_code
 from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
 from core.qr import qr_matrix
@@ -29,25 +44,9 @@ LAYOUTS: tuple[str, ...] = ("A5", "A6", "A4x2", "A4x4")
 
 TEST_BAND_TEXT = "PHIẾU THỬ – KHÔNG CÓ GIÁ TRỊ"
 STAMP_LABEL = "Dấu của Tổ bầu cử"
-# R-B1 (source uncertain, national-election analogy): how the voter marks the ballot.
-INSTRUCTION_SEVERAL = (
-    "Cử tri đồng ý bầu người nào thì giữ nguyên họ tên người đó; không đồng ý người nào "
-    "thì gạch ngang cả họ và tên người đó."
-)
-INSTRUCTION_SINGLE = (
-    "Cử tri đồng ý bầu người có tên dưới đây thì đánh dấu (X) vào ô “Đồng ý”; không đồng ý "
-    "thì đánh dấu (X) vào ô “Không đồng ý”. Chỉ đánh dấu vào một ô."
-)
-AGREE = "Đồng ý"
-DISAGREE = "Không đồng ý"
-
-# The design box: an A5 portrait ballot, in points.
-BOX_W, BOX_H = A5
-MARGIN = 10 * mm
-QR_SIZE = 26 * mm
+# R-B1 (source uncertain, national-election analogy): how the voter marks the ballot: ballots.geometry's
+# INSTRUCTION_SEVERAL and INSTRUCTION_SINGLE.
 CODE_SIZE = 10.5  # the short code under the QR, in points
-STAMP_W, STAMP_H = 38 * mm, 26 * mm
-BAND_H = 11 * mm
 _FORM = "ballot"
 _TEST_RED = (0.78, 0.08, 0.08)
 
@@ -69,6 +68,7 @@ class BallotSheetSpec:
     seats: int = 1
     layout: Layout = "A5"
     test: bool = False
+    geometry_version: int | None = GEOMETRY_VERSION  # None: as printed before reading marks (no registration marks)
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -77,6 +77,8 @@ class BallotSheetSpec:
             raise ValueError("a ballot needs at least one candidate")  # R-V3
         if not 1 <= self.seats <= len(self.candidates):
             raise ValueError("seats must be between 1 and the number of candidates")
+        if self.geometry_version not in (None, GEOMETRY_VERSION):
+            raise ValueError(f"unknown ballot geometry: {self.geometry_version!r}")
 
     @property
     def heading(self) -> str:
@@ -117,22 +119,24 @@ def _grid(layout: str) -> _Grid:
     return _Grid(page, cells, (w, h), min(w / BOX_W, h / BOX_H))
 
 
-def _fit(text: str, font: str, size: float, width: float) -> float:
-    """The font size, at most `size`, at which `text` fits in `width`."""
-    natural = stringWidth(text, font, size)
-    return size if natural <= width else size * width / natural
+def placements(layout: str) -> tuple[tuple[float, float, float], ...]:
+    """Where each ballot's design box lies on a page of `layout`, in reading order: (x, y, scale) of its bottom-left
+    corner in page points (what a reader of a whole scanned page needs, with ballots.geometry)."""
+    grid = _grid(layout)
+    cw, ch = grid.cell
+    off_x, off_y = (cw - BOX_W * grid.scale) / 2, (ch - BOX_H * grid.scale) / 2
+    return tuple((cx + off_x, cy + off_y, grid.scale) for cx, cy in grid.cells)
 
 
 def _centred(c: Canvas, text: str, font: str, size: float, y: float, width: float = BOX_W - 2 * MARGIN) -> None:
     text = nfc(text)
-    c.setFont(font, _fit(text, font, size, width))
+    c.setFont(font, fit_size(text, font, size, width))
     c.drawCentredString(BOX_W / 2, y, text)
 
 
 def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
     """The part of a ballot that is the same on every ballot of the batch, in design-box units."""
     top = BOX_H - MARGIN
-    inner_w = BOX_W - 2 * MARGIN
 
     if spec.test:  # watermark first, so everything else is drawn over it
         c.saveState()
@@ -173,39 +177,35 @@ def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
     c.line(mid_c - 8 * mm, y + 5, mid_c + 8 * mm, y + 5)
 
     # Heading.
-    y = top - STAMP_H - 14 * mm  # below the serial printed under the QR
-    _centred(c, spec.heading, BOLD, 17, y)
-    y -= 17
-    _centred(c, spec.term_label, BOLD, 11.5, y)
-    y -= 16
-    _centred(c, spec.place_line, REGULAR, 10.5, y)
-    y -= 14
+    parts = sections(spec)
+    _centred(c, spec.heading, BOLD, 17, parts.heading)
+    _centred(c, spec.term_label, BOLD, 11.5, parts.term)
+    _centred(c, spec.place_line, REGULAR, 10.5, parts.place)
     d = spec.election_date
-    _centred(c, f"Ngày bầu cử: ngày {d.day} tháng {d.month} năm {d.year}", ITALIC, 9.5, y)
-    y -= 9 * mm
+    _centred(c, f"Ngày bầu cử: ngày {d.day} tháng {d.month} năm {d.year}", ITALIC, 9.5, parts.date)
 
     # Instructions, in a light frame.
-    single = len(spec.candidates) == 1
-    instruction = INSTRUCTION_SINGLE if single else INSTRUCTION_SEVERAL
-    lines = simpleSplit(nfc(instruction), ITALIC, 9, inner_w - 6 * mm)
-    box_h = len(lines) * 11.5 + 4 * mm
+    frame = parts.instruction_box
     c.setStrokeColorRGB(0.6, 0.6, 0.6)
     c.setLineWidth(0.5)
-    c.rect(MARGIN, y - box_h + 4 * mm, inner_w, box_h, stroke=1, fill=0)
+    c.rect(frame.x0, frame.y0, frame.width, frame.height, stroke=1, fill=0)
     c.setStrokeColorRGB(0, 0, 0)
     c.setFont(ITALIC, 9)
-    ty = y + 4 * mm - 2 * mm - 9
-    for line in lines:
+    ty = parts.instruction_first_baseline
+    for line in parts.instruction_lines:
         c.drawString(MARGIN + 3 * mm, ty, line)
         ty -= 11.5
-    y = y - box_h - 6 * mm
 
-    bottom = MARGIN + (BAND_H + 4 * mm if spec.test else 0)
-    names = [nfc(n) for n in spec.candidates]
-    if single:
-        _draw_single(c, names[0], y, bottom)
+    if len(spec.candidates) == 1:
+        _draw_single(c, spec)
     else:
-        _draw_several(c, spec, names, y, bottom)
+        _centred(c, f"Danh sách người ứng cử (bầu {spec.seats} người)", BOLD, 10, parts.list_title)
+        for line in ballot_geometry(spec).names:
+            c.setFont(BOLD, line.font_size)
+            c.drawString(line.text.x0, line.baseline, line.name)
+    if spec.geometry_version is not None:
+        for mark in registration_marks():
+            c.rect(mark.x0, mark.y0, mark.width, mark.height, stroke=0, fill=1)
 
     if spec.test:
         c.setFillColorRGB(*_TEST_RED)
@@ -215,33 +215,14 @@ def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
         c.setFillColorRGB(0, 0, 0)
 
 
-def _draw_several(c: Canvas, spec: BallotSheetSpec, names: list[str], y: float, bottom: float) -> None:
+def _draw_single(c: Canvas, spec: BallotSheetSpec) -> None:
     inner_w = BOX_W - 2 * MARGIN
-    _centred(c, f"Danh sách người ứng cử (bầu {spec.seats} người)", BOLD, 10, y)
-    y -= 8 * mm
-    pitch = min(15 * mm, (y - bottom) / len(names))
-    size = min(15.0, pitch * 0.55, *(_fit(n, BOLD, 15, inner_w - 10 * mm) for n in names))
-    block_w = max(stringWidth(n, BOLD, size) for n in names)
-    x = (BOX_W - block_w) / 2
-    c.setFont(BOLD, size)
-    for name in names:
-        y -= size * 0.4
-        c.drawString(x, y, name)
-        y -= pitch - size * 0.4
-
-
-def _draw_single(c: Canvas, name: str, y: float, bottom: float) -> None:
-    inner_w = BOX_W - 2 * MARGIN
-    y -= 8 * mm
-    _centred(c, name, BOLD, 16, y, inner_w - 10 * mm)
-    y -= 18 * mm
-    box = 8 * mm
+    _centred(c, spec.candidates[0], BOLD, 16, single_name_baseline(spec), inner_w - 10 * mm)
     c.setLineWidth(1)
     c.setFont(BOLD, 12)
-    for label, centre in ((AGREE, BOX_W * 0.3), (DISAGREE, BOX_W * 0.7)):
-        label = nfc(label)
-        c.drawCentredString(centre, y, label)
-        c.rect(centre - box / 2, y - box - 4 * mm, box, box, stroke=1, fill=0)
+    for choice in ballot_geometry(spec).choices:
+        c.drawCentredString((choice.box.x0 + choice.box.x1) / 2, choice.label_baseline, nfc(choice.label))
+        c.rect(choice.box.x0, choice.box.y0, choice.box.width, choice.box.height, stroke=1, fill=0)
 
 
 def _qr_literal(matrix: list[list[bool]]) -> str:
@@ -322,19 +303,16 @@ def render_ballots(
     _draw_static(c, spec)
     c.endForm()
 
-    cw, ch = grid.cell
-    off_x = (cw - BOX_W * grid.scale) / 2
-    off_y = (ch - BOX_H * grid.scale) / 2
     pages = math.ceil(len(texts) / per_page)
     for page_no in range(pages):
         chunk = texts[page_no * per_page : (page_no + 1) * per_page]
         if per_page > 1:
             _draw_cut_marks(c, grid)
-        for (cx, cy), payload in zip(grid.cells, chunk):
+        for (x, y, scale), payload in zip(placements(spec.layout), chunk):
             c.saveState()
-            c.translate(cx + off_x, cy + off_y)
-            if grid.scale != 1.0:
-                c.scale(grid.scale, grid.scale)
+            c.translate(x, y)
+            if scale != 1.0:
+                c.scale(scale, scale)
             c.doForm(_FORM)
             _draw_variable(c, payload)
             c.restoreState()

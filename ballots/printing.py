@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ballots.geometry import GEOMETRY_VERSION
 from ballots.models import Ballot, BallotBatch, BallotLayout, ballot_secret
 from ballots.pdf import BallotSheetSpec, render_ballots
 from ballots.qr import BallotPayload, election_definition, election_hash, encode_payload, new_serial
@@ -58,14 +59,15 @@ def poll_election_hash(poll: Poll, candidate_list: CandidateList | None = None) 
     return election_hash(election_definition(poll.term.name, poll.hamlet_id, poll.round_no, candidates, seats=1))
 
 
-def sheet_spec(poll: Poll, candidate_list: CandidateList, layout: BallotLayout, test: bool) -> BallotSheetSpec:
+def sheet_spec(poll: Poll, candidate_list: CandidateList, layout: BallotLayout, test: bool,
+               geometry_version: int | None = GEOMETRY_VERSION) -> BallotSheetSpec:
     hamlet, commune = poll.hamlet, poll.hamlet.commune
     return BallotSheetSpec(
         term_label=f"Nhiệm kỳ {poll.term.name}", hamlet_name=hamlet.name, commune_name=commune.name,
         election_date=poll.term.election_day,
         candidates=tuple(c.person.full_name for c in candidate_list.candidacies),
         hamlet_kind=hamlet.kind.label, commune_kind=commune.kind.label, district_name=commune.district.name,
-        seats=1, layout=layout.value, test=test)
+        seats=1, layout=layout.value, test=test, geometry_version=geometry_version)
 
 
 def real_batches(poll: Poll) -> list[BallotBatch]:
@@ -136,7 +138,8 @@ def print_batch(poll: Poll, layout: BallotLayout, *, user_id: int | None, test: 
                f"vòng {poll.round_no}")
     describe(summary)
     batch = BallotBatch(poll=poll, election_hash=the_hash, layout=layout, count=count, spare=spare, test=test,
-                        created_by_id=user_id, supplementary=supplementary is not None and not test)
+                        created_by_id=user_id, supplementary=supplementary is not None and not test,
+                        geometry_version=GEOMETRY_VERSION)
     db.session.add(batch)
     db.session.flush()
     # Sorted by serial: the ids follow the random serials, never the order of the paper (drawn at each download).
@@ -172,7 +175,7 @@ def batch_pdf(batch: BallotBatch) -> IO[bytes]:
     """The batch's ballots as a PDF in a fresh random order, in an unnamed temporary file (at offset 0) that is gone
     once closed. A PDF kept by an earlier release (instance/ballots/) is deleted: it held the order of its stack."""
     forget_kept_pdfs(batch)
-    spec = sheet_spec(batch.poll, candidate_list_of(batch.poll), batch.layout, batch.test)
+    spec = sheet_spec(batch.poll, candidate_list_of(batch.poll), batch.layout, batch.test, batch.geometry_version)
     out = tempfile.TemporaryFile()
     try:
         render_ballots(spec, print_order(batch_payloads(batch)), out)

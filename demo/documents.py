@@ -138,7 +138,7 @@ class _Renderer:
             candidate_list = candidate_list_of(batch.poll)
             assert candidate_list is not None
             layout_enum = BallotLayout(layout)
-            spec = sheet_spec(batch.poll, candidate_list, layout_enum, batch.test)
+            spec = sheet_spec(batch.poll, candidate_list, layout_enum, batch.test, batch.geometry_version)
             out = io.BytesIO()
             count = BALLOTS_PER_PAGE[layout_enum] * BALLOT_SAMPLE_PAGES
             render_ballots(spec, batch_payloads(batch)[:count], out)

@@ -4,7 +4,9 @@
 // idempotency_key is kept with the values, so a retry after a lost response is recognised by the server
 // (core/idempotency.py) and never makes a second change. A chosen file (the photo of the signed minutes) cannot be
 // kept in localStorage: it is kept in IndexedDB beside it (a browser without it, or private browsing that refuses it,
-// says after a reload that the photo must be chosen again).
+// says after a reload that the photo must be chosen again). A phone often says it is online a moment before its
+// connection carries anything: a send that fails while the entry is pending is tried again by itself, after 2 s, then
+// 4, 8… up to 30 s, until the server answers (or the user discards it).
 (function () {
   'use strict';
   var labels = document.getElementById('keep-labels');
@@ -39,6 +41,7 @@
     var id = 'dantin-keep:' + L.user + ':' + url.href;
     var state = {values: {}, pending: false, file: false, at: 0};
     var busy = false, csrfRefreshed = false, box = null;
+    var retryTimer = null, retryDelay = 0;
 
     function fields() {
       return Array.prototype.filter.call(form.elements, function (el) {
@@ -152,6 +155,10 @@
     }
     function offline() {
       notice('warning', L.offline, true, false);
+      if (state.pending && !retryTimer) {
+        retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 30000);
+        retryTimer = setTimeout(function () { retryTimer = null; if (state.pending) send(); }, retryDelay);
+      }
     }
     function submitting(on) {
       Array.prototype.forEach.call(form.querySelectorAll('[type=submit]'), function (b) { b.disabled = on; });
@@ -178,6 +185,7 @@
     }
     function send() {
       if (busy) return;
+      if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
       if (!navigator.onLine) { offline(); return; }
       busy = true;
       submitting(true);
@@ -247,7 +255,7 @@
       save();
       send();
     });
-    window.addEventListener('online', function () { if (state.pending) send(); });
+    window.addEventListener('online', function () { retryDelay = 0; if (state.pending) send(); });
     window.addEventListener('offline', function () { if (state.pending && !busy) offline(); });
   }
 
