@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if not __package__:  # run as a script: make the repository root importable
     sys.path[0] = str(ROOT)
 
-from bench.scans import drive, free_port, seed, server_pids, start_gunicorn  # noqa: E402
+from bench.scans import arguments, drive, free_port, seed, server_pids, start_gunicorn  # noqa: E402
 
 FLOOR_APP = "bench.scan_floor:floor_app()"
 
@@ -105,15 +105,7 @@ def run(uri: str, label: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", action="append", default=[], help="a PostgreSQL URL (repeatable)")
-    parser.add_argument("--communes", type=int, default=50)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=600)
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, lambda parser: parser.add_argument("--communes", type=int, default=50))
     if not args.database:
         with tempfile.TemporaryDirectory() as directory:
             run("sqlite:///" + os.path.join(directory, "bench.sqlite"), "SQLite", args)

@@ -39,7 +39,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,7 @@ from app import create_app  # noqa: E402
 from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, ballot_secret  # noqa: E402
 from ballots.printing import poll_election_hash  # noqa: E402
 from ballots.qr import BallotPayload, encode_payload, new_serial  # noqa: E402
+from bench.scans import free_port, spawn_gunicorn, wait_healthy  # noqa: E402
 from candidates.models import CandidateList, ProposedBy  # noqa: E402
 from core.accounts import ApiToken, Role, User  # noqa: E402
 from core.audit import set_actor  # noqa: E402
@@ -338,12 +338,6 @@ class Host:
     process: subprocess.Popen
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def host_env(uri: str, instance: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET, FLASK_ENV_NAME="test",
                FLASK_TODAY=ELECTION_DAY.isoformat(),
@@ -366,13 +360,11 @@ def hosts(uri: str, folder: Path, count: int = 2, workers: int = 2) -> Iterator[
             log = folder / f"host-{name}.log"
             port = free_port()
             with open(log, "wb") as out:
-                process = subprocess.Popen(
-                    [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                     "--log-level", "warning", "--graceful-timeout", "5", "--preload", "wsgi:app"],
-                    cwd=ROOT, env=host_env(uri, instance), stdout=out, stderr=subprocess.STDOUT)
+                process = spawn_gunicorn(port, workers, host_env(uri, instance), "wsgi:app",
+                                         ("--graceful-timeout", "5", "--preload"), out)
             started.append(Host(name, port, instance, log, process))
         for host in started:
-            _wait_healthy(host)
+            wait_healthy(host.process, host.port, 60, host.log)
         yield started
     finally:
         for host in started:
@@ -384,21 +376,6 @@ def hosts(uri: str, folder: Path, count: int = 2, workers: int = 2) -> Iterator[
             except subprocess.TimeoutExpired:
                 host.process.kill()
                 host.process.wait()
-
-
-def _wait_healthy(host: Host, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if host.process.poll() is not None:
-            raise RuntimeError(f"host {host.name} stopped: {host.log.read_text(errors='replace')[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", host.port, timeout=2)
-            conn.request("GET", "/api/v1/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"host {host.name} did not answer within {seconds:.0f} s")
 
 
 # ---------------------------------------------------------------------------------------------------------

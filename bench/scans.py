@@ -30,8 +30,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 if not __package__:  # run as a script: make the repository root importable
@@ -148,23 +150,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(uri: str, port: int, workers: int, app_spec: str = "wsgi:app") -> subprocess.Popen:
-    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET, FLASK_ENV_NAME="test",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    process = subprocess.Popen(
+def spawn_gunicorn(port: int, workers: int, env: dict[str, str], app_spec: str = "wsgi:app",
+                   options: tuple[str, ...] = (), output: IO[bytes] | None = None) -> subprocess.Popen:
+    """`gunicorn app_spec` on a loopback port, not waited for (wait_healthy)."""
+    return subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         app_spec], cwd=ROOT, env=env)
-    deadline = time.time() + 30
+         *options, app_spec], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None)
+
+
+def wait_healthy(process: subprocess.Popen, port: int, seconds: float = 30, log: Path | None = None) -> None:
+    """Until /api/v1/health answers 200; RuntimeError (with the log's tail) if the server stops or never answers."""
+    deadline = time.time() + seconds
     while time.time() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log else ""
+            raise RuntimeError(f"gunicorn on port {port} stopped: {tail}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/api/v1/health")
             if conn.getresponse().status == 200:
-                return process
+                return
         except OSError:
             time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn on port {port} did not answer within {seconds:.0f} s")
+
+
+def start_gunicorn(uri: str, port: int, workers: int, app_spec: str = "wsgi:app") -> subprocess.Popen:
+    env = dict(os.environ, FLASK_SQLALCHEMY_DATABASE_URI=uri, FLASK_SECRET_KEY=SECRET, FLASK_ENV_NAME="test",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    process = spawn_gunicorn(port, workers, env, app_spec)
+    try:
+        wait_healthy(process, port)
+    except RuntimeError:
+        process.terminate()
+        raise
+    return process
 
 
 def server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
@@ -300,15 +320,20 @@ def run(uri: str, label: str, args: argparse.Namespace, app_spec: str = "wsgi:ap
     return results
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None
+              ) -> argparse.Namespace:
+    """The options of the scan benchmarks; `extra` adds a benchmark's own."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", action="append", default=[],
-                        help="a PostgreSQL URL (repeatable); SQLite (a temporary file) is always run")
+                        help="a PostgreSQL URL (repeatable); SQLite (a temporary file) is run when none is given "
+                             "(bench/scans.py: always)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3)
+    if extra is not None:
+        extra(parser)
     return parser.parse_args()
 
 

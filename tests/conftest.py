@@ -10,6 +10,7 @@ file, or on PostgreSQL a database beside TEST_DATABASE_URL's, dropped at the end
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -22,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.routing.rules import Rule
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from core.accounts import Role, User
@@ -287,6 +289,13 @@ def make_person(make_hamlet):
     return make
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once for the run by the production hasher (werkzeug's scrypt, ~0.1 s a hash): every user the
+    fixtures make shares it. Logging in still checks it the production way."""
+    return generate_password_hash(PASSWORD)
+
+
 @pytest.fixture
 def make_user(app):
     def make(role: Role = Role.DISTRICT_OFFICE, *, district: District | None = None, commune: Commune | None = None,
@@ -295,7 +304,7 @@ def make_user(app):
             district = commune.district
         user = User(username=username or f"{role.value}-{next(_codes)}", full_name="Người dùng thử", role=role,
                     district=district, commune=commune, hamlet=hamlet)
-        user.set_password(PASSWORD)
+        user.password_hash = _password_hash()  # as set_password(PASSWORD) would, without paying scrypt per user
         db.session.add(user)
         db.session.commit()
         return user
