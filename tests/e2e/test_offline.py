@@ -95,10 +95,11 @@ def test_count_typed_offline_is_kept_across_a_reload_and_sent_once_when_back_onl
         else:
             route.continue_()
 
-    page.route(re.compile(r"/polls/\d+/count$"), first_send_lost)
+    page.route(lambda url: re.search(r"/polls/\d+/count$", url.split("?")[0]) is not None, first_send_lost)
     page.context.set_offline(False)
     expect(page).to_have_url(re.compile(r"/polls/\d+$"), timeout=10_000)  # the retry, 2 s after the lost send
     assert len(dropped) == 1
+    assert browse.expected(page, r"console error .*ERR_INTERNET_DISCONNECTED") == 1  # the lost send, said once
     expect(flash(page)).to_contain_text("Đã lưu lần nhập thứ 2")
     expect(heading(page)).to_contain_text(f"Bầu trưởng thôn: {hamlet.full_name}")
     entries = page.locator("table").first.locator("tbody tr")  # the count entries, above the result
