@@ -13,6 +13,7 @@ import codecs
 import csv
 import gc
 import io
+import itertools
 import pickle
 import posixpath
 import re
@@ -28,6 +29,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import unescape as xml_unescape
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -536,36 +538,41 @@ CHOICE_ROWS = 500  # a template's drop-downs cover this many rows
 HEADER_WIDTH = 30  # a longer header wraps instead of widening a column of short figures
 
 
+WIDTH_SAMPLE = 1000  # the rows a sheet's column widths are measured on: a sheet is written as its rows come
+
+
 def workbook_bytes(sheets: Iterable[SheetSpec | tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """An XLSX file with one sheet per spec (or (title, headers, rows)); bold headers, widened columns."""
-    book = Workbook()
-    book.remove(book.active)
+    """An XLSX file with one sheet per spec (or (title, headers, rows)); bold headers, widened columns.
+
+    Streamed (openpyxl's write-only mode): each row is written as it comes and not kept, so the memory does not grow
+    with the rows; the column widths are measured on a sheet's first WIDTH_SAMPLE rows."""
+    book = Workbook(write_only=True)
     for spec in sheets:
         spec = spec if isinstance(spec, SheetSpec) else SheetSpec(*spec)
         sheet = book.create_sheet(spec.title[:31])
-        if spec.caption:
-            _write_row(sheet, 1, [spec.caption], ())
-            sheet.cell(1, 1).font = Font(bold=True)
-        header_row = 2 if spec.caption else 1
-        _write_row(sheet, header_row, spec.headers, ())
-        for cell in sheet[header_row]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        rows = iter(spec.rows)
+        sample = list(itertools.islice(rows, WIDTH_SAMPLE))
         widths = [max(min(len(h), HEADER_WIDTH), minimum) for h, minimum in
                   zip(spec.headers, [*spec.widths, *[0] * len(spec.headers)], strict=False)]
-        for row_no, row in enumerate(spec.rows, start=header_row + 1):
-            _write_row(sheet, row_no, row, spec.percent_columns, spec.plain_columns)
+        for row in sample:
             widths = [max(w, _shown_width(v)) for w, v in zip(widths, row, strict=False)]
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8) + 2, 60)
         for column in spec.text_columns:
             sheet.column_dimensions[get_column_letter(column + 1)].number_format = "@"
+        header_row = 2 if spec.caption else 1
         for column, values in spec.choices.items():
             letter = get_column_letter(column + 1)
             choice = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
-            sheet.add_data_validation(choice)
+            sheet.data_validations.append(choice)
             choice.add(f"{letter}{header_row + 1}:{letter}{CHOICE_ROWS}")
-        sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+        sheet.freeze_panes = f"A{header_row + 1}"
+        if spec.caption:
+            sheet.append([_cell(sheet, spec.caption, font=Font(bold=True))])
+        sheet.append([_cell(sheet, h, font=Font(bold=True), alignment=Alignment(wrap_text=True, vertical="top"))
+                      for h in spec.headers])
+        for row in itertools.chain(sample, rows):
+            sheet.append(_typed_row(sheet, row, spec.percent_columns, spec.plain_columns))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -589,18 +596,26 @@ def escape_text(value: Any) -> Any:
     return value
 
 
-def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: Sequence[int],
-               plain_columns: Sequence[int] = ()) -> None:
+def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    """One cell, a text escaped (escape_text) and always text."""
+    value = escape_text(value)
+    cell = WriteOnlyCell(sheet, value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _typed_row(sheet: Any, values: Iterable[Any], percent_columns: Sequence[int],
+               plain_columns: Sequence[int] = ()) -> list[WriteOnlyCell]:
     """Typed cells: texts escaped and always text (openpyxl takes any text starting with "=" for a formula), dates
     as dates shown dd/mm/yyyy, ratios in percent_columns as numbers shown as percentages, other whole numbers with
     a thousands separator (Excel shows the reader's own: a dot in Vietnamese) unless in plain_columns."""
+    cells = []
     for column, value in enumerate(values):
-        value = escape_text(value)
-        cell = sheet.cell(row_no, column + 1)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"
-        elif isinstance(value, datetime):
+        cell = _cell(sheet, value)
+        if isinstance(value, datetime):
             cell.number_format = DATETIME_FORMAT
         elif isinstance(value, date):
             cell.number_format = DATE_FORMAT
@@ -608,6 +623,8 @@ def _write_row(sheet: Any, row_no: int, values: Iterable[Any], percent_columns: 
             cell.number_format = PERCENT_FORMAT
         elif isinstance(value, int) and not isinstance(value, bool) and column not in plain_columns:
             cell.number_format = COUNT_FORMAT
+        cells.append(cell)
+    return cells
 
 
 def _shown_width(value: Any) -> int:
