@@ -226,12 +226,9 @@ def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
     """Where nothing is printed and no mark belongs, in design points."""
     bottom = MARGIN + (BAND_H + 1 * mm if test else 0)
     if geometry.names:
-        top = geometry.names[0].band.y1
         low = geometry.names[-1].band.y0
     else:
-        boxes = [c.box for c in geometry.choices]
-        low = min(b.y0 for b in boxes) - 3 * mm
-        top = max(b.y1 for b in boxes) + 14 * mm
+        low = min(c.box.y0 for c in geometry.choices) - 3 * mm
     marks = registration_marks()
     side_top = min(marks[0].y0, BOX_H - MARGIN - QR_SIZE - 10 * mm) - 2 * mm  # below the serial under the QR
     side_bottom = max(bottom, marks[1].y1 + 2 * mm)
