@@ -22,7 +22,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import cv2
 import numpy as np
@@ -384,21 +384,21 @@ def read_next_page(poll: ScanPoll, upload: ScanUpload, user) -> dict:
         outcomes += take_page(poll, user, image, pixels_sha256(image))
     if images and not outcomes:
         outcomes.append(Outcome("refused", "", "Không tìm thấy phiếu nào trên trang này.", "no_ballot"))
-    upload = db.session.get(ScanUpload, upload_id)
+    upload = db.session.get(ScanUpload, upload_id) or upload
     problems = json.loads(upload.problems or "[]")
     for outcome in outcomes:
         if outcome.status != "counted" and len(problems) < MAX_PROBLEMS:
             problems.append([index + 1, outcome.serial, outcome.message])
     counts = {status: sum(o.status == status for o in outcomes) for status in ("counted", "waiting", "refused")}
     last = index + 1 >= upload.pages
-    table = ScanUpload.__table__
-    db.session.execute(sa.update(table).where(table.c.id == upload_id, table.c.next_page == index).values(
-        next_page=index + 1, counted=table.c.counted + counts["counted"],
-        waiting=table.c.waiting + counts["waiting"], refused=table.c.refused + counts["refused"],
-        problems=json.dumps(problems, ensure_ascii=False), finished_at=utcnow() if last else None))
+    db.session.execute(sa.update(ScanUpload).where(ScanUpload.id == upload_id, ScanUpload.next_page == index).values(
+        next_page=index + 1, counted=ScanUpload.counted + counts["counted"],
+        waiting=ScanUpload.waiting + counts["waiting"], refused=ScanUpload.refused + counts["refused"],
+        problems=json.dumps(problems, ensure_ascii=False), finished_at=utcnow() if last else None),
+        execution_options={"synchronize_session": False})
     db.session.commit()
     db.session.expire_all()
-    return upload_state(db.session.get(ScanUpload, upload_id))
+    return upload_state(db.session.get(ScanUpload, upload_id) or upload)
 
 
 def batch_problems(upload: ScanUpload) -> list[tuple[int, str, str]]:
@@ -421,7 +421,7 @@ def purge_images(now=None) -> int:
     appeal period, then delete every such file past its expiry; how many were deleted (audited; the caller
     commits)."""
     now = now or utcnow()
-    recognised = dict(db.session.execute(
+    recognised: dict[int, date] = dict(db.session.execute(  # type: ignore[arg-type]
         sa.select(Recognition.poll_id, sa.func.max(Recognition.decided_on))
         .where(Recognition.superseded_at.is_(None)).group_by(Recognition.poll_id)).all())
     files = [(MarkRead.poll_id, MarkRead.image_key, storage.BALLOT_IMAGE),

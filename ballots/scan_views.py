@@ -243,7 +243,7 @@ def mark_reads(poll_id: int):
     """The ballots the reader left unclear, each with the crop of each name line or box and the reader's guess."""
     poll = load_poll(poll_id)
     candidates = poll_candidates(poll)
-    users = {}
+    users: dict[int | None, str] = {}
     rows = []
     for read in waiting_list(poll.id):
         lines = read_lines(read)
@@ -341,7 +341,8 @@ def upload_scan_batch(poll_id: int):
     upload = request.files.get("file")
     data = upload.stream.read(MAX_BATCH_BYTES + 1) if upload is not None and upload.filename else b""
     try:
-        batch = act(None, lambda: start_upload(poll, current_user.id, upload.filename if upload else "", data))
+        batch = act(None, lambda: start_upload(poll, current_user.id, (upload.filename or "") if upload else "",
+                                                data))
     except RuleViolation as error:
         db.session.rollback()
         flash(error.message, "danger")
