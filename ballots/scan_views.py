@@ -197,7 +197,9 @@ def read_scan_photo(poll_id: int):
         pages = list(islice(load_pages(data), 2))
     except UploadRefused as refused:
         return jsonify({"errors": {"image": _(READ_REFUSED.get(refused.reason, READ_REFUSED["image_unreadable"]))}}), 422
-    except (ValueError, OSError):
+    except ValueError as error:  # ballots.omr.read.load_pages says why, in Vietnamese (too large, not an image…)
+        return jsonify({"errors": {"image": str(error) or _(READ_REFUSED["image_unreadable"])}}), 422
+    except OSError:
         return jsonify({"errors": {"image": _(READ_REFUSED["image_unreadable"])}}), 422
     if len(pages) != 1:
         return jsonify({"errors": {"image": _("Mỗi lần chỉ gửi một ảnh phiếu (tệp nhiều trang: dùng trang tải lên "

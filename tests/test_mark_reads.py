@@ -124,6 +124,11 @@ def test_a_decided_photo_is_counted_once_a_resend_replays_and_another_photo_is_r
     refused = send_photo(client, setup.poll, other).get_json()
     assert refused["status"] == "refused" and refused["code"] == "already_counted", refused
     assert scans() == 1
+    not_an_image = send_photo(client, setup.poll, b"<html>not a photo</html>")
+    assert not_an_image.status_code == 422 and "Không đọc được tệp" in not_an_image.get_json()["errors"]["image"]
+    blank = cv2.imencode(".png", np.full((800, 600), 255, np.uint8))[1].tobytes()
+    nothing = send_photo(client, setup.poll, blank)
+    assert nothing.status_code == 422 and "Không tìm thấy mã QR" in nothing.get_json()["errors"]["image"]
 
 
 def test_an_unclear_ballot_waits_for_two_different_members_who_must_agree(app, election, make_commune, make_user):
