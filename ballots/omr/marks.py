@@ -18,11 +18,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ballots.geometry import BAND_H, BOX_H, BOX_W, MARGIN, QR_SIZE, BallotGeometry, NameLine, Rect, registration_marks
 from ballots.omr import LineRead
 from ballots.omr.locate import SCALE, rect_px
-from core.fonts import font_bytes
+from core.fonts import BOLD, font_bytes
 
 INK = 0.78  # a pixel darker than this share of its paper's light is ink (a light pencil: ~0.65)
 MM = mm * SCALE  # rectified pixels per millimetre
@@ -49,15 +50,38 @@ def _font_at(size_px: float) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=256)
-def _glyphs(line: NameLine) -> tuple[np.ndarray, int, int]:
-    """The name as printed, rendered at SCALE: (darkness 0…1, left, top) in rectified pixels, padded by ALIGN."""
+def _glyphs(line: NameLine) -> tuple[np.ndarray, int, int, tuple[tuple[int, int, int, int], ...]]:
+    """The name as printed, rendered at SCALE: (darkness 0…1, left, top, each word's box in it), padded by ALIGN.
+
+    Each word is placed where reportlab puts it (its advance widths), so a long name does not drift."""
     x0, y0, x1, y1 = rect_px(line.text)
     pad = ALIGN + 2
     canvas = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
     draw = ImageDraw.Draw(canvas)
-    draw.text((line.text.x0 * SCALE - x0 + pad, (BOX_H - line.baseline) * SCALE - y0 + pad), line.name,
-              fill=255, font=_font(line.font_size * SCALE), anchor="ls")
-    return np.asarray(canvas, dtype=np.float32) / 255.0, x0 - pad, y0 - pad
+    font = _font(line.font_size * SCALE)
+    baseline = (BOX_H - line.baseline) * SCALE - y0 + pad
+    words = []
+    at = 0
+    for word in line.name.split(" "):
+        if word:
+            x = (line.text.x0 + stringWidth(line.name[:at], BOLD, line.font_size)) * SCALE - x0 + pad
+            draw.text((x, baseline), word, fill=255, font=font, anchor="ls")
+            left, top, right, bottom = draw.textbbox((x, baseline), word, font=font, anchor="ls")
+            words.append((max(0, int(left) - 1), max(0, int(top) - 1), int(right) + 2, int(bottom) + 2))
+        at += len(word) + 1
+    return np.asarray(canvas, dtype=np.float32) / 255.0, x0 - pad, y0 - pad, tuple(words)
+
+
+def _match(dark: np.ndarray, template: np.ndarray, x: int, y: int, reach: int) -> tuple[int, int]:
+    """The shift (dx, dy), within ±reach, that puts `template` (placed at x, y) best on `dark`."""
+    th, tw = template.shape
+    sx0, sy0 = max(0, x - reach), max(0, y - reach)
+    search = dark[sy0:y + th + reach, sx0:x + tw + reach]
+    if search.shape[0] < th or search.shape[1] < tw or not template.any():
+        return 0, 0
+    score = cv2.matchTemplate(search, template, cv2.TM_CCORR_NORMED)
+    _, _, _, (mx, my) = cv2.minMaxLoc(score)
+    return sx0 + mx - x, sy0 + my - y
 
 
 def darkness(rectified: np.ndarray) -> np.ndarray:
@@ -86,21 +110,20 @@ class _Measure:
 
 
 def _aligned(dark: np.ndarray, line: NameLine) -> np.ndarray:
-    """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs."""
-    glyphs, gx, gy = _glyphs(line)
-    gh, gw = glyphs.shape
-    sx0, sy0 = max(0, gx - ALIGN), max(0, gy - ALIGN)
-    search = dark[sy0:gy + gh + ALIGN, sx0:gx + gw + ALIGN]
-    dx, dy = 0, 0
-    if search.shape[0] >= gh and search.shape[1] >= gw:
-        score = cv2.matchTemplate(search, glyphs, cv2.TM_CCORR_NORMED)
-        _, _, _, (mx, my) = cv2.minMaxLoc(score)
-        dx, dy = sx0 + mx - gx, sy0 + my - gy
+    """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
+    within ±ALIGN pixels, then each word within ±2 (a warped paper, a homography a little off)."""
+    glyphs, gx, gy, words = _glyphs(line)
+    dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
     printed = np.zeros(dark.shape, dtype=bool)
-    px0, py0 = gx + dx, gy + dy
-    region = printed[max(0, py0):py0 + gh, max(0, px0):px0 + gw]
-    region[...] = glyphs[max(0, -py0):max(0, -py0) + region.shape[0],
-                         max(0, -px0):max(0, -px0) + region.shape[1]] > 0.2
+    height, width = dark.shape
+    for wx0, wy0, wx1, wy1 in words:
+        word = glyphs[wy0:wy1, wx0:wx1]
+        x, y = gx + dx + wx0, gy + dy + wy0
+        ex, ey = _match(dark, word, x, y, 2)
+        x, y = x + ex, y + ey
+        if x < 0 or y < 0 or x + word.shape[1] > width or y + word.shape[0] > height:
+            continue
+        printed[y:y + word.shape[0], x:x + word.shape[1]] |= word > 0.2
     return printed
 
 
