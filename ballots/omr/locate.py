@@ -102,7 +102,7 @@ def find_squares(image: np.ndarray, side: float) -> Squares:
         return Squares(np.zeros((0, 2)), np.zeros(0))
     w, h, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
     sides = np.sqrt(area.astype(np.float64))
-    keep = ((sides >= 0.5 * s) & (sides <= 2.0 * s) & (area >= 0.45 * w * h)
+    keep = ((sides >= 0.5 * s) & (sides <= 2.0 * s) & (area >= 0.55 * w * h)
             & (np.maximum(w, h) <= 1.8 * np.minimum(w, h)) & (np.minimum(w, h) >= 0.5 * sides))
     return Squares(centroids[1:][keep] * factor + (factor - 1) / 2, sides[keep] * factor)
 
@@ -113,7 +113,38 @@ class Located:
     residual: float  # the worst reprojection error, pixels
 
 
-CANDIDATES = 5  # nearest squares tried for each mark
+SEARCHES = ((0.3, 5), (0.65, 10))  # (distance from the QR's prediction in ballot widths, nearest squares tried)
+
+
+def _best_marks(qr: FoundQR, squares: Squares, predicted: np.ndarray, side: float, reach: float, count: int
+                ) -> tuple[float, np.ndarray] | None:
+    """The three squares (top-left, bottom-left, bottom-right mark) whose homography with the QR's top-right corner
+    puts the QR's other corners best where they are: (worst error in pixels, their indices)."""
+    design_qr = _design_qr()
+    choices = []
+    for point in predicted:
+        if len(squares.sides) == 0:
+            return None
+        d = np.linalg.norm(squares.centres - point, axis=1)
+        near = np.flatnonzero((d <= reach) & (squares.sides >= 0.6 * side) & (squares.sides <= 1.6 * side))
+        if len(near) == 0:
+            return None
+        choices.append(near[np.argsort(d[near])][:count])
+    marks = registration_marks()
+    design4 = np.array([design_qr[1], *[_centre(m) for m in marks]], dtype=np.float32)
+    best: tuple[float, np.ndarray] | None = None
+    for i in choices[0]:
+        for j in choices[1]:
+            for k in choices[2]:
+                if len({i, j, k}) < 3:
+                    continue
+                page4 = np.array([qr.corners[1], squares.centres[i], squares.centres[j], squares.centres[k]],
+                                 dtype=np.float32)
+                hh = cv2.getPerspectiveTransform(design4, page4)
+                error = float(np.max(np.linalg.norm(_apply(hh, design_qr) - qr.corners, axis=1)))
+                if best is None or error < best[0]:
+                    best = (error, np.array([i, j, k]))
+    return best
 
 
 def locate(image: np.ndarray, qr: FoundQR, squares: Squares | None = None) -> Located | None:
@@ -133,28 +164,11 @@ def locate(image: np.ndarray, qr: FoundQR, squares: Squares | None = None) -> Lo
         squares = find_squares(image, side)
     marks = registration_marks()
     predicted = _apply(h, np.array([_centre(m) for m in marks]))
-    choices = []
-    for point in predicted:
-        if len(squares.sides) == 0:
-            return None
-        d = np.linalg.norm(squares.centres - point, axis=1)
-        near = np.flatnonzero((d <= 0.3 * ballot_w) & (squares.sides >= 0.5 * side) & (squares.sides <= 2 * side))
-        if len(near) == 0:
-            return None
-        choices.append(near[np.argsort(d[near])][:CANDIDATES])
-    design4 = np.array([[design_qr[1][0], design_qr[1][1]], *[_centre(m) for m in marks]], dtype=np.float32)
-    best: tuple[float, np.ndarray] | None = None
-    for i in choices[0]:
-        for j in choices[1]:
-            for k in choices[2]:
-                if len({i, j, k}) < 3:
-                    continue
-                page4 = np.array([qr.corners[1], squares.centres[i], squares.centres[j], squares.centres[k]],
-                                 dtype=np.float32)
-                hh = cv2.getPerspectiveTransform(design4, page4)
-                error = float(np.max(np.linalg.norm(_apply(hh, design_qr) - qr.corners, axis=1)))
-                if best is None or error < best[0]:
-                    best = (error, np.array([i, j, k]))
+    best = None
+    for reach, count in SEARCHES:  # near the QR's prediction first; farther (a phone held at an angle) if need be
+        best = _best_marks(qr, squares, predicted, side, reach * ballot_w, count)
+        if best is not None and best[0] <= MAX_RESIDUAL * ballot_w + 2:
+            break
     if best is None or best[0] > MAX_RESIDUAL * ballot_w + 2:
         return None
     src = np.vstack([design_qr, [_centre(m) for m in marks]])
