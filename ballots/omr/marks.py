@@ -161,6 +161,8 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     has_ink = _clean(raw[r0:r1], 3).any(axis=0)  # a strike shows in small pieces between the letters
     hidden = printed[r0:r1].any(axis=0)
     columns = np.flatnonzero(has_ink)
+    if len(columns) == 0:
+        return _Measure(0.0, inside, total, found)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
