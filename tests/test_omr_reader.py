@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from ballots.geometry import BOX_H, MARGIN, BallotGeometry, ballot_geometry
-from ballots.omr import BallotRead, LineRead, Refused
+from ballots.omr import BallotRead, LineRead, Refused, Verdict
 from ballots.omr.load import MAX_PAGES
 from ballots.omr.read import load_pages, read_page, verdict
 from ballots.pdf import BallotSheetSpec, placements, render_ballots
@@ -286,7 +286,7 @@ def test_verdict_applies_r_b1_to_a_decided_read_and_leaves_the_rest_to_a_person(
                                                                            "reason": "too_many_kept"}
     assert verdict(_read(["struck"] * 3), IDS, 1).__dict__ == {"valid": False, "choice": "",
                                                                "reason": "no_name_kept"}
-    assert verdict(_read(["marked", "marked"]), IDS[:1], 1).reason == "both_boxes"
+    assert verdict(_read(["marked", "marked"]), IDS[:1], 1) == Verdict(False, "", "both_boxes")
     assert verdict(_read(["empty", "marked"]), IDS[:1], 1).__dict__ == {"valid": True, "choice": "disagree",
                                                                         "reason": "valid"}
     assert verdict(_read(["struck", "unclear", "struck"]), IDS, 1) is None

@@ -31,7 +31,8 @@ def _qr_corners(barcode: zxingcpp.Barcode, factor: float) -> np.ndarray:
 
 
 def _read_qrs(image: np.ndarray, factor: float) -> list[FoundQR]:
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+                                   try_invert=False)
     return [FoundQR(b.text, _qr_corners(b, factor)) for b in found if b.valid and b.text]
 
 
