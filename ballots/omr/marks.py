@@ -32,6 +32,7 @@ LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below wh
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
@@ -112,6 +113,33 @@ class _Measure:
     inside: float  # share of the line's ink that lies in the letters' rows (a strike's place)
     ink: float  # the voter's ink in the line, pixels
     found: float  # the share of the name's printed strokes found dark where the template was aligned
+    density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
+
+
+BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
+
+
+@lru_cache(maxsize=512)
+def _blurred(line: NameLine, sigma: float) -> np.ndarray:
+    glyphs = _glyphs(line)[0]
+    return cv2.GaussianBlur(glyphs, (0, 0), sigma) if sigma else glyphs
+
+
+def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
+    """How blurred the scan's letters are: the sigma at which the rendered name, blurred, best matches them (a
+    blurred scan's letters are fatter than the rendered ones: their edges must not count as the voter's ink)."""
+    h, w = glyphs.shape
+    if x < 0 or y < 0 or y + h > dark.shape[0] or x + w > dark.shape[1]:
+        return BLURS[2]
+    scan = dark[y:y + h, x:x + w]
+    best, best_error = BLURS[0], np.inf
+    for sigma in BLURS:
+        model = cv2.GaussianBlur(glyphs, (0, 0), sigma) if sigma else glyphs
+        gain = float(np.clip((scan * model).sum() / max(1e-6, float((model * model).sum())), 0.4, 1.3))
+        error = float(((scan - gain * model) ** 2).sum())
+        if error < best_error:
+            best, best_error = sigma, error
+    return best
 
 
 def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
@@ -120,6 +148,7 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
     the name's strokes found dark there (low: the name is not where it should be)."""
     glyphs, gx, gy, words = _glyphs(line)
     dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
+    blurred = _blurred(line, _blur(dark, glyphs, gx + dx, gy + dy))
     printed = np.zeros(dark.shape, dtype=bool)
     height, width = dark.shape
     strokes = found = 0
@@ -130,7 +159,7 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
         x, y = x + ex, y + ey
         if x < 0 or y < 0 or x + word.shape[1] > width or y + word.shape[0] > height:
             continue
-        printed[y:y + word.shape[0], x:x + word.shape[1]] |= word > 0.2
+        printed[y:y + word.shape[0], x:x + word.shape[1]] |= blurred[wy0:wy1, wx0:wx1] > 0.15
         core = word > 0.7
         strokes += int(core.sum())
         found += int((dark[y:y + word.shape[0], x:x + word.shape[1]][core] > 0.3).sum())
@@ -142,12 +171,12 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
     aligned, found = _aligned(dark, line)
-    printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
     total = float(ink.sum())
     if total == 0:
-        return _Measure(0.0, 0.0, 0.0, found)
+        return _Measure(0.0, 0.0, 0.0, found, 0.0)
     size = line.font_size * SCALE
     base = (BOX_H - line.baseline) * SCALE - by0
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
@@ -162,7 +191,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
-        return _Measure(0.0, inside, total, found)
+        return _Measure(0.0, inside, total, found, 0.0)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
@@ -172,7 +201,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
             start = col
         prev = col
     best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total, found)
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best))
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
@@ -188,7 +217,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
             reads.append(LineRead(line.index, "unclear", 0.5, box))
         elif m.ink < LINE_NOISE:
             reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
-        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE:
+        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY:
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
         else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
             reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
