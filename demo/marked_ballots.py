@@ -227,6 +227,7 @@ class CleanPage:
     unmarked: np.ndarray
     marked: np.ndarray
     dpi: float
+    ink: np.ndarray | None  # with ink_only: the same marks drawn on white paper (nothing printed hides them)
     truths: tuple[BallotTruth, ...]
     frames: tuple[Frame, ...]
 
@@ -416,7 +417,7 @@ def _ink(img: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, colo
     region = img[y0:y1, x0:x1].astype(np.float32)
     alpha = (mask.astype(np.float32) * (opacity / 255))[..., None]
     tone = np.array(colour, np.float32) / 255
-    img[y0:y1, x0:x1] = np.clip(region * (1 - alpha * (1 - tone)), 0, 255).astype(np.uint8)
+    img[y0:y1, x0:x1] = (region * (1 - alpha * (1 - tone))).astype(np.uint8)  # stays within 0…255
 
 
 def _choose_ink(rng: np.random.Generator, frame: Frame) -> tuple[_Ink, float]:
@@ -582,7 +583,7 @@ def _draw_label_circle(img: np.ndarray, frame: Frame, geometry: BallotGeometry, 
     cx = (choice.box.x0 + choice.box.x1) / 2
     cy = choice.label_baseline + 4
     t = rng.uniform(0, 2 * math.pi) + np.linspace(0, 2.1 * math.pi, 50)
-    _stroke(img, np.column_stack(frame.px(cx + 16 * MM * np.cos(t), cy + 5 * MM * np.sin(t))), ink, rng,
+    _stroke(img, np.column_stack(frame.px(cx + 16 * MM * np.cos(t), cy + 3.4 * MM * np.sin(t))), ink, rng,
             frame.mm(0.2))
 
 
@@ -651,40 +652,59 @@ def mark_ballot(img: np.ndarray, frame: Frame, design: Design, qr_text: str, kin
 
 # --- rendering --------------------------------------------------------------------------------------------------
 
-def render_page(design: Design, payloads: Sequence[str], dpi: float) -> tuple[np.ndarray, tuple[Frame, ...]]:
-    """The first page of the ballots' PDF, rasterised (BGR), and the frame of each ballot on it."""
+def render_page(design: Design, payloads: Sequence[str], dpi: float, first_only: bool = False
+                ) -> tuple[np.ndarray, tuple[Frame, ...]]:
+    """The first page of the ballots' PDF, rasterised (BGR), and the frame of each ballot on it. `first_only`:
+    only the first ballot's design box and 3 mm around it (a cut ballot)."""
     out = io.BytesIO()
     render_ballots(design.spec, payloads, out)
     document = pdfium.PdfDocument(out.getvalue())
+    places = placements(design.spec.layout)
     try:
         page = document[0]
-        page_h = page.get_height()
-        image = page.render(scale=dpi / 72).to_numpy().copy()
+        page_w, page_h = page.get_width(), page.get_height()
+        crop = (0.0, 0.0, 0.0, 0.0)
+        if first_only:
+            x, y, scale = places[0]
+            edge = 3 * MM
+            left, bottom = max(0.0, x - edge), max(0.0, y - edge)
+            right, top = min(page_w, x + BOX_W * scale + edge), min(page_h, y + BOX_H * scale + edge)
+            crop = (left, bottom, page_w - right, page_h - top)
+            places = ((x - left, y - bottom, scale),)
+            page_h = top - bottom
+        image = page.render(scale=dpi / 72, crop=crop).to_numpy().copy()
     finally:
         document.close()
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[:, :, :3].copy()
-    frames = tuple(Frame(x, y, scale, page_h, dpi) for x, y, scale in placements(design.spec.layout))
+    frames = tuple(Frame(x, y, scale, page_h, dpi) for x, y, scale in places)
     return image, frames[:len(payloads)]
 
 
 def clean_page(rng: np.random.Generator, secret: bytes, design: Design, kinds: Sequence[str], dpi: float,
-               stamp: bool = True) -> CleanPage:
-    """A page of `design`'s layout holding len(kinds) ballots, marked, before any degradation."""
+               stamp: bool = True, cut: bool = False, ink_only: bool = False) -> CleanPage:
+    """A page of `design`'s layout holding len(kinds) ballots, marked, before any degradation (`cut`: only the
+    first ballot, cut from its page; `ink_only`: also the marks alone, on white)."""
     payloads = [payload_for(design, rng, secret) for _ in kinds]
-    unmarked, frames = render_page(design, payloads, dpi)
+    unmarked, frames = render_page(design, payloads, dpi, first_only=cut)
     marked = unmarked.copy()
-    truths = tuple(mark_ballot(marked, frame, design, text, kind, rng, stamp)
-                   for frame, text, kind in zip(frames, payloads, kinds))
-    return CleanPage(unmarked, marked, dpi, truths, frames)
+    ink = np.full_like(unmarked, 255) if ink_only else None
+    truths = []
+    for frame, text, kind in zip(frames, payloads, kinds):
+        if ink is not None:  # the same marks, from a twin of the generator's state
+            twin = np.random.Generator(type(rng.bit_generator)())
+            twin.bit_generator.state = rng.bit_generator.state
+            mark_ballot(ink, frame, design, text, kind, twin, stamp)
+        truths.append(mark_ballot(marked, frame, design, text, kind, rng, stamp))
+    return CleanPage(unmarked, marked, dpi, ink, tuple(truths), frames)
 
 
 # --- degrading --------------------------------------------------------------------------------------------------
 
 def _tint(img: np.ndarray, rng: np.random.Generator, amount: float) -> list[float]:
     tint = [1.0 - float(rng.uniform(0, amount)) * f for f in (1.0, 0.5, 0.2)]  # B falls most: yellowish paper
-    np.multiply(img, np.array(tint, np.float32), out=img, casting="unsafe")
-    return tint
+    cv2.multiply(img, (*tint, 0.0), dst=img)
+    return [round(t, 4) for t in tint]
 
 
 def _warp(img: np.ndarray, rng: np.random.Generator, share: float) -> float:
@@ -694,12 +714,15 @@ def _warp(img: np.ndarray, rng: np.random.Generator, share: float) -> float:
     if amplitude < 0.5:
         return 0.0
     small = rng.normal(0, 1, (2, 5, 4)).astype(np.float32)
-    dx = cv2.resize(small[0], (w, h), interpolation=cv2.INTER_CUBIC)
-    dy = cv2.resize(small[1], (w, h), interpolation=cv2.INTER_CUBIC)
-    peak = max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    cv2.remap(img, gx + dx * (amplitude / peak), gy + dy * (amplitude / peak), cv2.INTER_LINEAR, dst=img,
-              borderMode=cv2.BORDER_REPLICATE)
+    sh, sw = max(2, h // 4), max(2, w // 4)  # the maps at a quarter of the size, then linearly up (exact for the grid)
+    dx = cv2.resize(small[0], (sw, sh), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(small[1], (sw, sh), interpolation=cv2.INTER_CUBIC)
+    gain = amplitude / max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
+    gx = ((np.arange(sw, dtype=np.float32) + 0.5) * (w / sw) - 0.5)[None, :] + dx * gain
+    gy = ((np.arange(sh, dtype=np.float32) + 0.5) * (h / sh) - 0.5)[:, None] + dy * gain
+    map_x = cv2.resize(gx, (w, h), interpolation=cv2.INTER_LINEAR)
+    map_y = cv2.resize(gy, (w, h), interpolation=cv2.INTER_LINEAR)
+    img[...] = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return amplitude
 
 
@@ -734,22 +757,43 @@ def _light(img: np.ndarray, rng: np.random.Generator, depth: float) -> dict[str,
     light = 1 - gradient * ramp
     shadow = 0.0
     if rng.random() < 0.5:
-        shadow = float(rng.uniform(0.1, depth))
+        shadow = float(rng.uniform(min(0.1, depth), depth))
         cy, cx = rng.uniform(0, small_h), rng.uniform(0, small_w)
         radius = rng.uniform(0.15, 0.45) * max(small_h, small_w)
         light *= 1 - shadow * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * radius ** 2))
-    full = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
-    np.multiply(img, full[..., None] if img.ndim == 3 else full, out=img, casting="unsafe")
+    full = cv2.resize((light * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    img[...] = cv2.multiply(img, cv2.merge([full] * img.shape[2]) if img.ndim == 3 else full, scale=1 / 255)
     return {"gradient": round(gradient, 3), "shadow": round(shadow, 3)}
 
 
+_NOISE_TILE = 512
+
+
+@lru_cache(maxsize=32)
+def _noise_tiles(sigma: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positive and negative parts of Gaussian noise of `sigma`, as uint8 tiles (fixed seed: the sample's own
+    generator picks the offset)."""
+    noise = np.random.default_rng(sigma * 10 + channels).normal(0, sigma, (_NOISE_TILE, _NOISE_TILE, channels))
+    noise = np.round(noise).astype(np.int16)
+    return np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8)
+
+
 def _noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> float:
-    s = float(rng.uniform(0.3, 1.0) * sigma)
-    if s >= 0.5:
-        noise = rng.normal(0, s, img.shape[:2]).astype(np.float32)
-        out = img.astype(np.float32) + (noise[..., None] if img.ndim == 3 else noise)
-        img[...] = np.clip(out, 0, 255).astype(np.uint8)
-    return s
+    """Sensor noise (a whole sigma), from a tile of noise at a random offset."""
+    s = int(round(rng.uniform(0.3, 1.0) * sigma))
+    if s < 1:
+        return 0.0
+    channels = img.shape[2] if img.ndim == 3 else 1
+    pos, neg = _noise_tiles(s, channels)
+    oy, ox = (int(v) for v in rng.integers(0, _NOISE_TILE, 2))
+    h, w = img.shape[:2]
+    reps = (-(-(h + oy) // _NOISE_TILE), -(-(w + ox) // _NOISE_TILE), 1)
+    for part, op in ((pos, cv2.add), (neg, cv2.subtract)):
+        cover = np.tile(part, reps)[oy:oy + h, ox:ox + w]
+        if img.ndim == 2:
+            cover = cover[:, :, 0]
+        img[...] = op(img, np.ascontiguousarray(cover))
+    return float(s)
 
 
 def _encode(img: np.ndarray, quality: int | None) -> tuple[bytes, np.ndarray]:
@@ -764,14 +808,16 @@ def _encode(img: np.ndarray, quality: int | None) -> tuple[bytes, np.ndarray]:
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, str]:
+    """A table under the ballot: made at an eighth of the size, then enlarged (smooth)."""
     kind = str(rng.choice(["wood", "grey", "dark", "cloth"]))
     base = {"wood": (60, 105, 150), "grey": (150, 150, 145), "dark": (45, 45, 50), "cloth": (120, 70, 60)}[kind]
-    small = rng.normal(0, 18, (max(2, h // 32), max(2, w // 32), 1)).astype(np.float32)
-    texture = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    sw, sh = max(2, w // 8), max(2, h // 8)
+    small = rng.normal(0, 14, (sh, sw)).astype(np.float32)
+    small = cv2.GaussianBlur(small, (0, 0), 1.5)
     if kind == "wood":
-        texture = texture + 12 * np.sin(np.arange(w, dtype=np.float32) / rng.uniform(6, 20))[None, :]
-    bg = np.clip(np.array(base, np.float32)[None, None, :] + texture[..., None], 0, 255).astype(np.uint8)
-    return bg, kind
+        small += 14 * np.sin(np.arange(sw, dtype=np.float32) / rng.uniform(1.5, 4))[None, :]
+    bg = np.clip(np.array(base, np.float32)[None, None, :] + small[..., None], 0, 255).astype(np.uint8)
+    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR), kind
 
 
 # --- the two forms ----------------------------------------------------------------------------------------------
@@ -798,12 +844,8 @@ class MarkedBallots:
         scale = placements(design.spec.layout)[0][2]
         ballot_in = BOX_H * scale / 72
         dpi = float(np.clip(out_h * fill / ballot_in * 1.05, 100, 300))
-        page = clean_page(rng, self.secret, design, self._kinds(design, 1), dpi)
-        frame = page.frames[0]
-        x0, y0, x1, y1 = frame.rect(Rect(-3 * MM, -3 * MM, BOX_W + 3 * MM, BOX_H + 3 * MM))
-        h, w = page.marked.shape[:2]
-        x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1))
-        ballot = np.ascontiguousarray(page.marked[y0:y1, x0:x1])
+        page = clean_page(rng, self.secret, design, self._kinds(design, 1), dpi, cut=True)
+        ballot = page.marked
         params: dict[str, Any] = {"dpi": round(dpi, 1), "size": (out_w, out_h)}
         params["tint"] = _tint(ballot, rng, d.tint)
         params["warp_px"] = round(_warp(ballot, rng, d.warp), 2)
