@@ -63,7 +63,7 @@ from PIL import Image
 
 from ballots.geometry import BOX_H, BOX_W, MARGIN, STAMP_H, STAMP_W, BallotGeometry, NameLine, Rect, ballot_geometry
 from ballots.omr import Verdict
-from ballots.pdf import BallotSheetSpec, Layout, placements, render_ballots
+from ballots.pdf import BallotSheetSpec, placements, render_ballots
 from ballots.qr import CROCKFORD, BallotPayload, election_definition, election_hash, encode_payload
 from election.rules import ballot_validity
 
