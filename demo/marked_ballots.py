@@ -825,7 +825,8 @@ def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, s
 class MarkedBallots:
     """A seeded source of marked ballots: photos and scanner pages with their truth."""
 
-    def __init__(self, secret: bytes, seed: int = 0, mix: Mix = DEFAULT_MIX, degrade: Degrade = DEFAULT_DEGRADE):
+    def __init__(self, secret: bytes, seed: int | Sequence[int] = 0, mix: Mix = DEFAULT_MIX,
+                 degrade: Degrade = DEFAULT_DEGRADE):
         self.secret = secret
         self.rng = np.random.default_rng(seed)
         self.mix = mix
