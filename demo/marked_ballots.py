@@ -707,23 +707,32 @@ def _tint(img: np.ndarray, rng: np.random.Generator, amount: float) -> list[floa
     return [round(t, 4) for t in tint]
 
 
-def _warp(img: np.ndarray, rng: np.random.Generator, share: float) -> float:
-    """Crumpled paper: a smooth random displacement field, up to `share` of the image's size."""
+def _warp(img: np.ndarray, rng: np.random.Generator, share: float, skew: float = 0.0) -> tuple[np.ndarray, float]:
+    """Crumpled paper: a smooth random displacement field, up to `share` of the image's size; with `skew` (degrees)
+    the page also turns about its centre, in the same resampling. Returns the new image and the displacement."""
     h, w = img.shape[:2]
     amplitude = float(rng.uniform(0.1, 1.0) * share * max(h, w))
-    if amplitude < 0.5:
-        return 0.0
+    if amplitude < 0.5 and not skew:
+        return img, 0.0
     small = rng.normal(0, 1, (2, 5, 4)).astype(np.float32)
     sh, sw = max(2, h // 4), max(2, w // 4)  # the maps at a quarter of the size, then linearly up (exact for the grid)
     dx = cv2.resize(small[0], (sw, sh), interpolation=cv2.INTER_CUBIC)
     dy = cv2.resize(small[1], (sw, sh), interpolation=cv2.INTER_CUBIC)
     gain = amplitude / max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
-    gx = ((np.arange(sw, dtype=np.float32) + 0.5) * (w / sw) - 0.5)[None, :] + dx * gain
-    gy = ((np.arange(sh, dtype=np.float32) + 0.5) * (h / sh) - 0.5)[:, None] + dy * gain
-    map_x = cv2.resize(gx, (w, h), interpolation=cv2.INTER_LINEAR)
-    map_y = cv2.resize(gy, (w, h), interpolation=cv2.INTER_LINEAR)
-    img[...] = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return amplitude
+    gx, gy = np.meshgrid((np.arange(sw, dtype=np.float32) + 0.5) * (w / sw) - 0.5,
+                         (np.arange(sh, dtype=np.float32) + 0.5) * (h / sh) - 0.5)
+    if skew:  # where each output pixel comes from on the unturned page
+        inverse = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1)).astype(np.float32)
+        gx, gy = (inverse[0, 0] * gx + inverse[0, 1] * gy + inverse[0, 2],
+                  inverse[1, 0] * gx + inverse[1, 1] * gy + inverse[1, 2])
+    map_x = cv2.resize(gx + dx * gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    map_y = cv2.resize(gy + dy * gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    if skew:
+        out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                        borderValue=(248, 248, 248))
+    else:
+        out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out, amplitude
 
 
 def _blur(img: np.ndarray, rng: np.random.Generator, strength: float) -> tuple[str, float, float]:
@@ -849,7 +858,8 @@ class MarkedBallots:
         ballot = page.marked
         params: dict[str, Any] = {"dpi": round(dpi, 1), "size": (out_w, out_h)}
         params["tint"] = _tint(ballot, rng, d.tint)
-        params["warp_px"] = round(_warp(ballot, rng, d.warp), 2)
+        ballot, warp = _warp(ballot, rng, d.warp)
+        params["warp_px"] = round(warp, 2)
         bh, bw = ballot.shape[:2]
         target_h = out_h * fill
         k = target_h / bh
@@ -901,11 +911,13 @@ class MarkedBallots:
             image = glass
             params["at"] = (ox, oy)
         params["tint"] = _tint(image, rng, d.tint / 3)
-        params["warp_px"] = round(_warp(image, rng, d.warp / 4), 2)
+        grey = bool(rng.random() < 0.5)
+        if grey:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        params["grey"] = grey
         skew = float(rng.uniform(-d.skew, d.skew))
-        h, w = image.shape[:2]
-        rot = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1)
-        image = cv2.warpAffine(image, rot, (w, h), flags=cv2.INTER_LINEAR, borderValue=(248, 248, 248))
+        image, warp = _warp(image, rng, d.warp / 4, skew)
+        params["warp_px"] = round(warp, 2)
         params["skew"] = round(skew, 3)
         turn = 0
         if d.turns:
@@ -918,10 +930,6 @@ class MarkedBallots:
         params["turn"] = turn
         params["blur"] = _blur(image, rng, d.blur / 3)
         params["noise"] = round(_noise(image, rng, d.noise / 3), 2)
-        grey = bool(rng.random() < 0.5)
-        if grey:
-            image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        params["grey"] = grey
         quality = None if rng.random() < 0.15 else int(rng.integers(max(60, d.jpeg[0]), 96))
         params["encoding"] = "png" if quality is None else f"jpeg {quality}"
         data, decoded = _encode(image, quality)
