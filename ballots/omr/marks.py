@@ -18,18 +18,23 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ballots.geometry import BAND_H, BOX_H, BOX_W, MARGIN, QR_SIZE, BallotGeometry, NameLine, Rect, registration_marks
 from ballots.omr import LineRead
 from ballots.omr.locate import SCALE, rect_px
-from core.fonts import font_bytes
+from core.fonts import BOLD, font_bytes
 
-INK = 0.62  # a pixel darker than this share of its paper's light is ink
+INK = 0.78  # a pixel darker than this share of its paper's light is ink (a light pencil: ~0.65)
 MM = mm * SCALE  # rectified pixels per millimetre
 SPECK = 0.12 * MM * MM * 4  # ink components smaller than ~0.5 mm² are dust or JPEG noise
 LINE_NOISE = 0.5 * MM * MM  # ink beyond the printed name, in its line, below which the line is clean
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
-STRIKE_MARGIN = 0.1  # a coverage this close to STRUCK_AT is unclear
+STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
+STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
+HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
+TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
 BOX_MARKED, BOX_EMPTY = 0.045, 0.01  # ink share of a box's inside: marked at or above, empty at or below
 ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them
@@ -45,15 +50,38 @@ def _font_at(size_px: float) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=256)
-def _glyphs(line: NameLine) -> tuple[np.ndarray, int, int]:
-    """The name as printed, rendered at SCALE: (darkness 0…1, left, top) in rectified pixels, padded by ALIGN."""
+def _glyphs(line: NameLine) -> tuple[np.ndarray, int, int, tuple[tuple[int, int, int, int], ...]]:
+    """The name as printed, rendered at SCALE: (darkness 0…1, left, top, each word's box in it), padded by ALIGN.
+
+    Each word is placed where reportlab puts it (its advance widths), so a long name does not drift."""
     x0, y0, x1, y1 = rect_px(line.text)
     pad = ALIGN + 2
     canvas = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
     draw = ImageDraw.Draw(canvas)
-    draw.text((line.text.x0 * SCALE - x0 + pad, (BOX_H - line.baseline) * SCALE - y0 + pad), line.name,
-              fill=255, font=_font(line.font_size * SCALE), anchor="ls")
-    return np.asarray(canvas, dtype=np.float32) / 255.0, x0 - pad, y0 - pad
+    font = _font(line.font_size * SCALE)
+    baseline = (BOX_H - line.baseline) * SCALE - y0 + pad
+    words = []
+    at = 0
+    for word in line.name.split(" "):
+        if word:
+            x = (line.text.x0 + stringWidth(line.name[:at], BOLD, line.font_size)) * SCALE - x0 + pad
+            draw.text((x, baseline), word, fill=255, font=font, anchor="ls")
+            left, top, right, bottom = draw.textbbox((x, baseline), word, font=font, anchor="ls")
+            words.append((max(0, int(left) - 1), max(0, int(top) - 1), int(right) + 2, int(bottom) + 2))
+        at += len(word) + 1
+    return np.asarray(canvas, dtype=np.float32) / 255.0, x0 - pad, y0 - pad, tuple(words)
+
+
+def _match(dark: np.ndarray, template: np.ndarray, x: int, y: int, reach: int) -> tuple[int, int]:
+    """The shift (dx, dy), within ±reach, that puts `template` (placed at x, y) best on `dark`."""
+    th, tw = template.shape
+    sx0, sy0 = max(0, x - reach), max(0, y - reach)
+    search = dark[sy0:y + th + reach, sx0:x + tw + reach]
+    if search.shape[0] < th or search.shape[1] < tw or not template.any():
+        return 0, 0
+    score = cv2.matchTemplate(search, template, cv2.TM_CCORR_NORMED)
+    _, _, _, (mx, my) = cv2.minMaxLoc(score)
+    return sx0 + mx - x, sy0 + my - y
 
 
 def darkness(rectified: np.ndarray) -> np.ndarray:
@@ -66,127 +94,76 @@ def darkness(rectified: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - rectified.astype(np.float32) / paper, 0.0, 1.0)
 
 
-def _clean(mask: np.ndarray) -> np.ndarray:
+def _clean(mask: np.ndarray, speck: float = SPECK) -> np.ndarray:
     """`mask` without its specks (dust, JPEG noise)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= SPECK
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= speck
     return keep[labels]
 
 
 @dataclass(frozen=True)
 class _Measure:
-    coverage: float  # share of the name's width crossed by strike-like ink through the letters
-    other: float  # ink in the line that is not such a strike, pixels
+    coverage: float  # share of the name's width crossed by one run of ink through the letters
+    inside: float  # share of the line's ink that lies in the letters' rows (a strike's place)
+    ink: float  # the voter's ink in the line, pixels
+
+
+def _aligned(dark: np.ndarray, line: NameLine) -> np.ndarray:
+    """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
+    within ±ALIGN pixels, then each word within ±2 (a warped paper, a homography a little off)."""
+    glyphs, gx, gy, words = _glyphs(line)
+    dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
+    printed = np.zeros(dark.shape, dtype=bool)
+    height, width = dark.shape
+    for wx0, wy0, wx1, wy1 in words:
+        word = glyphs[wy0:wy1, wx0:wx1]
+        x, y = gx + dx + wx0, gy + dy + wy0
+        ex, ey = _match(dark, word, x, y, 2)
+        x, y = x + ex, y + ey
+        if x < 0 or y < 0 or x + word.shape[1] > width or y + word.shape[0] > height:
+            continue
+        printed[y:y + word.shape[0], x:x + word.shape[1]] |= word > 0.2
+    return printed
 
 
 def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
-        by0 += round(1.5 * SCALE)  # the list's title's descenders may touch the first line's top
-    glyphs, gx, gy = _glyphs(line)
-    gh, gw = glyphs.shape
-    # Where the glyphs are on the scan: the best match of the rendered name within ±ALIGN pixels.
-    sx0, sy0 = max(0, gx - ALIGN), max(0, gy - ALIGN)
-    search = dark[sy0:gy + gh + ALIGN, sx0:gx + gw + ALIGN]
-    dx, dy = 0, 0
-    if search.shape[0] >= gh and search.shape[1] >= gw:
-        score = cv2.matchTemplate(search, glyphs, cv2.TM_CCORR_NORMED)
-        _, _, _, (mx, my) = cv2.minMaxLoc(score)
-        dx, dy = sx0 + mx - gx, sy0 + my - gy
-    printed = np.zeros(dark.shape, dtype=np.uint8)
-    px0, py0 = gx + dx, gy + dy
-    region = printed[max(0, py0):py0 + gh, max(0, px0):px0 + gw]
-    region[...] = (glyphs[max(0, -py0):max(0, -py0) + region.shape[0],
-                   max(0, -px0):max(0, -px0) + region.shape[1]] > 0.2)
-    band_printed = cv2.dilate(printed[by0:by1, bx0:bx1], np.ones((3, 3), np.uint8)) > 0
-    ink = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~band_printed
-    tx0, _, tx1, _ = rect_px(line.text)
-    tx0, tx1 = tx0 + dx - bx0, tx1 + dx - bx0
+        by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
+    printed = cv2.dilate(_aligned(dark, line)[by0:by1, bx0:bx1].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
+    ink = _clean(raw)
+    total = float(ink.sum())
+    if total == 0:
+        return _Measure(0.0, 0.0, 0.0)
     size = line.font_size * SCALE
-    base = (BOX_H - line.baseline) * SCALE + dy - by0
-    zone = (max(0, round(base - 0.8 * size)), min(ink.shape[0], round(base + 0.12 * size)))
-    strike = _strikes(ink, ink | band_printed, zone, size, max(1, tx1 - tx0))
-    covered = strike.any(axis=0)
-    coverage = float(covered[max(0, tx0):max(0, tx1)].sum()) / max(1, tx1 - tx0)
-    if coverage > 0:  # the strike's span under the letters counts: from its first to its last column
-        columns = np.flatnonzero(covered)
-        covered[columns[0]:columns[-1] + 1] = True
-        coverage = float(covered[max(0, tx0):max(0, tx1)].sum()) / max(1, tx1 - tx0)
-    other = float((_clean(ink) & ~strike).sum())
-    return _Measure(coverage, other)
+    base = (BOX_H - line.baseline) * SCALE - by0
+    r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
+    core = ink[r0:r1]
+    inside = float(core.sum()) / total
+    tx0, _, tx1, _ = rect_px(line.text)
+    tx0, tx1 = max(0, tx0 - bx0), min(ink.shape[1], tx1 - bx0)
+    width = max(1, tx1 - tx0)
+    # One run of ink across the name: columns with ink in the letters' rows, joined across the columns where a
+    # printed letter may hide it (a strike is not seen where it crosses a stroke), not across blank paper.
+    has_ink = _clean(raw[r0:r1], 3).any(axis=0)  # a strike shows in small pieces between the letters
+    hidden = printed[r0:r1].any(axis=0)
+    columns = np.flatnonzero(has_ink)
+    best = 0
+    start = prev = columns[0]
+    for col in columns[1:]:
+        gap = col - prev - 1
+        if gap > 0 and (gap > HIDDEN_GAP * size or hidden[prev + 1:col].mean() < 0.8):
+            best = max(best, _overlap(start, prev, tx0, tx1))
+            start = col
+        prev = col
+    best = max(best, _overlap(start, prev, tx0, tx1))
+    return _Measure(best / width, inside, total)
 
 
-@dataclass
-class _Chain:
-    labels: list[int]
-    x0: int
-    x1: int
-    end: tuple[float, float]  # the right end (x, y)
-
-
-def _ends(ys: np.ndarray, xs: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    left, right = xs.min(), xs.max()
-    return (float(left), float(ys[xs == left].mean())), (float(right), float(ys[xs == right].mean()))
-
-
-def _segment_covered(seen: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> float:
-    """The share of the segment a → b that runs over ink or print (a strike hidden under the letters)."""
-    n = max(2, int(abs(b[0] - a[0]) + abs(b[1] - a[1])))
-    xs = np.clip(np.round(np.linspace(a[0], b[0], n)).astype(int), 0, seen.shape[1] - 1)
-    ys = np.clip(np.round(np.linspace(a[1], b[1], n)).astype(int), 0, seen.shape[0] - 1)
-    return float(seen[ys, xs].mean())
-
-
-def _strikes(ink: np.ndarray, seen: np.ndarray, zone: tuple[int, int], size: float, width: int) -> np.ndarray:
-    """The pixels of `ink` that make strikes: pieces of ink chained left to right through the letters (a strike is
-    hidden where it crosses a printed stroke), the chain long, thin, mostly horizontal and through the letters."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    order = sorted(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_LEFT])
-    points = {}
-    chains: list[_Chain] = []
-    max_gap = 1.8 * size
-    for i in order:
-        if stats[i, cv2.CC_STAT_AREA] < 3:
-            continue
-        x, y, w, h, _ = stats[i]
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
-        left, right = _ends(ys + y, xs + x)
-        points[i] = (ys + y, xs + x)
-        best: _Chain | None = None
-        best_dy = np.inf
-        for chain in chains:
-            gap = left[0] - chain.end[0]
-            if not -0.3 * size <= gap <= max_gap:
-                continue
-            dy = abs(left[1] - chain.end[1])
-            if dy > 0.3 * size + 0.3 * max(0.0, gap) or dy >= best_dy:
-                continue
-            if gap > 2 and _segment_covered(seen, chain.end, left) < 0.9:
-                continue
-            best, best_dy = chain, dy
-        if best is None:
-            chains.append(_Chain([i], int(left[0]), int(right[0]), right))
-        else:
-            best.labels.append(i)
-            best.x1 = max(best.x1, int(right[0]))
-            if right[0] >= best.end[0]:
-                best.end = right
-    strike = np.zeros(ink.shape, dtype=bool)
-    z0, z1 = zone
-    for chain in chains:
-        span = chain.x1 - chain.x0 + 1
-        if span < 0.2 * width:
-            continue
-        ys = np.concatenate([points[i][0] for i in chain.labels])
-        xs = np.concatenate([points[i][1] for i in chain.labels])
-        height = ys.max() - ys.min() + 1
-        inside = float(((ys >= z0) & (ys < z1)).mean())
-        thickness = len(ys) / max(1, len(np.unique(xs)))
-        if span < 2.5 * height or inside < 0.7 or thickness > 0.5 * size:
-            continue
-        strike[ys, xs] = True
-    return strike
+def _overlap(a: int, b: int, lo: int, hi: int) -> int:
+    return max(0, min(b + 1, hi) - max(a, lo))
 
 
 def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, ...]:
@@ -194,15 +171,12 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
     for line in geometry.names:
         m = _measure_name(dark, line, line.index == 0)
         box = rect_px(line.band)
-        if m.other >= LINE_NOISE:  # a tick, a circle, a dot, writing: a person decides
-            reads.append(LineRead(line.index, "unclear", 0.5, box))
-            continue
-        if m.coverage >= STRUCK_AT + STRIKE_MARGIN:
+        if m.ink < LINE_NOISE:
+            reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
+        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE:
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
-        elif m.coverage == 0.0:
-            reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.other / LINE_NOISE, box))
-        else:  # some strike-like ink, too short to strike the name for sure
-            reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT), box))
+        else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
+            reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
     return tuple(reads)
 
 
