@@ -703,7 +703,7 @@ def clean_page(rng: np.random.Generator, secret: bytes, design: Design, kinds: S
 
 def _tint(img: np.ndarray, rng: np.random.Generator, amount: float) -> list[float]:
     tint = [1.0 - float(rng.uniform(0, amount)) * f for f in (1.0, 0.5, 0.2)]  # B falls most: yellowish paper
-    cv2.multiply(img, (*tint, 0.0), dst=img)
+    img[...] = cv2.multiply(img, np.array([*tint, 0.0]))  # a per-channel scalar
     return [round(t, 4) for t in tint]
 
 
@@ -744,7 +744,7 @@ def _blur(img: np.ndarray, rng: np.random.Generator, strength: float) -> tuple[s
         kernel = np.zeros((length, length), np.float32)
         kernel[length // 2, :] = 1
         rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1)
-        kernel = cv2.warpAffine(kernel, rot, (length, length))
+        kernel = np.asarray(cv2.warpAffine(kernel, rot, (length, length)), np.float32)
         kernel /= max(float(kernel.sum()), 1e-6)
         cv2.filter2D(img, -1, kernel, dst=img)
         return ("motion", float(length), angle)
@@ -813,7 +813,8 @@ def _encode(img: np.ndarray, quality: int | None) -> tuple[bytes, np.ndarray]:
     assert ok
     data = buf.tobytes()
     decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    return data, decoded
+    assert decoded is not None
+    return data, np.asarray(decoded)
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, str]:
@@ -822,7 +823,7 @@ def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, s
     base = {"wood": (60, 105, 150), "grey": (150, 150, 145), "dark": (45, 45, 50), "cloth": (120, 70, 60)}[kind]
     sw, sh = max(2, w // 8), max(2, h // 8)
     small = rng.normal(0, 14, (sh, sw)).astype(np.float32)
-    small = cv2.GaussianBlur(small, (0, 0), 1.5)
+    small = np.asarray(cv2.GaussianBlur(small, (0, 0), 1.5), np.float32)
     if kind == "wood":
         small += 14 * np.sin(np.arange(sw, dtype=np.float32) / rng.uniform(1.5, 4))[None, :]
     bg = np.clip(np.array(base, np.float32)[None, None, :] + small[..., None], 0, 255).astype(np.uint8)
