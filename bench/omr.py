@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/omr.py [--ballots 10000] [--photo-share 0.5] [--seed 1] [--kind KIND]
                                   [--degrade default|mild] [--dpi 200] [--out bench-omr-out] [--jobs 1]
+                                  [--feeder pdf|tiff] [--dump-unclear N]
 
 Generates N ballots with demo/marked_ballots.py (its default mix, or one kind with --kind), a share of them as phone
 photos (one ballot each) and the rest as scanner pages at --dpi (A4 pages of 1, 2 or 4 ballots), and reads each file
@@ -24,6 +25,7 @@ cores: rates are steadier with --jobs 1). Targets (issue 19, "Done when"), exit 
 from __future__ import annotations
 
 import argparse
+import io
 import multiprocessing
 import statistics
 import sys
@@ -43,7 +45,7 @@ import numpy as np  # noqa: E402
 from ballots.geometry import BallotGeometry  # noqa: E402
 from ballots.omr import BallotRead, Refused  # noqa: E402
 from ballots.qr import BallotQRError, decode_payload  # noqa: E402
-from demo.marked_ballots import DEFAULT_DEGRADE, BallotTruth, Degrade, MarkedBallots, Mix, Sample  # noqa: E402
+from demo.marked_ballots import DEFAULT_DEGRADE, BallotTruth, Degrade, MarkedBallots, Mix, Sample, write_feeder  # noqa: E402
 
 try:
     from ballots.omr.read import load_pages, read_page, verdict
@@ -61,8 +63,10 @@ CHUNK = 20  # ballots generated from one seed
 
 
 class Tally:
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, dump_unclear: int = 0) -> None:
         self.out = out
+        self.dump_unclear = dump_unclear
+        self.dumped = 0
         self.ballots = 0
         self.decided = 0
         self.person_truths = 0
@@ -83,12 +87,14 @@ class Tally:
         self.person_truths += truth.verdict is None
         if read is None:
             self.unclear[f"{truth.kind}: {why_missing}"] += 1
+            self._dump(sample, truth, why_missing)
             return
         assert verdict is not None
         got = verdict(read, truth.design.candidate_ids, 1)
         if got is None:
             why = "stray ink" if read.stray_ink else "unclear line"
             self.unclear[f"{truth.kind}: {why}"] += 1
+            self._dump(sample, truth, why, read)
             return
         self.decided += 1
         self.decided_by_form[sample.form] += 1
@@ -99,6 +105,19 @@ class Tally:
             if line.mark != expected.intended:
                 self.hidden_line_errors[f"{truth.kind}: {expected.intended}/{expected.style or '-'} read "
                                         f"{line.mark}"] += 1
+
+    def _dump(self, sample: Sample, truth: BallotTruth, why: str, read: BallotRead | None = None) -> None:
+        if self.dumped >= self.dump_unclear:
+            return
+        self.dumped += 1
+        self.out.mkdir(parents=True, exist_ok=True)
+        stem = f"unclear-{self.dumped:03d}-{sample.form}-{truth.kind}-{why.replace(' ', '_')}"
+        cv2.imwrite(str(self.out / f"{stem}.jpg"), sample.image)
+        if read is not None:
+            cv2.imwrite(str(self.out / f"{stem}-rectified.png"), read.image)
+            lines = ", ".join(f"{line.index}:{line.mark} {line.confidence:.2f}" for line in read.lines)
+            why = f"{why} [{lines}]"
+        print(f"unclear {self.dumped}: {truth.describe()}: {why} ({self.out / stem}.jpg)", flush=True)
 
     def _wrong(self, sample: Sample, truth: BallotTruth, read: BallotRead, got: Any) -> None:
         n = len(self.wrong) + 1
@@ -114,9 +133,11 @@ class Tally:
         self.wrong.append(text)
 
 
-def read_sample(sample: Sample, tally: Tally) -> None:
+def read_file(data: bytes, samples: list[Sample], tally: Tally) -> None:
+    """Read one uploaded file (a photo, a scanner page, or --feeder's multi-page file of several pages) and tally
+    each ballot of `samples` it holds."""
     assert load_pages is not None and read_page is not None
-    truths = {truth.qr_text: truth for truth in sample.truths}
+    truths = {truth.qr_text: truth for sample in samples for truth in sample.truths}
 
     def geometry_for(text: str) -> BallotGeometry:
         try:
@@ -131,20 +152,22 @@ def read_sample(sample: Sample, tally: Tally) -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     reads: dict[str, BallotRead] = {}
     refused: dict[str, str] = {}
-    for page in load_pages(sample.data):
+    for page in load_pages(data):
         result = read_page(page, geometry_for)
         reads.update((r.qr_text, r) for r in result.ballots)
         refused.update((text, code) for text, code, _ in result.refused)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    if sample.form == "scan":
+    if samples[0].form == "scan":
         tally.scan_cpu += cpu
-        tally.scan_ballots += len(sample.truths)
+        tally.scan_ballots += len(truths)
     else:
         tally.photo_cpu.append(cpu)
         tally.photo_wall.append(wall)
-    for text, truth in truths.items():
-        read = reads.get(text)
-        tally.ballot(sample, truth, read, f"refused {refused[text]}" if text in refused else "QR not found")
+    for sample in samples:
+        for truth in sample.truths:
+            text = truth.qr_text
+            tally.ballot(sample, truth, reads.get(text),
+                         f"refused {refused[text]}" if text in refused else "QR not found")
 
 
 def _generate(task: tuple[int, int, str, int, int, str | None, str]) -> tuple[list[Sample], float]:
@@ -232,6 +255,10 @@ def main() -> int:
     parser.add_argument("--kind", help="only ballots of this kind (demo/marked_ballots.py's kinds)")
     parser.add_argument("--degrade", choices=["default", "mild"], default="default")
     parser.add_argument("--dpi", type=int, default=200, help="the scanner pages' resolution")
+    parser.add_argument("--feeder", choices=["pdf", "tiff"], help="read each chunk's scanner pages as one "
+                        "multi-page PDF or TIFF (a document feeder's file) instead of one file per page")
+    parser.add_argument("--dump-unclear", type=int, default=0, metavar="N",
+                        help="also write the images of the first N ballots sent to a person to --out")
     parser.add_argument("--jobs", type=int, default=1, help="processes generating the ballots (reading: this one)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-omr-out", help="where wrong reads' images go")
     args = parser.parse_args()
@@ -241,13 +268,19 @@ def main() -> int:
               file=sys.stderr)
         return 2
     cv2.setNumThreads(1)  # per core
-    tally = Tally(args.out)
+    tally = Tally(args.out, args.dump_unclear)
     started = time.perf_counter()
     done = 0
     for samples, seconds in _chunks(args):
         tally.generate += seconds
+        scans = [sample for sample in samples if sample.form == "scan"]
+        if args.feeder and scans:  # the chunk's scanner pages as one multi-page file
+            feeder = io.BytesIO()
+            write_feeder(scans, feeder, args.feeder)
+            read_file(feeder.getvalue(), scans, tally)
+            samples = [sample for sample in samples if sample.form != "scan"]
         for sample in samples:
-            read_sample(sample, tally)
+            read_file(sample.data, [sample], tally)
         if tally.ballots // 500 > done:
             done = tally.ballots // 500
             print(f"  {tally.ballots} ballots, {time.perf_counter() - started:.0f} s, {tally.decided} decided, "
