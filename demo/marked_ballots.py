@@ -53,7 +53,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, BinaryIO, Literal
 
 import cv2
@@ -214,10 +214,16 @@ class BallotTruth:
 @dataclass
 class Sample:
     form: Form
-    image: np.ndarray  # what the reader receives: `data` decoded (BGR or grey uint8)
-    data: bytes  # JPEG or PNG
+    data: bytes  # JPEG or PNG: what the reader receives
     truths: tuple[BallotTruth, ...]  # in the page's reading order (a photo: one)
     params: dict[str, Any]
+
+    @cached_property
+    def image(self) -> np.ndarray:
+        """`data` decoded (BGR or grey uint8), on first use."""
+        decoded = cv2.imdecode(np.frombuffer(self.data, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert decoded is not None
+        return np.asarray(decoded)
 
 
 @dataclass
@@ -805,16 +811,36 @@ def _noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> float:
     return float(s)
 
 
-def _encode(img: np.ndarray, quality: int | None) -> tuple[bytes, np.ndarray]:
+def _encode(img: np.ndarray, quality: int | None) -> bytes:
     if quality is None:
         ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     else:
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
-    data = buf.tobytes()
-    decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    assert decoded is not None
-    return data, np.asarray(decoded)
+    return buf.tobytes()
+
+
+def _photograph(ballot: np.ndarray, photo: np.ndarray, matrix: np.ndarray, field: np.ndarray) -> None:
+    """Lay `ballot`, crumpled by the displacement `field` (2 × a coarse grid, in ballot pixels), onto `photo` through
+    the perspective `matrix`, in one resampling: for every photo pixel, where it comes from on the ballot."""
+    oh, ow = photo.shape[:2]
+    bh, bw = ballot.shape[:2]
+    sh, sw = max(2, oh // 4), max(2, ow // 4)  # maps at a quarter of the size, then linearly up
+    gx, gy = np.meshgrid((np.arange(sw, dtype=np.float32) + 0.5) * (ow / sw) - 0.5,
+                         (np.arange(sh, dtype=np.float32) + 0.5) * (oh / sh) - 0.5)
+    back = np.linalg.inv(matrix).astype(np.float32)
+    den = back[2, 0] * gx + back[2, 1] * gy + back[2, 2]
+    qx = (back[0, 0] * gx + back[0, 1] * gy + back[0, 2]) / den
+    qy = (back[1, 0] * gx + back[1, 1] * gy + back[1, 2]) / den
+    fh, fw = max(2, bh // 8), max(2, bw // 8)
+    dx = cv2.resize(field[0], (fw, fh), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(field[1], (fw, fh), interpolation=cv2.INTER_CUBIC)
+    at_x, at_y = qx * (fw / bw), qy * (fh / bh)
+    qx = qx + cv2.remap(dx, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    qy = qy + cv2.remap(dy, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    map_x = cv2.resize(qx, (ow, oh), interpolation=cv2.INTER_LINEAR)
+    map_y = cv2.resize(qy, (ow, oh), interpolation=cv2.INTER_LINEAR)
+    cv2.remap(ballot, map_x, map_y, cv2.INTER_LINEAR, dst=photo, borderMode=cv2.BORDER_TRANSPARENT)
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, str]:
@@ -859,9 +885,11 @@ class MarkedBallots:
         ballot = page.marked
         params: dict[str, Any] = {"dpi": round(dpi, 1), "size": (out_w, out_h)}
         params["tint"] = _tint(ballot, rng, d.tint)
-        ballot, warp = _warp(ballot, rng, d.warp)
-        params["warp_px"] = round(warp, 2)
         bh, bw = ballot.shape[:2]
+        warp = float(rng.uniform(0.1, 1.0) * d.warp * max(bh, bw))
+        field = rng.normal(0, 1, (2, 5, 4)).astype(np.float32)
+        field *= warp / max(float(np.abs(field).max()), 1e-6)  # ≈ the largest displacement (cubic overshoots a bit)
+        params["warp_px"] = round(warp, 2)
         target_h = out_h * fill
         k = target_h / bh
         rotation = float(rng.uniform(-d.rotation, d.rotation))
@@ -878,11 +906,12 @@ class MarkedBallots:
         # keep the ballot inside the picture
         lo, hi = dst.min(axis=0), dst.max(axis=0)
         shrink = min(1.0, (out_w - 8) / (hi[0] - lo[0]), (out_h - 8) / (hi[1] - lo[1]))
-        dst = (dst - (lo + hi) / 2) * shrink + [out_w / 2, out_h / 2]
+        dst = (dst - (lo + hi) / 2) * shrink + (lo + hi) / 2
+        lo, hi = dst.min(axis=0), dst.max(axis=0)
+        dst += np.clip(0, 4 - lo, np.array([out_w - 4, out_h - 4]) - hi)
         matrix = cv2.getPerspectiveTransform(corners, dst.astype(np.float32))
         photo, background = _background(rng, out_w, out_h)
-        cv2.warpPerspective(ballot, matrix, (out_w, out_h), dst=photo, flags=cv2.INTER_AREA,
-                            borderMode=cv2.BORDER_TRANSPARENT)
+        _photograph(ballot, photo, matrix, field)
         params.update(background=background, rotation=round(rotation, 2), perspective=round(tilt, 3),
                       corners=dst.round(1).tolist())
         params["light"] = _light(photo, rng, d.light)
@@ -890,8 +919,7 @@ class MarkedBallots:
         params["noise"] = round(_noise(photo, rng, d.noise), 2)
         quality = int(rng.integers(d.jpeg[0], d.jpeg[1] + 1))
         params["jpeg"] = quality
-        data, image = _encode(photo, quality)
-        return Sample("photo", image, data, page.truths, params)
+        return Sample("photo", _encode(photo, quality), page.truths, params)
 
     def scan(self, dpi: int | None = None) -> Sample:
         """One scanner page: an A4 page of the layout's ballots (or a cut A5/A6 ballot on the glass)."""
@@ -933,8 +961,7 @@ class MarkedBallots:
         params["noise"] = round(_noise(image, rng, d.noise / 3), 2)
         quality = None if rng.random() < 0.15 else int(rng.integers(max(60, d.jpeg[0]), 96))
         params["encoding"] = "png" if quality is None else f"jpeg {quality}"
-        data, decoded = _encode(image, quality)
-        return Sample("scan", decoded, data, page.truths, params)
+        return Sample("scan", _encode(image, quality), page.truths, params)
 
     def samples(self, form: Form, count: int, dpi: int | None = None) -> Iterator[Sample]:
         for _ in range(count):
