@@ -43,7 +43,7 @@ The default mix (DEFAULT_MIX) is close to reality as we expect it: candidate lis
 layouts A5 40 %, A6 20 %, A4×2 20 %, A4×4 20 %, 3 % test ballots; several candidates: strike 82 %, long 4 %, double
 3 %, wavy 3 %, partial 3 %, scribble 1 %, blank 1.5 %, all_struck 1 %, too_many 0.8 %, whole_list 0.4 %, and the
 person kinds tick, circle, stray 0.2 % each, cross_list 0.1 %; one candidate: box_x 85 %, box_tick 8 %, box_fill 3 %,
-both_boxes 1.5 %, no_box 1.5 %, box_circle, box_stray, name_strike 0.2 % each — about 0.65 % of ballots for a
+both_boxes 1.5 %, no_box 1.5 %, box_circle, box_stray, name_strike 0.2 % each — about 0.68 % of ballots for a
 person. Mix.only(kind) asks for one kind only.
 """
 from __future__ import annotations
