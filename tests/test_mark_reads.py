@@ -131,6 +131,23 @@ def test_a_decided_photo_is_counted_once_a_resend_replays_and_another_photo_is_r
     assert nothing.status_code == 422 and "Không tìm thấy mã QR" in nothing.get_json()["errors"]["image"]
 
 
+def test_struck_names_read_from_photos_count_as_the_taps_of_the_truth_would(app, election):
+    """The count from images equals the count from taps for the same ballots: each decided read records what a
+    member tapping the ballot's truth records (kept name, or invalid with its R-B1 reason)."""
+    setup = election(households=6, present=5)
+    ballots = Ballots(setup)
+    client = client_for(app, setup.team_a)
+    expected = []
+    for index, kind in enumerate(["strike", "double", "blank", "all_struck"]):
+        data, truth = ballots.photo(index, kind, seed=index)
+        body = send_photo(client, setup.poll, data).get_json()
+        assert body["status"] == "counted", (kind, body)
+        expected.append((ballots.serials[index], truth.verdict.valid, truth.verdict.choice, truth.verdict.reason))
+    recorded = {(s.serial, s.valid, s.choice, s.reason) for s in db.session.scalars(db.select(BallotScan))}
+    assert recorded == set(expected)
+    assert {reason for _s, _v, _c, reason in expected} == {"valid", "too_many_kept", "no_name_kept"}
+
+
 def test_an_unclear_ballot_waits_for_two_different_members_who_must_agree(app, election, make_commune, make_user):
     setup = election(households=6, present=5)
     ballots = Ballots(setup)
