@@ -46,6 +46,7 @@ from ballots.scanning import (
     end_reads,
     record_scan,
     scan_by_key,
+    scan_poll,
     scan_totals,
 )
 from core import storage
@@ -144,6 +145,12 @@ def take_page(poll: ScanPoll, user, image: np.ndarray, source_sha256: str) -> li
     return outcomes
 
 
+def _locked(poll: ScanPoll) -> ScanPoll:
+    """The poll read again by the scan path's first statement, which on PostgreSQL takes the poll's scan lock (shared)
+    for the transaction that records the scan, as a tap's request does (the checks in between ended it)."""
+    return scan_poll(poll.id) or poll
+
+
 def _take_ballot(poll: ScanPoll, user, ballot: BallotRead, source_sha256: str) -> Outcome:
     serial = _serial(ballot.qr_text)
     decided = verdict(ballot, candidate_ids(poll), SEATS) if ballot.decided else None
@@ -151,7 +158,7 @@ def _take_ballot(poll: ScanPoll, user, ballot: BallotRead, source_sha256: str) -
         return _queue(poll, user, ballot, source_sha256, serial)
     choice, reason = (decided.choice, "") if decided.valid else ("", decided.reason)
     try:
-        scan, replayed = record_scan(poll, user, ballot.qr_text, choice, reason, read_key(source_sha256, serial),
+        scan, replayed = record_scan(_locked(poll), user, ballot.qr_text, choice, reason, read_key(source_sha256, serial),
                                      source_sha256)
     except ScanRefused as refused:
         return Outcome("refused", serial, refused.message, refused.code)
@@ -233,7 +240,7 @@ def decide_read(poll: ScanPoll, read: MarkRead, user, choice: str, reason: str) 
         text, key, sha = read.qr_text, read_key(read.source_sha256, read.serial), read.source_sha256
         db.session.commit()  # the ORM's reads end before the scan path writes
         try:
-            record_scan(poll, user, text, choice if reason == "valid" else "", reason if reason != "valid" else "",
+            record_scan(_locked(poll), user, text, choice if reason == "valid" else "", reason if reason != "valid" else "",
                         key, sha)
         except ScanRefused as refused:
             if refused.code != "already_counted":

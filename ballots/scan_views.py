@@ -32,6 +32,7 @@ from ballots.reading import (
 from ballots.scanning import (
     UNDO_WINDOW,
     ScanRefused,
+    end_reads,
     finish_scanning,
     recent_scans,
     scan_figures,
@@ -187,6 +188,7 @@ def read_scan_photo(poll_id: int):
     read on the server; 200 {status: counted | waiting | refused, ...} per ballot found, the running totals and how
     many ballots wait for two members."""
     poll = load_scan_poll(poll_id)
+    end_reads()  # the decoding takes a while: hold no read (nor PostgreSQL's shared scan lock) meanwhile
     upload = request.files.get("image")
     if upload is None or not upload.filename:
         return jsonify({"errors": {"image": _("Hãy chụp hoặc chọn ảnh phiếu bầu.")}}), 422
@@ -308,6 +310,7 @@ def mark_read_image(poll_id: int, read_id: int):
 def decide_mark_read(poll_id: int, read_id: int):
     poll = load_poll(poll_id)
     scan_poll_ = load_scan_poll(poll.id)
+    end_reads()
     read = _read_of(poll.id, read_id)
     choice, _sep, reason = request.form.get("decision", "").partition("|")
     target = redirect(url_for("ballots.mark_reads", poll_id=poll.id))
@@ -374,6 +377,7 @@ def scan_batch_next(poll_id: int, upload_id: int):
     """Read the batch's next page: {done, page, total, counted, waiting, refused}. The page asks again until done; a
     lost connection asks again from where the batch stopped (on any app host)."""
     poll = load_scan_poll(poll_id)
+    end_reads()
     upload = _upload_of(poll.id, upload_id)
     try:
         state = read_next_page(poll, upload, current_user._get_current_object())
