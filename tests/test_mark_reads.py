@@ -11,6 +11,7 @@ import pytest
 from factories_counting import client_for, print_ballots
 from PIL import Image
 
+from ballots import reading
 from ballots.geometry import GEOMETRY_VERSION, BallotGeometry
 from ballots.models import (
     Ballot,
@@ -205,7 +206,7 @@ def test_an_unclear_ballot_waits_for_two_different_members_who_must_agree(app, e
     assert again["status"] == "counted" and again["replayed"] is True and scans() == 1
 
 
-def test_a_scanner_batch_is_read_page_by_page_and_resumes_where_it_stopped(app, election):
+def test_a_scanner_batch_is_read_page_by_page_and_resumes_where_it_stopped(app, election, monkeypatch):
     setup = election(households=6, present=5, names=ONE)
     ballots = Ballots(setup)
     kinds = ["box_x", "box_tick", "box_stray"]
@@ -236,6 +237,25 @@ def test_a_scanner_batch_is_read_page_by_page_and_resumes_where_it_stopped(app, 
     bad = office.post(f"/polls/{setup.poll.id}/scan/batches", data={"file": (io.BytesIO(b"hello"), "x.txt")},
                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "Chỉ nhận tệp PDF, TIFF, JPEG hoặc PNG" in bad
+    monkeypatch.setattr(reading, "MAX_BATCH_PAGES", 2)
+    too_long = office.post(f"/polls/{setup.poll.id}/scan/batches",
+                           data={"file": (io.BytesIO(pdf.getvalue()), "may-quet.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "Tệp quét có 3 trang, tối đa 2" in too_long
+
+    # A multi-page TIFF from a feeder, grey.
+    tiff = io.BytesIO()
+    grey = [Image.fromarray(cv2.cvtColor(ballots.image(i, "box_x", seed=i)[0], cv2.COLOR_BGR2GRAY)) for i in (3, 4)]
+    grey[0].save(tiff, format="TIFF", save_all=True, append_images=grey[1:], compression="tiff_deflate")
+    office.post(f"/polls/{setup.poll.id}/scan/batches", data={"file": (io.BytesIO(tiff.getvalue()), "may-quet.tif")},
+                content_type="multipart/form-data")
+    upload = db.session.scalars(db.select(ScanUpload).order_by(ScanUpload.id.desc())).first()
+    assert upload.kind == "tiff" and upload.pages == 2
+    url = f"/polls/{setup.poll.id}/scan/batches/{upload.id}/next"
+    office.post(url)
+    assert office.post(url).get_json() | {"summary_url": ""} == {"done": True, "page": 2, "total": 2, "counted": 2,
+                                                                 "waiting": 0, "refused": 0, "summary_url": ""}
+    assert scans() == 4
 
 
 def test_images_are_purged_once_the_recognition_s_appeal_period_ends(app, election, runner):
