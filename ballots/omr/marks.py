@@ -34,6 +34,7 @@ STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
+SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
 HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
@@ -42,7 +43,8 @@ BOX_REACH = 14  # pixels each way a box's printed outline is searched for
 BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
 PRINTED_FOUND = 0.8  # the share of the name's printed strokes found dark for the line to be where it should be
 ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them
-WORD_REACH = 4  # and each word within ±WORD_REACH of where the whole name fits best
+PIECE = 2.5  # font sizes: the width of the pieces a long word is aligned in
+WORD_REACH = 5  # and each word within ±WORD_REACH of where the whole name fits best
 
 
 def _font(size_px: float) -> ImageFont.FreeTypeFont:
@@ -152,17 +154,24 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
     printed = np.zeros(dark.shape, dtype=bool)
     height, width = dark.shape
     strokes = found = 0
+    piece = max(8, round(PIECE * line.font_size * SCALE))
+    ox, oy = dx, dy
     for wx0, wy0, wx1, wy1 in words:
-        word = glyphs[wy0:wy1, wx0:wx1]
-        x, y = gx + dx + wx0, gy + dy + wy0
-        ex, ey = _match(dark, word, x, y, WORD_REACH)
-        x, y = x + ex, y + ey
-        if x < 0 or y < 0 or x + word.shape[1] > width or y + word.shape[0] > height:
-            continue
-        printed[y:y + word.shape[0], x:x + word.shape[1]] |= blurred[wy0:wy1, wx0:wx1] > 0.15
-        core = word > 0.7
-        strokes += int(core.sum())
-        found += int((dark[y:y + word.shape[0], x:x + word.shape[1]][core] > 0.3).sum())
+        cuts = max(1, round((wx1 - wx0) / piece))  # a long word in pieces: a bent paper bends it
+        edges = np.linspace(wx0, wx1, cuts + 1).round().astype(int)
+        for px0, px1 in zip(edges[:-1], edges[1:]):
+            part = glyphs[wy0:wy1, px0:px1]
+            x, y = gx + ox + px0, gy + oy + wy0
+            ex, ey = _match(dark, part, x, y, WORD_REACH)
+            if part.any():  # the next piece is searched around this one's place: a bent line drifts
+                ox, oy = ox + ex, oy + ey
+            x, y = x + ex, y + ey
+            if x < 0 or y < 0 or x + part.shape[1] > width or y + part.shape[0] > height:
+                continue
+            printed[y:y + part.shape[0], x:x + part.shape[1]] |= blurred[wy0:wy1, px0:px1] > 0.15
+            core = part > 0.7
+            strokes += int(core.sum())
+            found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.3).sum())
     return printed, found / max(1, strokes)
 
 
@@ -196,7 +205,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     start = prev = columns[0]
     for col in columns[1:]:
         gap = col - prev - 1
-        if gap > 0 and (gap > HIDDEN_GAP * size or hidden[prev + 1:col].mean() < 0.8):
+        if gap > SKIP * size and (gap > HIDDEN_GAP * size or hidden[prev + 1:col].mean() < 0.7):
             best = max(best, _overlap(start, prev, tx0, tx1))
             start = col
         prev = col
