@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from ballots.geometry import BOX_H, BOX_W, Rect, qr_rect, registration_marks
+from ballots.geometry import BOX_H, BOX_W, MARK_SIZE, Rect, qr_rect, registration_marks
 
 SCALE = 2.0  # rectified pixels per design point (~144 dpi on an A5 ballot)
 FIND_SIDE = 1400  # a page is first searched for QRs at most this large
@@ -31,7 +31,8 @@ def _qr_corners(barcode: zxingcpp.Barcode, factor: float) -> np.ndarray:
 
 
 def _read_qrs(image: np.ndarray, factor: float) -> list[FoundQR]:
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False)
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+                                   try_invert=False)
     return [FoundQR(b.text, _qr_corners(b, factor)) for b in found if b.valid and b.text]
 
 
@@ -69,40 +70,6 @@ def _centre(rect: Rect) -> tuple[float, float]:
     return (rect.x0 + rect.x1) / 2, (rect.y0 + rect.y1) / 2
 
 
-def _find_mark(image: np.ndarray, h: np.ndarray, mark: Rect, radius: float) -> np.ndarray | None:
-    """The centre (page pixels) of the dark filled square nearest to where `h` puts `mark`, within `radius` pixels;
-    None when there is none of the right size and shape."""
-    centre = _apply(h, np.array([_centre(mark)]))[0]
-    corners = _apply(h, np.array([[mark.x0, mark.y0], [mark.x1, mark.y0], [mark.x1, mark.y1], [mark.x0, mark.y1]]))
-    area = abs(cv2.contourArea(corners.astype(np.float32)))
-    side = np.sqrt(max(area, 1.0))
-    r = int(radius + side)
-    height, width = image.shape[:2]
-    x0, y0 = max(0, int(centre[0]) - r), max(0, int(centre[1]) - r)
-    x1, y1 = min(width, int(centre[0]) + r + 1), min(height, int(centre[1]) + r + 1)
-    if x1 - x0 < side or y1 - y0 < side:
-        return None
-    window = image[y0:y1, x0:x1]
-    # Local threshold: the paper's light in this window (a shadow darkens both the mark and its paper).
-    paper = float(np.percentile(window, 90))
-    dark = (window < paper * 0.55).astype(np.uint8)
-    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    best, best_d = None, np.inf
-    for i in range(1, count):
-        bx, by, bw, bh, pixels = stats[i]
-        if not 0.6 * area <= pixels <= 1.7 * area:
-            continue
-        if pixels < 0.45 * bw * bh:  # a filled square fills at least half its bounding box (rotated 45°)
-            continue
-        if not 0.6 * side <= min(bw, bh) <= max(bw, bh) <= 1.6 * side:
-            continue
-        c = centroids[i] + (x0, y0)
-        d = float(np.hypot(*(c - centre)))
-        if d <= radius and d < best_d:
-            best, best_d = c, d
-    return best
-
-
 def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The least-squares affine map src → dst as a 3×3 matrix."""
     a = np.hstack([src, np.ones((len(src), 1))])
@@ -111,45 +78,116 @@ def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Squares:
+    """The dark filled squares of a page (registration mark candidates): centres (page pixels) and sides."""
+
+    centres: np.ndarray  # n×2
+    sides: np.ndarray  # n
+
+
+def mark_side(qr: FoundQR) -> float:
+    """A registration mark's expected side in page pixels, from the QR's size."""
+    return _qr_side(qr.corners) * MARK_SIZE / qr_rect().width
+
+
+def find_squares(image: np.ndarray, side: float) -> Squares:
+    """Every dark, filled, square-ish blob of about `side` pixels (0.5–2×) on the page, against its local paper."""
+    factor = 2 if side >= 20 else 1
+    small = image[::factor, ::factor] if factor > 1 else image
+    s = side / factor
+    k = max(3, int(s * 1.5) | 1)
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    dark = (small.astype(np.int16) * 100 < paper.astype(np.int16) * 55).astype(np.uint8)
+    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    if count <= 1:
+        return Squares(np.zeros((0, 2)), np.zeros(0))
+    w, h, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
+    sides = np.sqrt(area.astype(np.float64))
+    keep = ((sides >= 0.5 * s) & (sides <= 2.0 * s) & (area >= 0.55 * w * h)
+            & (np.maximum(w, h) <= 1.8 * np.minimum(w, h)) & (np.minimum(w, h) >= 0.5 * sides))
+    return Squares(centroids[1:][keep] * factor + (factor - 1) / 2, sides[keep] * factor)
+
+
+@dataclass(frozen=True)
 class Located:
     homography: np.ndarray  # design-box points → page pixels
     residual: float  # the worst reprojection error, pixels
 
 
-def locate(image: np.ndarray, qr: FoundQR) -> Located | None:
-    """The ballot's homography from its QR's corners and its three registration marks; None when a mark is missing
-    or the points disagree (the ballot is not flat enough or not whole on the page: never guess)."""
+SEARCHES = ((0.3, 5), (0.65, 10))  # (distance from the QR's prediction in ballot widths, nearest squares tried)
+
+
+def _best_marks(qr: FoundQR, squares: Squares, predicted: np.ndarray, side: float, reach: float, count: int
+                ) -> tuple[float, np.ndarray] | None:
+    """The three squares (top-left, bottom-left, bottom-right mark) whose homography with the QR's top-right corner
+    puts the QR's other corners best where they are: (worst error in pixels, their indices)."""
+    design_qr = _design_qr()
+    choices = []
+    for point in predicted:
+        if len(squares.sides) == 0:
+            return None
+        d = np.linalg.norm(squares.centres - point, axis=1)
+        near = np.flatnonzero((d <= reach) & (squares.sides >= 0.6 * side) & (squares.sides <= 1.6 * side))
+        if len(near) == 0:
+            return None
+        choices.append(near[np.argsort(d[near])][:count])
+    marks = registration_marks()
+    design4 = np.array([design_qr[1], *[_centre(m) for m in marks]], dtype=np.float32)
+    best: tuple[float, np.ndarray] | None = None
+    for i in choices[0]:
+        for j in choices[1]:
+            for k in choices[2]:
+                if len({i, j, k}) < 3:
+                    continue
+                page4 = np.array([qr.corners[1], squares.centres[i], squares.centres[j], squares.centres[k]],
+                                 dtype=np.float32)
+                hh = cv2.getPerspectiveTransform(design4, page4)
+                error = float(np.max(np.linalg.norm(_apply(hh, design_qr) - qr.corners, axis=1)))
+                if best is None or error < best[0]:
+                    best = (error, np.array([i, j, k]))
+    return best
+
+
+def locate(image: np.ndarray, qr: FoundQR, squares: Squares | None = None) -> Located | None:
+    """The ballot's homography from its QR and its three registration marks; None when a mark is missing or the
+    points disagree (the ballot is not flat enough, not whole on the page, or another ballot's marks: never guess).
+
+    The marks and the QR's top-right corner span the whole ballot: the homography they give must put the QR's
+    other three corners where they are."""
     design_qr = _design_qr()
     h = _affine(design_qr, qr.corners)
     ends = _apply(h, np.array([[0, 0], [BOX_W, 0]]))
     ballot_w = float(np.linalg.norm(ends[1] - ends[0]))
     if ballot_w < 100:  # fewer than ~0.25 px per point: not readable
         return None
-    found: list[np.ndarray] = []
-    design: list[tuple[float, float]] = []
-    # Top-left first (it shares the QR's top edge), then the bottom ones, refitting after each.
-    for mark in registration_marks():
-        point = _find_mark(image, h, mark, radius=0.09 * ballot_w)
-        if point is None:
-            point = _find_mark(image, h, mark, radius=0.2 * ballot_w)
-        if point is None:
-            return None
-        found.append(point)
-        design.append(_centre(mark))
-        src = np.vstack([design_qr, np.array(design)])
-        dst = np.vstack([qr.corners, np.array(found)])
-        if len(src) >= 6:
-            h, _ = cv2.findHomography(src, dst, 0)
-        else:
-            h = _affine(src, dst)
-        if h is None:
-            return None
-    src = np.vstack([design_qr, np.array(design)])
-    dst = np.vstack([qr.corners, np.array(found)])
-    residual = float(np.max(np.linalg.norm(_apply(h, src) - dst, axis=1)))
+    side = ballot_w * MARK_SIZE / BOX_W
+    if squares is None:
+        squares = find_squares(image, side)
+    marks = registration_marks()
+    predicted = _apply(h, np.array([_centre(m) for m in marks]))
+    best = None
+    for reach, count in SEARCHES:  # near the QR's prediction first; farther (a phone held at an angle) if need be
+        best = _best_marks(qr, squares, predicted, side, reach * ballot_w, count)
+        if best is not None and best[0] <= MAX_RESIDUAL * ballot_w + 2:
+            break
+    if best is None or best[0] > MAX_RESIDUAL * ballot_w + 2:
+        return None
+    src = np.vstack([design_qr, [_centre(m) for m in marks]])
+    dst = np.vstack([qr.corners, squares.centres[best[1]]])
+    final, _ = cv2.findHomography(src, dst, 0)
+    if final is None or np.linalg.det(final[:2, :2]) >= 0:  # y up in the design, down on the page: a mirror image is refused
+        return None
+    residual = float(np.max(np.linalg.norm(_apply(final, src) - dst, axis=1)))
     if residual > MAX_RESIDUAL * ballot_w + 1.5:
         return None
-    return Located(h, residual)
+    # The squares chosen are the marks' size where the homography puts them.
+    for index, mark in zip(best[1], marks):
+        corners = _apply(final, np.array([[mark.x0, mark.y0], [mark.x1, mark.y0], [mark.x1, mark.y1],
+                                          [mark.x0, mark.y1]]))
+        expected = np.sqrt(abs(cv2.contourArea(corners.astype(np.float32))))
+        if not 0.6 * expected <= squares.sides[index] <= 1.5 * expected:
+            return None
+    return Located(final, residual)
 
 
 def to_rectified() -> np.ndarray:

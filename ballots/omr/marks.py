@@ -28,16 +28,21 @@ from core.fonts import BOLD, font_bytes
 INK = 0.78  # a pixel darker than this share of its paper's light is ink (a light pencil: ~0.65)
 MM = mm * SCALE  # rectified pixels per millimetre
 SPECK = 0.12 * MM * MM * 4  # ink components smaller than ~0.5 mm² are dust or JPEG noise
-LINE_NOISE = 0.5 * MM * MM  # ink beyond the printed name, in its line, below which the line is clean
+LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below which the line is clean (a tick: ~2 mm²)
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
-BOX_MARKED, BOX_EMPTY = 0.045, 0.01  # ink share of a box's inside: marked at or above, empty at or below
+BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or above, empty at or below
+BOX_REACH = 14  # pixels each way a box's printed outline is searched for
+BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
+PRINTED_FOUND = 0.8  # the share of the name's printed strokes found dark for the line to be where it should be
 ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them
+WORD_REACH = 4  # and each word within ±WORD_REACH of where the whole name fits best
 
 
 def _font(size_px: float) -> ImageFont.FreeTypeFont:
@@ -107,36 +112,71 @@ class _Measure:
     coverage: float  # share of the name's width crossed by one run of ink through the letters
     inside: float  # share of the line's ink that lies in the letters' rows (a strike's place)
     ink: float  # the voter's ink in the line, pixels
+    found: float  # the share of the name's printed strokes found dark where the template was aligned
+    density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
 
 
-def _aligned(dark: np.ndarray, line: NameLine) -> np.ndarray:
+BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
+
+
+@lru_cache(maxsize=512)
+def _blurred(line: NameLine, sigma: float) -> np.ndarray:
+    glyphs = _glyphs(line)[0]
+    return cv2.GaussianBlur(glyphs, (0, 0), sigma) if sigma else glyphs
+
+
+def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
+    """How blurred the scan's letters are: the sigma at which the rendered name, blurred, best matches them (a
+    blurred scan's letters are fatter than the rendered ones: their edges must not count as the voter's ink)."""
+    h, w = glyphs.shape
+    if x < 0 or y < 0 or y + h > dark.shape[0] or x + w > dark.shape[1]:
+        return BLURS[2]
+    scan = dark[y:y + h, x:x + w]
+    best, best_error = BLURS[0], np.inf
+    for sigma in BLURS:
+        model = cv2.GaussianBlur(glyphs, (0, 0), sigma) if sigma else glyphs
+        gain = float(np.clip((scan * model).sum() / max(1e-6, float((model * model).sum())), 0.4, 1.3))
+        error = float(((scan - gain * model) ** 2).sum())
+        if error < best_error:
+            best, best_error = sigma, error
+    return best
+
+
+def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
-    within ±ALIGN pixels, then each word within ±2 (a warped paper, a homography a little off)."""
+    within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
+    the name's strokes found dark there (low: the name is not where it should be)."""
     glyphs, gx, gy, words = _glyphs(line)
     dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
+    blurred = _blurred(line, _blur(dark, glyphs, gx + dx, gy + dy))
     printed = np.zeros(dark.shape, dtype=bool)
     height, width = dark.shape
+    strokes = found = 0
     for wx0, wy0, wx1, wy1 in words:
         word = glyphs[wy0:wy1, wx0:wx1]
         x, y = gx + dx + wx0, gy + dy + wy0
-        ex, ey = _match(dark, word, x, y, 2)
+        ex, ey = _match(dark, word, x, y, WORD_REACH)
         x, y = x + ex, y + ey
         if x < 0 or y < 0 or x + word.shape[1] > width or y + word.shape[0] > height:
             continue
-        printed[y:y + word.shape[0], x:x + word.shape[1]] |= word > 0.2
-    return printed
+        printed[y:y + word.shape[0], x:x + word.shape[1]] |= blurred[wy0:wy1, wx0:wx1] > 0.15
+        core = word > 0.7
+        strokes += int(core.sum())
+        found += int((dark[y:y + word.shape[0], x:x + word.shape[1]][core] > 0.3).sum())
+    return printed, found / max(1, strokes)
 
 
 def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
-    printed = cv2.dilate(_aligned(dark, line)[by0:by1, bx0:bx1].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    aligned, found = _aligned(dark, line)
+    printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
     total = float(ink.sum())
     if total == 0:
-        return _Measure(0.0, 0.0, 0.0)
+        return _Measure(0.0, 0.0, 0.0, found, 0.0)
     size = line.font_size * SCALE
     base = (BOX_H - line.baseline) * SCALE - by0
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
@@ -148,8 +188,10 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     # One run of ink across the name: columns with ink in the letters' rows, joined across the columns where a
     # printed letter may hide it (a strike is not seen where it crosses a stroke), not across blank paper.
     has_ink = _clean(raw[r0:r1], 3).any(axis=0)  # a strike shows in small pieces between the letters
-    hidden = printed[r0:r1].any(axis=0)
+    hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
+    if len(columns) == 0:
+        return _Measure(0.0, inside, total, found, 0.0)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
@@ -159,7 +201,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
             start = col
         prev = col
     best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total)
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best))
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
@@ -171,23 +213,48 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
     for line in geometry.names:
         m = _measure_name(dark, line, line.index == 0)
         box = rect_px(line.band)
-        if m.ink < LINE_NOISE:
+        if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
+            reads.append(LineRead(line.index, "unclear", 0.5, box))
+        elif m.ink < LINE_NOISE:
             reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
-        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE:
+        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY:
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
         else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
             reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
     return tuple(reads)
 
 
+@lru_cache(maxsize=8)
+def _outline(width: int, height: int) -> np.ndarray:
+    """A printed box's outline (1 pt) as darkness, padded by 3 pixels."""
+    frame = np.zeros((height + 6, width + 6), dtype=np.float32)
+    cv2.rectangle(frame, (3, 3), (width + 2, height + 2), 1.0, max(1, round(SCALE)))
+    return frame
+
+
+def _box_found(dark: np.ndarray, box: Rect) -> tuple[tuple[int, int, int, int], float]:
+    """The printed box on the scan (it may sit a few pixels off on a warped paper): its pixels and how well its
+    outline matches."""
+    x0, y0, x1, y1 = rect_px(box)
+    outline = _outline(x1 - x0, y1 - y0)
+    dx, dy = _match(dark, outline, x0 - 3, y0 - 3, BOX_REACH)
+    oh, ow = outline.shape
+    ox, oy = x0 - 3 + dx, y0 - 3 + dy
+    patch = dark[max(0, oy):oy + oh, max(0, ox):ox + ow]
+    found = float((patch[outline[:patch.shape[0], :patch.shape[1]] > 0] > 1 - INK).mean()) if patch.size else 0.0
+    return (x0 + dx, y0 + dy, x1 + dx, y1 + dy), found
+
+
 def decide_boxes(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, ...]:
     reads = []
     for index, choice in enumerate(geometry.choices):
-        x0, y0, x1, y1 = rect_px(choice.box)
-        inset = round(1.2 * SCALE) + 2  # the printed outline (1 pt) and the homography's error
+        (x0, y0, x1, y1), found = _box_found(dark, choice.box)
+        inset = round(1.0 * SCALE) + 3  # the printed outline (1 pt), a little bent on a warped paper
         inside = dark[y0 + inset:y1 - inset, x0 + inset:x1 - inset] > 1 - INK
         share = float(_clean(inside).mean()) if inside.size else 0.0
-        if share >= BOX_MARKED:
+        if found < BOX_OUTLINE:  # the box is not where it should be: a person looks
+            reads.append(LineRead(index, "unclear", 0.5, (x0, y0, x1, y1)))
+        elif share >= BOX_MARKED:
             reads.append(LineRead(index, "marked", min(1.0, 0.5 + share), (x0, y0, x1, y1)))
         elif share <= BOX_EMPTY:
             reads.append(LineRead(index, "empty", 1.0 - share / BOX_EMPTY * 0.5, (x0, y0, x1, y1)))

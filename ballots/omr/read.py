@@ -8,7 +8,7 @@ import numpy as np
 from ballots.geometry import BallotGeometry
 from ballots.omr import BallotRead, PageRead, Refused, Verdict
 from ballots.omr.load import load_pages
-from ballots.omr.locate import find_qrs, locate, rectify
+from ballots.omr.locate import Squares, find_qrs, find_squares, locate, mark_side, rectify
 from ballots.omr.marks import darkness, decide_boxes, decide_names, stray_ink
 from election.rules import ballot_validity
 
@@ -33,6 +33,7 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
     ballots: list[BallotRead] = []
     refused: list[tuple[str, str, str]] = []
     seen: set[str] = set()
+    squares: Squares | None = None
     for qr in find_qrs(image):
         if qr.text in seen:
             continue
@@ -42,7 +43,9 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
         except Refused as refusal:
             refused.append((qr.text, refusal.code, refusal.message))
             continue
-        located = locate(image, qr)
+        if squares is None:  # once per page: the ballots of one page are printed at one size
+            squares = find_squares(image, mark_side(qr))
+        located = locate(image, qr, squares)
         if located is None:
             refused.append((qr.text, *UNREADABLE))
             continue
