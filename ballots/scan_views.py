@@ -187,9 +187,13 @@ def read_scan_photo(poll_id: int):
     """A photo of one ballot (the phone's camera frame, or a photo taken where there is no camera loop): its marks
     read on the server; 200 {status: counted | waiting | refused, ...} per ballot found, the running totals and how
     many ballots wait for two members."""
-    poll = load_scan_poll(poll_id)
+    return read_photo_request(load_scan_poll(poll_id), request.files.get("image"))
+
+
+def read_photo_request(poll, upload):
+    """Shared by the phone page and the API (POST /api/v1/polls/<id>/scans/read): 200 with what became of each ballot
+    on the photo, 422 when there is no readable image of one page with a ballot's QR on it."""
     end_reads()  # the decoding takes a while: hold no read (nor PostgreSQL's shared scan lock) meanwhile
-    upload = request.files.get("image")
     if upload is None or not upload.filename:
         return jsonify({"errors": {"image": _("Hãy chụp hoặc chọn ảnh phiếu bầu.")}}), 422
     data = upload.stream.read(MAX_PHOTO_BYTES + 1)

@@ -29,7 +29,7 @@ from ballots.qr import BallotPayload, encode_payload, new_serial
 from ballots.reading import geometry_for
 from ballots.scanning import record_scan, scan_poll
 from core import storage
-from core.accounts import Role
+from core.accounts import ApiToken, Role
 from core.audit import AuditEntry
 from core.dbapi import release_request_connection
 from core.vietnamese import utcnow
@@ -125,6 +125,20 @@ def test_a_decided_photo_is_counted_once_a_resend_replays_and_another_photo_is_r
     refused = send_photo(client, setup.poll, other).get_json()
     assert refused["status"] == "refused" and refused["code"] == "already_counted", refused
     assert scans() == 1
+    # The JSON API reads the same way: a third photo of the ballot, refused as counted; another ballot counted.
+    record, token = ApiToken.issue(setup.team_b, "đọc dấu")
+    db.session.add(record)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    api = app.test_client()
+    via_api = api.post(f"/api/v1/polls/{setup.poll.id}/scans/read", headers=headers, content_type="multipart/form-data",
+                       data={"image": (io.BytesIO(ballots.photo(0, "box_x", quality=60)[0]), "p.jpg")}).get_json()
+    assert via_api["status"] == "refused" and via_api["code"] == "already_counted", via_api
+    second, _truth = ballots.photo(1, "box_x", seed=3)
+    via_api = api.post(f"/api/v1/polls/{setup.poll.id}/scans/read", headers=headers, content_type="multipart/form-data",
+                       data={"image": (io.BytesIO(second), "p.jpg")}).get_json()
+    assert via_api["status"] == "counted" and via_api["totals"]["valid"] + via_api["totals"]["invalid"] == 2, via_api
+    assert scans() == 2
     not_an_image = send_photo(client, setup.poll, b"<html>not a photo</html>")
     assert not_an_image.status_code == 422 and "Không đọc được tệp" in not_an_image.get_json()["errors"]["image"]
     blank = cv2.imencode(".png", np.full((800, 600), 255, np.uint8))[1].tobytes()
