@@ -1,11 +1,13 @@
 """JSON API for ballots: verification of a scanned QR (text, or a photo decoded on the server), and counting by
-scanning (a scan by QR text or typed short code, a check before a name is tapped, finishing into a count entry)."""
+scanning (a scan by QR text or typed short code, a check before a name is tapped, a photo whose marks are read,
+finishing into a count entry)."""
 from __future__ import annotations
 
 from flask import jsonify, request
 from flask_login import current_user
 
 from ballots.access import load_scan_poll, scoped
+from ballots.scan_views import read_photo_request
 from ballots.scanning import finish_scanning
 from ballots.service import qr_text_too_long, scan_check_request, scan_request
 from ballots.verification import Verification, decode_image, verify_ballot
@@ -116,3 +118,16 @@ def finish_scans(poll_id: int):
                 lambda: finish_scanning(poll, current_user, issued, bool(data.get("acknowledged")),
                                         data.get("version")))
     return jsonify({"entry": entry_json(entry), "poll": poll_json(poll)}), 201
+
+
+@api_bp.post("/polls/<int:poll_id>/scans/read")
+@allow(*TEAM)
+@operation("Đọc dấu trên ảnh một phiếu bầu (multipart, trường image: ảnh JPEG/PNG cả lá phiếu): phiếu đọc rõ được "
+           "tính như một lần quét (status counted; gửi lại cùng ảnh: replayed), phiếu chưa rõ chờ hai thành viên "
+           "quyết định (waiting), phiếu bị từ chối (refused, kèm lý do)", tag="counting",
+           response_schema={"type": "object", "properties": {
+               "status": {"enum": ["counted", "waiting", "refused"]}, "serial": {"type": "string"},
+               "message": {"type": "string"}, "waiting": {"type": "integer"},
+               "results": {"type": "array", "items": {"type": "object"}}}})
+def read_scan(poll_id: int):
+    return read_photo_request(load_scan_poll(poll_id), request.files.get("image"))

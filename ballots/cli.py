@@ -1,4 +1,5 @@
-"""`flask ballots print`: print the ballots of every ready hamlet of a commune or district, with progress.
+"""`flask ballots print`: print the ballots of every ready hamlet of a commune or district, with progress;
+`flask ballots purge-images`: delete the ballot images and scanner batches past their keeping (ballots.rules).
 
 Repeatable: hamlets that already have a real batch are skipped, so a second run prints only what is missing.
 """
@@ -8,10 +9,12 @@ import click
 
 from ballots.models import BallotLayout
 from ballots.printing import print_batch, real_batches
+from ballots.reading import purge_images
 from ballots.views import bp
 from candidates.models import CandidateList, ListState
 from core.errors import RuleViolation
 from core.models import Commune, District, Hamlet, current_term
+from core.transactions import commit
 from election.models import Poll
 from election.service import forget_checkin_order
 from extensions import db
@@ -71,3 +74,11 @@ def forget_order_command() -> None:
     forget_checkin_order()
     db.session.commit()
     click.echo("Đã ghi lại bảng nhận phiếu theo thứ tự ngẫu nhiên.")
+
+
+@bp.cli.command("purge-images")
+def purge_images_command() -> None:
+    """Xóa ảnh phiếu bầu và tệp quét đã hết thời hạn lưu giữ (hết thời hạn khiếu nại sau khi công nhận kết quả)."""
+    gone = purge_images()
+    commit("Xóa ảnh phiếu bầu hết thời hạn lưu giữ" if gone else None)
+    click.echo(f"Đã xóa {gone} ảnh phiếu bầu và tệp quét hết thời hạn lưu giữ.")

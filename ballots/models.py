@@ -7,6 +7,7 @@ hamlet, a test flag and an HMAC signature.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -161,3 +162,105 @@ class UndoneScan(Model):
     @property
     def audit_scope(self) -> tuple[int | None, int | None, int | None]:
         return None, None, self.poll.hamlet_id if self.poll else None
+
+
+class MarkReadState(enum.StrEnum):
+    PENDING = "pending"  # waiting for two members
+    COUNTED = "counted"  # decided by two members: its scan is recorded (ballots.scanning, the same row as a tap)
+
+
+class MarkRead(Model):
+    """A ballot whose marks the reader could not decide (ballots.reading): waiting for two different members of the
+    team to agree on it. It keeps the rectified ballot image (core.storage, kind BALLOT_IMAGE, purged once the
+    recognition's appeal period ends: ballots.rules.image_expiry) and the reader's per-line reads; nothing links it
+    to a household or a check-in (secret ballot). A ballot waits once (the serial is unique)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    serial: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    qr_text: Mapped[str] = mapped_column(sa.String(1000))  # the signed QR as read: recorded as a tapped scan's text
+    source_sha256: Mapped[str] = mapped_column(sa.String(64))  # of the photo or scanner page the ballot was read from
+    image_key: Mapped[str] = mapped_column(sa.String(120))  # core.storage key (kind BALLOT_IMAGE) of the rectified PNG
+    image_sha256: Mapped[str] = mapped_column(sa.String(64))
+    lines: Mapped[str] = mapped_column(sa.Text, default="[]")  # JSON [{index, mark, confidence, box}]
+    stray_ink: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[MarkReadState] = enum_column(MarkReadState, default=MarkReadState.PENDING)
+    first_choice: Mapped[str | None] = mapped_column(sa.String(20))
+    first_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    first_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    first_at: Mapped[datetime | None]
+    second_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    disputed: Mapped[str] = mapped_column(sa.Text, default="")  # JSON of the last two decisions that differed
+    read_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+    def outcome(self, user_id: int, choice: str, reason: str) -> str:
+        """What a member's decision does ("first", "confirm" or "disagree"); raises RuleViolation when it may not be
+        taken (decided already, or the member who decided first confirming their own decision)."""
+        if self.state != MarkReadState.PENDING:
+            raise RuleViolation("Phiếu này đã được hai thành viên quyết định và đã tính.")
+        if self.first_by_id is None:
+            return "first"
+        if self.first_by_id == user_id:
+            raise RuleViolation("Bạn đã quyết định phiếu này: cần một thành viên khác của Tổ bầu cử xác nhận.")
+        return "confirm" if (self.first_choice, self.first_reason) == (choice, reason) else "disagree"
+
+    def decide(self, user_id: int, choice: str, reason: str) -> str:
+        """Record a member's decision: the first one waits for a second member; a second, different member
+        deciding the same confirms it (the caller has recorded the scan); deciding otherwise sends the ballot back
+        to pending with both decisions kept for the next two members to see."""
+        outcome = self.outcome(user_id, choice, reason)
+        now = utcnow()
+        if outcome == "first":
+            self.first_choice, self.first_reason, self.first_by_id, self.first_at = choice, reason, user_id, now
+        elif outcome == "confirm":
+            self.second_by_id, self.decided_at, self.state = user_id, now, MarkReadState.COUNTED
+        else:
+            self.disputed = json.dumps([{"by": self.first_by_id, "choice": self.first_choice,
+                                         "reason": self.first_reason},
+                                        {"by": user_id, "choice": choice, "reason": reason}])
+            self.first_choice = self.first_reason = None
+            self.first_by_id = self.first_at = None
+        return outcome
+
+
+class ScanUpload(Model):
+    """A scanner batch (PDF, TIFF or image from a document feeder) uploaded by the commune office and read page by
+    page through repeated small requests (ballots.reading.read_next_page): the cursor and the figures live here and
+    the file in core.storage (kind BALLOT_SCAN), so a lost connection resumes where it stopped, on any app host."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("poll.id"), index=True)
+    file_key: Mapped[str] = mapped_column(sa.String(120))
+    filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # pdf, tiff, image
+    pages: Mapped[int]
+    next_page: Mapped[int] = mapped_column(default=0)
+    counted: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[str] = mapped_column(sa.Text, default="[]")  # JSON [[page, serial, message]] (bounded)
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    poll: Mapped[Poll] = relationship()
+
+    @property
+    def audit_scope(self) -> tuple[int | None, int | None, int | None]:
+        return None, None, self.poll.hamlet_id if self.poll else None
+
+    @property
+    def done(self) -> bool:
+        return self.next_page >= self.pages

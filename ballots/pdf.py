@@ -203,16 +203,20 @@ def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
         for line in ballot_geometry(spec).names:
             c.setFont(BOLD, line.font_size)
             c.drawString(line.text.x0, line.baseline, line.name)
-    if spec.geometry_version is not None:
-        for mark in registration_marks():
-            c.rect(mark.x0, mark.y0, mark.width, mark.height, stroke=0, fill=1)
-
     if spec.test:
         c.setFillColorRGB(*_TEST_RED)
         c.rect(0, MARGIN - 4 * mm, BOX_W, BAND_H, stroke=0, fill=1)
         c.setFillColorRGB(1, 1, 1)
         _centred(c, TEST_BAND_TEXT, BOLD, 14, MARGIN - 4 * mm + BAND_H / 2 - 5)
         c.setFillColorRGB(0, 0, 0)
+
+    if spec.geometry_version is not None:  # last, each on white: the test band must not cover nor touch them
+        quiet = 1.5 * mm
+        for mark in registration_marks():
+            c.setFillColorRGB(1, 1, 1)
+            c.rect(mark.x0 - quiet, mark.y0 - quiet, mark.width + 2 * quiet, mark.height + 2 * quiet, stroke=0, fill=1)
+            c.setFillColorRGB(0, 0, 0)
+            c.rect(mark.x0, mark.y0, mark.width, mark.height, stroke=0, fill=1)
 
 
 def _draw_single(c: Canvas, spec: BallotSheetSpec) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 # Spare ballots printed beyond one per household (replacements for spoiled ballots). Setting, not law:
@@ -88,3 +89,20 @@ def reconcile(printed: int, issued: int, spoiled: int, cancelled: int, returned:
             f"Ballots returned ({returned}) exceed ballots issued ({issued}) (R-C3)."))
     return Reconciliation(printed=printed, issued=issued, spoiled=spoiled, cancelled=cancelled, returned=returned,
                           problems=tuple(problems))
+
+
+# R-B19-IMG (source uncertain: rules.md has no rule on how long ballot images are kept; the app's choice, by analogy
+# with the complaint period after the commune recognises the result, R-V9). The image of a ballot the reader of marks
+# left unclear, and a scanner batch, are evidence of the count while the result can still be contested: kept until
+# IMAGE_APPEAL_DAYS after the commune people's committee recognises the result, then purged. Until the poll is
+# recognised they are kept at most IMAGE_KEEP_MAX_DAYS (a poll never recognised, e.g. a re-vote ordered).
+IMAGE_APPEAL_DAYS = 30
+IMAGE_KEEP_MAX_DAYS = 180
+
+
+def image_expiry(recognised_on: date | None, stored_at: datetime) -> datetime:
+    """R-B19-IMG: when a ballot image (or scanner batch) stored at `stored_at` is purged: the end of the appeal period
+    after the recognition of `recognised_on`, else IMAGE_KEEP_MAX_DAYS after it was stored."""
+    if recognised_on is None:
+        return stored_at + timedelta(days=IMAGE_KEEP_MAX_DAYS)
+    return datetime.combine(recognised_on + timedelta(days=IMAGE_APPEAL_DAYS + 1), time())

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from ballots.models import Ballot, BallotBatch, BallotScan, BallotState, UndoneScan, ballot_keys, ballot_secret
+from ballots.models import (
+    Ballot,
+    BallotBatch,
+    BallotScan,
+    BallotState,
+    MarkRead,
+    MarkReadState,
+    UndoneScan,
+    ballot_keys,
+    ballot_secret,
+)
 from ballots.qr import BallotPayload, BallotQRError, ShortCodeError, decode_payload, encode_payload, typed_serial
 from ballots.verification import verify_ballot
 from candidates.models import Candidacy, CandidateList, ListState
@@ -97,6 +107,13 @@ def _validity(ids: list[str], choice: str, reason: str):
     if choice not in ids:
         raise RuleViolation("Chọn người được giữ lại tên trên phiếu, hoặc “Không hợp lệ”.", "choice")
     return ballot_validity(ids, [choice], SEATS)
+
+
+def decision_verdict(poll: Poll | ScanPoll, choice: str, reason: str) -> tuple[str, str]:
+    """(choice, reason) as a scan records them, for what a member decided on a ballot (as for a tap); raises
+    RuleViolation when it is no valid decision."""
+    verdict = _validity(candidate_ids(poll), choice, reason)
+    return (choice if verdict.valid else ""), verdict.reason
 
 
 # A scan is the busiest write of election Sunday (every ballot of every hamlet): its statements are built
@@ -272,6 +289,7 @@ class PlannedScan:
     choice: str
     reason: str
     totals: dict[str, int]  # the poll's scans so far, this one included
+    image_sha256: str = ""  # a read from an image (ballots.reading): the image's hash, for the audit entry
 
 
 def _printed_ballot(poll: ScanPoll, text: str, key: str = ""):
@@ -309,8 +327,8 @@ def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
         dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
 
 
-def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = ""
-              ) -> PlannedScan | dict:
+def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = "",
+              image_sha256: str = "") -> PlannedScan | dict:
     """Read and check a scanned ballot: the scan to write, or the earlier scan a retried key replays.
 
     Raises RuleViolation (bad input, scanning closed) or ScanRefused (forged, foreign, already counted…).
@@ -334,7 +352,7 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
     verdict = _validity(ids, choice, reason)
     return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
                        verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
-                                        "invalid": ballot.invalid_so_far + (not verdict.valid)})
+                                        "invalid": ballot.invalid_so_far + (not verdict.valid)}, image_sha256)
 
 
 def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
@@ -352,8 +370,12 @@ def write_scan(plan: PlannedScan, user) -> tuple[dict, bool]:
               "idempotency_key": plan.key, "valid": plan.valid, "choice": plan.choice, "reason": plan.reason,
               "by_user_id": user.id, "at": utcnow()}
     scan = {"id": _run("insert", values).scalar(), **values}
+    summary, after = f"Quét phiếu bầu {plan.poll.label}", scan
+    if plan.image_sha256:  # read from an image: the audit entry names it by its hash
+        summary += f" (đọc dấu từ ảnh SHA-256 {plan.image_sha256})"
+        after = {**scan, "image_sha256": plan.image_sha256}
     append_entries(dbapi.request_runner(), (user.id, user.username), [
-        created("BallotScan", scan["id"], scan, summary=f"Quét phiếu bầu {plan.poll.label}", scope=plan.poll.scope)])
+        created("BallotScan", scan["id"], after, summary=summary, scope=plan.poll.scope)])
     return scan, False
 
 
@@ -378,7 +400,7 @@ def _refusal(text: str, genuine: bool) -> ScanRefused:
 
 
 def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
-                idempotency_key: str = "") -> tuple[dict, bool]:
+                idempotency_key: str = "", image_sha256: str = "") -> tuple[dict, bool]:
     """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays,
     also when its twin was sent at the same time (the loser of the race on the key replays the winner's scan;
     the loser of the race on the ballot is refused as counted elsewhere).
@@ -386,7 +408,7 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
     The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
     """
     try:
-        return _record_scan(poll, user, text, choice, reason, idempotency_key)
+        return _record_scan(poll, user, text, choice, reason, idempotency_key, image_sha256)
     except dbapi.driver_errors() as error:  # already rolled back
         if not dbapi.is_conflict(error):
             raise
@@ -397,11 +419,11 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
         return earlier, True
 
 
-def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idempotency_key: str
-                 ) -> tuple[dict, bool]:
+def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idempotency_key: str,
+                 image_sha256: str = "") -> tuple[dict, bool]:
     connection = dbapi.request_connection()
     with dbapi.rolled_back_on_error(connection):
-        plan = plan_scan(poll, text, choice, reason, idempotency_key)
+        plan = plan_scan(poll, text, choice, reason, idempotency_key, image_sha256)
     if not isinstance(plan, PlannedScan):
         connection.commit()  # a replay: this ends its reads (and the poll's shared scan lock)
         return plan, True
@@ -501,10 +523,19 @@ def _hold_off_scans(poll: Poll, shared: bool = False) -> None:
         connection.execute(sa.select(lock(SCAN_LOCKS, poll.id)))
 
 
+def waiting_reads(poll_id: int) -> int:
+    """How many of the poll's ballots the reader left unclear wait for two members (ballots.reading)."""
+    return db.session.scalar(sa.select(sa.func.count(MarkRead.id)).where(
+        MarkRead.poll_id == poll_id, MarkRead.state == MarkReadState.PENDING)) or 0
+
+
 def finish_scanning(poll: Poll, user, ballots_issued: int, acknowledged: bool = False,
                     expected_version: int | None = None) -> CountEntry:
     _hold_off_scans(poll)
     if not scan_open(poll):
         raise RuleViolation("Việc quét phiếu đã kết thúc hoặc cuộc bầu chưa ở bước kiểm phiếu.")
+    if waiting := waiting_reads(poll.id):
+        raise RuleViolation(f"Còn {waiting} phiếu đọc dấu chưa rõ đang chờ hai thành viên quyết định: quyết định "
+                            "hết các phiếu đó trước khi kết thúc quét phiếu.")
     return submit_entry(poll, user, scan_figures(poll, ballots_issued), acknowledged=acknowledged,
                         method=CountMethod.PER_BALLOT, expected_version=expected_version)

@@ -7,7 +7,9 @@ with its record, a rollback forgets both), `find`/`read` fetch it by its kind an
 - ROLL_UPLOAD: a voter-roll file between its preview and the import (election.service.keep_upload), for 6 hours,
   readable only by the user who uploaded it, for the hamlet and term it was uploaded for;
 - MINUTES and MINUTES_SERVED: the photo or scan of the signed counting minutes as uploaded (kept for the record,
-  its SHA-256 on the MinutesUpload row) and the clean copy of an image that is served (election.recognition).
+  its SHA-256 on the MinutesUpload row) and the clean copy of an image that is served (election.recognition);
+- BALLOT_IMAGE and BALLOT_SCAN: a ballot left unclear by the reader of marks and a scanner batch (issue 19), kept
+  until the recognition's appeal period ends (ballots.rules.image_expiry, `flask ballots purge-images`).
 Ballot PDFs are not kept at all: they are drawn again, in a fresh random order, at each download (ballots/printing.py).
 
 Not audited (no audit_scope): the record that names a file is, with the file's SHA-256.
@@ -26,7 +28,9 @@ from extensions import Model, db
 ROLL_UPLOAD = "roll_upload"
 MINUTES = "minutes"
 MINUTES_SERVED = "minutes_served"
-KINDS = (ROLL_UPLOAD, MINUTES, MINUTES_SERVED)
+BALLOT_IMAGE = "ballot_image"  # a ballot the reader left unclear, rectified, as PNG (ballots.reading)
+BALLOT_SCAN = "ballot_scan"  # a scanner batch uploaded by the commune office (ballots.reading)
+KINDS = (ROLL_UPLOAD, MINUTES, MINUTES_SERVED, BALLOT_IMAGE, BALLOT_SCAN)
 KEY_MAX = 120  # as MinutesUpload.stored_name
 
 

@@ -139,27 +139,99 @@
       show('warning', T.offline);
     } finally { checking = false; photo.value = ''; }
   });
+  // Reading the marks (issue 19): the photo of a whole ballot sent to the server, which reads the names struck
+  // through and counts the ballot, or queues it for two members when it is not sure.
+  const readMode = document.getElementById('read-mode');
+  const readPhotoButton = document.getElementById('read-photo-button');
+  const readPhoto = document.getElementById('read-photo');
+  const readHint = document.getElementById('read-hint');
+  const waitingBox = document.getElementById('waiting-reads');
+  let reading = false;  // the camera frames are read for marks, not for a QR to tap
+  async function sendRead(blob, name) {
+    clear(); ballot.hidden = true; current = null;
+    show('info', T.reading_marks);
+    checking = true;
+    const form = new FormData();
+    form.append('image', blob, name);
+    try {
+      const response = await fetch(box.dataset.readUrl, {method: 'POST', headers: {'X-CSRFToken': box.dataset.csrf}, body: form});
+      const data = await jsonOf(response);
+      if (!response.ok) { show('danger', reasonOf(data, response)); return; }
+      if (data.status === 'counted') {
+        show(data.valid ? 'success' : 'warning', data.message + ' (' + grouped(data.serial) + ')' + (data.replayed ? ' ' + T.replayed : ''));
+        remember(data);
+      } else if (data.status === 'waiting') {
+        show('warning', T.waiting.replace('SERIAL', grouped(data.serial)));
+      } else {
+        show('danger', data.message);
+        refused = {text: data.serial || '', at: Date.now()};
+      }
+      if (data.totals) { document.getElementById('valid').textContent = data.totals.valid; document.getElementById('invalid').textContent = data.totals.invalid; }
+      if (typeof data.waiting === 'number') {
+        document.getElementById('waiting-count').textContent = data.waiting;
+        waitingBox.hidden = data.waiting === 0;
+      }
+    } catch (err) {
+      show('warning', T.offline);
+    } finally { checking = false; }
+  }
+  readPhoto.addEventListener('change', async () => {
+    const file = readPhoto.files && readPhoto.files[0];
+    if (!file || checking) return;
+    await sendRead(file, file.name || 'phieu.jpg');
+    readPhoto.value = '';
+  });
+
   const cameraButton = document.getElementById('camera');
-  const noCamera = () => { cameraButton.hidden = true; photoButton.hidden = false; };
+  const noCamera = () => { cameraButton.hidden = true; readMode.hidden = true; photoButton.hidden = false; readPhotoButton.hidden = false; };
   if (!('BarcodeDetector' in window) || !navigator.mediaDevices) { noCamera(); return; }
-  cameraButton.addEventListener('click', async () => {
+  readMode.hidden = false;
+  let started = false;
+  let steady = {text: '', frames: 0};
+  async function capture(video) {  // the current frame as a JPEG
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    return new Promise(resolve => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+  }
+  async function startCamera() {
+    if (started) return;
     const video = document.getElementById('video');
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment'}});
+      const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment', width: {ideal: 1920}, height: {ideal: 1080}}});
       video.srcObject = stream; video.hidden = false; await video.play();
+      started = true;
       const detector = new BarcodeDetector({formats: ['qr_code']});
       const loop = async () => {
         if (!current && !checking) {
           try {
             const codes = await detector.detect(video);
             const seen = codes.length ? codes[0].rawValue : '';
-            if (seen && !(seen === refused.text && Date.now() - refused.at < 5000)) take(seen);
+            const blocked = seen === refused.text && Date.now() - refused.at < 5000;
+            if (reading) {
+              // the QR steady for a few frames: the ballot is held still, the frame is sharp enough to read
+              steady = seen && seen === steady.text ? {text: seen, frames: steady.frames + 1} : {text: seen, frames: seen ? 1 : 0};
+              if (seen && steady.frames >= 3 && !blocked) {
+                steady = {text: '', frames: 0};
+                refused = {text: seen, at: Date.now()};  // not the same ballot again straight away
+                const blob = await capture(video);
+                if (blob) await sendRead(blob, 'phieu.jpg');
+              }
+            } else if (seen && !blocked) take(seen);
           } catch (e) { /* next frame */ }
         }
-        setTimeout(loop, 300);
+        setTimeout(loop, reading ? 200 : 300);
       };
       loop();
       cameraButton.hidden = true;
     } catch (err) { noCamera(); show('warning', T.camera); }
+  }
+  cameraButton.addEventListener('click', () => { reading = false; startCamera(); });
+  readMode.addEventListener('click', () => {
+    reading = !reading;
+    readMode.setAttribute('aria-pressed', String(reading));
+    readMode.classList.toggle('secondary', !reading);
+    readHint.hidden = !reading;
+    if (reading) startCamera();
   });
 })();
