@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ballots.geometry import BOX_H
 from ballots.pdf import placements
@@ -53,14 +53,6 @@ def marked_photo(browse, hamlet) -> bytes:
     ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
     return data.tobytes()
-
-
-def decide(page: Page, poll_id: str, serial: str, option: str) -> None:
-    page.goto(f"/polls/{poll_id}/scan/reads")
-    item = page.locator("li[data-read-id]").filter(has_text=serial)
-    expect(item.locator("img").first).to_be_visible()
-    item.get_by_label(option).check()
-    item.get_by_role("button").filter(has_text="quyết định").click()
 
 
 def test_a_photo_is_read_an_unclear_ballot_decided_by_two_members_and_counted_once(browse, demo, viewport):
@@ -104,8 +96,11 @@ def test_a_photo_is_read_an_unclear_ballot_decided_by_two_members_and_counted_on
     item = committee.locator("li[data-read-id]").filter(has_text=serial)
     expect(item).to_contain_text("Cần một thành viên khác xác nhận")
     item.get_by_label(label).check()
+    asked: list[str] = []
+    committee.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     item.get_by_role("button", name="Xác nhận quyết định").click()
     expect(committee.locator("main .flash").first).to_contain_text(f"đã tính phiếu {serial}")
+    assert asked and "phiếu được tính ngay" in asked[0]  # the count asked before it was made
     expect(committee.locator("li[data-read-id]").filter(has_text=serial)).to_have_count(0)
     browse.check(committee)
 
