@@ -38,6 +38,7 @@ from ballots.printing import candidate_list_of, sheet_spec
 from ballots.qr import BallotQRError, decode_payload
 from ballots.rules import IMAGE_KEEP_MAX_DAYS, image_expiry
 from ballots.scanning import (
+    WAITING,
     ScanPoll,
     ScanRefused,
     candidate_ids,
@@ -59,7 +60,6 @@ from election.models import Poll, Recognition
 from extensions import db
 
 NO_GEOMETRY = "Phiếu in trước khi có dấu định vị: quét mã và bấm lựa chọn như trước"
-WAITING = "Phiếu này đang chờ hai thành viên Tổ bầu cử quyết định (đọc dấu chưa rõ): xem ở trang “Phiếu chờ quyết định”."
 MAX_BATCH_BYTES = 60 * 1024 * 1024  # a feeder's PDF of a few hundred pages (the app takes 64 MB a request)
 MAX_BATCH_PAGES = 400
 MAX_PROBLEMS = 200  # what a batch's summary lists (refused and waiting ballots)
@@ -100,9 +100,6 @@ def geometry_for(poll: ScanPoll) -> Callable[[str], BallotGeometry]:
             raise Refused(refused.code, refused.message) from refused
         except RuleViolation as error:
             raise Refused("closed", error.message) from error
-        waiting = pending_read(serial)
-        if waiting is not None and waiting.state == MarkReadState.PENDING:
-            raise Refused("waiting", WAITING)
         batch = db.session.execute(sa.select(BallotBatch.id, BallotBatch.layout, BallotBatch.test,
                                              BallotBatch.geometry_version)
                                    .join(Ballot, Ballot.batch_id == BallotBatch.id)
@@ -241,7 +238,7 @@ def decide_read(poll: ScanPoll, read: MarkRead, user, choice: str, reason: str) 
         db.session.commit()  # the ORM's reads end before the scan path writes
         try:
             record_scan(_locked(poll), user, text, choice if reason == "valid" else "", reason if reason != "valid" else "",
-                        key, sha)
+                        key, sha, adjudicated=True)
         except ScanRefused as refused:
             if refused.code != "already_counted":
                 raise

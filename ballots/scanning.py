@@ -128,6 +128,8 @@ SCAN_LOCKS = 0x5CA9
 
 
 COUNTED_ELSEWHERE = "Phiếu này vừa được quét trên một máy khác: không tính lần nữa."
+WAITING = ("Phiếu này đang chờ hai thành viên Tổ bầu cử quyết định (đọc dấu chưa rõ): xem ở trang “Phiếu chờ quyết "
+           "định”.")
 UNDONE_KEY = "Lần quét gửi với mã chống gửi trùng này đã bị hủy; hãy quét lại phiếu (một lần quét mới)."
 
 
@@ -143,6 +145,7 @@ def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
     scan = BallotScan.__table__
     ballot = Ballot.__table__
     undone = UndoneScan.__table__
+    waiting = MarkRead.__table__
     closed = (sa.exists().where(CountEntry.poll_id == sa.bindparam("for_poll"),
                                 CountEntry.method == CountMethod.PER_BALLOT))
     written = ("poll_id", "ballot_id", "serial", "idempotency_key", "valid", "choice", "reason", "by_user_id", "at")
@@ -156,10 +159,13 @@ def _scan_statements(dialect: str) -> dict[str, sa.Executable]:
               .join(Hamlet, Poll.hamlet_id == Hamlet.id).join(Commune, Hamlet.commune_id == Commune.id)
               .where(Poll.id == sa.bindparam("poll_id"))),
         # The ballot, and the poll's scan totals so far (the phone's counter; this scan is added to them).
-        # … and whether the request's key is one of an undone scan (ballots.scanning.undo_scan).
+        # … whether the request's key is one of an undone scan (ballots.scanning.undo_scan), and whether the ballot
+        # waits for two members (an unclear read, ballots.reading): a tap must not settle it alone.
         ballot=(sa.select(ballot.c.id, ballot.c.serial, ballot.c.poll_id, ballot.c.state,
                           BallotBatch.election_hash, BallotBatch.test, *_totals_columns(scan),
-                          sa.exists().where(undone.c.idempotency_key == sa.bindparam("key")).label("key_undone"))
+                          sa.exists().where(undone.c.idempotency_key == sa.bindparam("key")).label("key_undone"),
+                          sa.exists().where(waiting.c.serial == ballot.c.serial,
+                                            waiting.c.state == MarkReadState.PENDING).label("waiting"))
                 .join(BallotBatch, ballot.c.batch_id == BallotBatch.id)
                 .where(ballot.c.serial == sa.bindparam("serial"))),
         # A typed short code: the ballot of that serial, to sign its QR text again (typed_ballot_text).
@@ -322,13 +328,15 @@ def check_scanned_ballot(poll: ScanPoll, text: str) -> str:
         ballot = _printed_ballot(poll, text)
         if ballot is None:
             raise _refusal(text, genuine=False)
+        if ballot.waiting:
+            raise ScanRefused("waiting", WAITING)
         return ballot.serial
     finally:
         dbapi.request_connection().rollback()  # ends the reads (and PostgreSQL's shared scan lock)
 
 
 def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", idempotency_key: str = "",
-              image_sha256: str = "") -> PlannedScan | dict:
+              image_sha256: str = "", adjudicated: bool = False) -> PlannedScan | dict:
     """Read and check a scanned ballot: the scan to write, or the earlier scan a retried key replays.
 
     Raises RuleViolation (bad input, scanning closed) or ScanRefused (forged, foreign, already counted…).
@@ -349,6 +357,8 @@ def plan_scan(poll: ScanPoll, text: str, choice: str = "", reason: str = "", ide
         return refused_scan(poll, key, text, genuine=False, asked=lambda: asked_scan(poll, text, choice, reason))
     if ballot.key_undone:  # the late retry of a scan undone since: counting it would silently redo it
         raise RuleViolation(UNDONE_KEY, "idempotency_key")
+    if ballot.waiting and not adjudicated:  # two members decide it on the adjudication page, not one tap
+        raise ScanRefused("waiting", WAITING)
     verdict = _validity(ids, choice, reason)
     return PlannedScan(poll, key, text, ballot.id, ballot.serial, verdict.valid, choice if verdict.valid else "",
                        verdict.reason, {"valid": ballot.valid_so_far + verdict.valid,
@@ -400,15 +410,17 @@ def _refusal(text: str, genuine: bool) -> ScanRefused:
 
 
 def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str = "",
-                idempotency_key: str = "", image_sha256: str = "") -> tuple[dict, bool]:
+                idempotency_key: str = "", image_sha256: str = "", adjudicated: bool = False) -> tuple[dict, bool]:
     """Count one scanned ballot and commit it; (scan, replayed) — a retried request with the same key replays,
     also when its twin was sent at the same time (the loser of the race on the key replays the winner's scan;
     the loser of the race on the ballot is refused as counted elsewhere).
 
     The reads and checks run first; then, queued for SQLite's single writer, the writes and their commit.
+    `adjudicated`: the decision of two members on a ballot waiting for them (ballots.reading.decide_read); any other
+    scan of a waiting ballot is refused.
     """
     try:
-        return _record_scan(poll, user, text, choice, reason, idempotency_key, image_sha256)
+        return _record_scan(poll, user, text, choice, reason, idempotency_key, image_sha256, adjudicated)
     except dbapi.driver_errors() as error:  # already rolled back
         if not dbapi.is_conflict(error):
             raise
@@ -420,10 +432,10 @@ def record_scan(poll: ScanPoll, user, text: str, choice: str = "", reason: str =
 
 
 def _record_scan(poll: ScanPoll, user, text: str, choice: str, reason: str, idempotency_key: str,
-                 image_sha256: str = "") -> tuple[dict, bool]:
+                 image_sha256: str = "", adjudicated: bool = False) -> tuple[dict, bool]:
     connection = dbapi.request_connection()
     with dbapi.rolled_back_on_error(connection):
-        plan = plan_scan(poll, text, choice, reason, idempotency_key, image_sha256)
+        plan = plan_scan(poll, text, choice, reason, idempotency_key, image_sha256, adjudicated)
     if not isinstance(plan, PlannedScan):
         connection.commit()  # a replay: this ends its reads (and the poll's shared scan lock)
         return plan, True

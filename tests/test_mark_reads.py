@@ -174,6 +174,12 @@ def test_an_unclear_ballot_waits_for_two_different_members_who_must_agree(app, e
     assert send_photo(team_a, setup.poll, data).get_json()["status"] == "waiting"  # a resend: still once
     read = db.session.scalar(db.select(MarkRead))
     assert read.serial == ballots.serials[1] and read.state == MarkReadState.PENDING and scans() == 0
+    # A tap cannot settle a waiting ballot alone, nor can the phone's check let it through.
+    for path in ("/scan", "/scan/check"):
+        tap = team_a.post(f"/polls/{setup.poll.id}{path}", json={
+            "text": read.qr_text, "choice": setup.ids[0], "idempotency_key": "tap-of-a-waiting-ballot-01"})
+        assert tap.status_code == 409 and "chờ hai thành viên" in str(tap.get_json()), (path, tap.get_json())
+    assert scans() == 0
     stored = storage.find(storage.BALLOT_IMAGE, read.image_key)
     assert stored.sha256 == read.image_sha256 and stored.hamlet_id == setup.hamlet.id
 
