@@ -35,7 +35,7 @@ STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lie
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
-HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
+HIDDEN_GAP = 6.0  # a strike is followed under printed letters for at most this many font sizes (a long word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
 BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or above, empty at or below
@@ -144,10 +144,10 @@ def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
     return best
 
 
-def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
+def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
     within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
-    the name's strokes found dark there (low: the name is not where it should be)."""
+    the name's strokes found dark there (low: the name is not where it should be), and how far down it was found."""
     glyphs, gx, gy, words = _glyphs(line)
     dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
     blurred = _blurred(line, _blur(dark, glyphs, gx + dx, gy + dy))
@@ -172,14 +172,14 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
             core = part > 0.7
             strokes += int(core.sum())
             found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.3).sum())
-    return printed, found / max(1, strokes)
+    return printed, found / max(1, strokes), dy
 
 
 def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
-    aligned, found = _aligned(dark, line)
+    aligned, found, dy = _aligned(dark, line)
     printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
@@ -187,7 +187,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     if total == 0:
         return _Measure(0.0, 0.0, 0.0, found, 0.0)
     size = line.font_size * SCALE
-    base = (BOX_H - line.baseline) * SCALE - by0
+    base = (BOX_H - line.baseline) * SCALE + dy - by0
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
     core = ink[r0:r1]
     inside = float(core.sum()) / total
