@@ -32,6 +32,8 @@ LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below wh
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+FAINT = 0.1  # darkness, averaged over 15 pixels along a row, of a faint line
+FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
@@ -116,6 +118,7 @@ class _Measure:
     ink: float  # the voter's ink in the line, pixels
     found: float  # the share of the name's printed strokes found dark where the template was aligned
     density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
+    faint: float  # pixels of faint ink along the letters' rows (a light pencil line), beside the letters
 
 
 BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
@@ -184,11 +187,15 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
     total = float(ink.sum())
-    if total == 0:
-        return _Measure(0.0, 0.0, 0.0, found, 0.0)
     size = line.font_size * SCALE
     base = (BOX_H - line.baseline) * SCALE + dy - by0
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
+    # A faint line (a light pencil, blurred) shows when the darkness is averaged along the rows.
+    wide = cv2.dilate(printed[r0:r1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    smooth = cv2.blur(np.where(wide, 0.0, dark[by0 + r0:by0 + r1, bx0:bx1]).astype(np.float32), (15, 1))
+    faint = float(_clean((smooth > FAINT) & ~wide).sum())
+    if total == 0:
+        return _Measure(0.0, 0.0, 0.0, found, 0.0, faint)
     core = ink[r0:r1]
     inside = float(core.sum()) / total
     tx0, _, tx1, _ = rect_px(line.text)
@@ -200,7 +207,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
-        return _Measure(0.0, inside, total, found, 0.0)
+        return _Measure(0.0, inside, total, found, 0.0, faint)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
@@ -210,7 +217,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
             start = col
         prev = col
     best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best))
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint)
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
@@ -224,7 +231,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
-        elif m.ink < LINE_NOISE:
+        elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE:
             reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
         elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY:
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
