@@ -295,9 +295,38 @@ def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
                   Rect(BOX_W - MARGIN + 1 * mm, side_bottom, BOX_W - 2 * mm, side_top)]
     if geometry.choices:
         boxes = [c.box for c in geometry.choices]
-        gap = Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes))
-        zones.append(gap)
+        label = geometry.choices[0].label_baseline
+        zones += [Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes)),
+                  # between the labels and the name, and beside the boxes
+                  Rect(MARGIN, label + 16, BOX_W - MARGIN, label + 18 * mm - 0.5 * SINGLE_NAME),
+                  Rect(MARGIN, low + 3 * mm, boxes[0].x0 - 4 * mm, label - 5),
+                  Rect(boxes[1].x1 + 4 * mm, low + 3 * mm, BOX_W - MARGIN, label - 5)]
     return zones
+
+
+SINGLE_NAME = 16.0  # points: the one candidate's name (ballots.pdf draws it 18 mm above the boxes' labels)
+NAME_RUN = 0.7  # a row of ink this share of the name's width long is a strike (letters and words leave gaps)
+
+
+def single_name_marked(dark: np.ndarray, geometry: BallotGeometry) -> bool:
+    """One candidate: a line through the printed name (the voter struck the name instead of marking a box): a row
+    of ink running across most of the name, where the printed letters leave gaps."""
+    baseline = geometry.choices[0].label_baseline + 18 * mm
+    x0, y0, x1, y1 = rect_px(Rect(MARGIN, baseline - 0.45 * SINGLE_NAME, BOX_W - MARGIN,
+                                  baseline + 1.0 * SINGLE_NAME))
+    ink = (dark[y0:y1, x0:x1] > 1 - INK).astype(np.uint8)
+    columns = np.flatnonzero(ink.any(axis=0))
+    if len(columns) == 0:
+        return False
+    extent = columns[-1] - columns[0] + 1
+    rows = cv2.dilate(ink, np.ones((5, 1), np.uint8))  # a slightly tilted line stays one run
+    longest = 0
+    for row in rows:
+        padded = np.concatenate([[0], row, [0]])
+        edges = np.flatnonzero(np.diff(padded))
+        if len(edges):
+            longest = max(longest, int((edges[1::2] - edges[::2]).max()))
+    return longest >= NAME_RUN * extent and longest >= 3 * SINGLE_NAME * SCALE
 
 
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
