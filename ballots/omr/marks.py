@@ -34,6 +34,8 @@ STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
 FAINT = 0.1  # darkness, averaged over 15 pixels along a row, of a faint line
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
+FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
+PARTIAL_FOUND = 0.95  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
@@ -43,7 +45,7 @@ STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
 BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or above, empty at or below
 BOX_REACH = 14  # pixels each way a box's printed outline is searched for
 BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
-PRINTED_FOUND = 0.8  # the share of the name's printed strokes found dark for the line to be where it should be
+PRINTED_FOUND = 0.85  # the share of the name's printed strokes found dark for the line to be where it should be
 ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them
 PIECE = 2.5  # font sizes: the width of the pieces a long word is aligned in
 WORD_REACH = 5  # and each word within ±WORD_REACH of where the whole name fits best
@@ -159,6 +161,7 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
     strokes = found = 0
     piece = max(8, round(PIECE * line.font_size * SCALE))
     ox, oy = dx, dy
+    peak = float(blurred.max())
     for wx0, wy0, wx1, wy1 in words:
         cuts = max(1, round((wx1 - wx0) / piece))  # a long word in pieces: a bent paper bends it
         edges = np.linspace(wx0, wx1, cuts + 1).round().astype(int)
@@ -172,9 +175,9 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
             if x < 0 or y < 0 or x + part.shape[1] > width or y + part.shape[0] > height:
                 continue
             printed[y:y + part.shape[0], x:x + part.shape[1]] |= blurred[wy0:wy1, px0:px1] > 0.15
-            core = part > 0.7
+            core = blurred[wy0:wy1, px0:px1] > 0.6 * peak  # the strokes' middles, however blurred
             strokes += int(core.sum())
-            found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.3).sum())
+            found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.25).sum())
     return printed, found / max(1, strokes), dy
 
 
@@ -233,7 +236,8 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
             reads.append(LineRead(line.index, "unclear", 0.5, box))
         elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE:
             reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
-        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY:
+        elif (m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY
+              and (m.coverage >= FULL_STRIKE or m.found >= PARTIAL_FOUND)):
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
         else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
             reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
