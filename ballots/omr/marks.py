@@ -33,9 +33,10 @@ STRUCK_AT = 0.5  # a strike covering this share of the name's width or more stri
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
 FAINT = 0.1  # darkness, averaged over 15 pixels along a row, of a faint line
+FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
-PARTIAL_FOUND = 0.95  # (bits of a badly fitted name's letters could pass for a partial strike)
+PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
@@ -181,7 +182,7 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
     return printed, found / max(1, strokes), dy
 
 
-def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
+def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = False) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
@@ -196,7 +197,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     # A faint line (a light pencil, blurred) shows when the darkness is averaged along the rows.
     wide = cv2.dilate(printed[r0:r1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     smooth = cv2.blur(np.where(wide, 0.0, dark[by0 + r0:by0 + r1, bx0:bx1]).astype(np.float32), (15, 1))
-    faint = float(_clean((smooth > FAINT) & ~wide).sum())
+    faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & ~wide).sum())
     if total == 0:
         return _Measure(0.0, 0.0, 0.0, found, 0.0, faint)
     core = ink[r0:r1]
@@ -227,10 +228,10 @@ def _overlap(a: int, b: int, lo: int, hi: int) -> int:
     return max(0, min(b + 1, hi) - max(a, lo))
 
 
-def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, ...]:
+def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False) -> tuple[LineRead, ...]:
     reads = []
     for line in geometry.names:
-        m = _measure_name(dark, line, line.index == 0)
+        m = _measure_name(dark, line, line.index == 0, test)
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))

@@ -51,8 +51,9 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
             continue
         rectified = rectify(image, located)
         dark = darkness(rectified)
-        lines = decide_names(dark, geometry) if geometry.names else decide_boxes(dark, geometry)
-        stray = stray_ink(dark, geometry, _is_test(qr.text))
+        test = _is_test(qr.text)
+        lines = decide_names(dark, geometry, test) if geometry.names else decide_boxes(dark, geometry)
+        stray = stray_ink(dark, geometry, test)
         if not geometry.names:  # one candidate: a line through the name instead of a box: a person decides
             stray = stray or single_name_marked(dark, geometry)
         ballots.append(BallotRead(qr.text, lines, stray, rectified))
