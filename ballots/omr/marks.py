@@ -32,7 +32,8 @@ LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below wh
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
-FAINT = 0.1  # darkness, averaged over 15 pixels along a row, of a faint line
+FAINT = 0.07  # darkness, averaged along a row over FAINT_RUN pixels beside the letters, of a faint line
+FAINT_RUN = 31
 FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
@@ -196,8 +197,11 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
     # A faint line (a light pencil, blurred) shows when the darkness is averaged along the rows.
     wide = cv2.dilate(printed[r0:r1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    smooth = cv2.blur(np.where(wide, 0.0, dark[by0 + r0:by0 + r1, bx0:bx1]).astype(np.float32), (15, 1))
-    faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & ~wide).sum())
+    seen = (~wide).astype(np.float32)
+    total_dark = cv2.blur(dark[by0 + r0:by0 + r1, bx0:bx1].astype(np.float32) * seen, (FAINT_RUN, 1))
+    share = cv2.blur(seen, (FAINT_RUN, 1))
+    smooth = total_dark / np.maximum(share, 1e-3)  # the mean darkness of the paper beside the letters, along the row
+    faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & (share > 0.3) & ~wide).sum())
     if total == 0:
         return _Measure(0.0, 0.0, 0.0, found, 0.0, faint)
     core = ink[r0:r1]
