@@ -113,6 +113,12 @@ class Located:
     homography: np.ndarray  # design-box points → page pixels
     residual: float  # the worst reprojection error, pixels
 
+    @property
+    def resolution(self) -> float:
+        """The page's pixels per design point at the ballot's middle."""
+        ends = _apply(self.homography, np.array([[BOX_W * 0.25, BOX_H / 2], [BOX_W * 0.75, BOX_H / 2]]))
+        return float(np.linalg.norm(ends[1] - ends[0])) / (BOX_W / 2)
+
 
 SEARCHES = ((0.3, 5), (0.65, 10))  # (distance from the QR's prediction in ballot widths, nearest squares tried)
 

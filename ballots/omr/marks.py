@@ -32,6 +32,8 @@ LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below wh
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+COARSE_RESOLUTION = 1.9  # source pixels per point (~137 dpi on an A5 ballot) and
+COARSE_BLUR = 2.5  # blur (sigma, rectified pixels) together below/above which a name is never decided "kept"
 FAINT = 0.07  # darkness, averaged along a row over FAINT_RUN pixels beside the letters, of a faint line
 FAINT_RUN = 31
 FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
@@ -123,6 +125,7 @@ class _Measure:
     found: float  # the share of the name's printed strokes found dark where the template was aligned
     density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
     faint: float  # pixels of faint ink along the letters' rows (a light pencil line), beside the letters
+    blur: float  # the letters' blur (Gaussian sigma, rectified pixels)
 
 
 BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
@@ -151,13 +154,14 @@ def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
     return best
 
 
-def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
+def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int, float]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
     within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
     the name's strokes found dark there (low: the name is not where it should be), and how far down it was found."""
     glyphs, gx, gy, words = _glyphs(line)
     dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
-    blurred = _blurred(line, _blur(dark, glyphs, gx + dx, gy + dy))
+    sigma = _blur(dark, glyphs, gx + dx, gy + dy)
+    blurred = _blurred(line, sigma)
     printed = np.zeros(dark.shape, dtype=bool)
     height, width = dark.shape
     strokes = found = 0
@@ -180,14 +184,14 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int]:
             core = blurred[wy0:wy1, px0:px1] > 0.6 * peak  # the strokes' middles, however blurred
             strokes += int(core.sum())
             found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.25).sum())
-    return printed, found / max(1, strokes), dy
+    return printed, found / max(1, strokes), dy, sigma
 
 
 def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = False) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
-    aligned, found, dy = _aligned(dark, line)
+    aligned, found, dy, sigma = _aligned(dark, line)
     printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
@@ -203,7 +207,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     smooth = total_dark / np.maximum(share, 1e-3)  # the mean darkness of the paper beside the letters, along the row
     faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & (share > 0.3) & ~wide).sum())
     if total == 0:
-        return _Measure(0.0, 0.0, 0.0, found, 0.0, faint)
+        return _Measure(0.0, 0.0, 0.0, found, 0.0, faint, sigma)
     core = ink[r0:r1]
     inside = float(core.sum()) / total
     tx0, _, tx1, _ = rect_px(line.text)
@@ -215,7 +219,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
-        return _Measure(0.0, inside, total, found, 0.0, faint)
+        return _Measure(0.0, inside, total, found, 0.0, faint, sigma)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
@@ -225,22 +229,30 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
             start = col
         prev = col
     best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint)
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma)
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
     return max(0, min(b + 1, hi) - max(a, lo))
 
 
-def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False) -> tuple[LineRead, ...]:
+def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False, resolution: float = SCALE
+                 ) -> tuple[LineRead, ...]:
+    """Each name kept, struck or unclear. `resolution`: the source image's pixels per design point; a blurred image
+    of few pixels may hide a thin light pencil line entirely: there, "kept" is not decided (a person looks)."""
     reads = []
-    for line in geometry.names:
-        m = _measure_name(dark, line, line.index == 0, test)
+    measures = [_measure_name(dark, line, line.index == 0, test) for line in geometry.names]
+    blur = float(np.median([m.blur for m in measures])) if measures else 0.0
+    coarse = resolution < COARSE_RESOLUTION and blur >= COARSE_BLUR
+    for line, m in zip(geometry.names, measures):
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
         elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE:
-            reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
+            if coarse:
+                reads.append(LineRead(line.index, "unclear", 0.6, box))
+            else:
+                reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
         elif (m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY
               and (m.coverage >= FULL_STRIKE or m.found >= PARTIAL_FOUND)):
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))

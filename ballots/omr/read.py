@@ -52,7 +52,8 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
         rectified = rectify(image, located)
         dark = darkness(rectified)
         test = _is_test(qr.text)
-        lines = decide_names(dark, geometry, test) if geometry.names else decide_boxes(dark, geometry)
+        lines = (decide_names(dark, geometry, test, located.resolution) if geometry.names
+                 else decide_boxes(dark, geometry))
         stray = stray_ink(dark, geometry, test)
         if not geometry.names:  # one candidate: a line through the name instead of a box: a person decides
             stray = stray or single_name_marked(dark, geometry)
