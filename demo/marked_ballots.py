@@ -43,7 +43,7 @@ The default mix (DEFAULT_MIX) is close to reality as we expect it: candidate lis
 layouts A5 40 %, A6 20 %, A4×2 20 %, A4×4 20 %, 3 % test ballots; several candidates: strike 82 %, long 4 %, double
 3 %, wavy 3 %, partial 3 %, scribble 1 %, blank 1.5 %, all_struck 1 %, too_many 0.8 %, whole_list 0.4 %, and the
 person kinds tick, circle, stray 0.2 % each, cross_list 0.1 %; one candidate: box_x 85 %, box_tick 8 %, box_fill 3 %,
-both_boxes 1.5 %, no_box 1.5 %, box_circle, box_stray, name_strike 0.2 % each — about 0.65 % of ballots for a
+both_boxes 1.5 %, no_box 1.5 %, box_circle, box_stray, name_strike 0.2 % each — about 0.68 % of ballots for a
 person. Mix.only(kind) asks for one kind only.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, BinaryIO, Literal
 
 import cv2
@@ -63,7 +63,7 @@ from PIL import Image
 
 from ballots.geometry import BOX_H, BOX_W, MARGIN, STAMP_H, STAMP_W, BallotGeometry, NameLine, Rect, ballot_geometry
 from ballots.omr import Verdict
-from ballots.pdf import BallotSheetSpec, Layout, placements, render_ballots
+from ballots.pdf import BallotSheetSpec, placements, render_ballots
 from ballots.qr import CROCKFORD, BallotPayload, election_definition, election_hash, encode_payload
 from election.rules import ballot_validity
 
@@ -214,10 +214,16 @@ class BallotTruth:
 @dataclass
 class Sample:
     form: Form
-    image: np.ndarray  # what the reader receives: `data` decoded (BGR or grey uint8)
-    data: bytes  # JPEG or PNG
+    data: bytes  # JPEG or PNG: what the reader receives
     truths: tuple[BallotTruth, ...]  # in the page's reading order (a photo: one)
     params: dict[str, Any]
+
+    @cached_property
+    def image(self) -> np.ndarray:
+        """`data` decoded (BGR or grey uint8), on first use."""
+        decoded = cv2.imdecode(np.frombuffer(self.data, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert decoded is not None
+        return np.asarray(decoded)
 
 
 @dataclass
@@ -227,6 +233,7 @@ class CleanPage:
     unmarked: np.ndarray
     marked: np.ndarray
     dpi: float
+    ink: np.ndarray | None  # with ink_only: the same marks drawn on white paper (nothing printed hides them)
     truths: tuple[BallotTruth, ...]
     frames: tuple[Frame, ...]
 
@@ -416,7 +423,7 @@ def _ink(img: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, colo
     region = img[y0:y1, x0:x1].astype(np.float32)
     alpha = (mask.astype(np.float32) * (opacity / 255))[..., None]
     tone = np.array(colour, np.float32) / 255
-    img[y0:y1, x0:x1] = np.clip(region * (1 - alpha * (1 - tone)), 0, 255).astype(np.uint8)
+    img[y0:y1, x0:x1] = (region * (1 - alpha * (1 - tone))).astype(np.uint8)  # stays within 0…255
 
 
 def _choose_ink(rng: np.random.Generator, frame: Frame) -> tuple[_Ink, float]:
@@ -582,7 +589,7 @@ def _draw_label_circle(img: np.ndarray, frame: Frame, geometry: BallotGeometry, 
     cx = (choice.box.x0 + choice.box.x1) / 2
     cy = choice.label_baseline + 4
     t = rng.uniform(0, 2 * math.pi) + np.linspace(0, 2.1 * math.pi, 50)
-    _stroke(img, np.column_stack(frame.px(cx + 16 * MM * np.cos(t), cy + 5 * MM * np.sin(t))), ink, rng,
+    _stroke(img, np.column_stack(frame.px(cx + 16 * MM * np.cos(t), cy + 3.4 * MM * np.sin(t))), ink, rng,
             frame.mm(0.2))
 
 
@@ -651,56 +658,87 @@ def mark_ballot(img: np.ndarray, frame: Frame, design: Design, qr_text: str, kin
 
 # --- rendering --------------------------------------------------------------------------------------------------
 
-def render_page(design: Design, payloads: Sequence[str], dpi: float) -> tuple[np.ndarray, tuple[Frame, ...]]:
-    """The first page of the ballots' PDF, rasterised (BGR), and the frame of each ballot on it."""
+def render_page(design: Design, payloads: Sequence[str], dpi: float, first_only: bool = False
+                ) -> tuple[np.ndarray, tuple[Frame, ...]]:
+    """The first page of the ballots' PDF, rasterised (BGR), and the frame of each ballot on it. `first_only`:
+    only the first ballot's design box and 3 mm around it (a cut ballot)."""
     out = io.BytesIO()
     render_ballots(design.spec, payloads, out)
     document = pdfium.PdfDocument(out.getvalue())
+    places = placements(design.spec.layout)
     try:
         page = document[0]
-        page_h = page.get_height()
-        image = page.render(scale=dpi / 72).to_numpy().copy()
+        page_w, page_h = page.get_width(), page.get_height()
+        crop = (0.0, 0.0, 0.0, 0.0)
+        if first_only:
+            x, y, scale = places[0]
+            edge = 3 * MM
+            left, bottom = max(0.0, x - edge), max(0.0, y - edge)
+            right, top = min(page_w, x + BOX_W * scale + edge), min(page_h, y + BOX_H * scale + edge)
+            crop = (left, bottom, page_w - right, page_h - top)
+            places = ((x - left, y - bottom, scale),)
+            page_h = top - bottom
+        image = page.render(scale=dpi / 72, crop=crop).to_numpy().copy()
     finally:
         document.close()
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[:, :, :3].copy()
-    frames = tuple(Frame(x, y, scale, page_h, dpi) for x, y, scale in placements(design.spec.layout))
+    frames = tuple(Frame(x, y, scale, page_h, dpi) for x, y, scale in places)
     return image, frames[:len(payloads)]
 
 
 def clean_page(rng: np.random.Generator, secret: bytes, design: Design, kinds: Sequence[str], dpi: float,
-               stamp: bool = True) -> CleanPage:
-    """A page of `design`'s layout holding len(kinds) ballots, marked, before any degradation."""
+               stamp: bool = True, cut: bool = False, ink_only: bool = False) -> CleanPage:
+    """A page of `design`'s layout holding len(kinds) ballots, marked, before any degradation (`cut`: only the
+    first ballot, cut from its page; `ink_only`: also the marks alone, on white)."""
     payloads = [payload_for(design, rng, secret) for _ in kinds]
-    unmarked, frames = render_page(design, payloads, dpi)
+    unmarked, frames = render_page(design, payloads, dpi, first_only=cut)
     marked = unmarked.copy()
-    truths = tuple(mark_ballot(marked, frame, design, text, kind, rng, stamp)
-                   for frame, text, kind in zip(frames, payloads, kinds))
-    return CleanPage(unmarked, marked, dpi, truths, frames)
+    ink = np.full_like(unmarked, 255) if ink_only else None
+    truths = []
+    for frame, text, kind in zip(frames, payloads, kinds):
+        if ink is not None:  # the same marks, from a twin of the generator's state
+            twin = np.random.Generator(type(rng.bit_generator)())
+            twin.bit_generator.state = rng.bit_generator.state
+            mark_ballot(ink, frame, design, text, kind, twin, stamp)
+        truths.append(mark_ballot(marked, frame, design, text, kind, rng, stamp))
+    return CleanPage(unmarked, marked, dpi, ink, tuple(truths), frames)
 
 
 # --- degrading --------------------------------------------------------------------------------------------------
 
 def _tint(img: np.ndarray, rng: np.random.Generator, amount: float) -> list[float]:
     tint = [1.0 - float(rng.uniform(0, amount)) * f for f in (1.0, 0.5, 0.2)]  # B falls most: yellowish paper
-    np.multiply(img, np.array(tint, np.float32), out=img, casting="unsafe")
-    return tint
+    img[...] = cv2.multiply(img, np.array([*tint, 0.0]))  # a per-channel scalar
+    return [round(t, 4) for t in tint]
 
 
-def _warp(img: np.ndarray, rng: np.random.Generator, share: float) -> float:
-    """Crumpled paper: a smooth random displacement field, up to `share` of the image's size."""
+def _warp(img: np.ndarray, rng: np.random.Generator, share: float, skew: float = 0.0) -> tuple[np.ndarray, float]:
+    """Crumpled paper: a smooth random displacement field, up to `share` of the image's size; with `skew` (degrees)
+    the page also turns about its centre, in the same resampling. Returns the new image and the displacement."""
     h, w = img.shape[:2]
     amplitude = float(rng.uniform(0.1, 1.0) * share * max(h, w))
-    if amplitude < 0.5:
-        return 0.0
+    if amplitude < 0.5 and not skew:
+        return img, 0.0
     small = rng.normal(0, 1, (2, 5, 4)).astype(np.float32)
-    dx = cv2.resize(small[0], (w, h), interpolation=cv2.INTER_CUBIC)
-    dy = cv2.resize(small[1], (w, h), interpolation=cv2.INTER_CUBIC)
-    peak = max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    cv2.remap(img, gx + dx * (amplitude / peak), gy + dy * (amplitude / peak), cv2.INTER_LINEAR, dst=img,
-              borderMode=cv2.BORDER_REPLICATE)
-    return amplitude
+    sh, sw = max(2, h // 4), max(2, w // 4)  # the maps at a quarter of the size, then linearly up (exact for the grid)
+    dx = cv2.resize(small[0], (sw, sh), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(small[1], (sw, sh), interpolation=cv2.INTER_CUBIC)
+    gain = amplitude / max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
+    gx, gy = np.meshgrid((np.arange(sw, dtype=np.float32) + 0.5) * (w / sw) - 0.5,
+                         (np.arange(sh, dtype=np.float32) + 0.5) * (h / sh) - 0.5)
+    if skew:  # where each output pixel comes from on the unturned page
+        inverse = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1)).astype(np.float32)
+        gx, gy = (inverse[0, 0] * gx + inverse[0, 1] * gy + inverse[0, 2],
+                  inverse[1, 0] * gx + inverse[1, 1] * gy + inverse[1, 2])
+    map_x = cv2.resize(gx + dx * gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    map_y = cv2.resize(gy + dy * gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    if skew:
+        out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                        borderValue=(248, 248, 248))
+    else:
+        out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out, amplitude
 
 
 def _blur(img: np.ndarray, rng: np.random.Generator, strength: float) -> tuple[str, float, float]:
@@ -712,7 +750,7 @@ def _blur(img: np.ndarray, rng: np.random.Generator, strength: float) -> tuple[s
         kernel = np.zeros((length, length), np.float32)
         kernel[length // 2, :] = 1
         rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1)
-        kernel = cv2.warpAffine(kernel, rot, (length, length))
+        kernel = np.asarray(cv2.warpAffine(kernel, rot, (length, length)), np.float32)
         kernel /= max(float(kernel.sum()), 1e-6)
         cv2.filter2D(img, -1, kernel, dst=img)
         return ("motion", float(length), angle)
@@ -734,44 +772,88 @@ def _light(img: np.ndarray, rng: np.random.Generator, depth: float) -> dict[str,
     light = 1 - gradient * ramp
     shadow = 0.0
     if rng.random() < 0.5:
-        shadow = float(rng.uniform(0.1, depth))
+        shadow = float(rng.uniform(min(0.1, depth), depth))
         cy, cx = rng.uniform(0, small_h), rng.uniform(0, small_w)
         radius = rng.uniform(0.15, 0.45) * max(small_h, small_w)
         light *= 1 - shadow * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * radius ** 2))
-    full = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
-    np.multiply(img, full[..., None] if img.ndim == 3 else full, out=img, casting="unsafe")
+    full = cv2.resize((light * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    img[...] = cv2.multiply(img, cv2.merge([full] * img.shape[2]) if img.ndim == 3 else full, scale=1 / 255)
     return {"gradient": round(gradient, 3), "shadow": round(shadow, 3)}
 
 
+_NOISE_TILE = 512
+
+
+@lru_cache(maxsize=32)
+def _noise_tiles(sigma: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positive and negative parts of Gaussian noise of `sigma`, as uint8 tiles (fixed seed: the sample's own
+    generator picks the offset)."""
+    noise = np.random.default_rng(sigma * 10 + channels).normal(0, sigma, (_NOISE_TILE, _NOISE_TILE, channels))
+    noise = np.round(noise).astype(np.int16)
+    return np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8)
+
+
 def _noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> float:
-    s = float(rng.uniform(0.3, 1.0) * sigma)
-    if s >= 0.5:
-        noise = rng.normal(0, s, img.shape[:2]).astype(np.float32)
-        out = img.astype(np.float32) + (noise[..., None] if img.ndim == 3 else noise)
-        img[...] = np.clip(out, 0, 255).astype(np.uint8)
-    return s
+    """Sensor noise (a whole sigma), from a tile of noise at a random offset."""
+    s = int(round(rng.uniform(0.3, 1.0) * sigma))
+    if s < 1:
+        return 0.0
+    channels = img.shape[2] if img.ndim == 3 else 1
+    pos, neg = _noise_tiles(s, channels)
+    oy, ox = (int(v) for v in rng.integers(0, _NOISE_TILE, 2))
+    h, w = img.shape[:2]
+    reps = (-(-(h + oy) // _NOISE_TILE), -(-(w + ox) // _NOISE_TILE), 1)
+    for part, op in ((pos, cv2.add), (neg, cv2.subtract)):
+        cover = np.tile(part, reps)[oy:oy + h, ox:ox + w]
+        if img.ndim == 2:
+            cover = cover[:, :, 0]
+        img[...] = op(img, np.ascontiguousarray(cover))
+    return float(s)
 
 
-def _encode(img: np.ndarray, quality: int | None) -> tuple[bytes, np.ndarray]:
+def _encode(img: np.ndarray, quality: int | None) -> bytes:
     if quality is None:
         ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     else:
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
-    data = buf.tobytes()
-    decoded = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    return data, decoded
+    return buf.tobytes()
+
+
+def _photograph(ballot: np.ndarray, photo: np.ndarray, matrix: np.ndarray, field: np.ndarray) -> None:
+    """Lay `ballot`, crumpled by the displacement `field` (2 × a coarse grid, in ballot pixels), onto `photo` through
+    the perspective `matrix`, in one resampling: for every photo pixel, where it comes from on the ballot."""
+    oh, ow = photo.shape[:2]
+    bh, bw = ballot.shape[:2]
+    sh, sw = max(2, oh // 4), max(2, ow // 4)  # maps at a quarter of the size, then linearly up
+    gx, gy = np.meshgrid((np.arange(sw, dtype=np.float32) + 0.5) * (ow / sw) - 0.5,
+                         (np.arange(sh, dtype=np.float32) + 0.5) * (oh / sh) - 0.5)
+    back = np.linalg.inv(matrix).astype(np.float32)
+    den = back[2, 0] * gx + back[2, 1] * gy + back[2, 2]
+    qx = (back[0, 0] * gx + back[0, 1] * gy + back[0, 2]) / den
+    qy = (back[1, 0] * gx + back[1, 1] * gy + back[1, 2]) / den
+    fh, fw = max(2, bh // 8), max(2, bw // 8)
+    dx = cv2.resize(field[0], (fw, fh), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(field[1], (fw, fh), interpolation=cv2.INTER_CUBIC)
+    at_x, at_y = qx * (fw / bw), qy * (fh / bh)
+    qx = qx + cv2.remap(dx, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    qy = qy + cv2.remap(dy, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    map_x = cv2.resize(qx, (ow, oh), interpolation=cv2.INTER_LINEAR)
+    map_y = cv2.resize(qy, (ow, oh), interpolation=cv2.INTER_LINEAR)
+    cv2.remap(ballot, map_x, map_y, cv2.INTER_LINEAR, dst=photo, borderMode=cv2.BORDER_TRANSPARENT)
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, str]:
+    """A table under the ballot: made at an eighth of the size, then enlarged (smooth)."""
     kind = str(rng.choice(["wood", "grey", "dark", "cloth"]))
     base = {"wood": (60, 105, 150), "grey": (150, 150, 145), "dark": (45, 45, 50), "cloth": (120, 70, 60)}[kind]
-    small = rng.normal(0, 18, (max(2, h // 32), max(2, w // 32), 1)).astype(np.float32)
-    texture = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    sw, sh = max(2, w // 8), max(2, h // 8)
+    small = rng.normal(0, 14, (sh, sw)).astype(np.float32)
+    small = np.asarray(cv2.GaussianBlur(small, (0, 0), 1.5), np.float32)
     if kind == "wood":
-        texture = texture + 12 * np.sin(np.arange(w, dtype=np.float32) / rng.uniform(6, 20))[None, :]
-    bg = np.clip(np.array(base, np.float32)[None, None, :] + texture[..., None], 0, 255).astype(np.uint8)
-    return bg, kind
+        small += 14 * np.sin(np.arange(sw, dtype=np.float32) / rng.uniform(1.5, 4))[None, :]
+    bg = np.clip(np.array(base, np.float32)[None, None, :] + small[..., None], 0, 255).astype(np.uint8)
+    return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR), kind
 
 
 # --- the two forms ----------------------------------------------------------------------------------------------
@@ -779,7 +861,8 @@ def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, s
 class MarkedBallots:
     """A seeded source of marked ballots: photos and scanner pages with their truth."""
 
-    def __init__(self, secret: bytes, seed: int = 0, mix: Mix = DEFAULT_MIX, degrade: Degrade = DEFAULT_DEGRADE):
+    def __init__(self, secret: bytes, seed: int | Sequence[int] = 0, mix: Mix = DEFAULT_MIX,
+                 degrade: Degrade = DEFAULT_DEGRADE):
         self.secret = secret
         self.rng = np.random.default_rng(seed)
         self.mix = mix
@@ -798,16 +881,15 @@ class MarkedBallots:
         scale = placements(design.spec.layout)[0][2]
         ballot_in = BOX_H * scale / 72
         dpi = float(np.clip(out_h * fill / ballot_in * 1.05, 100, 300))
-        page = clean_page(rng, self.secret, design, self._kinds(design, 1), dpi)
-        frame = page.frames[0]
-        x0, y0, x1, y1 = frame.rect(Rect(-3 * MM, -3 * MM, BOX_W + 3 * MM, BOX_H + 3 * MM))
-        h, w = page.marked.shape[:2]
-        x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(w, int(x1)), min(h, int(y1))
-        ballot = np.ascontiguousarray(page.marked[y0:y1, x0:x1])
+        page = clean_page(rng, self.secret, design, self._kinds(design, 1), dpi, cut=True)
+        ballot = page.marked
         params: dict[str, Any] = {"dpi": round(dpi, 1), "size": (out_w, out_h)}
         params["tint"] = _tint(ballot, rng, d.tint)
-        params["warp_px"] = round(_warp(ballot, rng, d.warp), 2)
         bh, bw = ballot.shape[:2]
+        warp = float(rng.uniform(0.1, 1.0) * d.warp * max(bh, bw))
+        field = rng.normal(0, 1, (2, 5, 4)).astype(np.float32)
+        field *= warp / max(float(np.abs(field).max()), 1e-6)  # ≈ the largest displacement (cubic overshoots a bit)
+        params["warp_px"] = round(warp, 2)
         target_h = out_h * fill
         k = target_h / bh
         rotation = float(rng.uniform(-d.rotation, d.rotation))
@@ -824,11 +906,12 @@ class MarkedBallots:
         # keep the ballot inside the picture
         lo, hi = dst.min(axis=0), dst.max(axis=0)
         shrink = min(1.0, (out_w - 8) / (hi[0] - lo[0]), (out_h - 8) / (hi[1] - lo[1]))
-        dst = (dst - (lo + hi) / 2) * shrink + [out_w / 2, out_h / 2]
+        dst = (dst - (lo + hi) / 2) * shrink + (lo + hi) / 2
+        lo, hi = dst.min(axis=0), dst.max(axis=0)
+        dst += np.clip(0, 4 - lo, np.array([out_w - 4, out_h - 4]) - hi)
         matrix = cv2.getPerspectiveTransform(corners, dst.astype(np.float32))
         photo, background = _background(rng, out_w, out_h)
-        cv2.warpPerspective(ballot, matrix, (out_w, out_h), dst=photo, flags=cv2.INTER_AREA,
-                            borderMode=cv2.BORDER_TRANSPARENT)
+        _photograph(ballot, photo, matrix, field)
         params.update(background=background, rotation=round(rotation, 2), perspective=round(tilt, 3),
                       corners=dst.round(1).tolist())
         params["light"] = _light(photo, rng, d.light)
@@ -836,8 +919,7 @@ class MarkedBallots:
         params["noise"] = round(_noise(photo, rng, d.noise), 2)
         quality = int(rng.integers(d.jpeg[0], d.jpeg[1] + 1))
         params["jpeg"] = quality
-        data, image = _encode(photo, quality)
-        return Sample("photo", image, data, page.truths, params)
+        return Sample("photo", _encode(photo, quality), page.truths, params)
 
     def scan(self, dpi: int | None = None) -> Sample:
         """One scanner page: an A4 page of the layout's ballots (or a cut A5/A6 ballot on the glass)."""
@@ -858,11 +940,13 @@ class MarkedBallots:
             image = glass
             params["at"] = (ox, oy)
         params["tint"] = _tint(image, rng, d.tint / 3)
-        params["warp_px"] = round(_warp(image, rng, d.warp / 4), 2)
+        grey = bool(rng.random() < 0.5)
+        if grey:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        params["grey"] = grey
         skew = float(rng.uniform(-d.skew, d.skew))
-        h, w = image.shape[:2]
-        rot = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1)
-        image = cv2.warpAffine(image, rot, (w, h), flags=cv2.INTER_LINEAR, borderValue=(248, 248, 248))
+        image, warp = _warp(image, rng, d.warp / 4, skew)
+        params["warp_px"] = round(warp, 2)
         params["skew"] = round(skew, 3)
         turn = 0
         if d.turns:
@@ -875,14 +959,9 @@ class MarkedBallots:
         params["turn"] = turn
         params["blur"] = _blur(image, rng, d.blur / 3)
         params["noise"] = round(_noise(image, rng, d.noise / 3), 2)
-        grey = bool(rng.random() < 0.5)
-        if grey:
-            image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        params["grey"] = grey
         quality = None if rng.random() < 0.15 else int(rng.integers(max(60, d.jpeg[0]), 96))
         params["encoding"] = "png" if quality is None else f"jpeg {quality}"
-        data, decoded = _encode(image, quality)
-        return Sample("scan", decoded, data, page.truths, params)
+        return Sample("scan", _encode(image, quality), page.truths, params)
 
     def samples(self, form: Form, count: int, dpi: int | None = None) -> Iterator[Sample]:
         for _ in range(count):
