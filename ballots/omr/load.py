@@ -20,8 +20,12 @@ MAX_PDF_SIDE = 2000.0  # points (A4 is 842): a page larger than ~70 cm is no bal
 _PDF, _TIFF = b"%PDF", (b"II*\x00", b"MM\x00*")
 
 
-def _refuse(message: str) -> ValueError:
-    return ValueError(message)
+class Unreadable(ValueError):
+    """A file refused, with a Vietnamese message for the person who uploaded it."""
+
+
+def _refuse(message: str) -> Unreadable:
+    return Unreadable(message)
 
 
 def load_pages(data: bytes) -> Iterator[np.ndarray]:
@@ -64,34 +68,39 @@ def _pdf_pages(data: bytes) -> Iterator[np.ndarray]:
         doc.close()
 
 
-def _image_pages(data: bytes) -> Iterator[np.ndarray]:
+def _open(data: bytes) -> Image.Image:
+    """The image's header read (no pixel decoded yet); a declared size past Pillow's bomb limit refused."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))  # reads the header only
+            return Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _refuse("Ảnh có quá nhiều điểm ảnh.") from exc
         except Exception as exc:
             raise _refuse("Không đọc được tệp: chỉ nhận ảnh JPEG, PNG, TIFF hoặc tệp PDF.") from exc
-        if image.format not in ("JPEG", "PNG", "TIFF", "MPO"):
-            raise _refuse("Không đọc được tệp: chỉ nhận ảnh JPEG, PNG, TIFF hoặc tệp PDF.")
-        frames = getattr(image, "n_frames", 1)
-        if frames > MAX_PAGES:
-            raise _refuse(f"Tệp có quá nhiều trang (tối đa {MAX_PAGES}).")
-        if image.format == "MPO":  # a phone's JPEG with a preview: only the first frame is the photo
-            frames = 1
-        try:
-            for number, frame in enumerate(ImageSequence.Iterator(image)):
-                if number >= frames:
-                    break
-                width, height = frame.size
-                if width * height > MAX_PIXELS or width < 1 or height < 1:
-                    raise _refuse("Ảnh có quá nhiều điểm ảnh.")
-                if image.format in ("JPEG", "MPO") and max(width, height) > 2 * 1600:
-                    frame.draft("L", (width // 2, height // 2))  # a 12 Mpx photo decoded at half size: ~4× faster
-                frame = ImageOps.exif_transpose(frame) if number == 0 else frame
-                yield np.array(frame.convert("L"))
-        except ValueError:
-            raise
-        except Exception as exc:  # truncated or corrupt image data
-            raise _refuse("Tệp ảnh bị hỏng, không đọc được.") from exc
+
+
+def _image_pages(data: bytes) -> Iterator[np.ndarray]:
+    image = _open(data)
+    if image.format not in ("JPEG", "PNG", "TIFF", "MPO"):
+        raise _refuse("Không đọc được tệp: chỉ nhận ảnh JPEG, PNG, TIFF hoặc tệp PDF.")
+    frames = getattr(image, "n_frames", 1)
+    if frames > MAX_PAGES:
+        raise _refuse(f"Tệp có quá nhiều trang (tối đa {MAX_PAGES}).")
+    if image.format == "MPO":  # a phone's JPEG with a preview: only the first frame is the photo
+        frames = 1
+    try:
+        for number, frame in enumerate(ImageSequence.Iterator(image)):
+            if number >= frames:
+                break
+            width, height = frame.size
+            if width * height > MAX_PIXELS or width < 1 or height < 1:
+                raise _refuse("Ảnh có quá nhiều điểm ảnh.")
+            if image.format in ("JPEG", "MPO") and max(width, height) > 2 * 1600:
+                frame.draft("L", (width // 2, height // 2))  # a 12 Mpx photo decoded at half size: ~4× faster
+            frame = ImageOps.exif_transpose(frame) if number == 0 else frame
+            yield np.array(frame.convert("L"))
+    except Unreadable:
+        raise
+    except Exception as exc:  # truncated or corrupt image data
+        raise _refuse("Tệp ảnh bị hỏng, không đọc được.") from exc

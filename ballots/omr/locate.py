@@ -47,7 +47,7 @@ def find_qrs(image: np.ndarray) -> list[FoundQR]:
     factor = max(height, width) / FIND_SIDE
     found: list[FoundQR] = []
     if factor > 1.3:
-        small = cv2.resize(image, (round(width / factor), round(height / factor)), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(image, (round(width / factor), round(height / factor)), interpolation=cv2.INTER_LINEAR)
         found = _read_qrs(small, max(height, width) / max(small.shape[:2]))
         if found:
             ballot_area = (_qr_side(found[0].corners) * BOX_W / qr_rect().width) ** 2 * BOX_H / BOX_W
@@ -92,7 +92,7 @@ def mark_side(qr: FoundQR) -> float:
 
 def find_squares(image: np.ndarray, side: float) -> Squares:
     """Every dark, filled, square-ish blob of about `side` pixels (0.5–2×) on the page, against its local paper."""
-    factor = 2 if side >= 20 else 1
+    factor = 2 if side >= 14 else 1  # a mark of 7 px or more at half size is still found
     small = image[::factor, ::factor] if factor > 1 else image
     s = side / factor
     k = max(3, int(s * 1.5) | 1)
@@ -112,6 +112,12 @@ def find_squares(image: np.ndarray, side: float) -> Squares:
 class Located:
     homography: np.ndarray  # design-box points → page pixels
     residual: float  # the worst reprojection error, pixels
+
+    @property
+    def resolution(self) -> float:
+        """The page's pixels per design point at the ballot's middle."""
+        ends = _apply(self.homography, np.array([[BOX_W * 0.25, BOX_H / 2], [BOX_W * 0.75, BOX_H / 2]]))
+        return float(np.linalg.norm(ends[1] - ends[0])) / (BOX_W / 2)
 
 
 SEARCHES = ((0.3, 5), (0.65, 10))  # (distance from the QR's prediction in ballot widths, nearest squares tried)

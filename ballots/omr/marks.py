@@ -32,16 +32,24 @@ LINE_NOISE = 1.2 * MM * MM  # ink beyond the printed name, in its line, below wh
 STRUCK_AT = 0.5  # a strike covering this share of the name's width or more strikes it
 STRIKE_MARGIN = 0.05  # a coverage closer than this above STRUCK_AT is unclear
 STRIKE_INSIDE = 0.85  # a strike's ink lies in the letters' rows (a circle's lies around them)
+COARSE_RESOLUTION = 1.9  # source pixels per point (~137 dpi on an A5 ballot) and
+COARSE_BLUR = 2.5  # blur (sigma, rectified pixels) together below/above which a name is never decided "kept"
+FAINT = 0.07  # darkness, averaged along a row over FAINT_RUN pixels beside the letters, of a faint line
+FAINT_RUN = 31
+FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
+FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
+FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
+PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
-HIDDEN_GAP = 4.0  # a strike is followed under printed letters for at most this many font sizes (a word)
+HIDDEN_GAP = 6.0  # a strike is followed under printed letters for at most this many font sizes (a long word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
 BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or above, empty at or below
 BOX_REACH = 14  # pixels each way a box's printed outline is searched for
 BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
-PRINTED_FOUND = 0.8  # the share of the name's printed strokes found dark for the line to be where it should be
+PRINTED_FOUND = 0.85  # the share of the name's printed strokes found dark for the line to be where it should be
 ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them
 PIECE = 2.5  # font sizes: the width of the pieces a long word is aligned in
 WORD_REACH = 5  # and each word within ±WORD_REACH of where the whole name fits best
@@ -116,6 +124,8 @@ class _Measure:
     ink: float  # the voter's ink in the line, pixels
     found: float  # the share of the name's printed strokes found dark where the template was aligned
     density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
+    faint: float  # pixels of faint ink along the letters' rows (a light pencil line), beside the letters
+    blur: float  # the letters' blur (Gaussian sigma, rectified pixels)
 
 
 BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
@@ -144,18 +154,20 @@ def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
     return best
 
 
-def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
+def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int, float]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
     within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
-    the name's strokes found dark there (low: the name is not where it should be)."""
+    the name's strokes found dark there (low: the name is not where it should be), and how far down it was found."""
     glyphs, gx, gy, words = _glyphs(line)
     dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
-    blurred = _blurred(line, _blur(dark, glyphs, gx + dx, gy + dy))
+    sigma = _blur(dark, glyphs, gx + dx, gy + dy)
+    blurred = _blurred(line, sigma)
     printed = np.zeros(dark.shape, dtype=bool)
     height, width = dark.shape
     strokes = found = 0
     piece = max(8, round(PIECE * line.font_size * SCALE))
     ox, oy = dx, dy
+    peak = float(blurred.max())
     for wx0, wy0, wx1, wy1 in words:
         cuts = max(1, round((wx1 - wx0) / piece))  # a long word in pieces: a bent paper bends it
         edges = np.linspace(wx0, wx1, cuts + 1).round().astype(int)
@@ -169,26 +181,33 @@ def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float]:
             if x < 0 or y < 0 or x + part.shape[1] > width or y + part.shape[0] > height:
                 continue
             printed[y:y + part.shape[0], x:x + part.shape[1]] |= blurred[wy0:wy1, px0:px1] > 0.15
-            core = part > 0.7
+            core = blurred[wy0:wy1, px0:px1] > 0.6 * peak  # the strokes' middles, however blurred
             strokes += int(core.sum())
-            found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.3).sum())
-    return printed, found / max(1, strokes)
+            found += int((dark[y:y + part.shape[0], x:x + part.shape[1]][core] > 0.25).sum())
+    return printed, found / max(1, strokes), dy, sigma
 
 
-def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
+def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = False) -> _Measure:
     bx0, by0, bx1, by1 = rect_px(line.band)
     if first:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
-    aligned, found = _aligned(dark, line)
+    aligned, found, dy, sigma = _aligned(dark, line)
     printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
     total = float(ink.sum())
-    if total == 0:
-        return _Measure(0.0, 0.0, 0.0, found, 0.0)
     size = line.font_size * SCALE
-    base = (BOX_H - line.baseline) * SCALE - by0
+    base = (BOX_H - line.baseline) * SCALE + dy - by0
     r0, r1 = max(0, round(base - CORE[1] * size)), min(ink.shape[0], round(base - CORE[0] * size))
+    # A faint line (a light pencil, blurred) shows when the darkness is averaged along the rows.
+    wide = cv2.dilate(printed[r0:r1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    seen = (~wide).astype(np.float32)
+    total_dark = cv2.blur(dark[by0 + r0:by0 + r1, bx0:bx1].astype(np.float32) * seen, (FAINT_RUN, 1))
+    share = cv2.blur(seen, (FAINT_RUN, 1))
+    smooth = total_dark / np.maximum(share, 1e-3)  # the mean darkness of the paper beside the letters, along the row
+    faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & (share > 0.3) & ~wide).sum())
+    if total == 0:
+        return _Measure(0.0, 0.0, 0.0, found, 0.0, faint, sigma)
     core = ink[r0:r1]
     inside = float(core.sum()) / total
     tx0, _, tx1, _ = rect_px(line.text)
@@ -200,7 +219,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
-        return _Measure(0.0, inside, total, found, 0.0)
+        return _Measure(0.0, inside, total, found, 0.0, faint, sigma)
     best = 0
     start = prev = columns[0]
     for col in columns[1:]:
@@ -210,23 +229,32 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool) -> _Measure:
             start = col
         prev = col
     best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best))
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma)
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
     return max(0, min(b + 1, hi) - max(a, lo))
 
 
-def decide_names(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, ...]:
+def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False, resolution: float = SCALE
+                 ) -> tuple[LineRead, ...]:
+    """Each name kept, struck or unclear. `resolution`: the source image's pixels per design point; a blurred image
+    of few pixels may hide a thin light pencil line entirely: there, "kept" is not decided (a person looks)."""
     reads = []
-    for line in geometry.names:
-        m = _measure_name(dark, line, line.index == 0)
+    measures = [_measure_name(dark, line, line.index == 0, test) for line in geometry.names]
+    blur = float(np.median([m.blur for m in measures])) if measures else 0.0
+    coarse = resolution < COARSE_RESOLUTION and blur >= COARSE_BLUR
+    for line, m in zip(geometry.names, measures):
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
-        elif m.ink < LINE_NOISE:
-            reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
-        elif m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY:
+        elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE:
+            if coarse:
+                reads.append(LineRead(line.index, "unclear", 0.6, box))
+            else:
+                reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
+        elif (m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY
+              and (m.coverage >= FULL_STRIKE or m.found >= PARTIAL_FOUND)):
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
         else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
             reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
@@ -288,9 +316,38 @@ def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
                   Rect(BOX_W - MARGIN + 1 * mm, side_bottom, BOX_W - 2 * mm, side_top)]
     if geometry.choices:
         boxes = [c.box for c in geometry.choices]
-        gap = Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes))
-        zones.append(gap)
+        label = geometry.choices[0].label_baseline
+        zones += [Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes)),
+                  # between the labels and the name, and beside the boxes
+                  Rect(MARGIN, label + 16, BOX_W - MARGIN, label + 18 * mm - 0.5 * SINGLE_NAME),
+                  Rect(MARGIN, low + 3 * mm, boxes[0].x0 - 4 * mm, label - 5),
+                  Rect(boxes[1].x1 + 4 * mm, low + 3 * mm, BOX_W - MARGIN, label - 5)]
     return zones
+
+
+SINGLE_NAME = 16.0  # points: the one candidate's name (ballots.pdf draws it 18 mm above the boxes' labels)
+NAME_RUN = 0.7  # a row of ink this share of the name's width long is a strike (letters and words leave gaps)
+
+
+def single_name_marked(dark: np.ndarray, geometry: BallotGeometry) -> bool:
+    """One candidate: a line through the printed name (the voter struck the name instead of marking a box): a row
+    of ink running across most of the name, where the printed letters leave gaps."""
+    baseline = geometry.choices[0].label_baseline + 18 * mm
+    x0, y0, x1, y1 = rect_px(Rect(MARGIN, baseline - 0.45 * SINGLE_NAME, BOX_W - MARGIN,
+                                  baseline + 1.0 * SINGLE_NAME))
+    ink = (dark[y0:y1, x0:x1] > 1 - INK).astype(np.uint8)
+    columns = np.flatnonzero(ink.any(axis=0))
+    if len(columns) == 0:
+        return False
+    extent = columns[-1] - columns[0] + 1
+    rows = cv2.dilate(ink, np.ones((5, 1), np.uint8))  # a slightly tilted line stays one run
+    longest = 0
+    for row in rows:
+        padded = np.concatenate([[0], row, [0]])
+        edges = np.flatnonzero(np.diff(padded))
+        if len(edges):
+            longest = max(longest, int((edges[1::2] - edges[::2]).max()))
+    return longest >= NAME_RUN * extent and longest >= 3 * SINGLE_NAME * SCALE
 
 
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:

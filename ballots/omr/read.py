@@ -9,7 +9,7 @@ from ballots.geometry import BallotGeometry
 from ballots.omr import BallotRead, PageRead, Refused, Verdict
 from ballots.omr.load import load_pages
 from ballots.omr.locate import Squares, find_qrs, find_squares, locate, mark_side, rectify
-from ballots.omr.marks import darkness, decide_boxes, decide_names, stray_ink
+from ballots.omr.marks import darkness, decide_boxes, decide_names, single_name_marked, stray_ink
 from election.rules import ballot_validity
 
 __all__ = ["load_pages", "read_page", "verdict"]
@@ -51,8 +51,13 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
             continue
         rectified = rectify(image, located)
         dark = darkness(rectified)
-        lines = decide_names(dark, geometry) if geometry.names else decide_boxes(dark, geometry)
-        ballots.append(BallotRead(qr.text, lines, stray_ink(dark, geometry, _is_test(qr.text)), rectified))
+        test = _is_test(qr.text)
+        lines = (decide_names(dark, geometry, test, located.resolution) if geometry.names
+                 else decide_boxes(dark, geometry))
+        stray = stray_ink(dark, geometry, test)
+        if not geometry.names:  # one candidate: a line through the name instead of a box: a person decides
+            stray = stray or single_name_marked(dark, geometry)
+        ballots.append(BallotRead(qr.text, lines, stray, rectified))
     return PageRead(tuple(ballots), tuple(refused))
 
 
