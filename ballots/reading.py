@@ -33,6 +33,7 @@ from PIL import Image
 from ballots.geometry import BallotGeometry, ballot_geometry
 from ballots.models import Ballot, BallotBatch, MarkRead, MarkReadState, ScanUpload, ballot_keys
 from ballots.omr import BallotRead, Refused
+from ballots.omr.load import MAX_BYTES
 from ballots.omr.read import load_pages, read_page, verdict
 from ballots.printing import candidate_list_of, sheet_spec
 from ballots.qr import BallotQRError, decode_payload
@@ -60,7 +61,7 @@ from election.models import Poll, Recognition
 from extensions import db
 
 NO_GEOMETRY = "Phiếu in trước khi có dấu định vị: quét mã và bấm lựa chọn như trước"
-MAX_BATCH_BYTES = 60 * 1024 * 1024  # a feeder's PDF of a few hundred pages (the app takes 64 MB a request)
+MAX_BATCH_BYTES = MAX_BYTES  # load_pages' own bound, a feeder's PDF of a few hundred pages (a request: 64 MB)
 MAX_BATCH_PAGES = 400
 MAX_PROBLEMS = 200  # what a batch's summary lists (refused and waiting ballots)
 KEEP = timedelta(days=IMAGE_KEEP_MAX_DAYS)  # until the recognition sets the end of the appeal period

@@ -31,7 +31,6 @@ from ballots.reading import (
 )
 from ballots.scanning import (
     UNDO_WINDOW,
-    ScanRefused,
     end_reads,
     finish_scanning,
     recent_scans,
@@ -321,11 +320,7 @@ def decide_mark_read(poll_id: int, read_id: int):
     serial = read.serial
     try:
         outcome, counted = decide_read(scan_poll_, read, current_user._get_current_object(), choice, reason)
-    except ScanRefused as refused:
-        db.session.rollback()
-        flash(refused.message, "danger")
-        return target
-    except RuleViolation as error:
+    except RuleViolation as error:  # ScanRefused too (the ballot counted meanwhile, scanning closed…)
         db.session.rollback()
         flash(error.message, "danger")
         return target

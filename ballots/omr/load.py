@@ -75,7 +75,7 @@ def _open(data: bytes) -> Image.Image:
         try:
             return Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _refuse("Ảnh có quá nhiều điểm ảnh.") from exc
+            raise _refuse("Ảnh quá lớn (quá nhiều điểm ảnh): chụp hoặc quét lại ở độ phân giải thấp hơn.") from exc
         except Exception as exc:
             raise _refuse("Không đọc được tệp: chỉ nhận ảnh JPEG, PNG, TIFF hoặc tệp PDF.") from exc
 
@@ -95,7 +95,7 @@ def _image_pages(data: bytes) -> Iterator[np.ndarray]:
                 break
             width, height = frame.size
             if width * height > MAX_PIXELS or width < 1 or height < 1:
-                raise _refuse("Ảnh có quá nhiều điểm ảnh.")
+                raise _refuse("Ảnh quá lớn (quá nhiều điểm ảnh): chụp hoặc quét lại ở độ phân giải thấp hơn.")
             if image.format in ("JPEG", "MPO") and max(width, height) > 2 * 1600:
                 frame.draft("L", (width // 2, height // 2))  # a 12 Mpx photo decoded at half size: ~4× faster
             frame = ImageOps.exif_transpose(frame) if number == 0 else frame
