@@ -38,6 +38,7 @@ FAINT = 0.07  # darkness, averaged along a row over FAINT_RUN pixels beside the 
 FAINT_RUN = 31
 FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
+KEPT_RUN = 0.25  # a kept name has no run of ink bits (a strike seen between blurred letters) across this share
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
 PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
@@ -206,10 +207,8 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     share = cv2.blur(seen, (FAINT_RUN, 1))
     smooth = total_dark / np.maximum(share, 1e-3)  # the mean darkness of the paper beside the letters, along the row
     faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & (share > 0.3) & ~wide).sum())
-    if total == 0:
-        return _Measure(0.0, 0.0, 0.0, found, 0.0, faint, sigma)
     core = ink[r0:r1]
-    inside = float(core.sum()) / total
+    inside = float(core.sum()) / total if total else 0.0
     tx0, _, tx1, _ = rect_px(line.text)
     tx0, tx1 = max(0, tx0 - bx0), min(ink.shape[1], tx1 - bx0)
     width = max(1, tx1 - tx0)
@@ -248,7 +247,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
-        elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE:
+        elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN:
             if coarse:
                 reads.append(LineRead(line.index, "unclear", 0.6, box))
             else:
