@@ -39,6 +39,7 @@ FAINT_RUN = 31
 FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", darkness ~0.11) crosses the names
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
 KEPT_RUN = 0.25  # a kept name has no run of ink bits (a strike seen between blurred letters) across this share
+KEPT_CORE = 0.5 * MM * MM  # nor more ink than this in the letters' rows (a strike seen in a gap or two)
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
 PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
@@ -247,7 +248,8 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
-        elif m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN:
+        elif (m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN
+              and m.ink * m.inside < KEPT_CORE):
             if coarse:
                 reads.append(LineRead(line.index, "unclear", 0.6, box))
             else:
