@@ -324,3 +324,16 @@ def test_a_thin_strike_half_hidden_by_blurred_letters_is_never_read_kept(fixture
     reads = decide_names(_photographed(fixture, 497), geometry, test, resolution)
     for line in reads:
         assert line.mark in (("struck", "unclear") if line.index in struck else ("kept", "unclear")), line
+
+
+def test_a_label_circled_instead_of_its_box_goes_to_a_person():
+    page = Page(THREE[:1], "A5")
+    choice = page.geometry.choices[1]  # "Không đồng ý", circled tightly (1.5 mm beyond its ends)
+    cx, cy = (choice.box.x0 + choice.box.x1) / 2, choice.label_baseline + 4
+    t = np.linspace(0, 2.1 * math.pi, 50)
+    page.stroke(0, list(zip(cx + 16 * 72 / 25.4 * np.cos(t), cy + 3.4 * 72 / 25.4 * np.sin(t))), 0.5)
+    (read,) = page.read().ballots
+    assert _marks(read) == ["empty", "empty"] and read.stray_ink
+    assert verdict(read, IDS[:1], 1) is None
+    (clean,) = Page(THREE[:1], "A5").read().ballots
+    assert not clean.stray_ink

@@ -18,12 +18,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 
 from ballots.geometry import BAND_H, BOX_H, BOX_W, MARGIN, QR_SIZE, BallotGeometry, NameLine, Rect, registration_marks
 from ballots.omr import LineRead
 from ballots.omr.locate import SCALE, rect_px
-from core.fonts import BOLD, font_bytes
+from core.fonts import BOLD, font_bytes, nfc
 
 INK = 0.78  # a pixel darker than this share of its paper's light is ink (a light pencil: ~0.65)
 MM = mm * SCALE  # rectified pixels per millimetre
@@ -156,12 +156,12 @@ def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
     return best
 
 
-def _aligned(dark: np.ndarray, line: NameLine) -> tuple[np.ndarray, float, int, float]:
+def _aligned(dark: np.ndarray, line: NameLine, reach: int = ALIGN) -> tuple[np.ndarray, float, int, float]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
     within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
     the name's strokes found dark there (low: the name is not where it should be), and how far down it was found."""
     glyphs, gx, gy, words = _glyphs(line)
-    dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
+    dx, dy = _match(dark, glyphs, gx, gy, reach)
     sigma = _blur(dark, glyphs, gx + dx, gy + dy)
     blurred = _blurred(line, sigma)
     printed = np.zeros(dark.shape, dtype=bool)
@@ -351,8 +351,34 @@ def single_name_marked(dark: np.ndarray, geometry: BallotGeometry) -> bool:
     return longest >= NAME_RUN * extent and longest >= 3 * SINGLE_NAME * SCALE
 
 
+LABEL_SIZE = 12.0  # points: the boxes' labels ("Đồng ý", "Không đồng ý"), bold, centred over each box (ballots.pdf)
+LABEL_REACH = 14  # pixels each way a label is searched for (the middle of a crumpled photo, far from the marks)
+
+
+@lru_cache(maxsize=8)
+def _label_line(label: str, centre: float, baseline: float) -> NameLine:
+    """A box's printed label as a line of text to align on the scan, like a name."""
+    text = nfc(label)
+    width = stringWidth(text, BOLD, LABEL_SIZE)
+    ascent, descent = getAscentDescent(BOLD, LABEL_SIZE)
+    rect = Rect(centre - width / 2, baseline + descent, centre + width / 2, baseline + ascent)
+    return NameLine(-1, text, LABEL_SIZE, baseline, rect, rect)
+
+
+def _label_ink(dark: np.ndarray, geometry: BallotGeometry) -> float:
+    """Ink in the labels' row beyond the printed labels (a label circled instead of its box), pixels."""
+    baseline = geometry.choices[0].label_baseline
+    x0, y0, x1, y1 = rect_px(Rect(MARGIN, baseline - 1, BOX_W - MARGIN, baseline + 16))  # above an X's overshoot
+    printed = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    for choice in geometry.choices:
+        line = _label_line(choice.label, (choice.box.x0 + choice.box.x1) / 2, choice.label_baseline)
+        printed |= _aligned(dark, line, LABEL_REACH)[0][y0:y1, x0:x1]
+    printed = cv2.dilate(printed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return float(_clean((dark[y0:y1, x0:x1] > 1 - INK) & ~printed).sum())
+
+
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
-    total = 0.0
+    total = _label_ink(dark, geometry) if geometry.choices else 0.0
     for zone in _zones(geometry, test):
         x0, y0, x1, y1 = rect_px(zone)
         if x1 > x0 and y1 > y0:
