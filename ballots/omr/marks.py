@@ -40,6 +40,8 @@ FAINT_TEST = 0.16  # on a test ballot, whose pale watermark ("PHIẾU THỬ", da
 FAINT_NOISE = 2.0 * MM * MM  # faint ink beside the letters, in their rows, beyond which a line is not clean
 KEPT_RUN = 0.25  # a kept name has no run of ink bits (a strike seen between blurred letters) across this share
 KEPT_CORE = 0.5 * MM * MM  # nor more ink than this in the letters' rows (a strike seen in a gap or two)
+FATTER = 0.85  # a name whose letters fit a blur this much above the sharpest name's is never kept (a strike
+# along its letters made them look blurred, and their blurred template hid it)
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
 PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
@@ -243,6 +245,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
     reads = []
     measures = [_measure_name(dark, line, line.index == 0, test) for line in geometry.names]
     blur = float(np.median([m.blur for m in measures])) if measures else 0.0
+    sharpest = min((m.blur for m in measures), default=0.0)
     coarse = resolution < COARSE_RESOLUTION and blur >= COARSE_BLUR
     for line, m in zip(geometry.names, measures):
         box = rect_px(line.band)
@@ -250,7 +253,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
             reads.append(LineRead(line.index, "unclear", 0.5, box))
         elif (m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN
               and m.ink * m.inside < KEPT_CORE):
-            if coarse:
+            if coarse or m.blur > sharpest + FATTER:  # fatter letters than the other names': a line along them?
                 reads.append(LineRead(line.index, "unclear", 0.6, box))
             else:
                 reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
