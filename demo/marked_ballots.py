@@ -595,8 +595,10 @@ def _draw_label_circle(img: np.ndarray, frame: Frame, geometry: BallotGeometry, 
 
 def _draw_single_name_strike(img: np.ndarray, frame: Frame, geometry: BallotGeometry, design: Design, ink: _Ink,
                              rng: np.random.Generator) -> None:
-    y = geometry.choices[0].label_baseline + 18 * MM + 4  # the name's middle (geometry.single_name_baseline + ~4)
-    xs = np.linspace(BOX_W * 0.25, BOX_W * 0.75, 30)
+    name = geometry.single
+    assert name is not None  # one candidate
+    y = name.baseline + 0.3 * name.font_size  # through the letters' middle, a little beyond each end
+    xs = np.linspace(name.text.x0 - 3 * MM, name.text.x1 + 3 * MM, 30)
     _stroke(img, np.column_stack(frame.px(xs, y + 0 * xs)), ink, rng, frame.mm(0.25))
 
 
