@@ -25,10 +25,12 @@ from demo.marked_ballots import (
     Degrade,
     MarkedBallots,
     Mix,
+    Printed,
     choose_design,
     choose_kind,
     clean_page,
     make_design,
+    payload_for,
     plan,
     write_feeder,
 )
@@ -248,3 +250,24 @@ def test_scanner_pages_are_written_as_one_multi_page_pdf_or_tiff():
     assert len(document) == 2
     rendered = document[1].render(scale=150 / 72).to_numpy()
     assert _texts(rendered) >= {t.qr_text for t in pages[1].truths}
+
+
+def test_ballots_the_app_printed_keep_their_qr_and_show_the_same_marks_on_every_image():
+    """bench/image_count.py marks a poll's real ballots: their own signed payloads, and with a seed of their own the
+    same marks (kept name, pen, strokes) on a scanner page and on a photo."""
+    rng = np.random.default_rng(12)
+    design = make_design(rng, 3, "A4x4")
+    texts = [payload_for(design, rng, SECRET) for _ in range(3)]
+    printed = [Printed(design, text, kind, (7, i)) for i, (text, kind) in enumerate(zip(texts, ["strike", "wavy",
+                                                                                              "tick"]))]
+    source = MarkedBallots(SECRET, seed=1, degrade=Degrade.mild())
+    scan = source.scan(150, printed)
+    photo = source.photo(printed[1])
+    assert [truth.qr_text for truth in scan.truths] == texts and len(scan.truths) == 3
+    assert _texts(scan.image) >= set(texts) and _texts(photo.image) >= {texts[1]}
+    again = scan.truths[1]
+    assert (photo.truths[0].lines, photo.truths[0].pen, photo.truths[0].pen_mm, photo.truths[0].verdict) == \
+        (again.lines, again.pen, again.pen_mm, again.verdict)
+    assert scan.truths[2].verdict is None  # a tick: a person decides
+    with pytest.raises(ValueError):
+        source.scan(150, printed + printed[:2])  # five ballots on a page of four
