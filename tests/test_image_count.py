@@ -6,16 +6,16 @@ other, the ballots marked the same way are tapped. bench/image_count.py does the
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 from conftest import PASSWORD
 from factories_ballots import csv_bytes, roll_rows
 from factories_counting import Setup
 
-from ballots.models import BallotLayout, BallotScan
+from ballots.models import BallotLayout, BallotScan, MarkRead, MarkReadState
 from ballots.printing import batch_payloads, print_batch, real_batches
 from bench.image_count import (
-    PERSON_DECISIONS,
     Member,
     count_by_images,
     count_by_taps,
@@ -89,8 +89,13 @@ def test_the_count_from_images_equals_the_count_from_taps(app, election, make_co
     assert not report.refused and not report.by_hand, (report.refused, report.by_hand)
     assert not report.wrong, "the reader decided ballots wrongly (they must go to a person):\n" + "\n".join(
         report.wrong.values())
-    persons = [kind for kind in kinds if kind in PERSON_KINDS]
-    assert persons and report.unclear >= len(persons) and report.decided + report.unclear == present
+    persons = Counter(kind for kind in kinds if kind in PERSON_KINDS)
+    assert persons and persons <= report.unclear_kinds and report.decided + report.unclear == present
+    reads = db.session.scalars(db.select(MarkRead).where(MarkRead.poll_id == by_images.poll.id)).all()
+    assert len(reads) == report.unclear
+    for read in reads:  # each decided by two different members
+        assert read.state == MarkReadState.COUNTED and read.first_by_id and read.second_by_id
+        assert read.first_by_id != read.second_by_id
     assert report.photos and report.pages  # both paths: the phone's photos and a scanner batch
     images = entry_count(finish(by_images.poll.id, team[0]))
 
@@ -108,4 +113,3 @@ def test_the_count_from_images_equals_the_count_from_taps(app, election, make_co
     image_texts = [ballot.qr_text for ballot in printed]
     assert scans_by_position(by_images.poll.id, image_texts, by_images.ids) == \
         scans_by_position(by_taps.poll.id, tap_texts, by_taps.ids)
-    assert set(persons) <= set(PERSON_DECISIONS)
