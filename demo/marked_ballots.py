@@ -553,8 +553,13 @@ def _draw_stray(img: np.ndarray, frame: Frame, geometry: BallotGeometry, ink: _I
         cv2.circle(mask, (c, c), max(1, int(radius)), 255, -1, cv2.LINE_AA)
         x0, y0 = int(cx) - c, int(cy) - c
         h, w = img.shape[:2]
-        if 0 <= x0 and 0 <= y0 and x0 + mask.shape[1] <= w and y0 + mask.shape[0] <= h:
-            _ink(img, (x0, y0, x0 + mask.shape[1], y0 + mask.shape[0]), mask, ink.pen.colour, ink.opacity)
+        # Clipped to the image: by the paper's edge (an A4×4 ballot's side margin is the page's edge) the dot is still
+        # drawn, as the truth says it is.
+        left, top = max(0, -x0), max(0, -y0)
+        right, bottom = min(mask.shape[1], w - x0), min(mask.shape[0], h - y0)
+        if right > left and bottom > top:
+            _ink(img, (x0 + left, y0 + top, x0 + right, y0 + bottom), mask[top:bottom, left:right], ink.pen.colour,
+                 ink.opacity)
     else:  # a short stroke, mostly vertical in a side margin
         length = rng.uniform(4, 10) * MM
         angle = rng.uniform(60, 120) if x < MARGIN or x > BOX_W - MARGIN else rng.uniform(-40, 40)

@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from ballots.geometry import BOX_H, BOX_W
 from ballots.omr import Verdict
 from ballots.qr import decode_payload
 from demo.marked_ballots import (
@@ -141,6 +142,23 @@ def test_stray_marks_lie_outside_every_line_and_box():
                 other[y0:y1, x0:x1] = False
             assert stamp_free.sum() > 3, (kind, seed)  # the stray mark, outside every line and box
             assert not other.any(), (kind, seed)  # the same ballot without it has nothing there
+
+
+def test_a_stray_mark_by_the_paper_s_edge_is_drawn_too():
+    """An A4×4 ballot's side margin is the paper's edge: a dot there is drawn (clipped to the page), never left out of
+    a ballot whose truth says a person must decide it."""
+    for seed in range(16):  # seed 13: a dot 2 mm from the first ballot's left edge, left out before
+        rng = np.random.default_rng(seed)
+        design = make_design(rng, 2, "A4x4")
+        page = clean_page(rng, SECRET, design, ["stray"] * 4, DPI, stamp=False, ink_only=True)
+        ink = _grey(page.ink) < 255 - INK
+        geometry = design.geometry
+        for number, frame in enumerate(page.frames):
+            for line in geometry.names:
+                x0, y0, x1, y1 = _box(page, number, _grown(line.band, 2))
+                ink[max(0, y0):y1, max(0, x0):x1] = False
+            x0, y0, x1, y1 = (round(v) for v in frame.rect(type(geometry.names[0].band)(0, 0, BOX_W, BOX_H)))
+            assert ink[max(0, y0):y1, max(0, x0):x1].sum() > 3, (seed, number)  # the stray mark
 
 
 def _check_verdict(truth_lines, ids: tuple[str, ...], kind: str, outcome: str, verdict: Verdict | None) -> None:
