@@ -21,7 +21,7 @@
           message.className = 'flash warning'; message.textContent = T.offline; resume.hidden = false; return;
         }
         const data = await response.json().catch(() => ({}));
-        if (!response.ok) {
+        if (!response.ok || typeof data.page !== 'number') {  // not the page's answer (e.g. the session ended)
           message.className = 'flash danger';
           message.textContent = data.errors ? Object.values(data.errors).join(' ') : T.server.replace('CODE', response.status);
           resume.hidden = false; return;
