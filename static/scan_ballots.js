@@ -41,6 +41,7 @@
     current = Object.assign({key: newKey()}, ballotOf);
     document.getElementById('ballot-code').textContent = ballotOf.label;
     ballot.hidden = false;
+    ballot.scrollIntoView({block: 'nearest'});  // the choices in view, under the camera or above a typed code
   }
   // Refused on the spot (forged, another hamlet's, already counted, a mistyped code…) before any name is tapped;
   // when the check cannot be reached, the choices show anyway: the scan itself is checked again.
@@ -257,6 +258,7 @@
       const stream = await navigator.mediaDevices.getUserMedia({video: Object.assign({facingMode: 'environment'}, reading ? READ_SIZE : TAP_SIZE)});
       track = stream.getVideoTracks()[0] || null;
       video.srcObject = stream; video.hidden = false; await video.play();
+      video.scrollIntoView({block: 'start'});  // the picture, and what became of the last ballot under it, in view
       started = true;
       const detector = new BarcodeDetector({formats: ['qr_code']});
       const loop = async () => {

@@ -130,6 +130,8 @@ def test_the_camera_captures_a_steady_ballot_once_and_it_is_counted_once(browse,
     team.evaluate("window.__qr.moving = false")
     message = team.locator("#message")
     expect(message).to_contain_text("Đã ghi: phiếu hợp lệ", timeout=15_000)
+    expect(message).to_be_in_viewport()  # under the picture, seen while the phone is held up (390 × 844)
+    expect(team.locator("#video")).to_be_in_viewport()
     assert len(reads) == 1
     sent = team.evaluate("window.__sent")
     assert [(s["type"], s["width"], s["height"]) for s in sent] == [("image/jpeg", width, height)], sent
