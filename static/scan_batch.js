@@ -21,9 +21,12 @@
           message.className = 'flash warning'; message.textContent = T.offline; resume.hidden = false; return;
         }
         const data = await response.json().catch(() => ({}));
-        if (!response.ok || typeof data.page !== 'number') {  // not the page's answer (e.g. the session ended)
+        if (!response.ok || typeof data.page !== 'number') {
           message.className = 'flash danger';
-          message.textContent = data.errors ? Object.values(data.errors).join(' ') : T.server.replace('CODE', response.status);
+          // A page that is not the answer, though the server said OK: the login page (the session ended) or another
+          // the request was sent to. Asking again would get the same: stop, say how to go on.
+          message.textContent = data.errors ? Object.values(data.errors).join(' ') :
+            response.ok ? T.session : T.server.replace('CODE', response.status);
           resume.hidden = false; return;
         }
         document.getElementById('progress').value = data.page;

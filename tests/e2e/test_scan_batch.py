@@ -36,7 +36,7 @@ pytestmark = pytest.mark.e2e
 FIRST_SHEET = 3  # the fourth printed sheet: no other journey reads its ballots
 PAGES = 4
 UNCLEAR = (1, 2)  # (page, ballot on the page) with a scribble in its margin
-LOST = 3  # the /next request whose answer never reaches the page (the server has read the page)
+LOST = 3  # the page whose answer never reaches the browser (the server has read it)
 BATCH_FORM = "Tải lên tệp quét nhiều phiếu (máy quét của xã)"
 
 
@@ -103,14 +103,20 @@ def test_a_scanner_batch_is_read_with_progress_resumes_after_a_lost_answer_and_r
     assert re.search(r"/scan$", office.url) and tally(office) == before
     browse.check(office)
 
-    # The batch: read page by page; the answer to the third page's request is lost on the way back.
+    # The batch: read page by page. The first request meets the login page (the session ended, say): the page stops
+    # and says so rather than asking again and again; then the answer to the third page's request is lost on the way
+    # back.
     answers: list[dict] = []
     asked = {"n": 0}
 
     def next_page(route: Route) -> None:
         asked["n"] += 1
+        if asked["n"] == 1:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                          body="<!doctype html><title>Đăng nhập</title><h1>Đăng nhập</h1>")
+            return
         response = route.fetch()  # the server reads the page and moves its cursor
-        if asked["n"] == LOST:
+        if asked["n"] == LOST + 1:
             route.abort("connectionreset")
             return
         answers.append(json.loads(response.text()))
@@ -123,6 +129,11 @@ def test_a_scanner_batch_is_read_with_progress_resumes_after_a_lost_answer_and_r
     office.get_by_role("button", name="Tải lên và đọc").click()
     expect(office.get_by_role("heading", level=1)).to_contain_text("Đọc tệp quét")
     expect(office.get_by_text(f"({PAGES} trang)")).to_be_visible()
+    expect(office.locator("#batch-message")).to_contain_text("Phiên đăng nhập đã hết")
+    expect(office.locator("#page")).to_have_text("0")
+    office.wait_for_timeout(500)
+    assert asked["n"] == 1
+    office.get_by_role("button", name="Tiếp tục đọc").click()
     expect(office.locator("#batch-message")).to_contain_text("Mất kết nối", timeout=20_000)
     expect(office.locator("#resume")).to_be_visible()
     expect(office.locator("#page")).to_have_text(str(LOST - 1))
