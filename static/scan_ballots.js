@@ -234,7 +234,7 @@
     const seen = code ? code.rawValue : '';
     if (lastRead.text && seen !== lastRead.text) {
       lastRead.away += 1;
-      if (lastRead.away >= 2) lastRead = {text: '', away: 0};  // taken away (two detections without it)
+      if (lastRead.away >= 5) lastRead = {text: '', away: 0};  // taken away: a second without it (a QR may flicker)
     } else if (seen) lastRead.away = 0;
     const side = Math.max(video.videoWidth, video.videoHeight) || 1;
     const box = code && code.boundingBox;

@@ -146,7 +146,7 @@ def test_the_camera_captures_a_steady_ballot_once_and_it_is_counted_once(browse,
     # Taken away, then held up again (a little further on the table): captured again, the server refuses it.
     team.evaluate("window.__qr = null")
     seen = team.evaluate("window.__detections")
-    team.wait_for_function("n => window.__detections >= n", arg=seen + 3)
+    team.wait_for_function("n => window.__detections >= n", arg=seen + 6)
     team.evaluate("text => { window.__camera.offset = 40; window.__qr = {text, x: 640, y: 540, size: 700, moving: false}; }",
                   qr_text)
     expect(message).to_contain_text("đã được kiểm rồi", timeout=15_000)
