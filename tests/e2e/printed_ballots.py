@@ -2,9 +2,10 @@
 its committee's session, rasterised with pypdfium2, names struck through where ballots.geometry says they are printed
 (ballots.pdf.placements maps each design box onto the A4×4 sheet, demo.marked_ballots.Frame onto the pixels).
 
-Each journey takes its own sheets, so journeys sharing a viewport's database never read the same ballot:
-test_scan_page the first sheet, test_mark_reads the second, test_read_camera the third, test_scan_batch the fourth
-onwards.
+Every download of the batch PDF is a fresh random order of its ballots (ballots.printing.print_order), so the
+journeys share one download per server (printed_pdf) and each takes its own sheets of it: journeys sharing a
+viewport's database never read the same ballot. test_scan_page the first sheet, test_mark_reads the second,
+test_read_camera the third, test_scan_batch the fourth onwards.
 """
 from __future__ import annotations
 
@@ -28,16 +29,23 @@ MM = 72 / 25.4
 INK = (140, 40, 20)  # a blue ballpoint (BGR)
 
 
+DOWNLOADED: dict[tuple[str, str], bytes] = {}  # (server, hamlet) → the batch PDF, downloaded once
+
+
 def printed_pdf(browse, hamlet) -> pdfium.PdfDocument:
-    """The hamlet's real ballots, downloaded as the commune committee downloads them."""
-    page = browse.login(COMMITTEES[hamlet.commune])
-    page.goto("/ballots/")
-    page.locator("tr").filter(has_text=hamlet.name).get_by_role("link", name="In phiếu").click()
-    href = page.get_by_role("link", name="Tải PDF").first.get_attribute("href")
-    response = page.request.get(href)
-    assert response.ok, response.status
-    page.close()
-    return pdfium.PdfDocument(response.body())
+    """The hamlet's real ballots, downloaded as the commune committee downloads them (once per server: see above)."""
+    key = (browse.server.url, hamlet.login)
+    if key not in DOWNLOADED:
+        page = browse.login(COMMITTEES[hamlet.commune])
+        page.goto("/ballots/")
+        page.locator("tr").filter(has_text=hamlet.name).get_by_role("link", name="In phiếu").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(hamlet.name)
+        href = page.get_by_role("link", name="Tải PDF").first.get_attribute("href")
+        response = page.request.get(href)
+        assert response.ok, response.status
+        DOWNLOADED[key] = response.body()
+        page.close()
+    return pdfium.PdfDocument(DOWNLOADED[key])
 
 
 def team_scan_page(browse, hamlet, init_script: str = "") -> tuple[Page, str]:
