@@ -1,7 +1,8 @@
 """The commune office's scanner batch (issue 19): the committee uploads the multi-page PDF its document feeder made of
 a hamlet's ballots; the page reads it one page per request with a progress bar, counts the ballots the reader
 decided and lists the unclear one for two members; a connection lost in the middle of the batch loses nothing and
-counts nothing twice. Files the reader cannot take are refused with a Vietnamese reason before anything is kept.
+counts nothing twice, nor does the batch opened on two computers at once. Files the reader cannot take are refused
+with a Vietnamese reason before anything is kept.
 
 The pages are the hamlet's real printed A4×4 sheets (printed_ballots: the fourth sheet onwards, no other journey reads
 them), names struck with OpenCV, one ballot with a scribble in its margin (ink outside the lines: only a person may
@@ -40,14 +41,15 @@ LOST = 3  # the page whose answer never reaches the browser (the server has read
 BATCH_FORM = "Tải lên tệp quét nhiều phiếu (máy quét của xã)"
 
 
-def feeder_pdf(sheets: Sheets, names: list[str]) -> bytes:
+def feeder_pdf(sheets: Sheets, names: list[str], first_sheet: int = FIRST_SHEET, unclear: tuple[int, int] = UNCLEAR
+               ) -> bytes:
     """The batch as one PDF: every ballot with one name kept, one of them with a scribble in its margin."""
     samples = []
     for page in range(PAGES):
         kept: list[int | None] = [(page + k) % len(names) for k in range(4)]
-        image, frames = sheets.marked(FIRST_SHEET + page, kept)
-        if page == UNCLEAR[0]:
-            frame = frames[UNCLEAR[1]]
+        image, frames = sheets.marked(first_sheet + page, kept)
+        if page == unclear[0]:
+            frame = frames[unclear[1]]
             points = [frame.px(x * MM, y * MM) for x, y in
                       ((3.5, 100), (7.5, 104), (3.5, 108), (7.5, 112), (3.5, 116), (7.5, 120))]
             cv2.polylines(image, [np.array(points, np.int32)], False, (120, 40, 20), max(2, round(frame.mm(0.5))),
@@ -67,7 +69,7 @@ def test_a_scanner_batch_is_read_with_progress_resumes_after_a_lost_answer_and_r
         browse, demo, viewport, tmp_path):
     hamlet = demo.hamlet(SCANNING)
     pdf = printed_pdf(browse, hamlet)
-    assert len(pdf) >= FIRST_SHEET + PAGES, f"the hamlet's batch has {len(pdf)} sheets"
+    assert len(pdf) >= FIRST_SHEET + 2 * PAGES, f"the hamlet's batch has {len(pdf)} sheets"
     team, poll_id = team_scan_page(browse, hamlet)
     names = ballot_names(team)
     batch = feeder_pdf(Sheets.of(pdf, names), names)
@@ -173,3 +175,61 @@ def test_a_scanner_batch_is_read_with_progress_resumes_after_a_lost_answer_and_r
     assert tally(office) == before + counted
     expect(office.locator("#waiting-count")).to_have_text(str(waiting_before + 1))
     browse.check(office)
+
+
+def test_a_batch_open_on_two_devices_is_read_once(browse, demo, viewport):
+    if viewport.name != "desktop":
+        pytest.skip("the commune office's computers: walked at 1280 px")
+    hamlet = demo.hamlet(SCANNING)
+    pdf = printed_pdf(browse, hamlet)
+    team, poll_id = team_scan_page(browse, hamlet)
+    names = ballot_names(team)
+    # Sheets of its own; the unclear ballot on the first page, which both devices read at the same moment.
+    batch = feeder_pdf(Sheets.of(pdf, names), names, first_sheet=FIRST_SHEET + PAGES, unclear=(0, 1))
+    team.close()
+
+    office = browse.login(COMMITTEES[hamlet.commune])
+    office.goto(f"/polls/{poll_id}/scan")
+    before = tally(office)
+    waiting_before = int(office.locator("#waiting-count").inner_text())
+    # Uploaded without opening the batch's page, then opened on two computers at once: both read it.
+    csrf = office.locator("#scanner").get_attribute("data-csrf")
+    uploaded = office.request.post(f"/polls/{poll_id}/scan/batches", max_redirects=0, multipart={
+        "csrf_token": csrf, "file": {"name": "may-quet-xa.pdf", "mimeType": "application/pdf", "buffer": batch}})
+    assert uploaded.status == 302, uploaded.status
+    batch_url = uploaded.headers["location"]
+    other = browse.login(COMMITTEES[hamlet.commune])
+    held: list[Route] = []
+
+    def together(route: Route) -> None:  # the first request of each device waits for the other's: one moment
+        if len(held) >= 2:
+            route.continue_()
+            return
+        held.append(route)
+        if len(held) == 2:
+            for waiting in held:
+                waiting.continue_()
+
+    sent = {"other": 0}
+
+    def other_device(route: Route) -> None:  # and its second answer is the server's 409 «someone else kept it»
+        sent["other"] += 1
+        if sent["other"] == 2:
+            route.fulfill(status=409, content_type="text/html; charset=utf-8",
+                          body="<!doctype html><title>Lỗi 409 · Dân tin</title>")
+            return
+        together(route)
+
+    for page, handler in ((office, together), (other, other_device)):
+        page.route(re.compile(r"/scan/batches/\d+/next$"), handler)
+        page.goto(batch_url, wait_until="commit")
+    for page in (office, other):
+        expect(page.locator("#summary")).to_be_visible(timeout=30_000)
+        browse.expected(page, r"status of 409")  # the page two devices read at once: one kept, the other goes on
+        expect(page.locator("#counted")).to_have_text(str(PAGES * 4 - 1))
+        expect(page.locator("#waiting")).to_have_text("1")
+        expect(page.locator("#refused")).to_have_text("0")
+        browse.check(page)
+    office.goto(f"/polls/{poll_id}/scan")
+    assert tally(office) == before + PAGES * 4 - 1
+    expect(office.locator("#waiting-count")).to_have_text(str(waiting_before + 1))
