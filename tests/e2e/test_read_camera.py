@@ -68,6 +68,8 @@ FAKE_CAMERA = """
     const canvas = document.createElement('canvas');
     canvas.width = Math.min(a, b); canvas.height = Math.max(a, b);
     window.__camera.size = [canvas.width, canvas.height];
+    // A camera that gives more than it was asked for (a 12 Mpx 4:3 sensor, say).
+    window.__camera.resize = (width, height) => { canvas.width = width; canvas.height = height; };
     const context = canvas.getContext('2d');
     const picture = new Image();
     let source = null;
@@ -151,5 +153,18 @@ def test_the_camera_captures_a_steady_ballot_once_and_it_is_counted_once(browse,
                   qr_text)
     expect(message).to_contain_text("đã được kiểm rồi", timeout=15_000)
     assert len(reads) == 2
+    assert tally(team) == before + 1
+
+    # A camera giving 3024 × 4032: the frame sent is bounded to 4000 px on its long side, the same ballot refused.
+    team.evaluate("() => { window.__qr = null; window.__camera.resize(3024, 4032); }")
+    team.wait_for_function("() => document.getElementById('video').videoHeight === 4032")
+    seen = team.evaluate("window.__detections")
+    team.wait_for_function("n => window.__detections >= n", arg=seen + 6)
+    team.evaluate("() => { document.getElementById('message').textContent = ''; }")
+    team.evaluate("text => { window.__qr = {text, x: 640, y: 540, size: 700, moving: false}; }", qr_text)
+    expect(message).to_contain_text("đã được kiểm rồi", timeout=15_000)
+    assert len(reads) == 3
+    sent = team.evaluate("window.__sent")
+    assert (sent[-1]["width"], sent[-1]["height"]) == (3000, 4000), sent[-1]
     assert tally(team) == before + 1
     browse.check(team)
