@@ -12,7 +12,9 @@ ones). It does not depend on the commune's or hamlet's names: those only fill th
 GEOMETRY_VERSION is printed on nothing: a batch records the version its ballots were drawn with
 (ballots.models.BallotBatch.geometry_version); a batch printed before reading marks existed has none, prints as it
 did, and is counted with taps. Version 1 adds three registration marks (filled squares at the corners other than the
-QR's, which its finder patterns mark) and moves nothing else.
+QR's, which its finder patterns mark) and moves nothing else. A one-candidate ballot's name is described too
+(BallotGeometry.single: its glyphs' box and its line), so a reader measures a line through it against the glyphs;
+describing it moved nothing (the PDFs are byte-identical).
 """
 from __future__ import annotations
 
@@ -126,6 +128,7 @@ class BallotGeometry:
     names: tuple[NameLine, ...]  # several candidates: one per name, in printed order
     choices: tuple[ChoiceBox, ...]  # one candidate: agree, disagree
     seats: int
+    single: NameLine | None = None  # one candidate: the printed name (a line through it is read as a mark: a person looks)
 
     def as_dict(self) -> dict[str, Any]:
         """The machine-readable form (JSON): points, origin at the design box's bottom-left corner, y upwards."""
@@ -189,8 +192,20 @@ def _choices(top: float) -> tuple[ChoiceBox, ...]:
                  for choice, label, centre in (("agree", AGREE, BOX_W * 0.3), ("disagree", DISAGREE, BOX_W * 0.7)))
 
 
-def single_name_baseline(design: Design) -> float:
-    return sections(design).list_title - 8 * mm
+SINGLE_NAME = 16.0  # points at most: the one candidate's name, centred 8 mm below where a list's title would be
+
+
+def _single(design: Design, list_title: float) -> NameLine:
+    """The one candidate's name as printed above the boxes: centred, at most SINGLE_NAME points, fitted to the
+    width; its band reaches a third of the font size beyond the glyphs (the boxes' labels are 18 mm lower)."""
+    name = nfc(design.candidates[0])
+    size = fit_size(name, BOLD, SINGLE_NAME, BOX_W - 2 * MARGIN - 10 * mm)
+    width = stringWidth(name, BOLD, size)
+    baseline = list_title - 8 * mm
+    ascent, descent = getAscentDescent(BOLD, size)
+    x = BOX_W / 2 - width / 2
+    return NameLine(0, name, size, baseline, Rect(x, baseline + descent, x + width, baseline + ascent),
+                    Rect(MARGIN, baseline + descent - size / 3, BOX_W - MARGIN, baseline + ascent + size / 3))
 
 
 def registration_marks() -> tuple[Rect, ...]:
@@ -212,4 +227,5 @@ def ballot_geometry(design: Design) -> BallotGeometry:
     return BallotGeometry(
         version=GEOMETRY_VERSION, box=Rect(0, 0, BOX_W, BOX_H), qr=qr_rect(), marks=registration_marks(),
         names=() if single else _names(design, parts.list_title, parts.bottom),
-        choices=_choices(parts.list_title) if single else (), seats=design.seats)
+        choices=_choices(parts.list_title) if single else (), seats=design.seats,
+        single=_single(design, parts.list_title) if single else None)

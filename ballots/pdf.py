@@ -33,7 +33,6 @@ from ballots.geometry import (
     fit_size,
     registration_marks,
     sections,
-    single_name_baseline,
 )
 from ballots.qr import payload_serial, short_code
 from core.fonts import BOLD, ITALIC, REGULAR, nfc, register_fonts
@@ -220,11 +219,14 @@ def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
 
 
 def _draw_single(c: Canvas, spec: BallotSheetSpec) -> None:
-    inner_w = BOX_W - 2 * MARGIN
-    _centred(c, spec.candidates[0], BOLD, 16, single_name_baseline(spec), inner_w - 10 * mm)
+    geometry = ballot_geometry(spec)
+    name = geometry.single
+    assert name is not None  # one candidate
+    c.setFont(BOLD, name.font_size)
+    c.drawCentredString(BOX_W / 2, name.baseline, name.name)
     c.setLineWidth(1)
     c.setFont(BOLD, 12)
-    for choice in ballot_geometry(spec).choices:
+    for choice in geometry.choices:
         c.drawCentredString((choice.box.x0 + choice.box.x1) / 2, choice.label_baseline, nfc(choice.label))
         c.rect(choice.box.x0, choice.box.y0, choice.box.width, choice.box.height, stroke=1, fill=0)
 

@@ -170,6 +170,11 @@ def _queue(poll: ScanPoll, user, ballot: BallotRead, source_sha256: str, serial:
         read = act(None, lambda: queue_read(poll, user.id, ballot, source_sha256, serial))
     except RuleViolation as error:
         db.session.rollback()
+        # The same image queued meanwhile by another request (a batch's page read on two devices at once): what
+        # that request did, as a resend gets (_refused), so the batch's figures say «waiting», not «refused».
+        earlier = pending_read(serial)
+        if earlier is not None and earlier.state == MarkReadState.PENDING and earlier.source_sha256 == source_sha256:
+            return Outcome("waiting", serial, WAITING, replayed=True, read_id=earlier.id)
         return Outcome("refused", serial, error.message, "waiting")
     return Outcome("waiting", serial, WAITING, read_id=read.id)
 

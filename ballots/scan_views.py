@@ -69,6 +69,7 @@ def scan_ballots(poll_id: int):
                            reasons=INVALID_REASONS, scan_open=is_open, checked_in=poll.checked_in(),
                            recent=recent, undo_reasons=UNDO_REASONS, undo_window=UNDO_WINDOW,
                            waiting=waiting_reads(poll.id), max_batch_mb=MAX_BATCH_BYTES // (1024 * 1024),
+                           max_batch_bytes=MAX_BATCH_BYTES,
                            max_batch_pages=MAX_BATCH_PAGES)
 
 

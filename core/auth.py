@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,10 +41,32 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")  # each role's to-do list (home/views.py)
 
 
+BACKGROUND = frozenset({"GET", "HEAD"})
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a background read (the live board's refresh, a font, a script:
+    a GET whose Sec-Fetch-Dest is not a page) does not re-send an unchanged session to extend its expiry. Such a
+    request sent before a change of the session (the language chosen, a flash) and answered after it carried the
+    session of before, and re-sending it undid the change. Page loads and every request that changes something
+    still extend the session (8 hours from the last one); a browser that sends no Sec-Fetch-Dest is treated as
+    before."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        destination = request.headers.get("Sec-Fetch-Dest", "document")
+        return request.method not in BACKGROUND or destination in ("document", "iframe")
+
+
 def secure_sessions(app: Flask) -> None:
     """Session cookies only over TLS in production (HttpOnly and SameSite=Lax are the defaults everywhere), and
     the client's address and scheme from X-Forwarded-For/-Proto only behind TRUSTED_PROXIES configured proxies: the
-    throttle keys on that address, which a client could otherwise choose (issue 14)."""
+    throttle keys on that address, which a client could otherwise choose (issue 14). A background read does not
+    re-send the session (SessionCookies)."""
+    app.session_interface = SessionCookies()
     if environment(app.config["ENV_NAME"]) == PRODUCTION:  # "test" and "development" run over plain http
         app.config["SESSION_COOKIE_SECURE"] = True
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)

@@ -6,6 +6,9 @@ now and then a test ballot) and signed payloads (ballots.qr.encode_payload with 
 from the seed) → ballots.pdf.render_ballots → rasterised with pypdfium2 → marks drawn where ballots.geometry says
 each name line and choice box is (ballots.pdf.placements maps the design box onto the page) → the team's red stamp
 in the stamp area (most ballots) → degradations → JPEG or PNG bytes, and the decoded image the reader receives.
+Or ballots the app itself printed (Printed: their sheet spec, their real signed QR texts, the kind of marks and the
+marks' own seed, so every photo of a ballot shows the same marks): MarkedBallots.photo(printed), .scan(dpi, printed),
+as bench/image_count.py marks a rehearsal hamlet's ballots.
 
 Two forms:
 - "photo": one ballot (a cut ballot of any layout) on a table, a phone held at an angle: rotation ±15°, perspective,
@@ -68,6 +71,7 @@ from ballots.qr import CROCKFORD, BallotPayload, election_definition, election_h
 from election.rules import ballot_validity
 
 Form = Literal["photo", "scan"]
+MarkSeed = int | tuple[int, ...] | None  # a ballot's marks drawn from a generator of their own
 Outcome = Literal["valid", "invalid", "person"]
 MM = 72 / 25.4  # points per millimetre
 A4_MM = (210.0, 297.0)
@@ -549,8 +553,13 @@ def _draw_stray(img: np.ndarray, frame: Frame, geometry: BallotGeometry, ink: _I
         cv2.circle(mask, (c, c), max(1, int(radius)), 255, -1, cv2.LINE_AA)
         x0, y0 = int(cx) - c, int(cy) - c
         h, w = img.shape[:2]
-        if 0 <= x0 and 0 <= y0 and x0 + mask.shape[1] <= w and y0 + mask.shape[0] <= h:
-            _ink(img, (x0, y0, x0 + mask.shape[1], y0 + mask.shape[0]), mask, ink.pen.colour, ink.opacity)
+        # Clipped to the image: by the paper's edge (an A4×4 ballot's side margin is the page's edge) the dot is still
+        # drawn, as the truth says it is.
+        left, top = max(0, -x0), max(0, -y0)
+        right, bottom = min(mask.shape[1], w - x0), min(mask.shape[0], h - y0)
+        if right > left and bottom > top:
+            _ink(img, (x0 + left, y0 + top, x0 + right, y0 + bottom), mask[top:bottom, left:right], ink.pen.colour,
+                 ink.opacity)
     else:  # a short stroke, mostly vertical in a side margin
         length = rng.uniform(4, 10) * MM
         angle = rng.uniform(60, 120) if x < MARGIN or x > BOX_W - MARGIN else rng.uniform(-40, 40)
@@ -595,8 +604,10 @@ def _draw_label_circle(img: np.ndarray, frame: Frame, geometry: BallotGeometry, 
 
 def _draw_single_name_strike(img: np.ndarray, frame: Frame, geometry: BallotGeometry, design: Design, ink: _Ink,
                              rng: np.random.Generator) -> None:
-    y = geometry.choices[0].label_baseline + 18 * MM + 4  # the name's middle (geometry.single_name_baseline + ~4)
-    xs = np.linspace(BOX_W * 0.25, BOX_W * 0.75, 30)
+    name = geometry.single
+    assert name is not None  # one candidate
+    y = name.baseline + 0.3 * name.font_size  # through the letters' middle, a little beyond each end
+    xs = np.linspace(name.text.x0 - 3 * MM, name.text.x1 + 3 * MM, 30)
     _stroke(img, np.column_stack(frame.px(xs, y + 0 * xs)), ink, rng, frame.mm(0.25))
 
 
@@ -688,20 +699,26 @@ def render_page(design: Design, payloads: Sequence[str], dpi: float, first_only:
 
 
 def clean_page(rng: np.random.Generator, secret: bytes, design: Design, kinds: Sequence[str], dpi: float,
-               stamp: bool = True, cut: bool = False, ink_only: bool = False) -> CleanPage:
+               stamp: bool = True, cut: bool = False, ink_only: bool = False,
+               payloads: Sequence[str] | None = None, seeds: Sequence[MarkSeed] | None = None) -> CleanPage:
     """A page of `design`'s layout holding len(kinds) ballots, marked, before any degradation (`cut`: only the
-    first ballot, cut from its page; `ink_only`: also the marks alone, on white)."""
-    payloads = [payload_for(design, rng, secret) for _ in kinds]
+    first ballot, cut from its page; `ink_only`: also the marks alone, on white; `payloads`: the ballots' signed QR
+    texts, one per kind, instead of drawn ones; `seeds`: per ballot, the seed of its marks, or None: from `rng`)."""
+    if payloads is None:
+        payloads = [payload_for(design, rng, secret) for _ in kinds]
+    elif len(payloads) != len(kinds):
+        raise ValueError("one payload per kind")
     unmarked, frames = render_page(design, payloads, dpi, first_only=cut)
     marked = unmarked.copy()
     ink = np.full_like(unmarked, 255) if ink_only else None
     truths = []
-    for frame, text, kind in zip(frames, payloads, kinds):
+    for frame, text, kind, seed in zip(frames, payloads, kinds, seeds or [None] * len(kinds)):
+        own = rng if seed is None else np.random.default_rng(seed)
         if ink is not None:  # the same marks, from a twin of the generator's state
-            twin = np.random.Generator(type(rng.bit_generator)())
-            twin.bit_generator.state = rng.bit_generator.state
+            twin = np.random.Generator(type(own.bit_generator)())
+            twin.bit_generator.state = own.bit_generator.state
             mark_ballot(ink, frame, design, text, kind, twin, stamp)
-        truths.append(mark_ballot(marked, frame, design, text, kind, rng, stamp))
+        truths.append(mark_ballot(marked, frame, design, text, kind, own, stamp))
     return CleanPage(unmarked, marked, dpi, ink, tuple(truths), frames)
 
 
@@ -858,8 +875,22 @@ def _background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, s
 
 # --- the two forms ----------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Printed:
+    """A ballot the app itself printed (ballots.printing.print_batch): its design (ballots.printing.sheet_spec and the
+    poll's candidacy ids), its signed QR text with its real serial, the kind of marks to draw on it and, when given,
+    their own seed: the same marks (the same kept name, pen, stamp and strokes) on every photo or scan of it."""
+
+    design: Design
+    qr_text: str
+    kind: str
+    seed: MarkSeed = None
+
+
 class MarkedBallots:
-    """A seeded source of marked ballots: photos and scanner pages with their truth."""
+    """A seeded source of marked ballots: photos and scanner pages with their truth. Without `printed` ballots, the
+    design and the ballots are drawn from the mix (and the same seed makes the same samples as before they could be
+    given)."""
 
     def __init__(self, secret: bytes, seed: int | Sequence[int] = 0, mix: Mix = DEFAULT_MIX,
                  degrade: Degrade = DEFAULT_DEGRADE):
@@ -871,17 +902,19 @@ class MarkedBallots:
     def _kinds(self, design: Design, n: int) -> list[str]:
         return [choose_kind(self.rng, self.mix, len(design.candidate_ids)) for _ in range(n)]
 
-    def photo(self) -> Sample:
-        """One cut ballot photographed on a table with a phone."""
+    def photo(self, printed: Printed | None = None) -> Sample:
+        """One cut ballot photographed on a table with a phone (`printed`: that ballot, marked with its kind)."""
         rng, d = self.rng, self.degrade
-        design = choose_design(rng, self.mix)
+        design = printed.design if printed else choose_design(rng, self.mix)
         out_h = int(rng.choice([1440, 1600, 1920, 2048]))
         out_w = out_h * 3 // 4
         fill = float(rng.uniform(0.62, 0.9))
         scale = placements(design.spec.layout)[0][2]
         ballot_in = BOX_H * scale / 72
         dpi = float(np.clip(out_h * fill / ballot_in * 1.05, 100, 300))
-        page = clean_page(rng, self.secret, design, self._kinds(design, 1), dpi, cut=True)
+        kinds = [printed.kind] if printed else self._kinds(design, 1)
+        page = clean_page(rng, self.secret, design, kinds, dpi, cut=True,
+                          payloads=[printed.qr_text] if printed else None, seeds=[printed.seed] if printed else None)
         ballot = page.marked
         params: dict[str, Any] = {"dpi": round(dpi, 1), "size": (out_w, out_h)}
         params["tint"] = _tint(ballot, rng, d.tint)
@@ -921,14 +954,22 @@ class MarkedBallots:
         params["jpeg"] = quality
         return Sample("photo", _encode(photo, quality), page.truths, params)
 
-    def scan(self, dpi: int | None = None) -> Sample:
-        """One scanner page: an A4 page of the layout's ballots (or a cut A5/A6 ballot on the glass)."""
+    def scan(self, dpi: int | None = None, printed: Sequence[Printed] = ()) -> Sample:
+        """One scanner page: an A4 page of the layout's ballots (or a cut A5/A6 ballot on the glass). `printed`: the
+        ballots of that page (one design, at most the layout's ballots per page), each marked with its kind."""
         rng, d = self.rng, self.degrade
-        design = choose_design(rng, self.mix)
+        design = printed[0].design if printed else choose_design(rng, self.mix)
+        if any(ballot.design != design for ballot in printed):
+            raise ValueError("the ballots of one page share one design")
         layout = design.spec.layout
         dpi = int(dpi or rng.choice(d.dpi))
         per_page = len(placements(layout))
-        page = clean_page(rng, self.secret, design, self._kinds(design, per_page), dpi)
+        if len(printed) > per_page:
+            raise ValueError(f"a page of {layout} holds {per_page} ballots")
+        kinds = [ballot.kind for ballot in printed] if printed else self._kinds(design, per_page)
+        page = clean_page(rng, self.secret, design, kinds, dpi,
+                          payloads=[ballot.qr_text for ballot in printed] if printed else None,
+                          seeds=[ballot.seed for ballot in printed] if printed else None)
         image = page.marked
         params: dict[str, Any] = {"dpi": dpi, "layout": layout}
         if per_page == 1:  # a cut ballot on the scanner glass (A4 portrait)

@@ -41,6 +41,7 @@
     current = Object.assign({key: newKey()}, ballotOf);
     document.getElementById('ballot-code').textContent = ballotOf.label;
     ballot.hidden = false;
+    ballot.scrollIntoView({block: 'nearest'});  // the choices in view, under the camera or above a typed code
   }
   // Refused on the spot (forged, another hamlet's, already counted, a mistyped code…) before any name is tapped;
   // when the check cannot be reached, the choices show anyway: the scan itself is checked again.
@@ -119,6 +120,23 @@
   ballot.querySelector('[data-invalid]').addEventListener('click', () => send('', document.getElementById('reason').value));
   document.getElementById('cancel').addEventListener('click', () => { current = null; ballot.hidden = true; codeInput.focus(); });
 
+  // The commune's scanner batch: a file of another kind, or too large to be taken, is refused here, before a long
+  // upload that the server would refuse anyway (it checks again).
+  const batchForm = document.getElementById('batch-form');
+  if (batchForm) {
+    const batchFile = document.getElementById('batch-file');
+    const batchError = document.getElementById('batch-error');
+    const fail = text => { batchError.textContent = text; batchError.hidden = false; batchFile.setAttribute('aria-invalid', 'true'); };
+    batchFile.addEventListener('change', () => { batchError.hidden = true; batchFile.removeAttribute('aria-invalid'); });
+    batchForm.addEventListener('submit', e => {
+      const file = batchFile.files && batchFile.files[0];
+      if (!file) return;
+      const kind = /\.(pdf|tiff?|jpe?g|png)$/i.test(file.name) ||
+        ['application/pdf', 'image/tiff', 'image/jpeg', 'image/png'].includes(file.type);
+      if (!kind) { e.preventDefault(); fail(T.batch_kind); }
+      else if (file.size > Number(batchForm.dataset.maxBytes)) { e.preventDefault(); fail(T.batch_too_large); }
+    });
+  }
   // The photo: where the browser has no BarcodeDetector (iPhone Safari, desktop Chrome) or the camera fails.
   const photoButton = document.getElementById('photo-button');
   const photo = document.getElementById('photo');
@@ -156,7 +174,7 @@
     try {
       const response = await fetch(box.dataset.readUrl, {method: 'POST', headers: {'X-CSRFToken': box.dataset.csrf}, body: form});
       const data = await jsonOf(response);
-      if (!response.ok) { show('danger', reasonOf(data, response)); return; }
+      if (!response.ok) { show('danger', reasonOf(data, response)); return false; }
       if (data.status === 'counted') {
         show(data.valid ? 'success' : 'warning', data.message + ' (' + grouped(data.serial) + ')' + (data.replayed ? ' ' + T.replayed : ''));
         remember(data);
@@ -164,15 +182,16 @@
         show('warning', T.waiting.replace('SERIAL', grouped(data.serial)));
       } else {
         show('danger', data.message);
-        refused = {text: data.serial || '', at: Date.now()};
       }
       if (data.totals) { document.getElementById('valid').textContent = data.totals.valid; document.getElementById('invalid').textContent = data.totals.invalid; }
       if (typeof data.waiting === 'number') {
         document.getElementById('waiting-count').textContent = data.waiting;
         waitingBox.hidden = data.waiting === 0;
       }
+      return true;
     } catch (err) {
       show('warning', T.offline);
+      return false;
     } finally { checking = false; }
   }
   readPhoto.addEventListener('change', async () => {
@@ -187,37 +206,70 @@
   if (!('BarcodeDetector' in window) || !navigator.mediaDevices) { noCamera(); return; }
   readMode.hidden = false;
   let started = false;
-  let steady = {text: '', frames: 0};
-  async function capture(video) {  // the current frame as a JPEG
+  let track = null;
+  // Reading marks needs the camera's pixels (name lines a few millimetres high); a QR to tap does not.
+  const READ_SIZE = {width: {ideal: 3840}, height: {ideal: 2160}};
+  const TAP_SIZE = {width: {ideal: 1920}, height: {ideal: 1080}};
+  const MAX_SIDE = 4000;  // the frame sent, on its long side (the server refuses more than 40 Mpx)
+  // The QR must stay in place for STEADY_FRAMES detections in a row (about 0.6 s): the ballot is held still, so the
+  // frame is not blurred by a moving hand. In place: its centre within 1 % of the frame's long side of where it was
+  // at the first of those detections, its size within 6 % (a slow drift does not pass either).
+  const STEADY_FRAMES = 3;
+  let steady = {text: '', box: null, frames: 0};
+  let lastRead = {text: '', away: 0};  // a ballot read: not captured again until it has left the frame
+  let retryAt = 0;  // a capture the server could not read: wait a moment before the next
+  const still = (a, b, side) => {
+    const dx = (a.x + a.width / 2) - (b.x + b.width / 2), dy = (a.y + a.height / 2) - (b.y + b.height / 2);
+    return Math.hypot(dx, dy) < 0.01 * side && Math.abs(a.width - b.width) < 0.06 * Math.max(a.width, b.width);
+  };
+  async function capture(video) {  // the current frame at the camera's resolution (bounded) as a JPEG
+    const scale = Math.min(1, MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
     const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-    canvas.getContext('2d').drawImage(video, 0, 0);
+    canvas.width = Math.round(video.videoWidth * scale); canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
     return new Promise(resolve => canvas.toBlob(resolve, 'image/jpeg', 0.92));
   }
+  async function readFrame(video, codes) {
+    const code = codes.length ? codes[0] : null;
+    const seen = code ? code.rawValue : '';
+    if (lastRead.text && seen !== lastRead.text) {
+      lastRead.away += 1;
+      if (lastRead.away >= 5) lastRead = {text: '', away: 0};  // taken away: a second without it (a QR may flicker)
+    } else if (seen) lastRead.away = 0;
+    const side = Math.max(video.videoWidth, video.videoHeight) || 1;
+    const box = code && code.boundingBox;
+    if (seen && box && seen === steady.text && steady.box && still(box, steady.box, side)) steady.frames += 1;
+    else steady = {text: seen, box: box || null, frames: seen && box ? 1 : 0};  // the box of the first detection
+    if (!seen || steady.frames < STEADY_FRAMES || seen === lastRead.text || Date.now() < retryAt) return;
+    steady = {text: '', box: null, frames: 0};
+    const blob = await capture(video);
+    if (!blob) return;
+    const ok = await sendRead(blob, 'phieu.jpg');
+    if (ok) lastRead = {text: seen, away: 0};
+    else retryAt = Date.now() + 2000;
+  }
   async function startCamera() {
-    if (started) return;
+    if (started) {
+      if (track && track.applyConstraints) track.applyConstraints(reading ? READ_SIZE : TAP_SIZE).catch(() => {});
+      return;
+    }
     const video = document.getElementById('video');
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment', width: {ideal: 1920}, height: {ideal: 1080}}});
+      const stream = await navigator.mediaDevices.getUserMedia({video: Object.assign({facingMode: 'environment'}, reading ? READ_SIZE : TAP_SIZE)});
+      track = stream.getVideoTracks()[0] || null;
       video.srcObject = stream; video.hidden = false; await video.play();
+      video.scrollIntoView({block: 'start'});  // the picture, and what became of the last ballot under it, in view
       started = true;
       const detector = new BarcodeDetector({formats: ['qr_code']});
       const loop = async () => {
         if (!current && !checking) {
           try {
             const codes = await detector.detect(video);
-            const seen = codes.length ? codes[0].rawValue : '';
-            const blocked = seen === refused.text && Date.now() - refused.at < 5000;
-            if (reading) {
-              // the QR steady for a few frames: the ballot is held still, the frame is sharp enough to read
-              steady = seen && seen === steady.text ? {text: seen, frames: steady.frames + 1} : {text: seen, frames: seen ? 1 : 0};
-              if (seen && steady.frames >= 3 && !blocked) {
-                steady = {text: '', frames: 0};
-                refused = {text: seen, at: Date.now()};  // not the same ballot again straight away
-                const blob = await capture(video);
-                if (blob) await sendRead(blob, 'phieu.jpg');
-              }
-            } else if (seen && !blocked) take(seen);
+            if (reading) await readFrame(video, codes);
+            else {
+              const seen = codes.length ? codes[0].rawValue : '';
+              if (seen && !(seen === refused.text && Date.now() - refused.at < 5000)) take(seen);
+            }
           } catch (e) { /* next frame */ }
         }
         setTimeout(loop, reading ? 200 : 300);

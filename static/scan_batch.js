@@ -12,6 +12,7 @@
     if (running) return;
     running = true; resume.hidden = true;
     message.className = 'muted'; message.textContent = T.reading;
+    let conflicts = 0;
     try {
       for (;;) {
         let response;
@@ -20,10 +21,21 @@
         } catch (err) {
           message.className = 'flash warning'; message.textContent = T.offline; resume.hidden = false; return;
         }
+        if (response.status === 409 && conflicts < 5) {
+          // Another device read the same page at the same moment (the batch open twice): the server kept one of the
+          // two; a moment later the cursor has moved past it.
+          conflicts += 1;
+          await new Promise(resolve => setTimeout(resolve, 500 * conflicts));
+          continue;
+        }
+        conflicts = 0;
         const data = await response.json().catch(() => ({}));
-        if (!response.ok) {
+        if (!response.ok || typeof data.page !== 'number') {
           message.className = 'flash danger';
-          message.textContent = data.errors ? Object.values(data.errors).join(' ') : T.server.replace('CODE', response.status);
+          // A page that is not the answer, though the server said OK: the login page (the session ended) or another
+          // the request was sent to. Asking again would get the same: stop, say how to go on.
+          message.textContent = data.errors ? Object.values(data.errors).join(' ') :
+            response.ok ? T.session : T.server.replace('CODE', response.status);
           resume.hidden = false; return;
         }
         document.getElementById('progress').value = data.page;

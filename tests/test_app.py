@@ -69,6 +69,29 @@ def test_interface_is_vietnamese_by_default_and_english_on_request(client):
     assert "Log in" in client.get("/login").get_data(as_text=True)
 
 
+def test_a_background_request_answered_after_a_language_switch_does_not_undo_it(app, make_user, login, client):
+    """The live board refreshes itself every few seconds: a refresh sent before "English" was clicked and answered
+    after it carried the old session; re-sending that session's cookie (to extend its expiry) undid the switch. A
+    background GET (Sec-Fetch-Dest other than document) leaves the cookie alone; a page load still extends it."""
+    login(make_user(role=Role.DISTRICT_OFFICE))
+    name = app.config["SESSION_COOKIE_NAME"]
+    before = client.get_cookie(name)
+    assert before is not None
+    background = {"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors", "Accept": "application/json"}
+    client.get("/lang/en")
+    switched = client.get_cookie(name)
+    assert switched is not None and switched.value != before.value
+    client.set_cookie(name, before.value)  # the refresh was sent with the cookie of before the switch
+    refresh = client.get("/board.json", headers=background)
+    assert refresh.status_code == 200 and "Set-Cookie" not in refresh.headers
+    client.set_cookie(name, switched.value)  # the browser's cookie: still the switched one
+    page = client.get("/board", headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"})
+    assert "Election day board" in page.get_data(as_text=True)
+    assert name in page.headers.get("Set-Cookie", "")  # a page load extends the session (8 hours from now)
+    old_browser = client.get("/board.json")  # no Sec-Fetch-Dest (an old browser, a script): extended as before
+    assert name in old_browser.headers.get("Set-Cookie", "")
+
+
 def test_unknown_page_shows_a_vietnamese_message(make_user, login, client):
     login(make_user())
     response = client.get("/communes/999999")

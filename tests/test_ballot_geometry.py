@@ -75,14 +75,22 @@ def test_each_name_is_printed_inside_its_line_on_every_ballot_of_the_page(layout
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_a_single_candidate_ballot_has_its_two_boxes_where_the_geometry_says(layout):
-    spec = _spec(THREE[:1], layout)
+@pytest.mark.parametrize("name", [THREE[0], THREE[2] + " Thị Ánh Tuyết"])  # the second is fitted to the width
+def test_a_single_candidate_ballot_has_its_name_and_two_boxes_where_the_geometry_says(layout, name):
+    spec = _spec((name,), layout)
     geometry = ballot_geometry(spec)
     assert geometry.names == () and [c.choice for c in geometry.choices] == ["agree", "disagree"]
+    single = geometry.single
+    assert single is not None and single.name == name and single.font_size <= 16
+    assert single.band.y0 < single.text.y0 and single.text.y1 < single.band.y1
+    assert single.band.y0 > max(c.label_baseline + 12 for c in geometry.choices)  # above the boxes' labels
     page = _pdf(spec)[0]
     image = page.render(scale=DPI / 72).to_pil()
     page_h = page.get_height()
     for place in placements(layout):
+        assert _text_in(page, _on_page(single.text, place)) == name
+        left, bottom, right, top = _on_page(single.text, place)
+        assert _text_in(page, (left, bottom, left + 0.9 * (right - left), top)) != name  # the box is the name's own
         for choice in geometry.choices:
             box = _on_page(choice.box, place)
             x0, y0, x1, y1 = box

@@ -296,3 +296,25 @@ def test_images_are_purged_once_the_recognition_s_appeal_period_ends(app, electi
     assert storage.read(storage.BALLOT_IMAGE, read.image_key) is None
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.summary.contains("hết thời hạn lưu giữ")))
     assert db.session.get(BallotBatch, 1) is not None
+
+
+def test_a_page_read_twice_at_once_waits_once_and_both_reads_say_it_waits(app, election):
+    """A scanner batch open on two devices: both requests read the same page; the one that queues its unclear ballot
+    second (its checks passed before the first had queued it) says «waiting», as a resend does — not «refused»."""
+    setup = election(households=6, present=5)
+    ballots = Ballots(setup)
+    colour, truth = ballots.image(2, "tick")
+    assert truth.verdict is None
+    page = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)  # as load_pages hands pages to the reader
+    poll = scan_poll(setup.poll.id)
+    sha = reading.pixels_sha256(page)
+    second = reading.read_page(page, geometry_for(poll))  # the second request's read, checked before the first queued
+    first = reading.take_page(poll, setup.team_a, page, sha)
+    assert [(o.status, o.replayed) for o in first] == [("waiting", False)]
+    again = reading._take_ballot(poll, setup.team_b, second.ballots[0], sha)
+    assert (again.status, again.replayed, again.read_id) == ("waiting", True, first[0].read_id)
+    # Another image of the same waiting ballot is refused, as before.
+    other = reading._take_ballot(poll, setup.team_b, second.ballots[0], "0" * 64)
+    assert (other.status, other.code) == ("refused", "waiting")
+    assert db.session.scalar(db.select(db.func.count(MarkRead.id))) == 1 and scans() == 0
+    release_request_connection()

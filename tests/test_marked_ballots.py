@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from ballots.geometry import BOX_H, BOX_W
 from ballots.omr import Verdict
 from ballots.qr import decode_payload
 from demo.marked_ballots import (
@@ -25,10 +26,12 @@ from demo.marked_ballots import (
     Degrade,
     MarkedBallots,
     Mix,
+    Printed,
     choose_design,
     choose_kind,
     clean_page,
     make_design,
+    payload_for,
     plan,
     write_feeder,
 )
@@ -141,6 +144,23 @@ def test_stray_marks_lie_outside_every_line_and_box():
             assert not other.any(), (kind, seed)  # the same ballot without it has nothing there
 
 
+def test_a_stray_mark_by_the_paper_s_edge_is_drawn_too():
+    """An A4×4 ballot's side margin is the paper's edge: a dot there is drawn (clipped to the page), never left out of
+    a ballot whose truth says a person must decide it."""
+    for seed in range(16):  # seed 13: a dot 2 mm from the first ballot's left edge, left out before
+        rng = np.random.default_rng(seed)
+        design = make_design(rng, 2, "A4x4")
+        page = clean_page(rng, SECRET, design, ["stray"] * 4, DPI, stamp=False, ink_only=True)
+        ink = _grey(page.ink) < 255 - INK
+        geometry = design.geometry
+        for number, frame in enumerate(page.frames):
+            for line in geometry.names:
+                x0, y0, x1, y1 = _box(page, number, _grown(line.band, 2))
+                ink[max(0, y0):y1, max(0, x0):x1] = False
+            x0, y0, x1, y1 = (round(v) for v in frame.rect(type(geometry.names[0].band)(0, 0, BOX_W, BOX_H)))
+            assert ink[max(0, y0):y1, max(0, x0):x1].sum() > 3, (seed, number)  # the stray mark
+
+
 def _check_verdict(truth_lines, ids: tuple[str, ...], kind: str, outcome: str, verdict: Verdict | None) -> None:
     if kind in PERSON_KINDS:
         assert outcome == "person" and verdict is None
@@ -248,3 +268,24 @@ def test_scanner_pages_are_written_as_one_multi_page_pdf_or_tiff():
     assert len(document) == 2
     rendered = document[1].render(scale=150 / 72).to_numpy()
     assert _texts(rendered) >= {t.qr_text for t in pages[1].truths}
+
+
+def test_ballots_the_app_printed_keep_their_qr_and_show_the_same_marks_on_every_image():
+    """bench/image_count.py marks a poll's real ballots: their own signed payloads, and with a seed of their own the
+    same marks (kept name, pen, strokes) on a scanner page and on a photo."""
+    rng = np.random.default_rng(12)
+    design = make_design(rng, 3, "A4x4")
+    texts = [payload_for(design, rng, SECRET) for _ in range(3)]
+    printed = [Printed(design, text, kind, (7, i)) for i, (text, kind) in enumerate(zip(texts, ["strike", "wavy",
+                                                                                              "tick"]))]
+    source = MarkedBallots(SECRET, seed=1, degrade=Degrade.mild())
+    scan = source.scan(150, printed)
+    photo = source.photo(printed[1])
+    assert [truth.qr_text for truth in scan.truths] == texts and len(scan.truths) == 3
+    assert _texts(scan.image) >= set(texts) and _texts(photo.image) >= {texts[1]}
+    again = scan.truths[1]
+    assert (photo.truths[0].lines, photo.truths[0].pen, photo.truths[0].pen_mm, photo.truths[0].verdict) == \
+        (again.lines, again.pen, again.pen_mm, again.verdict)
+    assert scan.truths[2].verdict is None  # a tick: a person decides
+    with pytest.raises(ValueError):
+        source.scan(150, printed + printed[:2])  # five ballots on a page of four

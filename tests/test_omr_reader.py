@@ -185,6 +185,30 @@ def test_a_single_candidate_ballot_reads_its_boxes(marked, expected):
         assert result is not None and (result.choice, result.valid, result.reason) == expected
 
 
+@pytest.mark.parametrize("layout", ["A5", "A4x4"])
+def test_a_line_through_a_single_candidates_name_sends_the_ballot_to_a_person(layout):
+    """The one candidate's name is read against its printed glyphs (geometry.single): a line through it, or a tick
+    beside it, is a mark the boxes do not say (R-B1: a person decides); a clean name leaves the boxes' verdict."""
+    page = Page(THREE[:1], layout)
+    name = page.geometry.single
+    assert name is not None
+    for ballot in range(len(page.places)):
+        page.cross(ballot, 0)
+    y = name.baseline + 0.3 * name.font_size
+    page.stroke(0, [(name.text.x0 - 3, y - 1), (name.text.x1 + 3, y + 2)])  # struck through
+    if len(page.places) > 1:
+        x, s = name.text.x1 + 12, name.font_size
+        page.stroke(1, [(x - 0.3 * s, name.baseline + 0.45 * s), (x, name.baseline),
+                        (x + 0.5 * s, name.baseline + 0.95 * s)])  # ticked
+    reads = _by_text(page.read(), page.payloads)
+    marked = 2 if len(page.places) > 1 else 1
+    for ballot, read in enumerate(reads):
+        assert _marks(read) == ["marked", "empty"]
+        assert read.stray_ink == (ballot < marked) and read.decided == (ballot >= marked), ballot
+        result = verdict(read, IDS[:1], 1)
+        assert (result is None) if ballot < marked else (result is not None and result.choice == "agree")
+
+
 def test_refused_ballots_are_never_read_and_a_forged_qr_is_refused():
     page = Page(THREE, "A4x2")
     page.refuse[page.payloads[0]] = Refused("counted", "Phiếu này đã được kiểm.")

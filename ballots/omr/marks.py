@@ -322,37 +322,24 @@ def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
     if geometry.choices:
         boxes = [c.box for c in geometry.choices]
         label = geometry.choices[0].label_baseline
+        name_bottom = geometry.single.band.y0 if geometry.single else label + 16
         zones += [Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes)),
                   # between the labels and the name, and beside the boxes
-                  Rect(MARGIN, label + 16, BOX_W - MARGIN, label + 18 * mm - 0.5 * SINGLE_NAME),
+                  Rect(MARGIN, label + 16, BOX_W - MARGIN, name_bottom),
                   Rect(MARGIN, low + 3 * mm, boxes[0].x0 - 4 * mm, label - 5),
                   Rect(boxes[1].x1 + 4 * mm, low + 3 * mm, BOX_W - MARGIN, label - 5)]
     return zones
 
 
-SINGLE_NAME = 16.0  # points: the one candidate's name (ballots.pdf draws it 18 mm above the boxes' labels)
-NAME_RUN = 0.7  # a row of ink this share of the name's width long is a strike (letters and words leave gaps)
-
-
-def single_name_marked(dark: np.ndarray, geometry: BallotGeometry) -> bool:
-    """One candidate: a line through the printed name (the voter struck the name instead of marking a box): a row
-    of ink running across most of the name, where the printed letters leave gaps."""
-    baseline = geometry.choices[0].label_baseline + 18 * mm
-    x0, y0, x1, y1 = rect_px(Rect(MARGIN, baseline - 0.45 * SINGLE_NAME, BOX_W - MARGIN,
-                                  baseline + 1.0 * SINGLE_NAME))
-    ink = (dark[y0:y1, x0:x1] > 1 - INK).astype(np.uint8)
-    columns = np.flatnonzero(ink.any(axis=0))
-    if len(columns) == 0:
+def single_name_marked(dark: np.ndarray, geometry: BallotGeometry, test: bool = False) -> bool:
+    """One candidate: ink on the printed name beyond its letters (a line through it, a tick, writing: the voter
+    marked the name instead of a box), measured against the name's rendered glyphs as on a list; or the name not
+    found where the geometry prints it. Either way a person looks."""
+    line = geometry.single
+    if line is None:
         return False
-    extent = columns[-1] - columns[0] + 1
-    rows = cv2.dilate(ink, np.ones((5, 1), np.uint8))  # a slightly tilted line stays one run
-    longest = 0
-    for row in rows:
-        padded = np.concatenate([[0], row, [0]])
-        edges = np.flatnonzero(np.diff(padded))
-        if len(edges):
-            longest = max(longest, int((edges[1::2] - edges[::2]).max()))
-    return longest >= NAME_RUN * extent and longest >= 3 * SINGLE_NAME * SCALE
+    m = _measure_name(dark, line, False, test)
+    return m.found < PRINTED_FOUND or m.ink >= LINE_NOISE or m.faint >= FAINT_NOISE
 
 
 LABEL_SIZE = 12.0  # points: the boxes' labels ("Đồng ý", "Không đồng ý"), bold, centred over each box (ballots.pdf)

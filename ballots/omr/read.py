@@ -56,7 +56,7 @@ def read_page(image: np.ndarray, geometry_for: Callable[[str], BallotGeometry]) 
                  else decide_boxes(dark, geometry))
         stray = stray_ink(dark, geometry, test)
         if not geometry.names:  # one candidate: a line through the name instead of a box: a person decides
-            stray = stray or single_name_marked(dark, geometry)
+            stray = stray or single_name_marked(dark, geometry, test)
         ballots.append(BallotRead(qr.text, lines, stray, rectified))
     return PageRead(tuple(ballots), tuple(refused))
 

@@ -11,13 +11,13 @@ import re
 
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import expect
 
 from ballots.geometry import BOX_H
 from ballots.pdf import placements
 from demo.marked_ballots import Frame
+from tests.e2e.printed_ballots import printed_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -30,13 +30,7 @@ DPI = 200
 def marked_photo(browse, hamlet) -> bytes:
     """A ballot of the hamlet's printed batch (the second sheet's first ballot), a scribble in its margin, as the
     JPEG a phone would send (the ballot cut from its A4×4 sheet)."""
-    page = browse.login(COMMITTEES[hamlet.commune])
-    page.goto("/ballots/")
-    page.locator("tr").filter(has_text=hamlet.name).get_by_role("link", name="In phiếu").click()
-    href = page.get_by_role("link", name="Tải PDF").first.get_attribute("href")
-    response = page.request.get(href)
-    assert response.ok, response.status
-    pdf = pdfium.PdfDocument(response.body())
+    pdf = printed_pdf(browse, hamlet)  # the download the other reading journeys share: each its own sheets
     sheet = pdf[1] if len(pdf) > 1 else pdf[0]  # the other journey photographs a ballot of the first sheet
     page_h = sheet.get_height()
     image = np.ascontiguousarray(sheet.render(scale=DPI / 72).to_numpy()[:, :, :3])  # BGR(A), as demo.marked_ballots

@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import re
 
-import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.e2e.printed_ballots import printed_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -28,14 +29,7 @@ def heading(page: Page):
 
 def printed_ballots(browse, hamlet) -> tuple[list[str], bytes]:
     """(the short codes printed on the hamlet's real ballots, the first PDF page photographed as a JPEG)."""
-    page = browse.login(COMMITTEES[hamlet.commune])
-    page.goto("/ballots/")
-    page.locator("tr").filter(has_text=hamlet.name).get_by_role("link", name="In phiếu").click()
-    expect(heading(page)).to_contain_text(hamlet.name)
-    href = page.get_by_role("link", name="Tải PDF").first.get_attribute("href")
-    response = page.request.get(href)
-    assert response.ok, response.status
-    pdf = pdfium.PdfDocument(response.body())
+    pdf = printed_pdf(browse, hamlet)  # the download the other reading journeys share: each its own sheets
     codes = [code for p in pdf for code in CODE.findall(p.get_textpage().get_text_bounded())]
     image = pdf[0].render(scale=200 / 72).to_pil().convert("RGB")
     # The layout prints four ballots a sheet (A4x4): the photo shows the top-left one only, as a team would take it.
