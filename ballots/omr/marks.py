@@ -55,7 +55,8 @@ BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or
 BOX_REACH = 14  # pixels each way a box's printed outline is searched for
 BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
 PRINTED_FOUND = 0.85  # the share of the name's printed strokes found dark for the line to be where it should be
-ALIGN = 10  # pixels each way a name's glyphs are searched for around where the homography puts them
+ALIGN = 6  # pixels each way a name's glyphs are searched for around where the homography puts them, and
+ALIGN_FAR = 10  # farther when the best place was at the search's edge
 PIECE = 2.5  # font sizes: the width of the pieces a long word is aligned in
 WORD_REACH = 5  # and each word within ±WORD_REACH of where the whole name fits best
 
@@ -159,12 +160,14 @@ def _blur(dark: np.ndarray, glyphs: np.ndarray, x: int, y: int) -> float:
     return best
 
 
-def _aligned(dark: np.ndarray, line: NameLine, reach: int = ALIGN) -> tuple[np.ndarray, float, int, float]:
+def _aligned(dark: np.ndarray, line: NameLine, far: int = ALIGN_FAR) -> tuple[np.ndarray, float, int, float]:
     """The printed name (bool, the whole rectified image's shape), moved onto the scan's glyphs: the whole name
     within ±ALIGN pixels, then each word within ±WORD_REACH (a warped paper, a homography a little off); and the share of
     the name's strokes found dark there (low: the name is not where it should be), and how far down it was found."""
     glyphs, gx, gy, words = _glyphs(line)
-    dx, dy = _match(dark, glyphs, gx, gy, reach)
+    dx, dy = _match(dark, glyphs, gx, gy, ALIGN)
+    if max(abs(dx), abs(dy)) >= ALIGN:  # found at the search's edge: farther (the middle of a crumpled photo)
+        dx, dy = _match(dark, glyphs, gx, gy, far)
     sigma = _blur(dark, glyphs, gx + dx, gy + dy)
     blurred = _blurred(line, sigma)
     printed = np.zeros(dark.shape, dtype=bool)
