@@ -155,6 +155,31 @@ def test_a_strike_through_less_than_half_the_name_or_a_tick_goes_to_a_person():
     assert not read.decided and verdict(read, IDS, 1) is None
 
 
+@pytest.mark.parametrize("shift", [0, 4])
+def test_a_tick_beside_a_name_on_a_shaken_photo_is_never_read_struck(shift):
+    """A photo shaken up and down (vertical motion blur, 9 px) smears the letters' diacritics into their rows: with a
+    tick touching the name's first letter, those bits joined into a run across half the name, read as a strike
+    (bench/image_count.py, district rehearsal). A strike crosses the spaces between the words; those bits do not."""
+    page = Page(THREE[:2], "A4x4")
+    line = page.geometry.names[1]
+    x, y, s = line.text.x0 - 2 + shift / 2, line.baseline, line.font_size
+    for ballot in range(4):
+        page.strike(ballot, 0)
+        page.stroke(ballot, [(x - 0.5 * s, y + 0.45 * s), (x - 0.2 * s, y), (x + 0.3 * s, y + 0.95 * s)], 0.75)
+    kernel = np.zeros((9, 9), np.float32)
+    kernel[:, 4] = 1 / 9
+    shaken = cv2.filter2D(page.image, -1, kernel)
+    image = page.image.copy()
+    for ballot in range(4):  # the names shaken; the QR and the marks left sharp, so every ballot is located
+        (x0, y0), (x1, y1) = page.px(ballot, 0, page.geometry.names[0].band.y1), page.px(ballot, 420, 0)
+        image[y0:y1, x0:x1] = shaken[y0:y1, x0:x1]
+    _, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    reads = page.read(cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)).ballots
+    assert len(reads) == 4
+    for read in reads:
+        assert _marks(read)[0] == "struck" and _marks(read)[1] != "struck" and not read.decided
+
+
 def test_ink_outside_every_line_is_stray():
     page = Page(THREE)
     page.strike(0, 0)

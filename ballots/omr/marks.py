@@ -45,6 +45,8 @@ FATTER = 0.85  # a name whose letters fit a blur this much above the sharpest na
 # along its letters made them look blurred, and their blurred template hid it)
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
 PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
+SPACE_MIN = 0.1  # font sizes: a blank gap this wide between letters (a word's space: 4–5 px) is one a strike crosses
+SPACES_CROSSED = 0.5  # a struck name's run crosses the middle of at least this share of the gaps it spans
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
@@ -132,6 +134,7 @@ class _Measure:
     density: float  # the ink in the letters' rows per column of the run (a strike leaves ≥ ~0.5 px a column)
     faint: float  # pixels of faint ink along the letters' rows (a light pencil line), beside the letters
     blur: float  # the letters' blur (Gaussian sigma, rectified pixels)
+    spaces: float = 1.0  # the share of the blank gaps inside the run that its ink crosses (a strike: all of them)
 
 
 BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
@@ -226,16 +229,36 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
         return _Measure(0.0, inside, total, found, 0.0, faint, sigma)
-    best = 0
+    runs = []
     start = prev = columns[0]
     for col in columns[1:]:
         gap = col - prev - 1
         if gap > SKIP * size and (gap > HIDDEN_GAP * size or hidden[prev + 1:col].mean() < 0.7):
-            best = max(best, _overlap(start, prev, tx0, tx1))
+            runs.append((_overlap(start, prev, tx0, tx1), start, prev))
             start = col
         prev = col
-    best = max(best, _overlap(start, prev, tx0, tx1))
-    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma)
+    runs.append((_overlap(start, prev, tx0, tx1), start, prev))
+    best, start, end = max(runs)
+    spaces = _spaces_crossed(has_ink, hidden, max(start, tx0), min(end, tx1), size)
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma, spaces)
+
+
+def _spaces_crossed(has_ink: np.ndarray, hidden: np.ndarray, start: int, end: int, size: float) -> float:
+    """The share of the blank gaps the run spans (the spaces between words, wide gaps between letters) whose middle
+    has ink: a strike crosses them; bits of letters smeared by a shaken photo, joined to a tick beside the name, do
+    not (a tick was read as a strike through the name). 1 when the run spans no gap."""
+    blank = ~hidden[start:end + 1]
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], blank.astype(np.int8), [0]])))
+    gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2])
+            if b - a >= SPACE_MIN * size and a > 0 and b < len(blank)]  # inside the run, not at its ends
+    if not gaps:
+        return 1.0
+    crossed = 0
+    for a, b in gaps:
+        third = (b - a) // 3
+        middle = has_ink[start + a + third:start + b - third]
+        crossed += bool(middle.size) and float(middle.mean()) >= 0.5
+    return crossed / len(gaps)
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> int:
@@ -262,7 +285,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
             else:
                 reads.append(LineRead(line.index, "kept", 1.0 - 0.5 * m.ink / LINE_NOISE, box))
         elif (m.coverage >= STRUCK_AT + STRIKE_MARGIN and m.inside >= STRIKE_INSIDE and m.density >= STRIKE_DENSITY
-              and (m.coverage >= FULL_STRIKE or m.found >= PARTIAL_FOUND)):
+              and m.spaces >= SPACES_CROSSED and (m.coverage >= FULL_STRIKE or m.found >= PARTIAL_FOUND)):
             reads.append(LineRead(line.index, "struck", min(1.0, 0.5 + (m.coverage - STRUCK_AT)), box))
         else:  # a tick, a circle, a dot, writing, a strike through too little of the name: a person decides
             reads.append(LineRead(line.index, "unclear", 0.5 + abs(m.coverage - STRUCK_AT) / 2, box))
