@@ -224,7 +224,7 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     width = max(1, tx1 - tx0)
     # One run of ink across the name: columns with ink in the letters' rows, joined across the columns where a
     # printed letter may hide it (a strike is not seen where it crosses a stroke), not across blank paper.
-    has_ink = _clean(raw[r0:r1], 3).any(axis=0)  # a strike shows in small pieces between the letters
+    has_ink: np.ndarray = np.asarray(_clean(raw[r0:r1], 3).any(axis=0))  # a strike shows in pieces between letters
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     if len(columns) == 0:
