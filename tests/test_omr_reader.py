@@ -367,6 +367,9 @@ def _photographed(fixture: str, top: int) -> np.ndarray:
     # a blue 0.67 mm strike through "Võ Văn Út" smeared by a vertical 5 px motion blur: its letters look fatter than
     # the other name's, and the fat template hid the line (seed 19)
     ("omr-motion-blur-fat-letters.png", ("Võ Văn Út", "Lê Văn Tư"), "A6", False, 2.54, (0,)),
+    # a blue 0.34 mm strike through "Đỗ Văn An" on a 145 dpi photo with a 5 px motion blur: no pixel of it passes for
+    # ink, only the gaps between the words show it (bench/omr.py --ballots 10000 --seed 12)
+    ("omr-thin-blue-low-resolution.png", ("Đỗ Văn An", "Ngô Thị Nga"), "A5", False, 2.0, (0,)),
 ])
 def test_a_thin_strike_half_hidden_by_blurred_letters_is_never_read_kept(fixture, names, layout, test, resolution,
                                                                          struck):

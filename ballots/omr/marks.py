@@ -46,6 +46,7 @@ FATTER = 0.85  # a name whose letters fit a blur this much above the sharpest na
 FULL_STRIKE = 0.9  # a strike across this share of the name or more; a shorter one needs the name found well:
 PARTIAL_FOUND = 0.93  # (bits of a badly fitted name's letters could pass for a partial strike)
 SPACE_MIN = 0.1  # font sizes: a blank gap this wide between letters (a word's space: 4–5 px) is one a strike crosses
+GAP_LINE = 0.12  # a kept name's gaps between letters have no row this much darker than their median row
 SPACES_CROSSED = 0.5  # a struck name's run crosses the middle of at least this share of the gaps it spans
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
@@ -135,6 +136,7 @@ class _Measure:
     faint: float  # pixels of faint ink along the letters' rows (a light pencil line), beside the letters
     blur: float  # the letters' blur (Gaussian sigma, rectified pixels)
     spaces: float = 1.0  # the share of the blank gaps inside the run that its ink crosses (a strike: all of them)
+    gap_line: float = 0.0  # the darkest row in the blank gaps between the letters, above their median (a line)
 
 
 BLURS = (0.0, 0.7, 1.2, 1.8, 2.6, 3.5)  # Gaussian sigmas (rectified pixels) tried for the scan's blur
@@ -227,8 +229,9 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     has_ink: np.ndarray = np.asarray(_clean(raw[r0:r1], 3).any(axis=0))  # a strike shows in pieces between letters
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
+    gap_line = _gap_line(dark[by0 + r0:by0 + r1, bx0:bx1], hidden, tx0, tx1)
     if len(columns) == 0:
-        return _Measure(0.0, inside, total, found, 0.0, faint, sigma)
+        return _Measure(0.0, inside, total, found, 0.0, faint, sigma, gap_line=gap_line)
     runs = []
     start = prev = columns[0]
     for col in columns[1:]:
@@ -240,7 +243,23 @@ def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = Fa
     runs.append((_overlap(start, prev, tx0, tx1), start, prev))
     best, start, end = max(runs)
     spaces = _spaces_crossed(has_ink, hidden, max(start, tx0), min(end, tx1), size)
-    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma, spaces)
+    return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma, spaces,
+                    gap_line)
+
+
+def _gap_line(rows: np.ndarray, hidden: np.ndarray, tx0: int, tx1: int) -> float:
+    """The darkest row, above the gap's median row, of the blank gaps between the name's letters (the darkness of its
+    letters' rows, `rows`): a line through the name shows there, however thin or light, even where no pixel passes
+    for ink and a blurred name's fat template hides the rest (a thin blue strike on a low-resolution, shaken photo
+    was read kept: 0.2–0.5 there). Paper and JPEG noise leave ~0.02."""
+    blank = ~hidden[tx0:tx1]
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], blank.astype(np.int8), [0]])))
+    line = 0.0
+    for a, b in zip(edges[::2], edges[1::2]):
+        if a > 0 and b < len(blank) and b - a >= 2:  # between letters, not before or after the name
+            profile = rows[:, tx0 + a:tx0 + b].mean(axis=1)
+            line = max(line, float(profile.max() - np.median(profile)))
+    return line
 
 
 def _spaces_crossed(has_ink: np.ndarray, hidden: np.ndarray, start: int, end: int, size: float) -> float:
@@ -278,7 +297,7 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
         box = rect_px(line.band)
         if m.found < PRINTED_FOUND:  # the name is not where it should be (a fold, a smudge, a bad fit)
             reads.append(LineRead(line.index, "unclear", 0.5, box))
-        elif (m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN
+        elif (m.ink < LINE_NOISE and m.faint < FAINT_NOISE and m.coverage < KEPT_RUN and m.gap_line < GAP_LINE
               and m.ink * m.inside < KEPT_CORE):
             if coarse or m.blur > sharpest + FATTER:  # fatter letters than the other names': a line along them?
                 reads.append(LineRead(line.index, "unclear", 0.6, box))
