@@ -49,6 +49,7 @@ INSTRUCTION_SINGLE = (
 AGREE = "Đồng ý"
 DISAGREE = "Không đồng ý"
 CHOICE_BOX = 8 * mm
+LABEL_SIZE = 12.0  # points: the boxes' labels, bold, centred over each box
 
 
 class Design(Protocol):

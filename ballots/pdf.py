@@ -25,6 +25,7 @@ from ballots.geometry import (
     BOX_H,
     BOX_W,
     GEOMETRY_VERSION,
+    LABEL_SIZE,
     MARGIN,
     QR_SIZE,
     STAMP_H,
@@ -225,7 +226,7 @@ def _draw_single(c: Canvas, spec: BallotSheetSpec) -> None:
     c.setFont(BOLD, name.font_size)
     c.drawCentredString(BOX_W / 2, name.baseline, name.name)
     c.setLineWidth(1)
-    c.setFont(BOLD, 12)
+    c.setFont(BOLD, LABEL_SIZE)
     for choice in geometry.choices:
         c.drawCentredString((choice.box.x0 + choice.box.x1) / 2, choice.label_baseline, nfc(choice.label))
         c.rect(choice.box.x0, choice.box.y0, choice.box.width, choice.box.height, stroke=1, fill=0)

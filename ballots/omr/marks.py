@@ -20,7 +20,18 @@ from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 
-from ballots.geometry import BAND_H, BOX_H, BOX_W, MARGIN, QR_SIZE, BallotGeometry, NameLine, Rect, registration_marks
+from ballots.geometry import (
+    BAND_H,
+    BOX_H,
+    BOX_W,
+    LABEL_SIZE,
+    MARGIN,
+    QR_SIZE,
+    BallotGeometry,
+    NameLine,
+    Rect,
+    registration_marks,
+)
 from ballots.omr import LineRead
 from ballots.omr.locate import SCALE, rect_px
 from core.fonts import BOLD, font_bytes, nfc
@@ -387,7 +398,6 @@ def single_name_marked(dark: np.ndarray, geometry: BallotGeometry, test: bool = 
     return m.found < PRINTED_FOUND or m.ink >= LINE_NOISE or m.faint >= FAINT_NOISE
 
 
-LABEL_SIZE = 12.0  # points: the boxes' labels ("Đồng ý", "Không đồng ý"), bold, centred over each box (ballots.pdf)
 LABEL_REACH = 14  # pixels each way a label is searched for (the middle of a crumpled photo, far from the marks)
 
 
