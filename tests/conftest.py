@@ -37,6 +37,40 @@ from extensions import db
 # The feature factories: fixtures shared by several test modules, registered once for the whole suite.
 pytest_plugins = ["factories_ballots", "factories_candidates", "factories_counting", "factories_training"]
 
+
+
+def _worker_database() -> None:
+    """`make test` runs the suite in two pytest-xdist workers: on PostgreSQL each takes a database of its own,
+    `<TEST_DATABASE_URL's database>_<worker>` on the same server (made afresh here, dropped at the end), and every
+    module that reads TEST_DATABASE_URL (the e2e and two-host databases are named after it) sees that one."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    _run_on(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+    os.environ["DANTIN_TEST_WORKER_DATABASE_OF"] = url
+
+
+def _run_on(url: sa.engine.URL, *statements: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement))
+    engine.dispose()
+
+
+def pytest_unconfigure(config) -> None:
+    """The worker's own database dropped (see _worker_database)."""
+    source = os.environ.pop("DANTIN_TEST_WORKER_DATABASE_OF", "")
+    if source:
+        name = sa.engine.make_url(os.environ["TEST_DATABASE_URL"]).database
+        os.environ["TEST_DATABASE_URL"] = source
+        _run_on(sa.engine.make_url(source), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_worker_database()
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -147,19 +181,11 @@ def _demo_database(tmp_path_factory) -> Iterator[str]:
         return
     url = sa.engine.make_url(PG_URL)
     name = f"{url.database}_demo"
-
-    def run(statement: str) -> None:
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with engine.connect() as connection:
-            connection.execute(sa.text(statement))
-        engine.dispose()
-
-    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by an interrupted run
-    run(f'CREATE DATABASE "{name}"')
+    _run_on(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')  # (an old run's)
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _run_on(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,8 @@ def _no_key_from_the_environment(monkeypatch):
 
 @pytest.mark.parametrize("key", [None, "", "x", "dev-only-secret-change-me", "test-secret",
                                  "0123456789abcdef" * 2,  # 32 hex digits: only 16 bytes
-                                 "a" * 64, "ab" * 40, secrets.token_urlsafe(24)])
+                                 "a" * 64, "ab" * 40,
+                                 pytest.param(secrets.token_urlsafe(24), id="random-24-bytes")])
 @pytest.mark.parametrize("env_name", [None, "production", "Production", "PRODUCTION ", "prod", "staging"])
 def test_app_refuses_to_start_outside_development_without_a_strong_key(env_name, key):
     config = {**DATABASE, "SECRET_KEY": key}
@@ -52,7 +53,8 @@ def test_app_refuses_to_start_when_the_environment_variable_says_production_in_a
         create_app(DATABASE)
 
 
-@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_urlsafe(32), os.urandom(32)])
+@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_urlsafe(32), os.urandom(32)],
+                         ids=["hex", "urlsafe", "bytes"])  # named: the same test ids in every xdist worker
 def test_app_starts_in_production_with_a_strong_key(key, monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", key.hex() if isinstance(key, bytes) else key)
     app = create_app(DATABASE)

@@ -437,6 +437,7 @@ def browse(new_context, viewport: Viewport, server: Server) -> Iterator[Browsing
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    """The set-up times of a one-process run (`TEST_JOBS=0`; xdist's workers keep theirs)."""
     if TIMINGS:
         terminalreporter.write_sep("-", "e2e set-up times")
         for stage, seconds in TIMINGS.items():

@@ -279,6 +279,7 @@ def test_district_office_follows_the_board_and_creates_a_training_course(browse,
     expect_todo_home(page, "Huyện Bình Sơn")
     nav(page, "Ngày bầu cử")
     expect(heading(page)).to_contain_text("Bảng theo dõi ngày bầu cử")
+    page.wait_for_load_state("load")  # board.js (the page's last script) makes choosing a commune submit the filter
     page.locator("#commune").select_option(label=recognised.commune.removeprefix("Xã "))  # submits the filter
     expect(page).to_have_url(re.compile(r"commune_id=\d+"))
     chart = page.locator("#status-chart")
