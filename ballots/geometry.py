@@ -14,7 +14,8 @@ GEOMETRY_VERSION is printed on nothing: a batch records the version its ballots 
 did, and is counted with taps. Version 1 adds three registration marks (filled squares at the corners other than the
 QR's, which its finder patterns mark) and moves nothing else. A one-candidate ballot's name is described too
 (BallotGeometry.single: its glyphs' box and its line), so a reader measures a line through it against the glyphs;
-describing it moved nothing (the PDFs are byte-identical).
+describing it moved nothing (the PDFs are byte-identical). So is a list's title (BallotGeometry.title), whose
+descenders sit just above the first name's line: a reader takes its glyphs for printed, not for a voter's ink.
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ AGREE = "Đồng ý"
 DISAGREE = "Không đồng ý"
 CHOICE_BOX = 8 * mm
 LABEL_SIZE = 12.0  # points: the boxes' labels, bold, centred over each box
+LIST_TITLE = "Danh sách người ứng cử (bầu {seats} người)"  # several candidates: above the names, bold, centred
+LIST_TITLE_SIZE = 10.0
 
 
 class Design(Protocol):
@@ -130,6 +133,7 @@ class BallotGeometry:
     choices: tuple[ChoiceBox, ...]  # one candidate: agree, disagree
     seats: int
     single: NameLine | None = None  # one candidate: the printed name (a line through it is read as a mark: a person looks)
+    title: NameLine | None = None  # several candidates: the list's title above the first name (index -1)
 
     def as_dict(self) -> dict[str, Any]:
         """The machine-readable form (JSON): points, origin at the design box's bottom-left corner, y upwards."""
@@ -209,6 +213,16 @@ def _single(design: Design, list_title: float) -> NameLine:
                     Rect(MARGIN, baseline + descent - size / 3, BOX_W - MARGIN, baseline + ascent + size / 3))
 
 
+def _title(seats: int, list_title: float) -> NameLine:
+    """The list's title as printed: centred, LIST_TITLE_SIZE points at most, fitted to the inner width."""
+    text = nfc(LIST_TITLE.format(seats=seats))
+    size = fit_size(text, BOLD, LIST_TITLE_SIZE, BOX_W - 2 * MARGIN)
+    width = stringWidth(text, BOLD, size)
+    ascent, descent = getAscentDescent(BOLD, size)
+    glyphs = Rect(BOX_W / 2 - width / 2, list_title + descent, BOX_W / 2 + width / 2, list_title + ascent)
+    return NameLine(-1, text, size, list_title, glyphs, glyphs)
+
+
 def registration_marks() -> tuple[Rect, ...]:
     """Top-left, bottom-left, bottom-right (the top-right corner is the QR's)."""
     near, far = MARK_INSET, MARK_INSET + MARK_SIZE
@@ -229,4 +243,5 @@ def ballot_geometry(design: Design) -> BallotGeometry:
         version=GEOMETRY_VERSION, box=Rect(0, 0, BOX_W, BOX_H), qr=qr_rect(), marks=registration_marks(),
         names=() if single else _names(design, parts.list_title, parts.bottom),
         choices=_choices(parts.list_title) if single else (), seats=design.seats,
-        single=_single(design, parts.list_title) if single else None)
+        single=_single(design, parts.list_title) if single else None,
+        title=None if single else _title(design.seats, parts.list_title))

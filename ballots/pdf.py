@@ -199,8 +199,10 @@ def _draw_static(c: Canvas, spec: BallotSheetSpec) -> None:
     if len(spec.candidates) == 1:
         _draw_single(c, spec)
     else:
-        _centred(c, f"Danh sách người ứng cử (bầu {spec.seats} người)", BOLD, 10, parts.list_title)
-        for line in ballot_geometry(spec).names:
+        geometry = ballot_geometry(spec)
+        assert geometry.title is not None
+        _centred(c, geometry.title.name, BOLD, geometry.title.font_size, geometry.title.baseline)
+        for line in geometry.names:
             c.setFont(BOLD, line.font_size)
             c.drawString(line.text.x0, line.baseline, line.name)
     if spec.test:

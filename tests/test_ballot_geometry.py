@@ -70,6 +70,9 @@ def test_each_name_is_printed_inside_its_line_on_every_ballot_of_the_page(layout
             # A test ballot's watermark ("PHIẾU THỬ", pale, behind everything) crosses the names' lines.
             assert text == line.name or (test and text.endswith("\n" + line.name)), text
             assert line.band.y0 <= line.text.y0 and line.text.y1 <= line.band.y1 + 0.5  # the glyphs in their line
+        title = geometry.title
+        assert title is not None and title.text.y0 > geometry.names[0].band.y1 - 1  # the list's title, above them
+        assert _text_in(page, _on_page(title.text, place)).endswith("Danh sách người ứng cử (bầu 1 người)")
         bands = [line.band for line in geometry.names]
         assert all(upper.y0 == pytest.approx(lower.y1) for upper, lower in zip(bands, bands[1:]))  # no gap, no overlap
 
@@ -79,7 +82,7 @@ def test_each_name_is_printed_inside_its_line_on_every_ballot_of_the_page(layout
 def test_a_single_candidate_ballot_has_its_name_and_two_boxes_where_the_geometry_says(layout, name):
     spec = _spec((name,), layout)
     geometry = ballot_geometry(spec)
-    assert geometry.names == () and [c.choice for c in geometry.choices] == ["agree", "disagree"]
+    assert geometry.names == () and geometry.title is None and [c.choice for c in geometry.choices] == ["agree", "disagree"]
     single = geometry.single
     assert single is not None and single.name == name and single.font_size <= 16
     assert single.band.y0 < single.text.y0 and single.text.y1 < single.band.y1

@@ -180,6 +180,25 @@ def test_a_tick_beside_a_name_on_a_shaken_photo_is_never_read_struck(shift):
         assert _marks(read)[0] == "struck" and _marks(read)[1] != "struck" and not read.decided
 
 
+@pytest.mark.parametrize("drop", [3.0, 6.0])
+def test_the_list_s_title_brought_into_the_first_line_by_a_warp_is_printed_not_ink(drop):
+    """A crumpled photo brings the list's title (bold, just above the first name's line) `drop` points lower: its
+    lower half in the first line's band was taken for the voter's ink beside a strike, and the struck first name
+    went to a person (bench/omr.py photos). The title's glyphs are found where they are and taken for printed."""
+    page = Page(THREE)
+    title = page.geometry.title
+    assert title is not None and title.text.y0 > page.geometry.names[0].band.y1 - 1  # printed above the band
+    (x0, y0), (x1, y1) = page.px(0, title.text.x0 - 2, title.text.y1 + 2), page.px(0, title.text.x1 + 2, title.text.y0 - 2)
+    glyphs = page.image[y0:y1, x0:x1].copy()
+    page.image[y0:y1, x0:x1] = 255
+    down = round(drop * DPI / 72)
+    page.image[y0 + down:y1 + down, x0:x1] = np.minimum(page.image[y0 + down:y1 + down, x0:x1], glyphs)
+    page.strike(0, 0)
+    page.strike(0, 1)
+    (read,) = page.read().ballots
+    assert _marks(read) == ["struck", "struck", "kept"] and read.decided and not read.stray_ink
+
+
 def test_ink_outside_every_line_is_stray():
     page = Page(THREE)
     page.strike(0, 0)

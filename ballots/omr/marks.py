@@ -211,11 +211,15 @@ def _aligned(dark: np.ndarray, line: NameLine, far: int = ALIGN_FAR) -> tuple[np
     return printed, found / max(1, strokes), dy, sigma
 
 
-def _measure_name(dark: np.ndarray, line: NameLine, first: bool, test: bool = False) -> _Measure:
+def _measure_name(dark: np.ndarray, line: NameLine, above: NameLine | None, test: bool = False) -> _Measure:
+    """`above`: the printed line just above this one's band (the list's title above the first name): its glyphs,
+    found where they are, are printed, not ink (a photo's warp brings the title's lower half into the band)."""
     bx0, by0, bx1, by1 = rect_px(line.band)
-    if first:
+    if above is not None:
         by0 += round(TITLE_CLEARANCE * SCALE)  # the list's title's descenders may reach the first line's top
     aligned, found, dy, sigma = _aligned(dark, line)
+    if above is not None:
+        aligned |= _aligned(dark, above)[0]
     printed = cv2.dilate(aligned[by0:by1, bx0:bx1].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     raw = (dark[by0:by1, bx0:bx1] > 1 - INK) & ~printed
     ink = _clean(raw)
@@ -300,7 +304,8 @@ def decide_names(dark: np.ndarray, geometry: BallotGeometry, test: bool = False,
     """Each name kept, struck or unclear. `resolution`: the source image's pixels per design point; a blurred image
     of few pixels may hide a thin light pencil line entirely: there, "kept" is not decided (a person looks)."""
     reads = []
-    measures = [_measure_name(dark, line, line.index == 0, test) for line in geometry.names]
+    measures = [_measure_name(dark, line, geometry.title if line.index == 0 else None, test)
+                for line in geometry.names]
     blur = float(np.median([m.blur for m in measures])) if measures else 0.0
     sharpest = min((m.blur for m in measures), default=0.0)
     coarse = resolution < COARSE_RESOLUTION and blur >= COARSE_BLUR
@@ -394,7 +399,7 @@ def single_name_marked(dark: np.ndarray, geometry: BallotGeometry, test: bool = 
     line = geometry.single
     if line is None:
         return False
-    m = _measure_name(dark, line, False, test)
+    m = _measure_name(dark, line, None, test)
     return m.found < PRINTED_FOUND or m.ink >= LINE_NOISE or m.faint >= FAINT_NOISE
 
 
