@@ -64,7 +64,18 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ballots.geometry import BOX_H, BOX_W, MARGIN, STAMP_H, STAMP_W, BallotGeometry, NameLine, Rect, ballot_geometry
+from ballots.geometry import (
+    BAND_H,
+    BOX_H,
+    BOX_W,
+    MARGIN,
+    STAMP_H,
+    STAMP_W,
+    BallotGeometry,
+    NameLine,
+    Rect,
+    ballot_geometry,
+)
 from ballots.omr import Verdict
 from ballots.pdf import BallotSheetSpec, placements, render_ballots
 from ballots.qr import CROCKFORD, BallotPayload, election_definition, election_hash, encode_payload
@@ -531,11 +542,12 @@ def _draw_cross_list(img: np.ndarray, frame: Frame, names: Sequence[NameLine], i
         _stroke(img, np.column_stack(frame.px(xs, ys)), ink, rng, frame.mm(0.4))
 
 
-def _free_spot(rng: np.random.Generator, geometry: BallotGeometry) -> tuple[float, float]:
-    """A point clear of every line, box and printed thing: a side margin beside the list, or below it."""
+def _free_spot(rng: np.random.Generator, geometry: BallotGeometry, test: bool) -> tuple[float, float]:
+    """A point clear of every line, box and printed thing: a side margin beside the list, or below it (on a test
+    ballot, above its dark band: a mark on the band is not seen, and a test ballot never counts)."""
     lowest = min([n.band.y0 for n in geometry.names] + [c.box.y0 for c in geometry.choices])
     highest = max([n.band.y1 for n in geometry.names] + [c.box.y1 + 10 * MM for c in geometry.choices])
-    bottom = geometry.marks[1].y1 + 6 * MM
+    bottom = (MARGIN + BAND_H if test else geometry.marks[1].y1) + 6 * MM
     if rng.random() < 0.5 and lowest - bottom > 12 * MM:
         return float(rng.uniform(MARGIN + 15 * MM, BOX_W - MARGIN - 15 * MM)), float(rng.uniform(bottom,
                                                                                                  lowest - 6 * MM))
@@ -543,8 +555,9 @@ def _free_spot(rng: np.random.Generator, geometry: BallotGeometry) -> tuple[floa
     return (x if rng.random() < 0.5 else BOX_W - x), float(rng.uniform(lowest + 2 * MM, highest - 2 * MM))
 
 
-def _draw_stray(img: np.ndarray, frame: Frame, geometry: BallotGeometry, ink: _Ink, rng: np.random.Generator) -> None:
-    x, y = _free_spot(rng, geometry)
+def _draw_stray(img: np.ndarray, frame: Frame, geometry: BallotGeometry, ink: _Ink, rng: np.random.Generator,
+                test: bool) -> None:
+    x, y = _free_spot(rng, geometry, test)
     if rng.random() < 0.5:  # a dot
         radius = frame.mm(float(rng.uniform(0.8, 1.8)))
         cx, cy = frame.px(x, y)
@@ -663,7 +676,7 @@ def mark_ballot(img: np.ndarray, frame: Frame, design: Design, qr_text: str, kin
         if kind == "name_strike":
             _draw_single_name_strike(img, frame, geometry, design, ink, rng)
     if kind in ("stray", "box_stray"):
-        _draw_stray(img, frame, geometry, ink, rng)
+        _draw_stray(img, frame, geometry, ink, rng, design.spec.test)
     return BallotTruth(qr_text, design, kind, lines, outcome, verdict, ink.pen.name, width_mm, stamped)
 
 

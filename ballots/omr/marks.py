@@ -65,6 +65,8 @@ SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where 
 HIDDEN_GAP = 6.0  # a strike is followed under printed letters for at most this many font sizes (a long word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
 STRAY = 2.0 * MM * MM  # ink outside every line and box beyond this is stray
+EDGE_DEPTH = 4.5 * MM  # the table seen past a warped paper's side edge reaches this far in (3.4 mm seen on photos)
+EDGE_ALONG = 15 * MM  # and runs along the edge at least this far (a warp is smooth; a cut line's dash is 3 mm)
 BOX_MARKED, BOX_EMPTY = 0.03, 0.006  # ink share of a box's inside: marked at or above, empty at or below
 BOX_REACH = 14  # pixels each way a box's printed outline is searched for
 BOX_OUTLINE = 0.6  # the share of the outline found dark for the box to be where it should be
@@ -366,8 +368,9 @@ def decide_boxes(dark: np.ndarray, geometry: BallotGeometry) -> tuple[LineRead, 
     return tuple(reads)
 
 
-def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
-    """Where nothing is printed and no mark belongs, in design points."""
+def _zones(geometry: BallotGeometry, test: bool) -> list[tuple[Rect, int]]:
+    """Where nothing is printed and no mark belongs, in design points, each with the paper's side edge it lies
+    along: -1 left, 1 right, 0 none."""
     bottom = MARGIN + (BAND_H + 1 * mm if test else 0)
     if geometry.names:
         low = geometry.names[-1].band.y0
@@ -376,20 +379,37 @@ def _zones(geometry: BallotGeometry, test: bool) -> list[Rect]:
     marks = registration_marks()
     side_top = min(marks[0].y0, BOX_H - MARGIN - QR_SIZE - 10 * mm) - 2 * mm  # below the serial under the QR
     side_bottom = max(bottom, marks[1].y1 + 2 * mm)
-    zones = [Rect(MARGIN, bottom, BOX_W - MARGIN, low)] if low - bottom > 2 * mm else []
+    zones = [(Rect(MARGIN, bottom, BOX_W - MARGIN, low), 0)] if low - bottom > 2 * mm else []
     if side_top - side_bottom > 2 * mm:
-        zones += [Rect(2 * mm, side_bottom, MARGIN - 1 * mm, side_top),
-                  Rect(BOX_W - MARGIN + 1 * mm, side_bottom, BOX_W - 2 * mm, side_top)]
+        zones += [(Rect(2 * mm, side_bottom, MARGIN - 1 * mm, side_top), -1),
+                  (Rect(BOX_W - MARGIN + 1 * mm, side_bottom, BOX_W - 2 * mm, side_top), 1)]
     if geometry.choices:
         boxes = [c.box for c in geometry.choices]
         label = geometry.choices[0].label_baseline
         name_bottom = geometry.single.band.y0 if geometry.single else label + 16
-        zones += [Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes)),
+        zones += [(Rect(boxes[0].x1 + 4 * mm, low + 3 * mm, boxes[1].x0 - 4 * mm, min(b.y1 for b in boxes)), 0),
                   # between the labels and the name, and beside the boxes
-                  Rect(MARGIN, label + 16, BOX_W - MARGIN, name_bottom),
-                  Rect(MARGIN, low + 3 * mm, boxes[0].x0 - 4 * mm, label - 5),
-                  Rect(boxes[1].x1 + 4 * mm, low + 3 * mm, BOX_W - MARGIN, label - 5)]
+                  (Rect(MARGIN, label + 16, BOX_W - MARGIN, name_bottom), 0),
+                  (Rect(MARGIN, low + 3 * mm, boxes[0].x0 - 4 * mm, label - 5), 0),
+                  (Rect(boxes[1].x1 + 4 * mm, low + 3 * mm, BOX_W - MARGIN, label - 5), 0)]
     return zones
+
+
+def _past_the_edge(ink: np.ndarray, edge: int) -> np.ndarray:
+    """In `ink` (rows of a strip from the paper's side edge inwards: its first column the edge for -1, its last for
+    1), each row's run of ink that starts at the edge and ends within EDGE_DEPTH, in rows where ink lines the edge
+    for EDGE_ALONG or more: the table or cloth seen past a crumpled paper's edge (a warp the homography of the
+    corners does not follow), not a voter's mark, which paper separates from the edge. A longer run (a line drawn
+    in from the edge), or one along a short stretch of the edge (a dot touching an A4×4 page's dashed cut line),
+    is ink."""
+    rows = ink if edge < 0 else ink[:, ::-1]
+    run = np.cumprod(rows, axis=1).astype(bool)
+    lined = np.zeros(len(rows), dtype=bool)
+    changes = np.flatnonzero(np.diff(np.concatenate([[0], rows[:, 0].astype(np.int8), [0]])))
+    for start, end in zip(changes[::2], changes[1::2]):
+        lined[start:end] = end - start >= EDGE_ALONG
+    run &= ((run.sum(axis=1) <= EDGE_DEPTH) & lined)[:, None]
+    return run if edge < 0 else run[:, ::-1]
 
 
 def single_name_marked(dark: np.ndarray, geometry: BallotGeometry, test: bool = False) -> bool:
@@ -430,8 +450,15 @@ def _label_ink(dark: np.ndarray, geometry: BallotGeometry) -> float:
 
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
     total = _label_ink(dark, geometry) if geometry.choices else 0.0
-    for zone in _zones(geometry, test):
+    width = dark.shape[1]
+    for zone, edge in _zones(geometry, test):
         x0, y0, x1, y1 = rect_px(zone)
         if x1 > x0 and y1 > y0:
-            total += float(_clean(dark[y0:y1, x0:x1] > 1 - INK).sum())
+            if edge:  # from the paper's edge (the rectified image's side) to the zone's inner side
+                sx0, sx1 = (0, x1) if edge < 0 else (x0, width)
+                ink = dark[y0:y1, sx0:sx1] > 1 - INK
+                ink &= ~_past_the_edge(ink, edge)
+                total += float(_clean(ink[:, x0 - sx0:x1 - sx0]).sum())
+            else:
+                total += float(_clean(dark[y0:y1, x0:x1] > 1 - INK).sum())
     return total >= STRAY
