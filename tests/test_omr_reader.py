@@ -200,6 +200,21 @@ def test_the_list_s_title_brought_into_the_first_line_by_a_warp_is_printed_not_i
     assert _marks(read) == ["struck", "struck", "kept"] and read.decided and not read.stray_ink
 
 
+@pytest.mark.parametrize("layout", ["A5", "A4x4"])
+def test_a_strike_drawn_aslant_across_the_name_is_read_struck(layout):
+    """A strike from the capitals' top at the name's start to below its baseline at its end (7°), as a hurried
+    voter or a photo's warp draws it: it left the letters' rows at both ends, was taken for ink around the name, and
+    the ballot went to a person (bench/omr.py photos). The rows follow the ink's tilt."""
+    page = Page(THREE, layout)
+    for ballot in range(len(page.places)):
+        for index, rise in ((0, 1), (1, -1)):
+            line = page.geometry.names[index]
+            s, y = line.font_size, line.baseline + 0.3 * line.font_size
+            page.stroke(ballot, [(line.text.x0 - 3, y + rise * 0.65 * s), (line.text.x1 + 3, y - rise * 0.65 * s)])
+    for read in page.read().ballots:
+        assert _marks(read) == ["struck", "struck", "kept"] and read.decided
+
+
 @pytest.mark.parametrize("side", [-1, 1])
 @pytest.mark.parametrize("mark, stray", [("", False), ("dot", True), ("line_from_the_edge", True),
                                          ("dot_on_the_edge", True)])

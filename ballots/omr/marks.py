@@ -61,6 +61,7 @@ GAP_LINE = 0.12  # a kept name's gaps between letters have no row this much dark
 SPACES_CROSSED = 0.5  # a struck name's run crosses the middle of at least this share of the gaps it spans
 STRIKE_DENSITY = 0.3  # pixels of ink a column at least, over the strike's run (bits of blurred letters leave less)
 CORE = (-0.3, 0.88)  # the letters' rows, from the baseline, in font sizes (a strike runs through them)
+MAX_TILT = 0.15  # rows per column: the letters' rows follow the ink's tilt across the name up to this (8.5°)
 SKIP = 0.4  # a strike is followed over a gap this wide (font sizes) even where nothing hides it (a pen skipping)
 HIDDEN_GAP = 6.0  # a strike is followed under printed letters for at most this many font sizes (a long word)
 TITLE_CLEARANCE = 3.0  # points at the first line's top where the list's title may reach
@@ -236,14 +237,15 @@ def _measure_name(dark: np.ndarray, line: NameLine, above: NameLine | None, test
     share = cv2.blur(seen, (FAINT_RUN, 1))
     smooth = total_dark / np.maximum(share, 1e-3)  # the mean darkness of the paper beside the letters, along the row
     faint = float(_clean((smooth > (FAINT_TEST if test else FAINT)) & (share > 0.3) & ~wide).sum())
-    core = ink[r0:r1]
-    inside = float(core.sum()) / total if total else 0.0
     tx0, _, tx1, _ = rect_px(line.text)
     tx0, tx1 = max(0, tx0 - bx0), min(ink.shape[1], tx1 - bx0)
     width = max(1, tx1 - tx0)
+    rows = _letters_rows(ink, r0, r1, tx0, tx1)
+    core = ink & rows
+    inside = float(core.sum()) / total if total else 0.0
     # One run of ink across the name: columns with ink in the letters' rows, joined across the columns where a
     # printed letter may hide it (a strike is not seen where it crosses a stroke), not across blank paper.
-    has_ink: np.ndarray = np.asarray(_clean(raw[r0:r1], 3).any(axis=0))  # a strike shows in pieces between letters
+    has_ink: np.ndarray = np.asarray(_clean(raw & rows, 3).any(axis=0))  # a strike shows in pieces between letters
     hidden: np.ndarray = np.asarray(printed[r0:r1].any(axis=0))
     columns = np.flatnonzero(has_ink)
     gap_line = _gap_line(dark[by0 + r0:by0 + r1, bx0:bx1], hidden, tx0, tx1)
@@ -262,6 +264,20 @@ def _measure_name(dark: np.ndarray, line: NameLine, above: NameLine | None, test
     spaces = _spaces_crossed(has_ink, hidden, max(start, tx0), min(end, tx1), size)
     return _Measure(best / width, inside, total, found, float(core.sum()) / max(1, best), faint, sigma, spaces,
                     gap_line)
+
+
+def _letters_rows(ink: np.ndarray, r0: int, r1: int, tx0: int, tx1: int) -> np.ndarray:
+    """Where a strike through the name runs (bool, the band's shape): the letters' rows r0…r1, tilted as the ink
+    across the name is, by at most MAX_TILT (a strike drawn a little aslant, or a photo's warp, leaves the rows
+    at one end: it was read as ink around the name, and the ballot went to a person). A circle or an underline
+    is not tilted into the rows: the tilt turns them about the name's middle, it does not move them."""
+    tilt = 0.0
+    ys, xs = np.nonzero(ink[:, tx0:tx1])
+    if len(xs) >= 2 and np.ptp(xs) >= (tx1 - tx0) / 2:
+        tilt = float(np.clip(np.polyfit(xs, ys, 1)[0], -MAX_TILT, MAX_TILT))
+    shift = np.round(tilt * (np.arange(ink.shape[1]) - (tx0 + tx1) / 2)).astype(int)
+    y = np.arange(ink.shape[0])[:, None]
+    return (y >= r0 + shift[None, :]) & (y < r1 + shift[None, :])
 
 
 def _gap_line(rows: np.ndarray, hidden: np.ndarray, tx0: int, tx1: int) -> float:
