@@ -263,6 +263,27 @@ def test_ink_outside_every_line_is_stray():
     assert read.stray_ink
 
 
+@pytest.mark.parametrize("drop", [4.0, 6.0])
+@pytest.mark.parametrize("blur", [0, 2.0])
+def test_a_single_candidate_s_words_brought_down_by_a_warp_are_printed_not_stray_ink(drop, blur):
+    """A crumpled photo brings the candidate's name and the boxes' labels `drop` points lower: the labels'
+    descenders ("Không đồng ý") entered the zone beside the boxes, the name's the zone below it, and a plain X went
+    to a person as stray ink (bench/omr.py: 74 of 10,208 ballots). The printed words are found where they are."""
+    page = Page(("Trương Thị Mỹ Hạnh",))
+    single = page.geometry.single
+    assert single is not None
+    label = page.geometry.choices[0].label_baseline
+    (_, y0), (_, y1) = page.px(0, 0, single.band.y1), page.px(0, 0, label - 5)
+    down = round(drop * DPI / 72)
+    page.image[y0 + down:y1 + down] = page.image[y0:y1].copy()
+    page.image[y0:y0 + down] = 255
+    page.cross(0, 1)
+    if blur:
+        page.image = cv2.GaussianBlur(page.image, (0, 0), blur)
+    (read,) = page.read().ballots
+    assert _marks(read) == ["empty", "marked"] and not read.stray_ink and read.decided
+
+
 @pytest.mark.parametrize("marked,expected", [((0,), ("agree", True, "valid")), ((1,), ("disagree", True, "valid")),
                                              ((0, 1), ("", False, "both_boxes")), ((), ("", False, "no_box"))])
 def test_a_single_candidate_ballot_reads_its_boxes(marked, expected):

@@ -452,20 +452,29 @@ def _label_line(label: str, centre: float, baseline: float) -> NameLine:
     return NameLine(-1, text, LABEL_SIZE, baseline, rect, rect)
 
 
-def _label_ink(dark: np.ndarray, geometry: BallotGeometry) -> float:
+def _printed_words(dark: np.ndarray, geometry: BallotGeometry) -> np.ndarray:
+    """One candidate: the boxes' labels and the name, found where they are (bool, the image's shape, a pixel wider):
+    a photo's warp brings their descenders and accents into the zones beside them, where they are printed, not
+    stray ink."""
+    printed = np.zeros(dark.shape, dtype=bool)
+    for choice in geometry.choices:
+        line = _label_line(choice.label, (choice.box.x0 + choice.box.x1) / 2, choice.label_baseline)
+        printed |= _aligned(dark, line, LABEL_REACH)[0]
+    if geometry.single is not None:
+        printed |= _aligned(dark, geometry.single)[0]
+    return cv2.dilate(printed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
+def _label_ink(dark: np.ndarray, geometry: BallotGeometry, printed: np.ndarray) -> float:
     """Ink in the labels' row beyond the printed labels (a label circled instead of its box), pixels."""
     baseline = geometry.choices[0].label_baseline
     x0, y0, x1, y1 = rect_px(Rect(MARGIN, baseline - 1, BOX_W - MARGIN, baseline + 16))  # above an X's overshoot
-    printed = np.zeros((y1 - y0, x1 - x0), dtype=bool)
-    for choice in geometry.choices:
-        line = _label_line(choice.label, (choice.box.x0 + choice.box.x1) / 2, choice.label_baseline)
-        printed |= _aligned(dark, line, LABEL_REACH)[0][y0:y1, x0:x1]
-    printed = cv2.dilate(printed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return float(_clean((dark[y0:y1, x0:x1] > 1 - INK) & ~printed).sum())
+    return float(_clean((dark[y0:y1, x0:x1] > 1 - INK) & ~printed[y0:y1, x0:x1]).sum())
 
 
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
-    total = _label_ink(dark, geometry) if geometry.choices else 0.0
+    printed = _printed_words(dark, geometry) if geometry.choices else np.zeros(dark.shape, dtype=bool)
+    total = _label_ink(dark, geometry, printed) if geometry.choices else 0.0
     width = dark.shape[1]
     for zone, edge in _zones(geometry, test):
         x0, y0, x1, y1 = rect_px(zone)
@@ -474,7 +483,7 @@ def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
                 sx0, sx1 = (0, x1) if edge < 0 else (x0, width)
                 ink = dark[y0:y1, sx0:sx1] > 1 - INK
                 ink &= ~_past_the_edge(ink, edge)
-                total += float(_clean(ink[:, x0 - sx0:x1 - sx0]).sum())
+                total += float(_clean(ink[:, x0 - sx0:x1 - sx0] & ~printed[y0:y1, x0:x1]).sum())
             else:
-                total += float(_clean(dark[y0:y1, x0:x1] > 1 - INK).sum())
+                total += float(_clean((dark[y0:y1, x0:x1] > 1 - INK) & ~printed[y0:y1, x0:x1]).sum())
     return total >= STRAY

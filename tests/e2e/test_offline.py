@@ -150,6 +150,24 @@ def test_check_in_search_says_it_is_offline_and_how_many_more_matches_exist(brow
     browse.check(page)
 
 
+# True once static/keep_form.js has kept a chosen file in its IndexedDB store (the store is only read: opened at
+# its current version, and only once the page has made it).
+KEPT_FILE = """async () => {
+  if (!(await indexedDB.databases()).some(d => d.name === 'dantin-keep-files')) return false;
+  return await new Promise(resolve => {
+    const opening = indexedDB.open('dantin-keep-files');
+    opening.onerror = () => resolve(false);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      if (!db.objectStoreNames.length) { db.close(); resolve(false); return; }
+      const count = db.transaction(db.objectStoreNames[0], 'readonly').objectStore(db.objectStoreNames[0]).count();
+      count.onsuccess = () => { db.close(); resolve(count.result > 0); };
+      count.onerror = () => { db.close(); resolve(false); };
+    };
+  });
+}"""
+
+
 def test_photo_of_the_signed_minutes_chosen_offline_is_kept_and_uploaded_once(browse, demo, tmp_path):
     hamlet = demo.hamlet("Đã chốt kết quả")  # both entries agree: the signed minutes are awaited
     page = browse.login(hamlet.login)
@@ -162,7 +180,7 @@ def test_photo_of_the_signed_minutes_chosen_offline_is_kept_and_uploaded_once(br
         "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8ffff3f0005fe02fe"
         "0def46b80000000049454e44ae426082"))
     page.locator("input[type=file]").set_input_files(str(photo))
-    page.wait_for_timeout(300)  # the photo is written to IndexedDB
+    page.wait_for_function(KEPT_FILE)  # the photo is written to IndexedDB (300 ms was too short on a busy machine)
     page.reload()  # the photo is kept on the phone with the form
     expect(page.locator(".keep-notice")).to_contain_text(RESTORED)
     assert page.evaluate("document.querySelector('input[type=file]').files[0].name") == "bien-ban.png"
