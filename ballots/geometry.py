@@ -213,14 +213,20 @@ def _single(design: Design, list_title: float) -> NameLine:
                     Rect(MARGIN, baseline + descent - size / 3, BOX_W - MARGIN, baseline + ascent + size / 3))
 
 
+def centred_line(text: str, size: float, baseline: float, centre: float = BOX_W / 2) -> NameLine:
+    """Printed words that are not a candidate (index -1: the list's title, a box's label), bold, centred on
+    `centre`, as a line a reader aligns on the scan; its band is its glyphs' box."""
+    text = nfc(text)
+    width = stringWidth(text, BOLD, size)
+    ascent, descent = getAscentDescent(BOLD, size)
+    glyphs = Rect(centre - width / 2, baseline + descent, centre + width / 2, baseline + ascent)
+    return NameLine(-1, text, size, baseline, glyphs, glyphs)
+
+
 def _title(seats: int, list_title: float) -> NameLine:
     """The list's title as printed: centred, LIST_TITLE_SIZE points at most, fitted to the inner width."""
     text = nfc(LIST_TITLE.format(seats=seats))
-    size = fit_size(text, BOLD, LIST_TITLE_SIZE, BOX_W - 2 * MARGIN)
-    width = stringWidth(text, BOLD, size)
-    ascent, descent = getAscentDescent(BOLD, size)
-    glyphs = Rect(BOX_W / 2 - width / 2, list_title + descent, BOX_W / 2 + width / 2, list_title + ascent)
-    return NameLine(-1, text, size, list_title, glyphs, glyphs)
+    return centred_line(text, fit_size(text, BOLD, LIST_TITLE_SIZE, BOX_W - 2 * MARGIN), list_title)
 
 
 def registration_marks() -> tuple[Rect, ...]:

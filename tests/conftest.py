@@ -38,7 +38,6 @@ from extensions import db
 pytest_plugins = ["factories_ballots", "factories_candidates", "factories_counting", "factories_training"]
 
 
-
 def _worker_database() -> None:
     """`make test` runs the suite in two pytest-xdist workers: on PostgreSQL each takes a database of its own,
     `<TEST_DATABASE_URL's database>_<worker>` on the same server (made afresh here, dropped at the end), and every

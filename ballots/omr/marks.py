@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ballots.geometry import (
     BAND_H,
@@ -30,11 +30,12 @@ from ballots.geometry import (
     BallotGeometry,
     NameLine,
     Rect,
+    centred_line,
     registration_marks,
 )
 from ballots.omr import LineRead
 from ballots.omr.locate import SCALE, rect_px
-from core.fonts import BOLD, font_bytes, nfc
+from core.fonts import BOLD, font_bytes
 
 INK = 0.78  # a pixel darker than this share of its paper's light is ink (a light pencil: ~0.65)
 MM = mm * SCALE  # rectified pixels per millimetre
@@ -445,11 +446,7 @@ LABEL_REACH = 14  # pixels each way a label is searched for (the middle of a cru
 @lru_cache(maxsize=8)
 def _label_line(label: str, centre: float, baseline: float) -> NameLine:
     """A box's printed label as a line of text to align on the scan, like a name."""
-    text = nfc(label)
-    width = stringWidth(text, BOLD, LABEL_SIZE)
-    ascent, descent = getAscentDescent(BOLD, LABEL_SIZE)
-    rect = Rect(centre - width / 2, baseline + descent, centre + width / 2, baseline + ascent)
-    return NameLine(-1, text, LABEL_SIZE, baseline, rect, rect)
+    return centred_line(label, LABEL_SIZE, baseline, centre)
 
 
 def _printed_words(dark: np.ndarray, geometry: BallotGeometry) -> np.ndarray:
@@ -473,17 +470,16 @@ def _label_ink(dark: np.ndarray, geometry: BallotGeometry, printed: np.ndarray) 
 
 
 def stray_ink(dark: np.ndarray, geometry: BallotGeometry, test: bool) -> bool:
-    printed = _printed_words(dark, geometry) if geometry.choices else np.zeros(dark.shape, dtype=bool)
+    printed = _printed_words(dark, geometry)  # nothing on a list's ballot
     total = _label_ink(dark, geometry, printed) if geometry.choices else 0.0
     width = dark.shape[1]
     for zone, edge in _zones(geometry, test):
         x0, y0, x1, y1 = rect_px(zone)
         if x1 > x0 and y1 > y0:
-            if edge:  # from the paper's edge (the rectified image's side) to the zone's inner side
-                sx0, sx1 = (0, x1) if edge < 0 else (x0, width)
-                ink = dark[y0:y1, sx0:sx1] > 1 - INK
+            # along a side edge, from the paper's edge (the rectified image's side) to the zone's inner side
+            sx0, sx1 = (0, x1) if edge < 0 else (x0, width) if edge > 0 else (x0, x1)
+            ink = dark[y0:y1, sx0:sx1] > 1 - INK
+            if edge:
                 ink &= ~_past_the_edge(ink, edge)
-                total += float(_clean(ink[:, x0 - sx0:x1 - sx0] & ~printed[y0:y1, x0:x1]).sum())
-            else:
-                total += float(_clean((dark[y0:y1, x0:x1] > 1 - INK) & ~printed[y0:y1, x0:x1]).sum())
+            total += float(_clean(ink[:, x0 - sx0:x1 - sx0] & ~printed[y0:y1, x0:x1]).sum())
     return total >= STRAY
